@@ -1,0 +1,156 @@
+"""LSS category catalogue (insatser), municipality codes and the register helpers.
+
+The catalogue is the single place that says which Kolada KPIs measure which LSS insats and
+which age band is the reference population for indirect standardisation (DESIGN.md §5).
+The reference bands are assumptions, justified in ``notebooks/04-metod``: each insats is
+almost only given to people in its band (for example korttidstillsyn is for school-age
+children 13–22), so the band population is a better denominator than all inhabitants.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from benchmark.errors import InputError
+
+#: Kolada's code for the whole country.
+RIKET = "0000"
+
+
+@dataclass(frozen=True)
+class Category:
+    """One LSS insats (or the total) as published in Kolada.
+
+    ``age_min``/``age_max`` give the reference age band (inclusive; ``age_max=None`` means
+    no upper limit). ``cost_kpi`` is Kolada's national cost per user (kr/brukare) where one
+    is published.
+    """
+
+    id: str
+    label_sv: str
+    label_en: str
+    paragraph: str
+    kpi_count: str | None
+    kpi_rate: str
+    age_min: int
+    age_max: int | None
+    cost_kpi: str | None = None
+
+    @property
+    def band_label(self) -> str:
+        """Human-readable reference band, e.g. ``20–64`` or ``20+``."""
+        if self.age_min == 0 and self.age_max is None:
+            return "alla åldrar"
+        if self.age_max is None:
+            return f"{self.age_min}+"
+        return f"{self.age_min}–{self.age_max}"
+
+    def label(self, lang: str = "sv") -> str:
+        return self.label_en if lang == "en" else self.label_sv
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("boende", "Bostad med särskild service", "Housing with special service",
+             "9 § 8–9", "N28801", "N28820", 20, None, cost_kpi="N28013"),
+    Category("daglig_verksamhet", "Daglig verksamhet", "Daily activity",
+             "9 § 10", "N28804", "N28819", 20, 64, cost_kpi="N28015"),
+    Category("personlig_assistans_lss", "Personlig assistans (LSS)",
+             "Personal assistance (LSS)", "9 § 2", "N28805", "N28818", 0, 64),
+    Category("personlig_assistans_sfb", "Assistansersättning (SFB)",
+             "Assistance allowance (SFB)", "–", "N28811", "N28817", 0, 64),
+    Category("ledsagarservice", "Ledsagarservice", "Companion service",
+             "9 § 3", "N28806", "N28812", 0, None),
+    Category("kontaktperson", "Kontaktperson", "Contact person",
+             "9 § 4", "N28807", "N28813", 0, None),
+    Category("avlosarservice", "Avlösarservice", "Relief service in the home",
+             "9 § 5", "N28808", "N28814", 0, 22),
+    Category("korttidsvistelse", "Korttidsvistelse", "Short stay away from home",
+             "9 § 6", "N28809", "N28815", 0, 22),
+    Category("korttidstillsyn", "Korttidstillsyn", "Short-term supervision (school age)",
+             "9 § 7", "N28810", "N28816", 13, 22),
+    Category("totalt", "Personer med någon LSS-insats", "Persons with any LSS support",
+             "–", None, "N28892", 0, None),
+)
+
+CATEGORY_BY_ID: dict[str, Category] = {c.id: c for c in CATEGORIES}
+
+#: Categories that must always be shown side by side (they substitute for each other).
+PAIRED_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("personlig_assistans_lss", "personlig_assistans_sfb"),
+)
+
+#: Auxiliary KPIs used to split the total into age bands (see ``TOTAL_BANDS``).
+#: N28891: persons 0–22 per 10 000 inhabitants 0–22; N28890: persons 0–64, share (%) of
+#: inhabitants 0–64. Persons 23–64 = (0–64) − (0–22); 65+ = total − (0–64).
+KPI_TOTAL_0_22 = "N28891"
+KPI_TOTAL_0_64_PCT = "N28890"
+TOTAL_BANDS: tuple[tuple[int, int | None], ...] = ((0, 22), (23, 64), (65, None))
+
+#: Cost KPIs fetched for context (kr/brukare, kr/inv, %); see docs/apis.md §2.5.
+COST_KPIS: dict[str, str] = {
+    "N28013": "Kostnad LSS boende, kr/brukare",
+    "N28015": "Kostnad LSS daglig verksamhet, kr/brukare",
+    "N28016": "Nettokostnad funktionsnedsättning LSS och SFB, kr/inv",
+    "N28017": "Standardkostnad LSS, kr/inv",
+    "N28018": "Nettokostnadsavvikelse LSS (%)",
+    "N28026": "Referenskostnad LSS, kr/inv",
+}
+
+
+def lss_kpis() -> list[str]:
+    """Every LSS person KPI the suite fetches: counts, rates and the total split."""
+    kpis: list[str] = []
+    for cat in CATEGORIES:
+        if cat.kpi_count:
+            kpis.append(cat.kpi_count)
+        kpis.append(cat.kpi_rate)
+    kpis += [KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT]
+    return kpis
+
+
+def all_kpis() -> list[str]:
+    """LSS person KPIs followed by the cost KPIs, without duplicates, in a stable order."""
+    return list(dict.fromkeys([*lss_kpis(), *COST_KPIS]))
+
+
+def get_category(category_id: str) -> Category:
+    """The category with this id, or an :class:`InputError` listing the valid ids."""
+    try:
+        return CATEGORY_BY_ID[category_id]
+    except KeyError:
+        valid = ", ".join(CATEGORY_BY_ID)
+        raise InputError(f"unknown category {category_id!r}; valid categories: {valid}") from None
+
+
+_CODE_RE = re.compile(r"^\d{4}$")
+
+
+def normalise_municipality_code(value: object, known: Iterable[str] | None = None) -> str:
+    """Return a 4-character municipality code (kommunkod) or raise :class:`InputError`.
+
+    Accepts ``"0180"``; a 3-digit ``"180"`` or the integer ``180`` is rejected with a
+    suggestion (``0180``) rather than guessed, because a silently padded code could point
+    to the wrong municipality. With ``known`` the code must also be in the register.
+    """
+    text = str(value).strip()
+    if not _CODE_RE.match(text):
+        hint = ""
+        if text.isdigit() and len(text) == 3:
+            hint = f" (did you mean {text.zfill(4)}? codes keep their leading zero)"
+        raise InputError(
+            f"invalid municipality code {text!r}{hint}; a kommunkod has four digits, "
+            "e.g. 0180 (Stockholm) or 2482 (Skellefteå)"
+        )
+    if known is not None:
+        known_set = set(known)
+        if text not in known_set:
+            close = difflib.get_close_matches(text, sorted(known_set), n=3, cutoff=0.5)
+            tip = f"; close codes: {', '.join(close)}" if close else ""
+            raise InputError(
+                f"unknown municipality code {text!r}: not among the {len(known_set)} "
+                f"municipalities in the data{tip}"
+            )
+    return text

@@ -1,0 +1,249 @@
+"""Command line: ``python -m benchmark <command>`` (DESIGN.md §8).
+
+Exit codes: 0 success; 2 bad input (one line naming the problem and what would be valid);
+1 anything else (a clear message; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
+from benchmark.errors import BenchmarkError, InputError
+
+log = logging.getLogger("benchmark")
+
+FORMATS = ("table", "csv", "json")
+LANGS = ("sv", "en")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises InputError instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{self.prog}: {message}")
+
+
+def parse_years(text: str) -> list[int]:
+    """Parse ``2015-2024``, ``2024`` or ``2019,2021`` into a sorted list of years."""
+    years: set[int] = set()
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part:
+                lo, hi = (int(p) for p in part.split("-", 1))
+                if lo > hi:
+                    raise InputError(f"year range {part!r} runs backwards; write e.g. 2015-2024")
+                years.update(range(lo, hi + 1))
+            else:
+                years.add(int(part))
+    except ValueError:
+        raise InputError(
+            f"invalid years {text!r}; write a year (2024), a range (2015-2024) or a list"
+        ) from None
+    return [check_year(y) for y in sorted(years)]
+
+
+def check_year(year: int) -> int:
+    """Reject years outside the period the public statistics cover."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(f"year {year} is out of range; valid years are {FIRST_YEAR}–{LAST_YEAR}")
+    return year
+
+
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"invalid year {text!r}; give a four-digit year such as 2024") from None
+    try:
+        return check_year(year)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _years(text: str) -> list[int]:
+    try:
+        return parse_years(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _kommun(text: str) -> str:
+    from benchmark.catalog import normalise_municipality_code
+
+    try:
+        return normalise_municipality_code(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m benchmark",
+        description="Compare municipalities' LSS support with Riket and similar municipalities.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default ./data or "
+                        "$BENCHMARK_DATA_DIR)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("fetch", help="download raw snapshots from Kolada and SCB",
+                       description="Fetch the national picture (all municipalities, Riket, "
+                       "peer groups, population) for the years asked. Incremental and resumable.")
+    p.add_argument("--years", type=_years, default=parse_years(f"2015-{LAST_YEAR - 1}"),
+                   help=f"years to fetch, e.g. 2015-2024 (default 2015-{LAST_YEAR - 1})")
+    p.add_argument("--offline", action="store_true",
+                   help="use only snapshots on disk; report exactly what is missing")
+
+    sub.add_parser("process", help="turn raw snapshots into tidy parquet tables",
+                   description="Parse the newest raw snapshots into data/processed/*.parquet.")
+
+    for name, helptext in (("compare", "one municipality against Riket and peers"),
+                           ("screen", "every municipality for one year")):
+        p = sub.add_parser(name, help=helptext, description=helptext.capitalize() + ".")
+        if name == "compare":
+            p.add_argument("--kommun", type=_kommun, required=True,
+                           help="four-digit kommunkod, e.g. 2482")
+            p.add_argument("--peer-group", help="Kolada group id (e.g. G39684), 'liknande_lss' "
+                           "(default), 'kommungrupp', 'lan', or a comma list of kommunkoder")
+        p.add_argument("--year", type=_year, required=True, help="reference year, e.g. 2024")
+        p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+        p.add_argument("--out", type=Path, help="write to this file instead of stdout")
+
+    p = sub.add_parser("report", help="build the board report (self-contained HTML)",
+                       description="Execute the report notebook and export offline HTML.")
+    p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
+    p.add_argument("--year", type=_year, required=True, help="reference year")
+    p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+
+    p = sub.add_parser("demo", help="run the whole pipeline on synthetic demo data, offline",
+                       description="Generate the synthetic demo country, then fetch, process, "
+                       "compare, screen and report, all offline. Never official statistics.")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
+    return parser
+
+
+def _not_built(capability: str) -> int:
+    print(f"error: '{capability}' is not available in this version yet", file=sys.stderr)
+    return 1
+
+
+def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.fetch import fetch
+
+    summary = fetch(args.years, offline=args.offline, settings=settings,
+                    progress=not args.quiet)
+    print(summary.render())
+    return 0
+
+
+def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.process import process
+
+    summary = process(settings=settings)
+    print(summary.render())
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.compare import compare
+    from benchmark.output import write_table
+
+    table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings)
+    write_table(table, args.format, args.out, kind="compare")
+    return 0
+
+
+def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.output import write_table
+    from benchmark.screen import screen
+
+    table = screen(args.year, settings=settings)
+    write_table(table, args.format, args.out, kind="screen")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.report import build_report
+
+    path = build_report(args.kommun, args.year, lang=args.lang, out_dir=args.out,
+                        settings=settings)
+    print(f"report written: {path}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.demo import run_demo
+
+    for line in run_demo(out_dir=args.out, lang=args.lang, progress=not args.quiet):
+        print(line)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "fetch": _cmd_fetch,
+    "process": _cmd_process,
+    "compare": _cmd_compare,
+    "screen": _cmd_screen,
+    "report": _cmd_report,
+    "demo": _cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        parser = build_parser()
+        if not argv or argv in (["-h"], ["--help"]):
+            parser.print_help()
+            return 0
+        args = parser.parse_args(argv)
+        if args.command is None:
+            raise InputError("no command given; choose one of: " + ", ".join(COMMANDS))
+        logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        settings = get_settings(data_dir=args.data_dir)
+        return COMMANDS[args.command](args, settings)
+    except SystemExit as exc:  # --help inside a subcommand
+        return int(exc.code or 0)
+    except InputError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BenchmarkError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        if debug:
+            traceback.print_exc()
+        if exc.name and exc.name.startswith("benchmark."):
+            return _not_built(exc.name.removeprefix("benchmark."))
+        print(f"error: a required package is missing: {exc.name} (run `make setup`)",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; raw snapshots already written are complete and kept",
+              file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
+        if debug:
+            traceback.print_exc()
+        else:
+            print(f"error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+                  file=sys.stderr)
+        return 1
