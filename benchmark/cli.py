@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted; raw snapshots already written are complete and kept",
               file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence: never a bare traceback
+    except Exception as exc:  # last line of defence: never a bare traceback
         if debug:
             traceback.print_exc()
         else:
