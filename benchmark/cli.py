@@ -42,6 +42,8 @@ def parse_years(text: str) -> list[int]:
                 years.update(range(lo, hi + 1))
             else:
                 years.add(int(part))
+    except InputError:
+        raise
     except ValueError:
         raise InputError(
             f"invalid years {text!r}; write a year (2024), a range (2015-2024) or a list"

@@ -1,0 +1,74 @@
+# LSS benchmark: the whole pipeline, rerunnable with make. `make` (or `make help`) lists targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+KOMMUN ?= 2482
+YEAR ?= 2024
+YEARS ?= 2015-$(YEAR)
+REPORT_LANG ?= sv
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-stamp
+DATA_DIR ?= data
+PROCESSED := $(DATA_DIR)/processed/manifest.json
+export BENCHMARK_DATA_DIR := $(DATA_DIR)
+
+.PHONY: help setup data process compare screen report demo lab test lint format bench clean
+
+help: ## List the targets (this text)
+	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(YEAR) REPORT_LANG=$(REPORT_LANG) YEARS=$(YEARS))"
+	@grep -E '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z_-]+):.*## (.*)/\1|\2/' | awk -F'|' '{printf "  %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Build .venv with pip (no-op unless pyproject.toml changed)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+data: setup ## Fetch raw snapshots from Kolada and SCB for YEARS (incremental, resumable)
+	$(PY) -m benchmark fetch --years $(YEARS)
+
+process: setup ## Parse raw snapshots into data/processed/*.parquet
+	$(PY) -m benchmark process
+
+$(PROCESSED): | setup
+	$(PY) -m benchmark fetch --years $(YEARS)
+	$(PY) -m benchmark process
+
+compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (terminal)
+	$(PY) -m benchmark compare --kommun $(KOMMUN) --year $(YEAR)
+
+screen: setup $(PROCESSED) ## National screening of all municipalities for YEAR (CSV in reports/)
+	$(PY) -m benchmark screen --year $(YEAR) --format csv --out reports/screening-$(YEAR).csv
+
+report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR, REPORT_LANG (fetches real data the first time)
+	$(PY) -m benchmark report --kommun $(KOMMUN) --year $(YEAR) --lang $(REPORT_LANG) --out reports
+
+demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
+	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)
+
+lab: setup ## Open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: setup ## Lint (ruff) and run the test suite (pytest)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -q
+
+lint: setup ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check --diff benchmark tests bench || echo "(formatting differs; run make format)"
+
+format: setup ## Format code with ruff and apply safe fixes
+	$(VENV)/bin/ruff format benchmark tests bench
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup ## Speed and memory benchmarks (reports/bench.json); not part of make test
+	$(PY) -m bench
+
+clean: ## Remove generated output (reports, processed and demo data); raw snapshots are kept
+	rm -rf reports/*.html reports/*.csv reports/*.json data/processed/*.parquet data/processed/manifest.json data/demo
+	rm -rf .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +
