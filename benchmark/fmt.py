@@ -1,0 +1,207 @@
+"""Swedish (and English) number formatting and the user-facing labels of reports.
+
+Swedish convention (docs/ecosystem.md §5.4): a no-break space (U+00A0) groups thousands,
+the decimal sign is a comma and the minus sign is U+2212 (``−23 456,7``); percent takes a
+space (``12 %``). Years are never grouped. The formatting is done here by hand rather than
+with ``locale.setlocale`` (process-global, and ``sv_SE`` may not exist on CI).
+
+Everything that a report shows to a reader as words (flag labels, headings of data tables,
+short phrases) lives in :data:`TEXTS` so the Swedish and English versions stay side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from benchmark.catalog import get_category
+from benchmark.errors import InputError
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+DASH = "\u2013"
+LANGS = ("sv", "en")
+
+#: What a report shows where there is no value (missing, suppressed, not computable).
+MISSING = DASH
+
+_MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+              "september", "oktober", "november", "december")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a supported report language, else raise :class:`InputError`."""
+    if lang not in LANGS:
+        raise InputError(f"unsupported language {lang!r}; valid languages: sv, en")
+    return lang
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+
+
+def number(value: float | int | None, decimals: int = 1, lang: str = "sv", *,
+           sign: bool = False) -> str:
+    """Format a number: ``23456.7`` → ``23 456,7`` (sv) or ``23,456.7`` (en).
+
+    ``None``/NaN give :data:`MISSING`. ``sign=True`` prefixes ``+`` on positive values.
+    """
+    check_lang(lang)
+    if _is_missing(value):
+        return MISSING
+    x = float(value)  # type: ignore[arg-type]
+    text = f"{abs(x):,.{decimals}f}"
+    if lang == "sv":
+        text = text.replace(",", NBSP).replace(".", ",")
+    negative = x < 0 and text.strip("0,." + NBSP) != ""
+    if negative:
+        return MINUS + text
+    if sign and x > 0 and text.strip("0,." + NBSP) != "":
+        return "+" + text
+    return text
+
+
+def integer(value: float | int | None, lang: str = "sv", *, sign: bool = False) -> str:
+    """Format a whole number (rounded): ``12345`` → ``12 345``."""
+    return number(value, 0, lang, sign=sign)
+
+
+def percent(fraction: float | None, decimals: int = 0, lang: str = "sv", *,
+            sign: bool = False) -> str:
+    """Format a fraction as percent: ``0.123`` → ``12 %`` (sv) or ``12%`` (en)."""
+    if _is_missing(fraction):
+        return MISSING
+    text = number(float(fraction) * 100, decimals, lang, sign=sign)  # type: ignore[arg-type]
+    return f"{text}{NBSP}%" if lang == "sv" else f"{text}%"
+
+
+def ratio(value: float | None, lang: str = "sv") -> str:
+    """A standardised ratio with two decimals: ``1.234`` → ``1,23``."""
+    return number(value, 2, lang)
+
+
+def interval(lower: float | None, upper: float | None, decimals: int = 2,
+             lang: str = "sv") -> str:
+    """An interval ``1,05–1,42``; :data:`MISSING` when either end is missing."""
+    if _is_missing(lower) or _is_missing(upper):
+        return MISSING
+    sep = f"{NBSP}{DASH}{NBSP}" if (float(lower) < 0 or float(upper) < 0) else DASH  # type: ignore[arg-type]
+    return f"{number(lower, decimals, lang)}{sep}{number(upper, decimals, lang)}"
+
+
+def kronor(value: float | None, lang: str = "sv", *, sign: bool = False) -> str:
+    """An amount in kronor: ``1234567`` → ``1 234 567 kr`` (sv) or ``SEK 1,234,567`` (en)."""
+    if _is_missing(value):
+        return MISSING
+    text = integer(value, lang, sign=sign)
+    return f"{text}{NBSP}kr" if lang == "sv" else f"SEK{NBSP}{text}"
+
+
+def long_date(value: str | date | datetime | None, lang: str = "sv") -> str:
+    """A date in running text: ``2026-11-27`` → ``27 november 2026`` / ``27 November 2026``."""
+    check_lang(lang)
+    if value is None or value == "":
+        return MISSING
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    months = _MONTHS_SV if lang == "sv" else _MONTHS_EN
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def plotly_separators(lang: str = "sv") -> str:
+    """plotly ``layout.separators`` (decimal sign, thousands mark) for the language."""
+    return "," + NBSP if check_lang(lang) == "sv" else ".,"
+
+
+# --- labels ------------------------------------------------------------------------------
+
+#: Flag vocabulary of the comparison table (contracts §C) → reader-facing label.
+FLAG_LABELS: dict[str, dict[str, str]] = {
+    "higher": {"sv": "Tydligt högre än riket", "en": "Clearly higher than Sweden"},
+    "lower": {"sv": "Tydligt lägre än riket", "en": "Clearly lower than Sweden"},
+    "similar": {"sv": "I nivå med riket", "en": "In line with Sweden"},
+    "not_assessed": {"sv": "Ej bedömd", "en": "Not assessed"},
+}
+
+#: Short flag labels for chart annotations (the symbol repeats the direction).
+FLAG_SHORT: dict[str, dict[str, str]] = {
+    "higher": {"sv": "▲ Högre", "en": "▲ Higher"},
+    "lower": {"sv": "▼ Lägre", "en": "▼ Lower"},
+    "similar": {"sv": "● I nivå", "en": "● In line"},
+    "not_assessed": {"sv": "○ Ej bedömd", "en": "○ Not assessed"},
+}
+
+#: 95 % flag (``flag_95``) wording: weaker evidence, so a softer phrase.
+FLAG_95_LABELS: dict[str, dict[str, str]] = {
+    "higher": {"sv": "Högre (95 %)", "en": "Higher (95%)"},
+    "lower": {"sv": "Lägre (95 %)", "en": "Lower (95%)"},
+    "similar": {"sv": "I nivå", "en": "In line"},
+    "not_assessed": {"sv": "Ej bedömd", "en": "Not assessed"},
+}
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "ok": {"sv": "Uppgift finns", "en": "Available"},
+    "suppressed": {"sv": "Skyddad uppgift (sekretess)", "en": "Suppressed (confidentiality)"},
+    "missing": {"sv": "Uppgift saknas", "en": "Missing"},
+}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "riket": {"sv": "Riket", "en": "Sweden"},
+    "category": {"sv": "Insats", "en": "Category"},
+    "observed": {"sv": "Antal personer", "en": "Persons"},
+    "expected": {"sv": "Förväntat antal", "en": "Expected persons"},
+    "ratio": {"sv": "Kvot mot riket", "en": "Ratio to Sweden"},
+    "ratio_interval": {"sv": "95 % konfidensintervall", "en": "95% confidence interval"},
+    "peer_ratio": {"sv": "Liknande kommuner", "en": "Similar municipalities"},
+    "flag": {"sv": "Bedömning", "en": "Assessment"},
+    "rate": {"sv": "Per 10 000 invånare", "en": "Per 10,000 inhabitants"},
+    "national_rate": {"sv": "Riket per 10 000", "en": "Sweden per 10,000"},
+    "year": {"sv": "År", "en": "Year"},
+    "municipality": {"sv": "Kommun", "en": "Municipality"},
+    "composition": {"sv": "Befolkningens sammansättning", "en": "Population structure"},
+    "practice": {"sv": "Övrig skillnad (t.ex. praxis, behov)",
+                 "en": "Remaining difference (e.g. practice, needs)"},
+    "persons": {"sv": "personer", "en": "persons"},
+    "limit_998": {"sv": "Kontrollgräns 99,8 %", "en": "Control limit 99.8%"},
+    "limit_95": {"sv": "Kontrollgräns 95 %", "en": "Control limit 95%"},
+    "synthetic": {"sv": "Syntetiska demodata", "en": "Synthetic demo data"},
+    "synthetic_note": {
+        "sv": "Syntetiska demodata – inte officiell statistik.",
+        "en": "Synthetic demo data – not official statistics.",
+    },
+    "source": {"sv": "Källa: Kolada (RKA), SCB", "en": "Source: Kolada (RKA), Statistics Sweden"},
+    "persistent": {"sv": "Varaktig avvikelse", "en": "Persistent deviation"},
+    "yes": {"sv": "ja", "en": "yes"},
+    "no": {"sv": "nej", "en": "no"},
+}
+
+
+def text(key: str, lang: str = "sv") -> str:
+    """The reader-facing phrase ``key`` in ``lang``."""
+    return TEXTS[key][check_lang(lang)]
+
+
+def flag_label(flag: str | None, lang: str = "sv", *, short: bool = False) -> str:
+    """Reader-facing label of a flag value (``higher`` → ``Tydligt högre än riket``)."""
+    table = FLAG_SHORT if short else FLAG_LABELS
+    return table.get(flag or "not_assessed", table["not_assessed"])[check_lang(lang)]
+
+
+def status_label(status: str | None, lang: str = "sv") -> str:
+    """Reader-facing label of a data status (``suppressed`` → ``Skyddad uppgift``)."""
+    return STATUS_LABELS.get(status or "missing", STATUS_LABELS["missing"])[check_lang(lang)]
+
+
+def category_label(category_id: str, lang: str = "sv") -> str:
+    """Catalogue label of a category id in ``lang``."""
+    return get_category(category_id).label(check_lang(lang))
