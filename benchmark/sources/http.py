@@ -1,0 +1,256 @@
+"""The one HTTP layer: timeouts, retries with backoff, per-host rate limits, body validation.
+
+Every request made by the suite goes through :class:`HttpClient`:
+
+* **Retries** on 429, 5xx, connection errors, timeouts and on bodies that are not complete
+  JSON of the expected shape (a ``validate`` callback raising :class:`InvalidBody`).
+  Delays grow exponentially (``backoff_base * 2**attempt``, capped at ``backoff_max``) with
+  full jitter; a ``Retry-After`` header (seconds or an HTTP date) is honoured, capped at
+  ``retry_after_max``. Other 4xx answers are not retried.
+* **Rate limits**: a thread-safe sliding-window limiter per host (``calls`` per
+  ``period`` seconds). SCB's limits come from its ``/config`` (see ``scb.py``); the
+  fallback is 30 calls per 10 s for SCB and 5 per second for Kolada.
+* When the attempts run out: :class:`~benchmark.errors.FetchError` naming the API, the URL
+  and the last status (or the last connection error).
+
+Tests pass an ``httpx.BaseTransport`` (an in-process emulator) and small backoff/limits.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from benchmark.config import Settings, get_settings
+from benchmark.errors import FetchError
+
+#: Default rate limits (calls, period in seconds) by API name.
+DEFAULT_LIMITS: dict[str, tuple[int, float]] = {"SCB": (30, 10.0), "Kolada": (5, 1.0)}
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class InvalidBody(ValueError):
+    """A response body that is not complete JSON of the expected shape."""
+
+
+class RateLimiter:
+    """Sliding-window limiter: at most ``calls`` acquisitions in any ``period`` seconds."""
+
+    def __init__(self, calls: int, period: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.calls, self.period = max(1, int(calls)), float(period)
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+        self._clock, self._sleep = clock, sleep
+
+    def acquire(self) -> float:
+        """Block until a call is allowed; return the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._times and now - self._times[0] >= self.period:
+                    self._times.popleft()
+                if len(self._times) < self.calls:
+                    self._times.append(now)
+                    return waited
+                delay = self.period - (now - self._times[0])
+            delay = max(delay, 0.001)
+            self._sleep(delay)
+            waited += delay
+
+
+@dataclass
+class HttpResult:
+    """One successful response with its parsed JSON body."""
+
+    method: str
+    url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    data: Any
+    body: Any = None  # the JSON request body, if any
+    attempts: int = 1
+
+
+@dataclass
+class RetryPolicy:
+    """How often and how long to retry."""
+
+    max_retries: int = 6
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    retry_after_max: float = 120.0
+    jitter: bool = True
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass
+class HttpClient:
+    """Polite JSON client over ``httpx`` (see the module docstring)."""
+
+    settings: Settings = field(default_factory=get_settings)
+    transport: httpx.BaseTransport | None = None
+    policy: RetryPolicy | None = None
+    limits: dict[str, tuple[int, float]] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.policy is None:
+            self.policy = RetryPolicy(max_retries=self.settings.max_retries)
+        self._limits = dict(DEFAULT_LIMITS)
+        self._limits.update(self.limits or {})
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+        self.requests_made = 0
+        self._client = httpx.Client(
+            transport=self.transport,
+            timeout=httpx.Timeout(self.settings.timeout_s),
+            headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"},
+            follow_redirects=True,
+        )
+
+    # -- rate limiting ----------------------------------------------------------------------
+    def set_rate_limit(self, api: str, calls: int, period: float) -> None:
+        """Set the limit for one API (its hosts' limiters are rebuilt)."""
+        with self._lock:
+            self._limits[api] = (calls, period)
+            for key in [k for k in self._limiters if k.startswith(f"{api}|")]:
+                del self._limiters[key]
+
+    def limiter(self, api: str, url: str) -> RateLimiter:
+        host = urlsplit(url).netloc
+        key = f"{api}|{host}"
+        with self._lock:
+            if key not in self._limiters:
+                calls, period = self._limits.get(api, (5, 1.0))
+                self._limiters[key] = RateLimiter(calls, period, sleep=self.sleep)
+            return self._limiters[key]
+
+    # -- requests ---------------------------------------------------------------------------
+    def get_json(self, api: str, url: str, *, params: dict[str, Any] | None = None,
+                 validate: Callable[[Any], None] | None = None) -> HttpResult:
+        return self.request(api, "GET", url, params=params, validate=validate)
+
+    def post_json(self, api: str, url: str, body: Any, *, params: dict[str, Any] | None = None,
+                  validate: Callable[[Any], None] | None = None) -> HttpResult:
+        return self.request(api, "POST", url, params=params, body=body, validate=validate)
+
+    def request(self, api: str, method: str, url: str, *, params: dict[str, Any] | None = None,
+                body: Any = None, validate: Callable[[Any], None] | None = None) -> HttpResult:
+        """Send one request with retries; return the validated JSON result or raise FetchError."""
+        policy = self.policy
+        assert policy is not None
+        last = "no response"
+        full_url = str(httpx.URL(url, params=params)) if params else url
+        for attempt in range(policy.max_retries + 1):
+            self.limiter(api, full_url).acquire()
+            retry_after: float | None = None
+            try:
+                with self._lock:
+                    self.requests_made += 1
+                resp = self._client.request(method, full_url, json=body)
+                content = resp.content
+            except httpx.TimeoutException as exc:
+                last = f"timeout ({type(exc).__name__})"
+            except httpx.TransportError as exc:
+                last = f"connection error ({type(exc).__name__}: {exc})"
+            else:
+                status = resp.status_code
+                if status == 200:
+                    try:
+                        data = json.loads(content)
+                        if validate is not None:
+                            validate(data)
+                    except (ValueError, InvalidBody, KeyError, TypeError) as exc:
+                        last = f"HTTP 200 with an invalid body ({_short(exc)})"
+                    else:
+                        return HttpResult(method, full_url, status, dict(resp.headers), content,
+                                          data, body, attempt + 1)
+                elif status in RETRY_STATUSES:
+                    last = f"HTTP {status}"
+                    retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                else:
+                    raise FetchError(
+                        f"{api} refused the request {method} {full_url}: HTTP {status}"
+                        f"{_problem_detail(content)}"
+                    )
+            if attempt == policy.max_retries:
+                break
+            self.sleep(self._delay(attempt, retry_after))
+        hint = ""
+        if last.startswith(("connection error", "timeout")):
+            hint = (f"; could not reach the {api} API - check the network connection "
+                    "(`make demo` works offline on synthetic data)")
+        raise FetchError(
+            f"{api} request failed after {policy.max_retries + 1} attempts: {method} {full_url} "
+            f"(last: {last}){hint}"
+        )
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        policy = self.policy
+        assert policy is not None
+        if retry_after is not None:
+            return min(retry_after, policy.retry_after_max)
+        delay = min(policy.backoff_max, policy.backoff_base * 2**attempt)
+        if policy.jitter:
+            delay = self.rng.uniform(delay / 2, delay)
+        return delay
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _problem_detail(content: bytes) -> str:
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return ""
+    if isinstance(data, dict) and data.get("title"):
+        detail = f": {data['title']}"
+        if data.get("detail"):
+            detail += f" ({data['detail']})"
+        return detail
+    return ""
