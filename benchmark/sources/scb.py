@@ -1,0 +1,244 @@
+"""SCB PxWebApi 2.0: limits from ``/config``, population requests, json-stat2 parsing.
+
+Population by municipality × single-year age × sex on 31 December:
+
+* **Years ≤ 2024: TAB638** (v1 ``BefolkningNy``), annual, variables Region, Civilstand
+  (omitted, so SCB sums over it), Alder ``0``…``99``, ``100+``, Kon ``1``/``2``,
+  ContentsCode ``BE0101N1``, Tid ``YYYY``.
+* **Years ≥ 2025: TAB6471** ("Folkmängden per månad", from 2025M01), the successor with
+  Cell Key Method (CKM) noise: Tid ``YYYYM12`` (31 December), Region and Alder mandatory.
+  The region and age codes are sent explicitly (they exist in the base variables, so the
+  codelists ``vs_CKM03Kommun``/``vs_CKM021år`` are not needed). Under CKM every published
+  cell carries a little noise, so a sum of 1-year classes is not the published total;
+  the suite only uses single-year cells, as published.
+
+Requests are POSTs with explicit codes (Riket ``00`` plus every kommun in the Kolada
+register), packed into as few requests as ``maxDataCells`` allows: 291 regions × 101 ages
+× 2 sexes = 58 782 cells per year, so 2015–2024 (587 820 cells) needs at least
+⌈587 820 / 150 000⌉ = 4 requests, achieved with 2 region halves × 5 years (≤ 147 460 cells
+each). json-stat2 is parsed in-house; ``status`` symbols are kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from benchmark.sources.http import InvalidBody
+from benchmark.sources.plan import PlannedRequest
+
+API = "SCB"
+TAB_ANNUAL = "TAB638"  # ≤ 2024
+TAB_CKM = "TAB6471"  # ≥ 2025 (monthly; December = 31 Dec)
+FIRST_CKM_YEAR = 2025
+AGES: tuple[str, ...] = (*(str(a) for a in range(100)), "100+")
+SEXES = ("1", "2")
+DEFAULT_MAX_CELLS = 150_000
+DEFAULT_CALLS, DEFAULT_WINDOW = 30, 10.0
+
+POPULATION_SCHEMA = {
+    "municipality": pl.Utf8, "year": pl.Int32, "sex": pl.Utf8, "age": pl.Int16,
+    "population": pl.Int64, "status": pl.Utf8, "snapshot": pl.Utf8,
+}
+
+
+# -- config -----------------------------------------------------------------------------------
+def plan_config(base_url: str) -> PlannedRequest:
+    return PlannedRequest(API, "scb-config", "GET", f"{base_url}/config", "config")
+
+
+def validate_config(data: Any) -> None:
+    if not (isinstance(data, dict) and isinstance(data.get("maxDataCells"), int)):
+        raise InvalidBody("SCB /config has no integer maxDataCells")
+
+
+def limits_from_config(data: dict[str, Any]) -> tuple[int, int, float]:
+    """(maxDataCells, calls, window seconds); 0 or absent call limits fall back to 30/10 s."""
+    cells = int(data.get("maxDataCells") or DEFAULT_MAX_CELLS)
+    calls = int(data.get("maxCallsPerTimeWindow") or 0)
+    window = float(data.get("timeWindow") or 0)
+    if calls <= 0 or window <= 0:
+        calls, window = DEFAULT_CALLS, DEFAULT_WINDOW
+    return cells, calls, window
+
+
+# -- planning ---------------------------------------------------------------------------------
+def table_for_year(year: int) -> str:
+    return TAB_ANNUAL if year < FIRST_CKM_YEAR else TAB_CKM
+
+
+def _body(table: str, regions: Sequence[str], years: Sequence[int]) -> dict[str, Any]:
+    if table == TAB_ANNUAL:
+        contents, tid = "BE0101N1", [str(y) for y in years]
+    else:
+        contents, tid = "000007SF", [f"{y}M12" for y in years]
+    return {"selection": [
+        {"variableCode": "Region", "valueCodes": list(regions)},
+        {"variableCode": "Alder", "valueCodes": list(AGES)},
+        {"variableCode": "Kon", "valueCodes": list(SEXES)},
+        {"variableCode": "ContentsCode", "valueCodes": [contents]},
+        {"variableCode": "Tid", "valueCodes": tid},
+    ]}
+
+
+def _packing(n_regions: int, n_years: int, max_cells: int) -> tuple[int, int]:
+    """(region chunks, years per request) minimising the number of requests."""
+    per_region_year = len(AGES) * len(SEXES)
+    best: tuple[int, int, int] | None = None
+    for r in range(1, n_regions + 1):
+        per_chunk = math.ceil(n_regions / r)
+        k = min(n_years, max_cells // (per_chunk * per_region_year))
+        if k == 0:
+            continue
+        n = r * math.ceil(n_years / k)
+        if best is None or n < best[0]:
+            best = (n, r, k)
+        if k == n_years:  # more region chunks can only add requests
+            break
+    if best is None:
+        raise ValueError(f"maxDataCells {max_cells} is below one region-year ({per_region_year})")
+    return best[1], best[2]
+
+
+def plan_population(base_url: str, years: Sequence[int], regions: Sequence[str],
+                    max_cells: int = DEFAULT_MAX_CELLS) -> list[PlannedRequest]:
+    """POST requests covering ``regions`` (SCB codes, ``00`` = Riket) × ``years``.
+
+    The regions are split into the number of chunks and the years into the group size that
+    give the fewest requests with every request at most ``max_cells`` cells (for 291 regions
+    and 10 years at 150 000 cells: 2 region halves × 5 years = 4 requests).
+    """
+    regions = list(regions)
+    out: list[PlannedRequest] = []
+    for table in (TAB_ANNUAL, TAB_CKM):
+        ys = sorted({y for y in years if table_for_year(y) == table})
+        if not ys:
+            continue
+        r, k = _packing(len(regions), len(ys), max_cells)
+        size = math.ceil(len(regions) / r)
+        url = f"{base_url}/tables/{table}/data?lang=sv&outputFormat=json-stat2"
+        for i in range(0, len(ys), k):
+            yy = ys[i : i + k]
+            for j in range(0, len(regions), size):
+                regs = regions[j : j + size]
+                label = f"{table}_{yy[0]}-{yy[-1]}_{regs[0]}-{regs[-1]}"
+                out.append(PlannedRequest(API, "scb-population", "POST", url, label,
+                                          body=_body(table, regs, yy),
+                                          info=(("table", table), ("years", tuple(yy)))))
+    return out
+
+
+def min_population_requests(years: Sequence[int], n_regions: int,
+                            max_cells: int = DEFAULT_MAX_CELLS) -> int:
+    """Lower bound on data requests: total cells / ``max_cells``, per table (years ≤ 2024
+    and ≥ 2025 are different tables, so they cannot share a request)."""
+    per_year = n_regions * len(AGES) * len(SEXES)
+    total = 0
+    for table in (TAB_ANNUAL, TAB_CKM):
+        n = len({y for y in years if table_for_year(y) == table})
+        total += math.ceil(n * per_year / max_cells)
+    return total
+
+
+# -- json-stat2 -------------------------------------------------------------------------------
+def validate_jsonstat(data: Any) -> None:
+    """Raise :class:`InvalidBody` unless ``data`` is a complete json-stat2 dataset."""
+    if not (isinstance(data, dict) and data.get("class") == "dataset"):
+        raise InvalidBody("not a json-stat2 dataset")
+    ids, size, dims = data.get("id"), data.get("size"), data.get("dimension")
+    if not (isinstance(ids, list) and isinstance(size, list) and isinstance(dims, dict)
+            and len(ids) == len(size) and all(i in dims for i in ids)):
+        raise InvalidBody("json-stat2 id/size/dimension do not match")
+    for i, n in zip(ids, size, strict=True):
+        index = dims[i].get("category", {}).get("index")
+        if not (isinstance(index, dict | list) and len(index) == n):
+            raise InvalidBody(f"json-stat2 dimension {i} has {len(index or [])} codes, not {n}")
+    value = data.get("value")
+    if isinstance(value, list):
+        if len(value) != math.prod(size):
+            raise InvalidBody(f"json-stat2 has {len(value)} values, expected {math.prod(size)}")
+    elif not isinstance(value, dict):
+        raise InvalidBody("json-stat2 has no value array")
+
+
+def _codes(dim: dict[str, Any]) -> list[str]:
+    index = dim["category"]["index"]
+    if isinstance(index, list):
+        return [str(c) for c in index]
+    return [c for c, _ in sorted(index.items(), key=lambda kv: kv[1])]
+
+
+def parse_jsonstat(data: dict[str, Any]) -> pl.DataFrame:
+    """A json-stat2 dataset as a tidy frame: one Utf8 column of codes per dimension (in
+    ``id`` order), ``value`` (Float64, null where absent) and ``status`` (symbol or null).
+
+    ``value`` is row-major over ``id``/``size`` (the last dimension varies fastest);
+    ``value`` and ``status`` may be arrays or sparse ``{index: …}`` objects.
+    """
+    validate_jsonstat(data)
+    ids: list[str] = data["id"]
+    size: list[int] = data["size"]
+    n = math.prod(size)
+    cols: dict[str, pl.Series] = {}
+    repeat = n
+    for dim_id, dim_size in zip(ids, size, strict=True):
+        codes = _codes(data["dimension"][dim_id])
+        repeat //= dim_size
+        tile = n // (dim_size * repeat)
+        idx = [c for c in codes for _ in range(repeat)] * tile
+        cols[dim_id] = pl.Series(dim_id, idx, dtype=pl.Utf8)
+    raw = data["value"]
+    values = (raw if isinstance(raw, list)
+              else [raw.get(str(i)) for i in range(n)])
+    status_raw = data.get("status")
+    if status_raw is None:
+        status: list[str | None] = [None] * n
+    elif isinstance(status_raw, str):
+        status = [status_raw] * n
+    elif isinstance(status_raw, list):
+        status = [s if s not in ("",) else None for s in status_raw]
+        if len(status) != n:
+            raise InvalidBody("json-stat2 status array has the wrong length")
+    else:
+        status = [status_raw.get(str(i)) for i in range(n)]
+    cols["value"] = pl.Series("value", [None if v is None else float(v) for v in values],
+                              dtype=pl.Float64)
+    cols["status"] = pl.Series("status", status, dtype=pl.Utf8)
+    return pl.DataFrame(cols)
+
+
+def parse_population(data: dict[str, Any], snapshot: str = "") -> pl.DataFrame:
+    """Population rows from a TAB638/TAB6471 response.
+
+    Columns: municipality ("0000" for SCB's Riket "00"), year, sex ("M" män / "K" kvinnor),
+    age (0..100, 100 = 100+), population (Int64, null where SCB gives no value), status
+    (SCB symbol or null), snapshot. Any other dimension (e.g. Civilstand if selected) is
+    summed over; a null anywhere in a sum makes the sum null.
+    """
+    df = parse_jsonstat(data)
+    for need in ("Region", "Alder", "Kon", "Tid"):
+        if need not in df.columns:
+            raise InvalidBody(f"population response has no {need} dimension")
+    extra = [c for c in df.columns if c not in ("Region", "Alder", "Kon", "Tid", "value",
+                                                "status", "ContentsCode")]
+    df = df.filter(pl.col("Kon").is_in(SEXES) & pl.col("Alder").is_in(AGES))
+    if extra or "ContentsCode" in df.columns:
+        keys = ["Region", "Alder", "Kon", "Tid"]
+        df = df.group_by(keys, maintain_order=True).agg(
+            pl.when(pl.col("value").is_null().any()).then(None)
+            .otherwise(pl.col("value").sum()).alias("value"),
+            pl.col("status").drop_nulls().first().alias("status"),
+        )
+    return df.select(
+        pl.when(pl.col("Region") == "00").then(pl.lit("0000")).otherwise(pl.col("Region"))
+        .alias("municipality"),
+        pl.col("Tid").str.slice(0, 4).cast(pl.Int32).alias("year"),
+        pl.col("Kon").replace_strict({"1": "M", "2": "K"}).alias("sex"),
+        pl.col("Alder").str.replace(r"\+$", "").cast(pl.Int16).alias("age"),
+        pl.col("value").round(0).cast(pl.Int64).alias("population"),
+        pl.col("status"),
+        pl.lit(snapshot, dtype=pl.Utf8).alias("snapshot"),
+    )
