@@ -197,9 +197,17 @@ def flag_label(flag: str | None, lang: str = "sv", *, short: bool = False) -> st
     return table.get(flag or "not_assessed", table["not_assessed"])[check_lang(lang)]
 
 
-def status_label(status: str | None, lang: str = "sv") -> str:
+STATUS_SHORT: dict[str, dict[str, str]] = {
+    "ok": {"sv": "Uppgift finns", "en": "Available"},
+    "suppressed": {"sv": "Skyddad uppgift", "en": "Suppressed"},
+    "missing": {"sv": "Uppgift saknas", "en": "Missing"},
+}
+
+
+def status_label(status: str | None, lang: str = "sv", *, short: bool = False) -> str:
     """Reader-facing label of a data status (``suppressed`` → ``Skyddad uppgift``)."""
-    return STATUS_LABELS.get(status or "missing", STATUS_LABELS["missing"])[check_lang(lang)]
+    table = STATUS_SHORT if short else STATUS_LABELS
+    return table.get(status or "missing", table["missing"])[check_lang(lang)]
 
 
 def category_label(category_id: str, lang: str = "sv") -> str:

@@ -1,0 +1,697 @@
+"""plotly figures (with caption and an accessible data table) from comparison tables.
+
+Every chart is a :class:`Chart`: the plotly figure, a title, a caption in plain language and
+an HTML data table carrying the same numbers, so nothing is conveyed by the picture alone
+(WCAG 1.1.1, 1.4.1). Flags are carried by marker shape and text (▲ higher, ▼ lower), never
+by colour alone; colours come from :data:`PALETTE` (Okabe–Ito subset, each ≥ 3:1 against
+white). Numbers follow the report language (Swedish: ``23 456,7``, minus ``−``).
+
+The inputs are comparison tables as defined in contracts §C (``compare.compare``,
+``compare.history``, ``screen.screen``). No statistics are computed here; funnel limit
+curves come from :mod:`benchmark.stats`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from benchmark import fmt, stats
+from benchmark.catalog import CATEGORIES, get_category
+from benchmark.errors import InputError
+
+#: Colours used by the charts; each has a WCAG contrast ratio ≥ 3:1 against white.
+PALETTE: dict[str, str] = {
+    "municipality": "#0072B2",  # blue, 5.2:1
+    "peer": "#D55E00",  # vermillion, 3.9:1
+    "riket": "#000000",
+    "other": "#757575",  # grey, 4.6:1
+    "composition": "#0072B2",
+    "practice": "#D55E00",
+    "limit_998": "#000000",
+    "limit_95": "#595959",
+}
+
+#: plotly.js config for every figure: no cloud-share button, no logo, a minimal modebar.
+PLOTLY_CONFIG: dict[str, Any] = {
+    "showSendToCloud": False,
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
+}
+
+SYMBOLS: dict[str, str] = {
+    "higher": "triangle-up",
+    "lower": "triangle-down",
+    "similar": "circle",
+    "not_assessed": "circle-open",
+}
+
+SYNTHETIC_ORIGIN = "syntetiska demodata"
+_Z_95 = 1.959963984540054
+_Z_998 = 3.090232306167813
+_FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure with its title, caption and accessible data table (HTML)."""
+
+    key: str
+    figure: go.Figure
+    title: str
+    caption: str
+    table_html: str
+    lang: str = "sv"
+
+    def to_html(self, *, include_plotlyjs: bool = False) -> str:
+        """The chart as an HTML ``<figure>``: plot, caption, then the data table.
+
+        ``include_plotlyjs=True`` inlines plotly.js (use it for the first chart of a
+        document only); no CDN or other external resource is ever referenced.
+        """
+        plot = self.figure.to_html(
+            full_html=False,
+            include_plotlyjs=include_plotlyjs,
+            include_mathjax=False,
+            config=PLOTLY_CONFIG,
+            div_id=f"lss-fig-{self.key}",
+            default_width="100%",
+        )
+        title = html.escape(self.title)
+        return (
+            f'<figure class="lss-chart" id="chart-{html.escape(self.key)}">\n'
+            f'<div class="lss-plot" role="img" aria-label="{title}. '
+            f'{html.escape(_see_table(self.lang))}">{plot}</div>\n'
+            f"<figcaption><strong>{title}.</strong> {html.escape(self.caption)}</figcaption>\n"
+            f'<div class="lss-table">{self.table_html}</div>\n</figure>'
+        )
+
+
+def _see_table(lang: str) -> str:
+    return "Se tabellen under diagrammet." if lang == "sv" else "See the table below the chart."
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def is_synthetic(table: pl.DataFrame) -> bool:
+    """True when any row of the comparison table comes from synthetic demo data."""
+    if "data_origin" not in table.columns or table.height == 0:
+        return False
+    return bool(
+        table["data_origin"].cast(pl.String).str.to_lowercase().eq(SYNTHETIC_ORIGIN).any()
+    )
+
+
+def _title(text: str, table: pl.DataFrame, lang: str) -> str:
+    return f"{text} – {fmt.text('synthetic', lang)}" if is_synthetic(table) else text
+
+
+def _caption(text: str, table: pl.DataFrame, lang: str) -> str:
+    return f"{fmt.text('synthetic_note', lang)} {text}" if is_synthetic(table) else text
+
+
+def _require(table: pl.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(f"{what}: comparison table lacks column(s) {', '.join(missing)} "
+                         "(see contracts §C)")
+
+
+def _one(table: pl.DataFrame, column: str, what: str) -> Any:
+    values = table[column].unique().to_list()
+    if len(values) != 1:
+        raise InputError(f"{what}: expected one {column}, got {sorted(map(str, values))}; "
+                         f"filter the comparison table first")
+    return values[0]
+
+
+def _ok(row: dict[str, Any], *cols: str) -> bool:
+    """A row may be drawn: the source value is not suppressed/missing and cols are finite."""
+    if row.get("status") != "ok":
+        return False
+    for c in cols:
+        v = row.get(c)
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return False
+    return True
+
+
+def _flag(row: dict[str, Any]) -> str:
+    return row.get("flag") or "not_assessed"
+
+
+def _label(row: dict[str, Any], lang: str) -> str:
+    return get_category(row["category"]).label(lang)
+
+
+def _name(row: dict[str, Any]) -> str:
+    return str(row.get("name") or row.get("municipality") or "")
+
+
+def _base_layout(fig: go.Figure, title: str, lang: str, height: int, *,
+                 synthetic: bool = False) -> None:
+    text = html.escape(title)
+    if synthetic:
+        note = html.escape(fmt.text("synthetic_note", lang))
+        text += f"<br><span style='font-size:13px'>{note}</span>"
+    fig.update_layout(
+        title={"text": text, "x": 0, "xanchor": "left", "yref": "container", "y": 1,
+               "yanchor": "top", "pad": {"t": 12}, "font": {"size": 17}},
+        template="simple_white",
+        separators=fmt.plotly_separators(lang),
+        font={"family": _FONT, "size": 14, "color": "#1a1a1a"},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 130 if synthetic else 110, "b": 60},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0,
+                "font": {"size": 13}},
+        hoverlabel={"font": {"family": _FONT}},
+    )
+
+
+def _ratio_ticks(lo: float, hi: float, lang: str) -> tuple[list[float], list[str]]:
+    candidates = [0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0]
+    vals = [v for v in candidates if lo <= v <= hi] or [1.0]
+    if len(vals) > 7:
+        vals = [v for v in vals if v in (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0)]
+    return vals, [fmt.number(v, 2 if v in (0.25, 0.75) else 1, lang) for v in vals]
+
+
+def _log_ticks(lo: float, hi: float, lang: str) -> tuple[list[float], list[str]]:
+    vals = [m * 10 ** k for k in range(-1, 7) for m in (1, 2, 5) if lo <= m * 10 ** k <= hi]
+    return vals, [fmt.number(v, 0 if v >= 1 else 1, lang) for v in vals]
+
+
+def _log_range(values: Sequence[float], pad: float = 1.15) -> tuple[float, float]:
+    finite = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
+    lo = min([*finite, 1.0]) / pad
+    hi = max([*finite, 1.0]) * pad
+    return lo, hi
+
+
+def _cell(value: str, *, header: bool = False, numeric: bool = False) -> str:
+    cls = ' class="num"' if numeric else ""
+    if header:
+        return f'<th scope="row"{cls}>{html.escape(value)}</th>'
+    return f"<td{cls}>{html.escape(value)}</td>"
+
+
+def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
+               numeric: Sequence[bool] | None = None) -> str:
+    """An accessible HTML table: ``<caption>``, column headers with ``scope="col"``, and the
+    first cell of each row as a row header. All text is HTML-escaped."""
+    numeric = list(numeric) if numeric is not None else [False] * len(headers)
+    num_cls = ' class="num"'
+    head = "".join(
+        f'<th scope="col"{num_cls if n else ""}>{html.escape(h)}</th>'
+        for h, n in zip(headers, numeric, strict=True)
+    )
+    body = []
+    for row in rows:
+        cells = [_cell(row[0], header=True)]
+        cells += [_cell(v, numeric=n) for v, n in zip(row[1:], numeric[1:], strict=True)]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="lss-data">\n<caption>{html.escape(caption)}</caption>\n'
+            f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body)
+            + "\n</tbody>\n</table>")
+
+
+def _ordered(table: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows in catalogue order (personal assistance LSS and SFB adjacent)."""
+    order = {c.id: i for i, c in enumerate(CATEGORIES)}
+    rows = table.to_dicts()
+    return sorted(rows, key=lambda r: order.get(r["category"], len(order)))
+
+
+def _value_or_status(row: dict[str, Any], col: str, lang: str, decimals: int = 1) -> str:
+    if row.get("status") != "ok":
+        return fmt.status_label(row.get("status"), lang)
+    return fmt.number(row.get(col), decimals, lang)
+
+
+# --- (1) forest / spine chart -------------------------------------------------------------
+
+_FOREST_COLS = ("municipality", "year", "category", "status", "observed", "expected", "ratio",
+                "ratio_lower", "ratio_upper", "flag")
+
+
+def forest_table(table: pl.DataFrame, lang: str = "sv") -> str:
+    """Data table for :func:`forest_chart`: one row per category."""
+    fmt.check_lang(lang)
+    rows = []
+    for r in _ordered(table):
+        ok = r.get("status") == "ok"
+        rows.append([
+            _label(r, lang),
+            _value_or_status(r, "observed", lang, 0),
+            fmt.number(r.get("expected"), 1, lang) if ok else fmt.MISSING,
+            fmt.ratio(r.get("ratio"), lang) if ok else fmt.MISSING,
+            fmt.interval(r.get("ratio_lower"), r.get("ratio_upper"), 2, lang) if ok
+            else fmt.MISSING,
+            fmt.ratio(r.get("peer_ratio"), lang) if ok else fmt.MISSING,
+            fmt.flag_label(_flag(r) if ok else "not_assessed", lang),
+        ])
+    headers = [fmt.text(k, lang) for k in ("category", "observed", "expected", "ratio",
+                                           "ratio_interval", "peer_ratio", "flag")]
+    caption = ("Kvot mellan faktiskt och förväntat antal personer per insats (1 = som riket)"
+               if lang == "sv" else
+               "Ratio of observed to expected persons per category (1 = as Sweden)")
+    return data_table(caption, headers, rows, [False, True, True, True, True, True, False])
+
+
+def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
+    """Standardised ratios with 95 % intervals per category for one municipality and year.
+
+    Riket = 1 is a vertical line; the pooled peer-group ratio is an open diamond; ▲/▼
+    markers and the label column on the right carry the flag (outside the 99,8 % limits).
+    """
+    fmt.check_lang(lang)
+    _require(table, _FOREST_COLS, "forest_chart")
+    if table.height == 0:
+        raise InputError("forest_chart: the comparison table is empty")
+    name = _name(table.row(0, named=True))
+    year = _one(table, "year", "forest_chart")
+    _one(table, "municipality", "forest_chart")
+    rows = _ordered(table)
+    labels = [_label(r, lang) for r in rows]
+    fig = go.Figure()
+
+    drawn = [r for r in rows if _ok(r, "ratio", "ratio_lower", "ratio_upper")]
+    xs_all = [v for r in drawn for v in (r["ratio_lower"], r["ratio_upper"])]
+    xs_all += [r["peer_ratio"] for r in drawn if r.get("peer_ratio")]
+    first = True
+    for flag in ("higher", "lower", "similar", "not_assessed"):
+        sub = [r for r in drawn if _flag(r) == flag]
+        if not sub:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[r["ratio"] for r in sub],
+            y=[_label(r, lang) for r in sub],
+            mode="markers",
+            name=name, legendgroup="municipality", showlegend=first,
+            marker={"symbol": SYMBOLS[flag], "size": 13 if flag != "similar" else 10,
+                    "color": PALETTE["municipality"],
+                    "line": {"color": PALETTE["municipality"], "width": 2}},
+            error_x={"type": "data", "symmetric": False,
+                     "array": [r["ratio_upper"] - r["ratio"] for r in sub],
+                     "arrayminus": [r["ratio"] - r["ratio_lower"] for r in sub],
+                     "color": PALETTE["municipality"], "thickness": 2, "width": 5},
+            hovertext=[_forest_hover(r, lang) for r in sub],
+            hoverinfo="text",
+        ))
+        first = False
+    peers = [r for r in drawn if r.get("peer_ratio") is not None]
+    if peers:
+        title = peers[0].get("peer_group_title") or fmt.text("peer_ratio", lang)
+        fig.add_trace(go.Scatter(
+            x=[r["peer_ratio"] for r in peers],
+            y=[_label(r, lang) for r in peers],
+            mode="markers",
+            name=fmt.text("peer_ratio", lang),
+            marker={"symbol": "diamond-open", "size": 11, "color": PALETTE["peer"],
+                    "line": {"width": 2, "color": PALETTE["peer"]}},
+            hovertext=[f"{html.escape(str(title))}<br>{fmt.text('ratio', lang)} "
+                       f"{fmt.ratio(r['peer_ratio'], lang)}" for r in peers],
+            hoverinfo="text",
+        ))
+    lo, hi = _log_range(xs_all)
+    tickvals, ticktext = _ratio_ticks(lo, hi, lang)
+    fig.add_trace(go.Scatter(
+        x=[1, 1], y=[labels[0], labels[-1]], mode="lines", name=f"{fmt.text('riket', lang)} = 1",
+        line={"color": PALETTE["riket"], "dash": "dash", "width": 1.5}, hoverinfo="skip"))
+    for r, label in zip(rows, labels, strict=True):
+        if r.get("status") != "ok":
+            note = fmt.status_label(r.get("status"), lang, short=True)
+        elif not _ok(r, "ratio"):
+            note = fmt.flag_label("not_assessed", lang, short=True)
+        else:
+            note = fmt.flag_label(_flag(r), lang, short=True)
+        fig.add_annotation(x=1.01, xref="paper", y=label, yref="y", xanchor="left",
+                           text=html.escape(note), showarrow=False, font={"size": 13})
+    main = f"{name} {year}: " + ("LSS-insatser jämfört med riket" if lang == "sv"
+                                 else "LSS support compared with Sweden")
+    title = _title(main, table, lang)
+    _base_layout(fig, main, lang, height=150 + 46 * len(rows), synthetic=is_synthetic(table))
+    fig.update_layout(margin={"r": 175, "l": 10})
+    fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], tickvals=tickvals,
+                     ticktext=ticktext, title=fmt.text("ratio", lang), showgrid=True,
+                     gridcolor="#e6e6e6")
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
+                     range=[-0.5, len(labels) - 0.5], automargin=True)
+    if lang == "sv":
+        caption = ("Kvoten jämför antalet personer med insatsen med det antal som skulle "
+                   "väntas om kommunen hade rikets nivå i varje åldersgrupp. 1 betyder samma "
+                   "nivå som riket, 1,5 betyder 50 % fler personer än väntat. Strecken visar "
+                   "95 % konfidensintervall. ▲/▼ markerar insatser som ligger utanför "
+                   "kontrollgränsen 99,8 % (tydligt högre eller lägre än riket). Romber visar "
+                   "liknande kommuner. Insatserna överlappar och ska inte summeras.")
+    else:
+        caption = ("The ratio compares the number of persons with the support with the "
+                   "number expected if the municipality had Sweden's level in every age "
+                   "group. 1 means the same level as Sweden, 1.5 means 50% more persons than "
+                   "expected. Bars show 95% confidence intervals. ▲/▼ mark categories outside "
+                   "the 99.8% control limit (clearly higher or lower than Sweden). Diamonds "
+                   "show similar municipalities. Categories overlap and must not be summed.")
+    return Chart("forest", fig, title, _caption(caption, table, lang),
+                 forest_table(table, lang), lang)
+
+
+def _forest_hover(r: dict[str, Any], lang: str) -> str:
+    return (f"<b>{html.escape(_label(r, lang))}</b><br>"
+            f"{fmt.text('ratio', lang)}: {fmt.ratio(r['ratio'], lang)} "
+            f"({fmt.interval(r['ratio_lower'], r['ratio_upper'], 2, lang)})<br>"
+            f"{fmt.text('observed', lang)}: {fmt.integer(r.get('observed'), lang)}, "
+            f"{fmt.text('expected', lang).lower()}: {fmt.number(r.get('expected'), 1, lang)}"
+            f"<br>{fmt.flag_label(_flag(r), lang)}")
+
+
+# --- (2) funnel plot ----------------------------------------------------------------------
+
+_FUNNEL_COLS = ("municipality", "name", "year", "category", "status", "observed", "expected",
+                "ratio", "flag", "phi", "tau2", "od_adjusted")
+
+
+def funnel_limits(expected: Sequence[float], confidence: float, phi: float | None,
+                  tau2: float) -> tuple[list[float], list[float]]:
+    """Limit curves at ``expected`` from :func:`benchmark.stats.funnel_limits` (the same
+    limits the flags use: OD-adjusted on the √ scale when φ > 1, else exact Poisson)."""
+    lower, upper, _ = stats.funnel_limits(
+        list(expected), confidence, phi=math.nan if phi is None else float(phi),
+        tau2=float(tau2))
+    return [float(v) for v in lower], [float(v) for v in upper]
+
+
+def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = None,
+                 lang: str = "sv") -> str:
+    """Data table for :func:`funnel_chart`: the chosen municipality and every flagged one."""
+    fmt.check_lang(lang)
+    sub = table.filter(pl.col("category") == category)
+    rows_in = [r for r in sub.sort("ratio", descending=True, nulls_last=True).to_dicts()
+               if r["municipality"] == municipality
+               or (r.get("status") == "ok" and _flag(r) in ("higher", "lower"))]
+    rows = [[
+        _name(r) + (" ◆" if r["municipality"] == municipality else ""),
+        _value_or_status(r, "observed", lang, 0),
+        fmt.number(r.get("expected"), 1, lang) if r.get("status") == "ok" else fmt.MISSING,
+        fmt.ratio(r.get("ratio"), lang) if r.get("status") == "ok" else fmt.MISSING,
+        fmt.interval(r.get("limit_lower_998"), r.get("limit_upper_998"), 2, lang),
+        fmt.flag_label(_flag(r) if r.get("status") == "ok" else "not_assessed", lang),
+    ] for r in rows_in]
+    n_ok = sub.filter(pl.col("status") == "ok").height
+    n_hi = sub.filter((pl.col("status") == "ok") & (pl.col("flag") == "higher")).height
+    n_lo = sub.filter((pl.col("status") == "ok") & (pl.col("flag") == "lower")).height
+    label = get_category(category).label(lang)
+    caption = (f"{label}: {n_hi} av {n_ok} kommuner över och {n_lo} under kontrollgränsen "
+               "99,8 %" if lang == "sv" else
+               f"{label}: {n_hi} of {n_ok} municipalities above and {n_lo} below the 99.8% "
+               "control limit")
+    headers = [fmt.text("municipality", lang), fmt.text("observed", lang),
+               fmt.text("expected", lang), fmt.text("ratio", lang), fmt.text("limit_998", lang),
+               fmt.text("flag", lang)]
+    return data_table(caption, headers, rows, [False, True, True, True, True, False])
+
+
+def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = None,
+                 lang: str = "sv") -> Chart:
+    """Funnel plot of all municipalities for one category and year: x = expected persons E
+    (log scale), y = standardised ratio, with 95 % and 99,8 % overdispersion-adjusted limits
+    (φ, τ² from the table); the chosen municipality is highlighted and labelled."""
+    fmt.check_lang(lang)
+    _require(table, _FUNNEL_COLS, "funnel_chart")
+    get_category(category)
+    sub = table.filter(pl.col("category") == category)
+    if sub.height == 0:
+        raise InputError(f"funnel_chart: no rows for category {category!r}")
+    year = _one(sub, "year", "funnel_chart")
+    rows = [r for r in sub.to_dicts() if _ok(r, "expected", "ratio") and r["expected"] > 0]
+    if not rows:
+        raise InputError(f"funnel_chart: no assessable municipality for {category!r} {year}")
+    tau2_vals = [r["tau2"] for r in rows if r.get("tau2") is not None]
+    tau2 = float(tau2_vals[0]) if tau2_vals else 0.0
+    phi_vals = [r["phi"] for r in rows if r.get("phi") is not None]
+    phi = float(phi_vals[0]) if phi_vals else None
+    es = [r["expected"] for r in rows]
+    e_lo, e_hi = min(es) / 1.3, max(es) * 1.3
+    n = 160
+    grid = [e_lo * (e_hi / e_lo) ** (i / (n - 1)) for i in range(n)]
+    fig = go.Figure()
+    for conf, key, dash in ((0.998, "limit_998", "dash"), (0.95, "limit_95", "dot")):
+        lower, upper = funnel_limits(grid, conf, phi, tau2)
+        for i, curve in enumerate((upper, lower)):
+            fig.add_trace(go.Scatter(
+                x=grid, y=curve, mode="lines", name=fmt.text(key, lang),
+                legendgroup=key, showlegend=i == 0, hoverinfo="skip",
+                line={"color": PALETTE[key], "dash": dash, "width": 1.5}))
+    fig.add_hline(y=1, line={"color": PALETTE["riket"], "width": 1})
+    label = get_category(category).label(lang)
+    for flag in ("similar", "higher", "lower", "not_assessed"):
+        pts = [r for r in rows if _flag(r) == flag and r["municipality"] != municipality]
+        if not pts:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[r["expected"] for r in pts], y=[r["ratio"] for r in pts], mode="markers",
+            name=(fmt.flag_label(flag, lang) if flag != "similar"
+                  else ("Övriga kommuner" if lang == "sv" else "Other municipalities")),
+            marker={"symbol": SYMBOLS[flag], "size": 8 if flag == "similar" else 10,
+                    "color": PALETTE["other"], "opacity": 0.85},
+            hovertext=[_funnel_hover(r, lang) for r in pts], hoverinfo="text"))
+    chosen = [r for r in rows if r["municipality"] == municipality]
+    for r in chosen:
+        fig.add_trace(go.Scatter(
+            x=[r["expected"]], y=[r["ratio"]], mode="markers+text",
+            name=f"{_name(r)}: {fmt.flag_label(_flag(r), lang, short=True)}",
+            text=[html.escape(f"{_name(r)} {fmt.flag_label(_flag(r), lang, short=True)}")],
+            textposition="top center", textfont={"size": 14, "color": PALETTE["municipality"]},
+            marker={"symbol": SYMBOLS[_flag(r)], "size": 16, "color": PALETTE["municipality"],
+                    "line": {"color": "#ffffff", "width": 1.5}},
+            hovertext=[_funnel_hover(r, lang)], hoverinfo="text"))
+    mid_e = sorted(es)[len(es) // 2]
+    mid_lo, mid_hi = funnel_limits([mid_e], 0.998, phi, tau2)
+    ys = [r["ratio"] for r in rows] + mid_lo + mid_hi
+    y_lo = max(0.0, min([*ys, 1.0]) * 0.9)
+    y_hi = max([*ys, 1.0]) * 1.1
+    main = f"{label} {year}: " + ("alla kommuner" if lang == "sv" else "all municipalities")
+    title = _title(main, table, lang)
+    _base_layout(fig, main, lang, height=560, synthetic=is_synthetic(table))
+    tickvals, ticktext = _log_ticks(e_lo, e_hi, lang)
+    fig.update_xaxes(type="log", title=fmt.text("expected", lang) + (
+        " (logaritmisk skala)" if lang == "sv" else " (log scale)"), tickvals=tickvals,
+        ticktext=ticktext, range=[math.log10(e_lo), math.log10(e_hi)])
+    fig.update_yaxes(title=fmt.text("ratio", lang), range=[y_lo, y_hi], tickformat=",.1f")
+    phi_txt = fmt.number(phi_vals[0], 2, lang) if phi_vals else fmt.MISSING
+    if lang == "sv":
+        caption = (f"Varje punkt är en kommun. Ju fler personer som väntas (längre åt höger), "
+                   f"desto smalare blir tratten, eftersom slumpen betyder mindre i stora "
+                   f"kommuner. Streckade linjer: kontrollgräns 99,8 %; prickade: 95 %. "
+                   f"Gränserna är vidgade för verklig variation mellan kommuner "
+                   f"(överspridning φ = {phi_txt}). ▲/▼ = utanför 99,8 %-gränsen.")
+    else:
+        caption = (f"Each point is a municipality. The more persons expected (further right), "
+                   f"the narrower the funnel, because chance matters less in large "
+                   f"municipalities. Dashed lines: 99.8% control limit; dotted: 95%. Limits "
+                   f"are widened for real variation between municipalities (overdispersion "
+                   f"φ = {phi_txt}). ▲/▼ = outside the 99.8% limit.")
+    return Chart(f"funnel-{category}", fig, title, _caption(caption, table, lang),
+                 funnel_table(sub, category, municipality, lang), lang)
+
+
+def _funnel_hover(r: dict[str, Any], lang: str) -> str:
+    return (f"<b>{html.escape(_name(r))}</b><br>{fmt.text('expected', lang)}: "
+            f"{fmt.number(r['expected'], 1, lang)}<br>{fmt.text('observed', lang)}: "
+            f"{fmt.integer(r.get('observed'), lang)}<br>{fmt.text('ratio', lang)}: "
+            f"{fmt.ratio(r['ratio'], lang)}<br>{fmt.flag_label(_flag(r), lang)}")
+
+
+# --- (3) trend ----------------------------------------------------------------------------
+
+def trend_table(history: pl.DataFrame, category: str, lang: str = "sv") -> str:
+    """Data table for :func:`trend_chart`: one row per year."""
+    fmt.check_lang(lang)
+    sub = history.filter(pl.col("category") == category).sort("year")
+    rows = []
+    for r in sub.to_dicts():
+        ok = r.get("status") == "ok"
+        rows.append([
+            str(r["year"]),
+            _value_or_status(r, "observed", lang, 0),
+            fmt.ratio(r.get("ratio"), lang) if ok else fmt.MISSING,
+            fmt.interval(r.get("ratio_lower"), r.get("ratio_upper"), 2, lang) if ok
+            else fmt.MISSING,
+            fmt.ratio(r.get("peer_ratio"), lang) if ok else fmt.MISSING,
+            fmt.flag_label(_flag(r) if ok else "not_assessed", lang),
+        ])
+    label = get_category(category).label(lang)
+    caption = (f"{label}: kvot mot riket per år" if lang == "sv"
+               else f"{label}: ratio to Sweden by year")
+    headers = [fmt.text(k, lang) for k in ("year", "observed", "ratio", "ratio_interval",
+                                           "peer_ratio", "flag")]
+    return data_table(caption, headers, rows, [False, True, True, True, True, False])
+
+
+def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart:
+    """The ratio over the years (95 % intervals) against Riket = 1 and the peer group."""
+    fmt.check_lang(lang)
+    _require(history, _FOREST_COLS, "trend_chart")
+    sub = history.filter(pl.col("category") == category).sort("year")
+    if sub.height == 0:
+        raise InputError(f"trend_chart: no rows for category {category!r}")
+    _one(sub, "municipality", "trend_chart")
+    rows = sub.to_dicts()
+    name = _name(rows[0])
+    label = get_category(category).label(lang)
+    drawn = [r for r in rows if _ok(r, "ratio", "ratio_lower", "ratio_upper")]
+    fig = go.Figure()
+    if drawn:
+        fig.add_trace(go.Scatter(
+            x=[r["year"] for r in drawn], y=[r["ratio"] for r in drawn], mode="lines",
+            line={"color": PALETTE["municipality"], "width": 2}, showlegend=False,
+            hoverinfo="skip"))
+    for flag in ("higher", "lower", "similar", "not_assessed"):
+        pts = [r for r in drawn if _flag(r) == flag]
+        if not pts:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[r["year"] for r in pts], y=[r["ratio"] for r in pts], mode="markers",
+            name=f"{name}: {fmt.flag_label(flag, lang, short=True)}",
+            marker={"symbol": SYMBOLS[flag], "size": 12, "color": PALETTE["municipality"],
+                    "line": {"color": PALETTE["municipality"], "width": 2}},
+            error_y={"type": "data", "symmetric": False,
+                     "array": [r["ratio_upper"] - r["ratio"] for r in pts],
+                     "arrayminus": [r["ratio"] - r["ratio_lower"] for r in pts],
+                     "color": PALETTE["municipality"], "thickness": 1.5, "width": 4},
+            hovertext=[f"{r['year']}<br>" + _forest_hover(r, lang) for r in pts],
+            hoverinfo="text"))
+    peers = [r for r in drawn if r.get("peer_ratio") is not None]
+    if peers:
+        fig.add_trace(go.Scatter(
+            x=[r["year"] for r in peers], y=[r["peer_ratio"] for r in peers],
+            mode="lines+markers", name=fmt.text("peer_ratio", lang),
+            line={"color": PALETTE["peer"], "dash": "dash", "width": 2},
+            marker={"symbol": "diamond-open", "size": 9, "color": PALETTE["peer"]},
+            hovertext=[f"{r['year']}: {fmt.ratio(r['peer_ratio'], lang)}" for r in peers],
+            hoverinfo="text"))
+    fig.add_hline(y=1, line={"color": PALETTE["riket"], "dash": "dash", "width": 1.5},
+                  annotation_text=f"{fmt.text('riket', lang)} = 1",
+                  annotation_position="bottom right")
+    missing = [r for r in rows if r.get("status") != "ok"]
+    for r in missing:
+        fig.add_annotation(x=r["year"], y=1, yshift=-18, showarrow=False,
+                           text=html.escape(fmt.status_label(r.get("status"), lang)),
+                           font={"size": 11})
+    ys = [v for r in drawn for v in (r["ratio_lower"], r["ratio_upper"], r.get("peer_ratio"))
+          if v is not None]
+    y_lo, y_hi = max(0.0, min([*ys, 1.0]) * 0.9), max([*ys, 1.0]) * 1.08
+    years = [r["year"] for r in rows]
+    main = f"{name}, {label.lower() if lang == 'sv' else label}: " + (
+        f"utveckling {min(years)}–{max(years)}" if lang == "sv"
+        else f"trend {min(years)}–{max(years)}")
+    title = _title(main, history, lang)
+    _base_layout(fig, main, lang, height=460, synthetic=is_synthetic(history))
+    fig.update_xaxes(title=fmt.text("year", lang), tickformat="d", dtick=1)
+    fig.update_yaxes(title=fmt.text("ratio", lang), range=[y_lo, y_hi], tickformat=",.1f")
+    caption = ("Kvoten mot riket år för år med 95 % konfidensintervall. En avvikelse som "
+               "återkommer flera år i rad är mer sannolikt verklig än en enstaka topp. "
+               "Streckad orange linje: liknande kommuner."
+               if lang == "sv" else
+               "The ratio to Sweden year by year with 95% confidence intervals. A deviation "
+               "that recurs several years in a row is more likely real than a single peak. "
+               "Dashed orange line: similar municipalities.")
+    return Chart(f"trend-{category}", fig, title, _caption(caption, history, lang),
+                 trend_table(history, category, lang), lang)
+
+
+# --- (4) decomposition --------------------------------------------------------------------
+
+_DECOMP_COLS = ("municipality", "year", "category", "status", "observed", "expected",
+                "expected_crude", "composition_effect", "practice_effect")
+
+
+def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
+    """Data table for :func:`decomposition_chart`."""
+    fmt.check_lang(lang)
+    rows = []
+    for r in _ordered(table):
+        ok = r.get("status") == "ok"
+        rows.append([
+            _label(r, lang),
+            _value_or_status(r, "observed", lang, 0),
+            fmt.number(r.get("expected_crude"), 1, lang) if ok else fmt.MISSING,
+            fmt.number(r.get("composition_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
+            fmt.number(r.get("practice_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
+        ])
+    if lang == "sv":
+        headers = ["Insats", "Antal personer", "Om rikets nivå rakt av",
+                   "Skillnad p.g.a. åldersstruktur", "Övrig skillnad"]
+        caption = "Skillnaden mot riket i antal personer, uppdelad på orsak"
+    else:
+        headers = ["Category", "Persons", "At Sweden's crude rate",
+                   "Difference from age structure", "Remaining difference"]
+        caption = "The difference from Sweden in persons, split by cause"
+    return data_table(caption, headers, rows, [False, True, True, True, True])
+
+
+def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
+    """Per category, how many persons of the difference from Riket's crude rate come from the
+    age structure (``composition_effect``) and how many remain (``practice_effect``)."""
+    fmt.check_lang(lang)
+    _require(table, _DECOMP_COLS, "decomposition_chart")
+    if table.height == 0:
+        raise InputError("decomposition_chart: the comparison table is empty")
+    _one(table, "municipality", "decomposition_chart")
+    year = _one(table, "year", "decomposition_chart")
+    rows = _ordered(table)
+    labels = [_label(r, lang) for r in rows]
+    drawn = [r for r in rows if _ok(r, "composition_effect", "practice_effect")]
+    name = _name(rows[0])
+    fig = go.Figure()
+    for col, key, pattern in (("composition_effect", "composition", ""),
+                              ("practice_effect", "practice", "/")):
+        vals = [r[col] for r in drawn]
+        fig.add_trace(go.Bar(
+            y=[_label(r, lang) for r in drawn], x=vals, orientation="h",
+            name=fmt.text(key, lang),
+            marker={"color": PALETTE[key], "pattern": {"shape": pattern, "fgcolor": "#ffffff",
+                                                       "solidity": 0.3},
+                    "line": {"color": PALETTE[key], "width": 1}},
+            text=[fmt.number(v, 0, lang, sign=True) for v in vals], textposition="outside",
+            cliponaxis=False,
+            hovertext=[f"{html.escape(_label(r, lang))}<br>{fmt.text(key, lang)}: "
+                       f"{fmt.number(r[col], 1, lang, sign=True)} {fmt.text('persons', lang)}"
+                       for r in drawn],
+            hoverinfo="text"))
+    fig.add_vline(x=0, line={"color": PALETTE["riket"], "width": 1})
+    for r, label in zip(rows, labels, strict=True):
+        if r.get("status") != "ok":
+            fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False,
+                               text=html.escape(fmt.status_label(r.get("status"), lang)),
+                               font={"size": 12})
+    main = f"{name} {year}: " + ("varför antalet skiljer sig från riket" if lang == "sv"
+                                 else "why the number differs from Sweden")
+    title = _title(main, table, lang)
+    _base_layout(fig, main, lang, height=170 + 52 * len(rows), synthetic=is_synthetic(table))
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_xaxes(title=("Antal personer (skillnad mot rikets nivå)" if lang == "sv"
+                            else "Persons (difference from Sweden's level)"),
+                     tickformat=",.0f", zeroline=True)
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
+                     range=[-0.5, len(labels) - 0.5], automargin=True)
+    if lang == "sv":
+        caption = ("Skillnaden mellan kommunens antal och det antal rikets genomsnittsnivå skulle "
+                   "ge, i personer. Hel stapel: den del som beror på att kommunen har fler eller "
+                   "färre invånare i de åldrar där insatsen är vanlig. Randig stapel: resten, "
+                   "som kan bero på behov, praxis eller utbud. Insatserna överlappar och ska "
+                   "inte summeras.")
+    else:
+        caption = ("The difference between the municipality's number and the number Sweden's "
+                   "average level would give, in persons. Solid bar: the part due to more or "
+                   "fewer inhabitants in the ages where the support is common. Striped bar: "
+                   "the rest, which may reflect needs, practice or supply. Categories overlap "
+                   "and must not be summed.")
+    return Chart("decomposition", fig, title, _caption(caption, table, lang),
+                 decomposition_table(table, lang), lang)

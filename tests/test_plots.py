@@ -1,0 +1,224 @@
+"""Figures from hand-made comparison tables (contracts §C): content, flags, formatting."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import polars as pl
+import pytest
+
+from benchmark import plots, stats
+from benchmark.errors import InputError
+from tests.comparison_tables import SCHEMA, make_compare, make_history, make_screen
+
+NB = "\u00a0"
+
+
+def _traces_by_name(fig, name: str) -> list:
+    return [t for t in fig.data if t.name == name]
+
+
+def test_fixture_follows_contract_c_columns() -> None:
+    t = make_compare()
+    assert list(t.columns) == list(SCHEMA)
+    assert t.height == 10
+
+
+def test_forest_markers_and_labels_carry_the_flag() -> None:
+    chart = plots.forest_chart(make_compare())
+    fig = chart.figure
+    municipality = [t for t in fig.data if t.legendgroup == "municipality"]
+    by_symbol = {t.marker.symbol: list(t.y) for t in municipality}
+    assert by_symbol["triangle-up"] == ["Bostad med särskild service", "Daglig verksamhet",
+                                        "Personer med någon LSS-insats"]
+    assert by_symbol["triangle-down"] == ["Assistansersättning (SFB)"]
+    assert by_symbol["circle-open"] == ["Avlösarservice"]
+    notes = {a.y: a.text for a in fig.layout.annotations if a.xref == "paper"}
+    assert notes["Bostad med särskild service"] == "▲ Högre"
+    assert notes["Assistansersättning (SFB)"] == "▼ Lägre"
+    assert notes["Kontaktperson"] == "● I nivå"
+    # suppressed / missing: a text note, never a plotted value
+    assert notes["Ledsagarservice"] == "Skyddad uppgift"
+    assert notes["Korttidstillsyn"] == "Uppgift saknas"
+    plotted = {y for t in fig.data for y in (t.y or ())}
+    assert "Ledsagarservice" not in plotted
+    assert "Korttidstillsyn" not in plotted
+
+
+def test_forest_interval_riket_line_peer_and_category_order() -> None:
+    fig = plots.forest_chart(make_compare()).figure
+    up = next(t for t in fig.data if t.marker.symbol == "triangle-up")
+    assert up.x[0] == pytest.approx(1.2485)
+    assert up.error_x.array[0] == pytest.approx(1.3752 - 1.2485)
+    assert up.error_x.arrayminus[0] == pytest.approx(1.2485 - 1.1311)
+    riket = _traces_by_name(fig, "Riket = 1")[0]
+    assert list(riket.x) == [1, 1]
+    peer = _traces_by_name(fig, "Liknande kommuner")[0]
+    assert peer.marker.symbol == "diamond-open"
+    assert dict(zip(peer.y, peer.x, strict=True))["Daglig verksamhet"] == pytest.approx(1.12)
+    order = list(fig.layout.yaxis.categoryarray)[::-1]
+    pa = order.index("Personlig assistans (LSS)")
+    assert order[pa + 1] == "Assistansersättning (SFB)"  # LSS and SFB adjacent
+    assert fig.layout.xaxis.type == "log"
+
+
+def test_swedish_number_format_in_layout_hover_and_table() -> None:
+    chart = plots.forest_chart(make_compare())
+    assert chart.figure.layout.separators == "," + NB
+    up = next(t for t in chart.figure.data if t.marker.symbol == "triangle-up")
+    assert "1,25 (1,13–1,38)" in up.hovertext[0]
+    assert "Tydligt högre än riket" in up.hovertext[0]
+    assert f"1{NB}204" in chart.table_html
+    assert "1,20–1,34" in chart.table_html
+    assert "0,75" in plots.forest_chart(make_compare()).figure.layout.xaxis.ticktext
+
+
+def test_english_labels_and_separators() -> None:
+    chart = plots.forest_chart(make_compare(), "en")
+    assert chart.figure.layout.separators == ".,"
+    assert "Clearly higher than Sweden" in chart.table_html
+    assert "Housing with special service" in chart.table_html
+    assert "1,204" in chart.table_html
+
+
+def test_config_has_no_cloud_share_and_no_logo() -> None:
+    assert plots.PLOTLY_CONFIG["showSendToCloud"] is False
+    assert plots.PLOTLY_CONFIG["displaylogo"] is False
+    out = plots.forest_chart(make_compare()).to_html()
+    assert '"showSendToCloud": false' in out
+    assert '"displaylogo": false' in out
+    assert '"showSendToCloud": true' not in out
+    assert not re.search(r"<script[^>]+src=", out)
+    assert "cdn" not in out.lower()
+
+
+def test_plotlyjs_inlined_only_when_asked() -> None:
+    chart = plots.decomposition_chart(make_compare())
+    assert len(chart.to_html(include_plotlyjs=False)) < 100_000
+    with_js = chart.to_html(include_plotlyjs=True)
+    assert len(with_js) > 1_000_000 and with_js.count("plotly.js v") >= 1
+
+
+def test_synthetic_data_are_labelled_in_title_and_caption() -> None:
+    real = plots.forest_chart(make_compare())
+    demo = plots.forest_chart(make_compare(synthetic=True))
+    assert "Syntetiska demodata" not in real.title + real.caption
+    assert demo.title.endswith("Syntetiska demodata")
+    assert demo.caption.startswith("Syntetiska demodata")
+    assert "Syntetiska demodata" in demo.figure.layout.title.text
+    trend = plots.trend_chart(make_history(synthetic=True), "boende", "en")
+    assert "Synthetic demo data" in trend.title
+
+
+def test_every_chart_has_title_caption_and_table() -> None:
+    charts = [plots.forest_chart(make_compare()),
+              plots.funnel_chart(make_screen(), "boende", "2482"),
+              plots.trend_chart(make_history(), "boende"),
+              plots.decomposition_chart(make_compare())]
+    for c in charts:
+        assert c.title and c.figure.layout.title.text
+        assert len(c.caption) > 40
+        assert c.table_html.startswith('<table class="lss-data">')
+        assert "<caption>" in c.table_html and 'scope="col"' in c.table_html
+        html_out = c.to_html()
+        assert html_out.index("lss-plot") < html_out.index("<figcaption>") < html_out.index(
+            "<table")
+
+
+def test_funnel_limits_come_from_stats_and_chosen_is_highlighted() -> None:
+    table = make_screen()
+    chart = plots.funnel_chart(table, "boende", "2482")
+    fig = chart.figure
+    l998 = [t for t in fig.data if t.legendgroup == "limit_998"]
+    l95 = [t for t in fig.data if t.legendgroup == "limit_95"]
+    assert len(l998) == 2 and len(l95) == 2
+    grid = np.asarray(l998[0].x)
+    lo, hi, od = stats.funnel_limits(grid, 0.998, phi=3.2, tau2=0.004)
+    assert od
+    np.testing.assert_allclose(l998[0].y, hi)
+    np.testing.assert_allclose(l998[1].y, lo)
+    # the √-scale OD formula (1 ± z·√(1/(4E)+τ²))², lower floored at 0
+    e = grid[-1]
+    sd = np.sqrt(1 / (4 * e) + 0.004)
+    assert l998[0].y[-1] == pytest.approx((1 + 3.090232306 * sd) ** 2)
+    assert min(l998[1].y) >= 0
+    assert np.all(np.asarray(l95[0].y) < np.asarray(l998[0].y))  # 95 % band inside 99.8 %
+    assert np.all(np.asarray(l95[1].y) >= np.asarray(l998[1].y))
+    chosen = [t for t in fig.data if t.mode == "markers+text"]
+    assert len(chosen) == 1
+    assert chosen[0].x[0] == pytest.approx(330.0)
+    assert chosen[0].marker.color == plots.PALETTE["municipality"]
+    assert chosen[0].marker.symbol == "triangle-up"
+    assert "Skellefteå" in chosen[0].text[0] and "▲" in chosen[0].text[0]
+    # suppressed Malå is neither plotted nor given a value in the table
+    xs = [x for t in fig.data if t.mode == "markers" for x in t.x]
+    assert len(xs) == 10  # 12 municipalities − Malå (suppressed) − Skellefteå (highlighted)
+    assert "Malå" not in chart.table_html
+    assert "2 av 11 kommuner över och 1 under" in chart.table_html
+
+
+def test_funnel_without_overdispersion_uses_poisson_limits() -> None:
+    table = make_screen().with_columns(phi=pl.lit(0.8), tau2=pl.lit(0.0),
+                                       od_adjusted=pl.lit(False))
+    fig = plots.funnel_chart(table, "boende", "2482").figure
+    up = next(t for t in fig.data if t.legendgroup == "limit_998")
+    _, hi = stats.poisson_ratio_limits(np.asarray(up.x), 0.998)
+    np.testing.assert_allclose(up.y, hi)
+
+
+def test_trend_years_intervals_and_suppressed_year() -> None:
+    chart = plots.trend_chart(make_history(), "boende")
+    fig = chart.figure
+    pts = [t for t in fig.data if t.mode == "markers"]
+    years = sorted(y for t in pts for y in t.x)
+    assert years == list(range(2016, 2025))  # 2015 suppressed: not plotted
+    assert fig.layout.xaxis.tickformat == "d"
+    assert "Skyddad uppgift (sekretess)" in chart.table_html
+    assert "<th scope=\"row\">2015</th>" in chart.table_html
+    peer = _traces_by_name(fig, "Liknande kommuner")[0]
+    assert list(peer.y) == pytest.approx([1.10] * 9)
+
+
+def test_decomposition_bars_are_persons_with_signed_labels() -> None:
+    chart = plots.decomposition_chart(make_compare())
+    comp = _traces_by_name(chart.figure, "Befolkningens sammansättning")[0]
+    prac = _traces_by_name(chart.figure, "Övrig skillnad (t.ex. praxis, behov)")[0]
+    assert dict(zip(comp.y, comp.x, strict=True))["Bostad med särskild service"] == 30.0
+    assert dict(zip(prac.y, prac.x, strict=True))["Bostad med särskild service"] == 82.0
+    assert dict(zip(prac.y, prac.text, strict=True))["Daglig verksamhet"] == "+120"
+    assert dict(zip(comp.y, comp.text, strict=True))["Daglig verksamhet"] == "\u221210"
+    assert "Ledsagarservice" not in comp.y
+    assert prac.marker.pattern.shape == "/"  # not colour alone
+
+
+def test_names_are_html_escaped() -> None:
+    table = make_compare(name="<script>alert(1)</script>")
+    out = plots.forest_chart(table).to_html()
+    assert "<script>alert(1)" not in out
+    assert "&lt;script&gt;" in out
+
+
+def test_bad_input_raises_input_error() -> None:
+    with pytest.raises(InputError, match="lacks column"):
+        plots.forest_chart(make_compare().drop("ratio"))
+    two = pl.concat([make_compare(), make_compare("0180", "Stockholm")])
+    with pytest.raises(InputError, match="expected one municipality"):
+        plots.forest_chart(two)
+    with pytest.raises(InputError, match="unknown category"):
+        plots.funnel_chart(make_screen(), "nope")
+    with pytest.raises(InputError):
+        plots.forest_chart(make_compare(), "de")
+
+
+def _contrast(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return 1.05 / (lum + 0.05)
+
+
+def test_palette_contrast_against_white() -> None:
+    assert _contrast("#0072B2") == pytest.approx(5.19, abs=0.01)  # docs/ecosystem.md §5.3
+    for name, colour in plots.PALETTE.items():
+        assert _contrast(colour) >= 3.0, name
