@@ -1,0 +1,274 @@
+"""``make data``: fetch the national picture from Kolada and SCB into the raw snapshot store.
+
+For the years asked: the Kolada municipality register, municipality groups, the KPI
+descriptions and every LSS/cost KPI value (all municipalities and Riket), then SCB's
+``/config`` and population by municipality × age × sex. Every planned request has a
+stable key (:class:`~benchmark.sources.plan.PlannedRequest`); pages already on disk are
+reused, so a rerun or a resumed interrupted fetch only asks for what is missing.
+``offline=True`` never touches the network and raises :class:`DataError` listing exactly
+which requests have no snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from benchmark.catalog import RIKET, all_kpis
+from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
+from benchmark.errors import DataError, FetchError, InputError
+from benchmark.sources import kolada, scb
+from benchmark.sources.http import HttpClient
+from benchmark.sources.plan import PlannedRequest
+from benchmark.store import clean_partial, find_snapshot, load_snapshot, raw_lock, save_snapshot
+
+MAX_PAGES = 10_000
+
+
+@dataclass
+class FetchSummary:
+    """What one fetch did; ``render()`` gives a one-screen summary."""
+
+    years: list[int]
+    offline: bool = False
+    http_attempts: int = 0  # every HTTP request sent, retries included
+    saved: int = 0  # new snapshots written
+    reused: int = 0  # snapshots served from disk
+    items: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    minimum_requests: int | None = None
+    synthetic: bool = False
+    removed_partial: int = 0
+
+    @property
+    def requests_made(self) -> int:
+        return self.http_attempts
+
+    def render(self) -> str:
+        span = (f"{self.years[0]}–{self.years[-1]}" if self.years == list(
+            range(self.years[0], self.years[-1] + 1)) else ", ".join(map(str, self.years)))
+        lines = [f"Fetch {'(offline) ' if self.offline else ''}for {span}"
+                 + (" — SYNTHETIC demo data" if self.synthetic else "")]
+        lines.append(f"  HTTP requests made: {self.http_attempts} (new snapshots saved: "
+                     f"{self.saved}; snapshots reused from disk: {self.reused})")
+        if self.minimum_requests is not None:
+            lines.append(f"  fewest requests the API limits allow for a fresh fetch: "
+                         f"{self.minimum_requests}")
+        for name, n in self.items.items():
+            lines.append(f"  {name}: {n:,}".replace(",", " "))
+        if self.removed_partial:
+            lines.append(f"  removed {self.removed_partial} partial file(s) of an interrupted "
+                         "fetch")
+        for note in self.notes:
+            lines.append(f"  note: {note}")
+        if self.missing:
+            lines.append(f"  missing ({len(self.missing)}):")
+            lines += [f"    - {m}" for m in self.missing]
+        else:
+            lines.append("  complete: nothing missing; run `make process` next")
+        return "\n".join(lines)
+
+
+def check_years(years: Iterable[int]) -> list[int]:
+    """Sorted unique years, or :class:`InputError` naming the valid range."""
+    out = sorted({int(y) for y in years})
+    if not out:
+        raise InputError(f"no years given; give years between {FIRST_YEAR} and {LAST_YEAR}")
+    bad = [y for y in out if not FIRST_YEAR <= y <= LAST_YEAR]
+    if bad:
+        raise InputError(f"year(s) {', '.join(map(str, bad))} out of range; valid years are "
+                         f"{FIRST_YEAR}–{LAST_YEAR}")
+    return out
+
+
+def _progress_enabled(progress: bool) -> bool:
+    return bool(progress and sys.stderr.isatty() and not os.environ.get("CI"))
+
+
+class _Runner:
+    """Runs planned requests against the store (and the network unless offline)."""
+
+    def __init__(self, settings: Settings, summary: FetchSummary, client: HttpClient | None,
+                 bar: Any) -> None:
+        self.settings, self.summary, self.client, self.bar = settings, summary, client, bar
+
+    def run(self, req: PlannedRequest, validate: Callable[[Any], None]
+            ) -> list[tuple[Any, str]] | None:
+        """All pages of ``req`` as ``(data, snapshot id)``; ``None`` if missing offline."""
+        pages: list[tuple[Any, str]] = []
+        url, page = req.url, 1
+        while True:
+            sid = req.page_id(page)
+            snap = find_snapshot(sid, self.settings)
+            if snap is not None:
+                data = load_snapshot(snap)
+                self.summary.reused += 1
+                self.summary.synthetic |= snap.synthetic
+            elif self.client is None:
+                what = req.describe() if page == 1 else f"{req.describe()} page {page}"
+                self.summary.missing.append(what)
+                return None
+            else:
+                first = page == 1
+                res = self.client.request(req.api, req.method if first else "GET", url,
+                                          body=req.body if first else None, validate=validate)
+                synthetic = res.headers.get("x-synthetic-data")
+                meta = {
+                    "api": req.api, "kind": req.kind, "label": req.label, "plan_key": req.key,
+                    "page": page, "method": req.method if first else "GET", "url": res.url,
+                    "request_body": req.body if first else None, "status": res.status,
+                    "content_type": res.headers.get("content-type"),
+                    "attempts": res.attempts, "synthetic": synthetic is not None,
+                    "synthetic_header": synthetic, "info": dict(req.info),
+                }
+                snap = save_snapshot(sid, res.content, meta, self.settings)
+                data = res.data
+                self.summary.saved += 1
+                self.summary.synthetic |= synthetic is not None
+            pages.append((data, sid))
+            if self.bar is not None:
+                self.bar.update(1 if page == 1 else 0)
+            if not req.paged:
+                return pages
+            nxt = kolada.next_link(data, url)
+            if not nxt:
+                break
+            url, page = nxt, page + 1
+            if page > MAX_PAGES:
+                raise FetchError(f"{req.api} kept returning next pages for {req.url}")
+        self._check_count(req, pages)
+        return pages
+
+    def _check_count(self, req: PlannedRequest, pages: list[tuple[Any, str]]) -> None:
+        got = sum(len(p["values"]) for p, _ in pages)
+        total = pages[0][0].get("count")
+        per_page_counts = all(p.get("count") == len(p["values"]) for p, _ in pages)
+        if got != total and not per_page_counts:
+            self.summary.notes.append(
+                f"{req.describe()}: {got} items over {len(pages)} page(s) but the API "
+                f"announced {total} (data changed between pages?)")
+
+
+def fetch(years: list[int], *, offline: bool = False, settings: Settings | None = None,
+          progress: bool = True, transport: httpx.BaseTransport | None = None,
+          client: HttpClient | None = None) -> FetchSummary:
+    """Fetch (or, offline, check) every raw snapshot needed for ``years``.
+
+    ``transport`` routes HTTP through e.g. the in-process emulator; ``client`` replaces the
+    whole HTTP layer (tests pass one with tiny backoff and rate limits). Raises
+    :class:`FetchError` when an API keeps failing (snapshots saved so far are kept: rerun
+    to resume) and, offline, :class:`DataError` listing what is missing.
+    """
+    years = check_years(years)
+    settings = settings or get_settings()
+    summary = FetchSummary(years=years, offline=offline)
+    own_client = False
+    if not offline and client is None:
+        client = HttpClient(settings, transport=transport)
+        own_client = True
+    bar = None
+    if _progress_enabled(progress):
+        from tqdm import tqdm
+
+        bar = tqdm(desc="fetch", unit="req", leave=False)
+    try:
+        with raw_lock(settings):
+            summary.removed_partial = len(clean_partial(settings))
+            before = client.requests_made if client is not None else 0
+            _fetch_all(years, settings, summary, None if offline else client, bar)
+            summary.http_attempts = (client.requests_made - before) if client else 0
+    finally:
+        if bar is not None:
+            bar.close()
+        if own_client and client is not None:
+            client.close()
+    if offline and summary.missing:
+        listing = "\n  - ".join(summary.missing)
+        raise DataError(f"offline: {len(summary.missing)} snapshot(s) are not on disk; run "
+                        f"`make data` with network access (or `make demo`):\n  - {listing}")
+    return summary
+
+
+def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
+               client: HttpClient | None, bar: Any) -> None:
+    runner = _Runner(settings, summary, client, bar)
+    kpis = all_kpis()
+
+    def total(n: int) -> None:
+        if bar is not None:
+            bar.total = (bar.total or 0) + n
+            bar.refresh()
+
+    # 1. Kolada metadata: the register first (it sizes the other plans).
+    meta_plan = kolada.plan_metadata(settings.kolada_url, kpis)
+    total(len(meta_plan))
+    results: dict[str, list[tuple[Any, str]] | None] = {}
+    for req in meta_plan:
+        pages = runner.run(req, kolada.validator(req.kind))
+        results.setdefault(req.kind, [])
+        if pages is None:
+            results[req.kind] = None
+        elif results[req.kind] is not None:
+            results[req.kind] += pages  # type: ignore[operator]
+    munis = results.get("kolada-municipality")
+    kommuner: list[str] = []
+    if munis is not None:
+        items = [i for data, _ in munis for i in data["values"]]
+        kommuner = sorted(i["id"] for i in items if i.get("type") == "K")
+        summary.items["municipalities in the register"] = len(kommuner)
+    if results.get("kolada-groups") is not None:
+        summary.items["municipality groups"] = sum(
+            len(d["values"]) for d, _ in results["kolada-groups"])  # type: ignore[union-attr]
+    n_units = len(kommuner) + 1 if kommuner else 291
+
+    # 2. Kolada values.
+    data_plan = kolada.plan_data(settings.kolada_url, kpis, years, n_units=n_units)
+    total(len(data_plan))
+    n_values = 0
+    years_seen: set[int] = set()
+    for req in data_plan:
+        pages = runner.run(req, kolada.validate_data)
+        for data, _ in pages or []:
+            n_values += len(data["values"])
+            years_seen.update(int(i["period"]) for i in data["values"])
+    summary.items["Kolada values (kpi × municipality × year)"] = n_values
+    if client is not None or not summary.missing:
+        empty = [y for y in years if y not in years_seen]
+        if empty:
+            summary.notes.append(f"Kolada has no LSS values yet for {', '.join(map(str, empty))}")
+
+    # 3. SCB: limits from /config, then population.
+    config_req = scb.plan_config(settings.scb_url)
+    total(1)
+    max_cells = scb.DEFAULT_MAX_CELLS
+    config_pages = runner.run(config_req, scb.validate_config)
+    if config_pages is not None:
+        max_cells, calls, window = scb.limits_from_config(config_pages[0][0])
+        if client is not None:
+            client.set_rate_limit(scb.API, calls, window)
+    if not kommuner:
+        summary.missing.append(f"SCB population {years[0]}–{years[-1]} (planned from the "
+                               "Kolada municipality register, which is missing)")
+        return
+    regions = ["00", *[k for k in kommuner if k != RIKET]]
+    pop_plan = scb.plan_population(settings.scb_url, years, regions, max_cells)
+    total(len(pop_plan))
+    n_cells = 0
+    for req in pop_plan:
+        pages = runner.run(req, scb.validate_jsonstat)
+        for data, _ in pages or []:
+            n_cells += len(data["value"]) if isinstance(data["value"], list) else 0
+    summary.items["SCB population cells"] = n_cells
+
+    n_groups_pages = max(1, len(results.get("kolada-groups") or [None]))
+    summary.minimum_requests = (
+        kolada.min_data_pages(len(kpis), years, n_units) + 1 + n_groups_pages
+        + len(kolada.chunk(kpis)) + 1 + scb.min_population_requests(years, len(regions),
+                                                                    max_cells)
+    )
