@@ -1,0 +1,332 @@
+"""``make process``: parse the raw snapshots into the tidy, typed tables of DESIGN §6.
+
+Every snapshot under ``data/raw`` is checked (sha256 against its sidecar, complete JSON of
+the expected shape) before anything is parsed; a corrupt one raises :class:`DataError`
+naming the file and nothing in ``data/processed`` is replaced (all tables are written to
+temporary files and renamed together at the end). Where two snapshots hold the same
+datum (e.g. a refetch), the newest one wins. Every row keeps the snapshot id(s) it came
+from.
+
+Tables (contracts §A): ``lss``, ``population``, ``municipalities``, ``peer_groups``,
+``costs`` and ``manifest.json``. ``lss`` has one row per municipality in the register
+(and Riket) × year × category for every year Kolada returned LSS values for, so a
+municipality without a published value gets an explicit ``missing`` row, never a 0.
+
+Statuses: Kolada ``""`` with a value → ``ok``; ``Privacy`` → ``suppressed``; ``Missing``,
+``Not applicable``, no value or no row at all → ``missing``.
+
+Rate-only rows: ``totalt`` (N28892), ``totalt_0_22`` (N28891) and ``totalt_0_64``
+(N28890, % × 100 = per 10 000) get ``count = per_10k × band population / 10 000``,
+rounded to whole persons (population of the same year, SCB, 31 December).
+
+Consistency check (reported, not fatal): for each published count the implied count
+``per_10k × population / 10 000`` must agree within rounding, i.e. within
+``0.5 + 0.05 × population / 10 000`` persons (Kolada rates have one decimal).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from benchmark.catalog import (
+    CATEGORIES,
+    COST_KPIS,
+    KPI_TOTAL_0_22,
+    KPI_TOTAL_0_64_PCT,
+    RIKET,
+)
+from benchmark.config import Settings, get_settings
+from benchmark.errors import DataError
+from benchmark.sources import kolada, scb
+from benchmark.sources.http import InvalidBody
+from benchmark.store import Snapshot, iter_snapshots, load_snapshot, write_tables
+
+#: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier)
+_AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0),
+        ("totalt_0_64", None, KPI_TOTAL_0_64_PCT, (0, 64), 100.0))
+
+LSS_SCHEMA = {
+    "municipality": pl.Utf8, "year": pl.Int32, "category": pl.Utf8, "count": pl.Float64,
+    "per_10k": pl.Float64, "status": pl.Utf8, "kpi_count": pl.Utf8, "kpi_rate": pl.Utf8,
+    "snapshot": pl.Utf8,
+}
+STATUSES = ("ok", "suppressed", "missing")
+
+
+@dataclass
+class ProcessSummary:
+    """What one process run produced; ``render()`` gives a one-screen summary."""
+
+    tables: dict[str, int] = field(default_factory=dict)
+    years: list[int] = field(default_factory=list)
+    municipalities: int = 0
+    status_counts: dict[str, int] = field(default_factory=dict)
+    inconsistent: pl.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+    snapshots: int = 0
+    synthetic: bool = False
+
+    def render(self) -> str:
+        span = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
+        lines = [f"Processed {self.snapshots} raw snapshots: {self.municipalities} "
+                 f"municipalities + Riket, {span}"
+                 + (" — SYNTHETIC demo data" if self.synthetic else "")]
+        for name, rows in self.tables.items():
+            lines.append(f"  {name}.parquet: {rows:,} rows".replace(",", " "))
+        if self.status_counts:
+            lines.append("  lss status: " + ", ".join(
+                f"{k} {v}" for k, v in self.status_counts.items()))
+        n_bad = 0 if self.inconsistent is None else self.inconsistent.height
+        lines.append(f"  consistency (count vs per_10k × population): {n_bad} "
+                     "municipality-year-category rows disagree beyond rounding")
+        if n_bad and self.inconsistent is not None:
+            for r in self.inconsistent.head(5).iter_rows(named=True):
+                lines.append(f"    {r['municipality']} {r['year']} {r['category']}: count "
+                             f"{r['count']:g}, implied {r['implied']:.1f}")
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _status(value: float | None, status: str | None) -> str:
+    if value is not None and not status:
+        return "ok"
+    if status and "privacy" in status.lower():
+        return "suppressed"
+    return "missing"
+
+
+def _load(snap: Snapshot, check: Callable[[Any], None]) -> Any:
+    data = load_snapshot(snap)
+    try:
+        check(data)
+    except (InvalidBody, KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"raw snapshot {snap.path} has the wrong shape for "
+                        f"{snap.meta.get('kind')}: {exc}") from None
+    return data
+
+
+def _newest_listing(snaps: list[Snapshot]) -> list[Snapshot]:
+    """All pages of the newest complete listing (one plan key) among ``snaps``."""
+    by_key: dict[str, list[Snapshot]] = defaultdict(list)
+    for s in snaps:
+        by_key[s.meta.get("plan_key", s.id)].append(s)
+    key = max(by_key, key=lambda k: max(s.meta.get("retrieved_at", "") for s in by_key[k]))
+    return sorted(by_key[key], key=lambda s: s.meta.get("page", 1))
+
+
+def process(*, settings: Settings | None = None) -> ProcessSummary:
+    """Parse the newest raw snapshots into ``data/processed`` (see the module docstring)."""
+    settings = settings or get_settings()
+    snaps = list(iter_snapshots(settings))
+    if not snaps:
+        raise DataError(f"no raw snapshots under {settings.raw_dir}; run `make data` first "
+                        "(or `make demo` for synthetic demo data)")
+    by_kind: dict[str, list[Snapshot]] = defaultdict(list)
+    for s in snaps:
+        by_kind[str(s.meta.get("kind"))].append(s)
+    for need in ("kolada-municipality", "kolada-data", "scb-population"):
+        if not by_kind.get(need):
+            raise DataError(f"no {need} snapshots under {settings.raw_dir}; run `make data`")
+    summary = ProcessSummary()
+    used: dict[str, list[str]] = {}
+
+    # Register and groups (newest listing of each).
+    muni_snaps = _newest_listing(by_kind["kolada-municipality"])
+    register = kolada.parse_municipalities(
+        i for s in muni_snaps for i in _load(s, kolada.validator("kolada-municipality"))["values"])
+    municipalities = (register.filter((pl.col("type") == "K") | (pl.col("id") == RIKET))
+                      .rename({"id": "municipality", "title": "name"})
+                      .unique("municipality", keep="first").sort("municipality"))
+    used["municipalities"] = [s.id for s in muni_snaps]
+    if by_kind.get("kolada-groups"):
+        group_snaps = _newest_listing(by_kind["kolada-groups"])
+        peer_groups, unresolved = kolada.parse_groups(
+            (i for s in group_snaps for i in _load(s, kolada.validator("kolada-groups"))["values"]),
+            register)
+        used["peer_groups"] = [s.id for s in group_snaps]
+        if unresolved:
+            summary.warnings.append(f"{len(unresolved)} 'Liknande kommuner LSS' group(s) name "
+                                    f"a municipality not in the register: {unresolved[:3]}")
+    else:
+        peer_groups, _ = kolada.parse_groups([], register)
+        summary.warnings.append("no municipality groups snapshot: peer_groups is empty")
+        used["peer_groups"] = []
+
+    # Kolada values (newest wins per kpi × municipality × year × gender).
+    frames = []
+    for s in by_kind["kolada-data"]:
+        data = _load(s, kolada.validate_data)
+        frames.append(kolada.parse_values([(data, s.id)]).with_columns(
+            pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
+    values = (pl.concat(frames).sort("_at")
+              .unique(["kpi", "municipality", "year", "gender"], keep="last").drop("_at"))
+    bad = values.filter(pl.col("municipality").str.len_chars() != 4)
+    if bad.height:
+        r = bad.row(0, named=True)
+        raise DataError(f"raw snapshot {r['snapshot']} has municipality code "
+                        f"{r['municipality']!r}, not 4 characters")
+
+    # Population (newest wins per municipality × year × sex × age).
+    frames = []
+    for s in by_kind["scb-population"]:
+        data = _load(s, scb.validate_jsonstat)
+        try:
+            frames.append(scb.parse_population(data, s.id).with_columns(
+                pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
+        except (InvalidBody, pl.exceptions.PolarsError) as exc:
+            raise DataError(f"raw snapshot {s.path} is not a population table: {exc}") from None
+    population = (pl.concat(frames).sort("_at")
+                  .unique(["municipality", "year", "sex", "age"], keep="last").drop("_at")
+                  .sort("municipality", "year", "sex", "age"))
+
+    lss, lss_snaps = _build_lss(values, population, municipalities)
+    costs = _build_costs(values, municipalities)
+    used["lss"] = lss_snaps
+    used["costs"] = sorted(set(costs["snapshot"].to_list()))
+    used["population"] = sorted(set(population["snapshot"].to_list()))
+
+    _validate(lss, population, municipalities, peer_groups, costs, summary)
+    summary.inconsistent = consistency_check(lss, population)
+    summary.years = sorted(set(lss["year"].to_list()))
+    summary.municipalities = municipalities.filter(pl.col("municipality") != RIKET).height
+    summary.status_counts = {k: lss.filter(pl.col("status") == k).height for k in STATUSES}
+    all_used = {s for ids in used.values() for s in ids}
+    summary.snapshots = len(all_used)
+    summary.synthetic = any(s.synthetic for s in snaps if s.id in all_used)
+    tables = {"lss": lss, "population": population.drop("status") if population["status"]
+              .null_count() == population.height else population,
+              "municipalities": municipalities, "peer_groups": peer_groups, "costs": costs}
+    write_tables(tables, settings, snapshots=used, synthetic=summary.synthetic,
+                 extra={"years": summary.years})
+    summary.tables = {k: v.height for k, v in tables.items()}
+    return summary
+
+
+def _band_population(population: pl.DataFrame) -> pl.DataFrame:
+    """Population per municipality × year: total, 0–22 and 0–64."""
+    return population.group_by("municipality", "year").agg(
+        pl.col("population").sum().alias("pop_total"),
+        pl.col("population").filter(pl.col("age") <= 22).sum().alias("pop_0_22"),
+        pl.col("population").filter(pl.col("age") <= 64).sum().alias("pop_0_64"),
+        pl.col("population").is_null().any().alias("_has_null"),
+    ).with_columns(
+        [pl.when(pl.col("_has_null")).then(None).otherwise(pl.col(c)).alias(c)
+         for c in ("pop_total", "pop_0_22", "pop_0_64")]
+    ).drop("_has_null")
+
+
+def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: pl.DataFrame
+               ) -> tuple[pl.DataFrame, list[str]]:
+    t = values.filter(pl.col("gender") == "T")
+    lookup = {(k, m, y): (v, s, snap) for k, m, y, v, s, snap in
+              t.select("kpi", "municipality", "year", "value", "status", "snapshot").iter_rows()}
+    lss_kpis = {c.kpi_rate for c in CATEGORIES} | {c.kpi_count for c in CATEGORIES if c.kpi_count}
+    lss_kpis |= {KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT}
+    years = sorted({y for k, _m, y in lookup if k in lss_kpis})
+    pops = {(m, y): (tot, p22, p64) for m, y, tot, p22, p64 in
+            _band_population(population).iter_rows()}
+    specs = [(c.id, c.kpi_count, c.kpi_rate, None, 1.0) for c in CATEGORIES]
+    specs[[s[0] for s in specs].index("totalt")] = ("totalt", None, "N28892", (0, None), 1.0)
+    specs += list(_AUX)
+    rows = []
+    for m in municipalities["municipality"].to_list():
+        for y in years:
+            pop = pops.get((m, y))
+            for cid, kcount, krate, band, mult in specs:
+                rv, rs, rsnap = lookup.get((krate, m, y), (None, None, None))
+                r_status = _status(rv, rs) if rsnap else "missing"
+                per_10k = rv * mult if r_status == "ok" else None
+                snaps = [rsnap] if rsnap else []
+                if kcount is not None:
+                    cv, cs, csnap = lookup.get((kcount, m, y), (None, None, None))
+                    status = _status(cv, cs) if csnap else "missing"
+                    count = cv if status == "ok" else None
+                    snaps = ([csnap] if csnap else []) + snaps
+                else:
+                    status = r_status
+                    count = None
+                    if status == "ok" and pop is not None:
+                        denom = {None: pop[0], 22: pop[1], 64: pop[2]}[band[1]]
+                        if denom is not None:
+                            count = float(round(per_10k * denom / 1e4))
+                rows.append((m, y, cid, count, per_10k, status, kcount, krate,
+                             ";".join(dict.fromkeys(snaps))))
+    lss = pl.DataFrame(rows, schema=LSS_SCHEMA, orient="row")
+    snaps = sorted({p for s in lss["snapshot"].to_list() for p in s.split(";") if p})
+    return lss, snaps
+
+
+def _build_costs(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.DataFrame:
+    known = municipalities["municipality"].to_list()
+    c = values.filter(pl.col("kpi").is_in(list(COST_KPIS)) & (pl.col("gender") == "T")
+                      & pl.col("municipality").is_in(known))
+    status = [_status(v, s) for v, s in c.select("value", "status").iter_rows()]
+    return c.with_columns(pl.Series("status", status, dtype=pl.Utf8)).select(
+        "municipality", "year", "kpi",
+        pl.when(pl.col("status") == "ok").then(pl.col("value")).alias("value"),
+        "status", "snapshot",
+    ).sort("municipality", "year", "kpi")
+
+
+def consistency_check(lss: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """Published counts that disagree with ``per_10k × population / 10 000`` beyond
+    rounding (``0.5 + 0.05 × population / 10 000`` persons)."""
+    pops = _band_population(population).select("municipality", "year", "pop_total")
+    return (
+        lss.filter(pl.col("kpi_count").is_not_null() & (pl.col("status") == "ok")
+                   & pl.col("per_10k").is_not_null())
+        .join(pops, on=["municipality", "year"], how="inner")
+        .with_columns((pl.col("per_10k") * pl.col("pop_total") / 1e4).alias("implied"))
+        .filter((pl.col("count") - pl.col("implied")).abs()
+                > 0.5 + 0.05 * pl.col("pop_total") / 1e4)
+        .select("municipality", "year", "category", "count", "per_10k", "pop_total", "implied")
+        .sort("municipality", "year", "category")
+    )
+
+
+def _unique(df: pl.DataFrame, keys: list[str], name: str) -> None:
+    dup = df.group_by(keys).len().filter(pl.col("len") > 1)
+    if dup.height:
+        raise DataError(f"{name}: duplicate keys {keys}, e.g. {dup.row(0)}")
+
+
+def _validate(lss: pl.DataFrame, population: pl.DataFrame, municipalities: pl.DataFrame,
+              peer_groups: pl.DataFrame, costs: pl.DataFrame, summary: ProcessSummary) -> None:
+    """Schema, key uniqueness, 4-character codes, coverage; problems in data are DataError,
+    gaps in coverage are warnings in the summary."""
+    for name, df, col in (("lss", lss, "municipality"), ("population", population,
+                          "municipality"), ("municipalities", municipalities, "municipality"),
+                          ("peer_groups", peer_groups, "member"), ("costs", costs,
+                                                                   "municipality")):
+        if df.height and not df[col].str.len_chars().eq(4).all():
+            raise DataError(f"{name}: {col} codes must have 4 characters")
+    _unique(lss, ["municipality", "year", "category"], "lss")
+    _unique(population, ["municipality", "year", "sex", "age"], "population")
+    _unique(municipalities, ["municipality"], "municipalities")
+    _unique(costs, ["municipality", "year", "kpi"], "costs")
+    if lss.filter((pl.col("status") != "ok") & pl.col("count").is_not_null()).height:
+        raise DataError("lss: a suppressed or missing row has a count")
+    if not set(lss["status"].unique().to_list()) <= set(STATUSES):
+        raise DataError("lss: unknown status")
+    if RIKET not in municipalities["municipality"].to_list():
+        summary.warnings.append("Riket (0000) is not in the municipality register")
+    years = sorted(set(lss["year"].to_list()))
+    have = set(population.select("municipality", "year").unique().iter_rows())
+    lacking = [(m, y) for m in municipalities["municipality"].to_list() for y in years
+               if (m, y) not in have]
+    if lacking:
+        ys = sorted({y for _, y in lacking})
+        summary.warnings.append(
+            f"no population for {len(lacking)} municipality-year(s) (years "
+            f"{', '.join(map(str, ys))}); run `make data` for those years")
+    all_missing = (lss.group_by("municipality", "year")
+                   .agg((pl.col("status") == "ok").any().alias("any_ok"))
+                   .filter(~pl.col("any_ok")))
+    if all_missing.height:
+        summary.warnings.append(f"{all_missing.height} municipality-year(s) have no published "
+                                "LSS value at all")
