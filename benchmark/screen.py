@@ -1,0 +1,554 @@
+"""Screening table: every municipality × LSS category for one year (contracts §C).
+
+This module holds the one vectorised engine behind both :func:`screen` (all 290
+municipalities) and :func:`benchmark.compare.compare` (one municipality, plus peers): the
+overdispersion φ/τ², the empirical-Bayes shrinkage and the flags are estimated across all
+municipalities per category and year, so a single municipality's row is simply picked out
+of the screening table.
+
+Method (docs/methods.md §5), per municipality m, category c, year t:
+
+* O = persons with the insats (Kolada count; the total is Kolada's rate × population).
+* E = Σ_b r_b · n_{m,b}: the national rate r_b = Riket persons / Riket population in band b
+  times the local population of band b. Ordinary categories have one band, the
+  catalogue's reference age band (``Category.age_min``–``age_max``). The total
+  (``totalt``) is standardised over ``TOTAL_BANDS`` 0–22 / 23–64 / 65+ with national
+  persons per band derived from the auxiliary Kolada rows: persons 0–22 = ``totalt_0_22``
+  (N28891), persons 23–64 = ``totalt_0_64`` (N28890) − ``totalt_0_22``, persons 65+ =
+  ``totalt`` − ``totalt_0_64``. If those national rows are missing for a year, the total
+  falls back to the crude (all-ages) expectation and ``reference_band`` says so.
+* expected_crude = national crude rate × local total population; composition_effect =
+  E − expected_crude (what age structure explains), practice_effect = O − E (the rest);
+  they sum to O − expected_crude.
+* ratio O/E with exact (O < 10) or Byar limits at ``confidence``; crude rate per 10 000
+  with a Wilson interval.
+* φ and τ² on the square-root scale with 10 % winsorisation across the municipalities of
+  the category and year (FunnelPlotR algorithm, ≥ ``MIN_OD_UNITS`` units); when φ > 1 the
+  funnel limits are (1 ∓ z·√(1/(4E) + τ²))² (lower floored at 0), otherwise exact Poisson.
+  ``flag`` = outside the limits at ``strong_confidence`` (99.8 %), ``flag_95`` at
+  ``confidence``. With O < 5 a flag also needs O/E outside the exact Poisson limits
+  (methods.md §5.7), because the √-approximation is too narrow for tiny counts.
+* p-value: two-sided from z = 2(√O − √E)/√(1 + 4Eτ²) when adjusted, else exact Poisson;
+  q-value: Benjamini–Hochberg within municipality × year over the assessed categories.
+* ratio_shrunk: empirical-Bayes shrunk O/E across municipalities (methods.md §4.1), for
+  display and ranking only.
+* persistent: flag_95 in the same direction in ≥ 3 of the last five years (t−4 … t);
+  descriptive, because the same persons keep their decisions from year to year.
+* excess = O − E persons, priced at the national cost per user (Kolada, Riket) where one is
+  published (``Category.cost_kpi``); net_cost_deviation_pct = N28018 for the municipality.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from benchmark import stats
+from benchmark.catalog import CATEGORIES, RIKET, TOTAL_BANDS
+from benchmark.config import Settings, get_settings
+from benchmark.errors import DataError, InputError
+from benchmark.store import read_manifest, read_table
+
+__all__ = ["COLUMNS", "MIN_OD_UNITS", "PERSISTENCE_YEARS", "screen"]
+
+#: Fewer municipalities than this with data: no overdispersion estimate (exact limits).
+MIN_OD_UNITS = 10
+#: Persistence window (years, including the current one) and the required flagged years.
+PERSISTENCE_YEARS = 5
+PERSISTENCE_MIN = 3
+#: Flags on O below this also need O/E outside the exact Poisson limits.
+SMALL_COUNT = 5
+NET_COST_KPI = "N28018"
+
+ORIGIN_SYNTHETIC = "syntetiska demodata"
+ORIGIN_REAL = "Kolada (RKA) och SCB"
+
+#: Contract §C columns in order; extras follow.
+COLUMNS: tuple[str, ...] = (
+    "municipality", "name", "year", "category", "category_label", "status", "observed",
+    "population_total", "population_band", "rate_per_10k", "rate_lower", "rate_upper",
+    "national_rate_per_10k", "expected", "expected_crude", "ratio", "ratio_lower",
+    "ratio_upper", "ratio_method", "confidence", "ratio_shrunk", "z", "p_value", "q_value",
+    "phi", "tau2", "od_adjusted", "limit_lower_998", "limit_upper_998", "flag", "flag_95",
+    "flag_reason", "excess", "composition_effect", "practice_effect", "persistent",
+    "years_flagged", "peer_group_id", "peer_group_title", "peer_rate_per_10k",
+    "peer_expected", "peer_ratio", "peer_ratio_lower", "peer_ratio_upper", "cost_per_user",
+    "excess_cost", "net_cost_deviation_pct", "data_origin",
+)
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "category_label_en", "reference_band", "kolada_per_10k", "rate_method",
+    "strong_confidence", "limit_lower_95", "limit_upper_95", "shrinkage_weight", "od_units",
+    "persistence_direction", "years_assessed", "cost_year", "peer_members",
+)
+
+_CATEGORY_IDS = [c.id for c in CATEGORIES]
+_TOTAL = "totalt"
+_CRUDE = "__crude"
+
+
+def _band_key(lo: int, hi: int | None) -> str:
+    return f"{lo}-{'' if hi is None else hi}"
+
+
+def _components() -> pl.DataFrame:
+    """How each category's persons split into reference bands: (key, band, source, sign).
+
+    ``key`` is the category id (banded) or ``<id>__crude`` (all ages, for crude rates).
+    """
+    rows: list[tuple[str, str, str, int]] = []
+    (a_lo, a_hi), (b_lo, b_hi), (c_lo, c_hi) = TOTAL_BANDS
+    for cat in CATEGORIES:
+        rows.append((cat.id + _CRUDE, _band_key(0, None), cat.id, 1))
+        if cat.id == _TOTAL:
+            rows += [
+                (_TOTAL, _band_key(a_lo, a_hi), "totalt_0_22", 1),
+                (_TOTAL, _band_key(b_lo, b_hi), "totalt_0_64", 1),
+                (_TOTAL, _band_key(b_lo, b_hi), "totalt_0_22", -1),
+                (_TOTAL, _band_key(c_lo, c_hi), "totalt", 1),
+                (_TOTAL, _band_key(c_lo, c_hi), "totalt_0_64", -1),
+            ]
+        else:
+            rows.append((cat.id, _band_key(cat.age_min, cat.age_max), cat.id, 1))
+    return pl.DataFrame(rows, schema={"key": pl.String, "band": pl.String,
+                                      "source": pl.String, "sign": pl.Int32}, orient="row")
+
+
+COMPONENTS = _components()
+_N_COMPONENTS = COMPONENTS.group_by("key").agg(pl.len().alias("n_components"),
+                                               pl.col("band").n_unique().alias("n_bands"))
+_BANDS: dict[str, tuple[int, int | None]] = {
+    _band_key(lo, hi): (lo, hi)
+    for lo, hi in [(0, None), *TOTAL_BANDS, *((c.age_min, c.age_max) for c in CATEGORIES)]
+}
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Data:
+    """The processed tables the comparison needs."""
+
+    lss: pl.DataFrame
+    population: pl.DataFrame
+    municipalities: pl.DataFrame
+    peer_groups: pl.DataFrame
+    costs: pl.DataFrame
+    synthetic: bool
+
+    @property
+    def origin(self) -> str:
+        return ORIGIN_SYNTHETIC if self.synthetic else ORIGIN_REAL
+
+    def years(self) -> list[int]:
+        """Years with LSS data for at least one municipality (not only Riket)."""
+        df = self.lss.filter((pl.col("municipality") != RIKET)
+                             & pl.col("category").is_in(_CATEGORY_IDS))
+        return sorted(int(y) for y in df["year"].unique().to_list())
+
+    def register(self) -> list[str]:
+        return sorted(self.municipalities.filter(pl.col("municipality") != RIKET)
+                      ["municipality"].to_list())
+
+
+def _optional(name: str, settings: Settings, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    try:
+        return read_table(name, settings)
+    except DataError:
+        return pl.DataFrame(schema=schema)
+
+
+def load_data(settings: Settings | None = None) -> Data:
+    """Read the processed tables (costs and peer groups may be absent)."""
+    settings = settings or get_settings()
+    lss = read_table("lss", settings).with_columns(
+        pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
+        pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64))
+    population = read_table("population", settings).with_columns(
+        pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
+        pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
+    municipalities = read_table("municipalities", settings)
+    peer_groups = _optional("peer_groups", settings, {
+        "group_id": pl.String, "title": pl.String, "kind": pl.String, "member": pl.String,
+        "focus": pl.String})
+    costs = _optional("costs", settings, {
+        "municipality": pl.String, "year": pl.Int32, "kpi": pl.String, "value": pl.Float64,
+        "status": pl.String})
+    synthetic = bool(read_manifest(settings).get("synthetic", False))
+    return Data(lss, population, municipalities, peer_groups,
+                costs.with_columns(pl.col("year").cast(pl.Int32)), synthetic)
+
+
+def check_year(data: Data, year: int) -> None:
+    """InputError listing the available years when ``year`` has no LSS data."""
+    years = data.years()
+    if not years:
+        raise DataError("the processed LSS table holds no municipality rows")
+    if not isinstance(year, int | np.integer) or int(year) not in years:
+        raise InputError(f"year {year!r} is not in the data; available years: "
+                         f"{_year_span(years)}")
+
+
+def _year_span(years: Sequence[int]) -> str:
+    if list(years) == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(str(y) for y in years)
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def band_population(population: pl.DataFrame, years: Iterable[int]) -> pl.DataFrame:
+    """Long table (municipality, year, band, pop) for every band used; Riket filled in.
+
+    Riket ("0000") is the SCB national row when present, otherwise the sum of municipalities.
+    """
+    pop = population.filter(pl.col("year").is_in(list(years)))
+    aggs = []
+    for key, (lo, hi) in _BANDS.items():
+        cond = pl.col("age") >= lo if hi is None else pl.col("age").is_between(lo, hi)
+        aggs.append(pl.col("population").filter(cond).sum().alias(key))
+    wide = pop.group_by("municipality", "year").agg(aggs)
+    munis = wide.filter(pl.col("municipality") != RIKET)
+    summed = munis.drop("municipality").group_by("year").sum().with_columns(
+        pl.lit(RIKET).alias("municipality")).select(wide.columns)
+    have = wide.filter(pl.col("municipality") == RIKET).select("year")
+    wide = pl.concat([wide, summed.join(have, on="year", how="anti")])
+    return wide.unpivot(index=["municipality", "year"], variable_name="band",
+                        value_name="pop").with_columns(pl.col("pop").cast(pl.Int64))
+
+
+def reference_counts(lss_ok: pl.DataFrame, band_pop: pl.DataFrame,
+                     members: pl.DataFrame) -> pl.DataFrame:
+    """Pooled persons and population per reference band for reference sets.
+
+    ``members`` (ref, municipality, year) lists the municipalities of each reference set
+    ("national" = Riket, or a peer group). A member enters a category only when every
+    component row it needs has status ok and its band populations exist. Returns
+    (ref, year, key, band, ref_count, ref_pop, n_members).
+    """
+    comp = (members.join(lss_ok.rename({"category": "source"}),
+                         on=["municipality", "year"], how="inner")
+            .join(COMPONENTS, on="source", how="inner"))
+    complete = (comp.group_by("ref", "municipality", "year", "key")
+                .agg(pl.len().alias("n"))
+                .join(_N_COMPONENTS, on="key")
+                .filter(pl.col("n") == pl.col("n_components"))
+                .select("ref", "municipality", "year", "key"))
+    per_member = (comp.join(complete, on=["ref", "municipality", "year", "key"])
+                  .group_by("ref", "municipality", "year", "key", "band")
+                  .agg((pl.col("count") * pl.col("sign")).sum().alias("count"))
+                  .join(band_pop, on=["municipality", "year", "band"], how="inner"))
+    return (per_member.group_by("ref", "year", "key", "band")
+            .agg(pl.col("count").sum().alias("ref_count"),
+                 pl.col("pop").sum().alias("ref_pop"),
+                 pl.col("municipality").n_unique().alias("n_members")))
+
+
+def expected_from_reference(ref: pl.DataFrame, local_pop: pl.DataFrame,
+                            pairs: pl.DataFrame) -> pl.DataFrame:
+    """E = Σ_b (ref_count_b / ref_pop_b) · n_b for (ref, municipality, year) pairs.
+
+    Returns (ref, municipality, year, key, expected, n_members); E is missing when a band
+    has no reference population or the local band population is unknown.
+    """
+    rates = ref.with_columns(
+        pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop"))
+        .alias("rate"))
+    joined = (pairs.join(rates, on=["ref", "year"], how="inner")
+              .join(local_pop, on=["municipality", "year", "band"], how="left"))
+    out = (joined.group_by("ref", "municipality", "year", "key")
+           .agg((pl.col("rate") * pl.col("pop")).sum().alias("expected"),
+                (pl.col("rate").is_null() | pl.col("pop").is_null()).any().alias("gap"),
+                pl.col("band").n_unique().alias("n_bands_found"),
+                pl.col("n_members").min().alias("n_members"))
+           .join(_N_COMPONENTS.select("key", "n_bands"), on="key")
+           .with_columns(
+               pl.when(~pl.col("gap") & (pl.col("n_bands_found") == pl.col("n_bands")))
+               .then(pl.col("expected")).alias("expected")))
+    return out.select("ref", "municipality", "year", "key", "expected", "n_members")
+
+
+def _pivot_crude(exp: pl.DataFrame) -> pl.DataFrame:
+    """Split banded and crude keys into columns (expected, expected_crude) per category."""
+    banded = exp.filter(~pl.col("key").str.ends_with(_CRUDE)).rename(
+        {"key": "category"})
+    crude = exp.filter(pl.col("key").str.ends_with(_CRUDE)).with_columns(
+        pl.col("key").str.strip_suffix(_CRUDE).alias("category")).rename(
+        {"expected": "expected_crude", "n_members": "n_members_crude"}).drop("key")
+    return crude.join(banded, on=["ref", "municipality", "year", "category"], how="left")
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
+                strong_confidence: float = 0.998,
+                municipalities: Sequence[str] | None = None) -> pl.DataFrame:
+    """The comparison table for every municipality and each of ``years``.
+
+    Earlier years needed for persistence are computed as well and dropped at the end.
+    ``municipalities`` only restricts the returned rows; estimates across municipalities
+    (φ, τ², shrinkage) always use them all.
+    """
+    conf = stats._check_confidence(confidence, "confidence")
+    strong = stats._check_confidence(strong_confidence, "strong_confidence")
+    targets = sorted({int(y) for y in years})
+    window = sorted({y - k for y in targets for k in range(PERSISTENCE_YEARS)}
+                    & set(data.years()))
+    window = sorted(set(window) | set(targets))
+
+    lss = data.lss.filter(pl.col("year").is_in(window))
+    lss_ok = (lss.filter((pl.col("status") == "ok") & pl.col("count").is_not_null())
+              .select("municipality", "year", "category", "count"))
+    band_pop = band_population(data.population, window)
+
+    register = data.municipalities.filter(pl.col("municipality") != RIKET).select(
+        "municipality", "name")
+    codes = register.select("municipality")
+
+    # national expected counts (banded and crude) for every municipality
+    national_members = pl.DataFrame({"ref": ["national"] * len(window),
+                                     "municipality": [RIKET] * len(window),
+                                     "year": window},
+                                    schema={"ref": pl.String, "municipality": pl.String,
+                                            "year": pl.Int32})
+    ref = reference_counts(lss_ok, band_pop, national_members)
+    pairs = codes.join(pl.DataFrame({"year": window}, schema={"year": pl.Int32}),
+                       how="cross").with_columns(pl.lit("national").alias("ref"))
+    exp = _pivot_crude(expected_from_reference(ref, band_pop, pairs)).drop("ref")
+
+    national_crude = (ref.filter(pl.col("key").str.ends_with(_CRUDE))
+                      .with_columns(pl.col("key").str.strip_suffix(_CRUDE).alias("category"),
+                                    (pl.col("ref_count") / pl.col("ref_pop") * 1e4)
+                                    .alias("national_rate_per_10k"))
+                      .select("year", "category", "national_rate_per_10k"))
+
+    cats = pl.DataFrame({
+        "category": _CATEGORY_IDS,
+        "category_label": [c.label_sv for c in CATEGORIES],
+        "category_label_en": [c.label_en for c in CATEGORIES],
+        "band": [_band_key(0, None) if c.id == _TOTAL else _band_key(c.age_min, c.age_max)
+                 for c in CATEGORIES],
+        "band_label": [c.band_label for c in CATEGORIES],
+        "cost_kpi": [c.cost_kpi for c in CATEGORIES],
+    })
+    grid = (register.join(pl.DataFrame({"year": window}, schema={"year": pl.Int32}),
+                          how="cross").join(cats, how="cross"))
+    local = lss.filter(pl.col("category").is_in(_CATEGORY_IDS)).select(
+        "municipality", "year", "category", "status", "count",
+        pl.col("per_10k").alias("kolada_per_10k"))
+    totals = band_pop.filter(pl.col("band") == _band_key(0, None)).select(
+        "municipality", "year", pl.col("pop").alias("population_total"))
+    df = (grid.join(local, on=["municipality", "year", "category"], how="left")
+          .join(totals, on=["municipality", "year"], how="left")
+          .join(band_pop.rename({"pop": "population_band"}),
+                on=["municipality", "year", "band"], how="left")
+          .join(exp, on=["municipality", "year", "category"], how="left")
+          .join(national_crude, on=["year", "category"], how="left"))
+
+    totalt_banded = pl.col("category") == _TOTAL
+    df = df.with_columns(
+        pl.col("status").fill_null("missing"),
+        pl.when(totalt_banded & pl.col("expected").is_null())
+        .then(pl.col("expected_crude")).otherwise(pl.col("expected")).alias("expected"),
+        pl.when(totalt_banded & pl.col("expected").is_not_null())
+        .then(pl.lit("0–22/23–64/65+"))
+        .when(totalt_banded).then(pl.lit("alla åldrar (ej åldersstandardiserad)"))
+        .otherwise(pl.col("band_label")).alias("reference_band"),
+    )
+    df = df.with_columns(
+        pl.when(pl.col("status") == "ok").then(pl.col("count")).alias("observed"),
+        pl.when(pl.col("status") == "suppressed")
+        .then(pl.lit("suppressed in Kolada (few persons)"))
+        .when(pl.col("status") != "ok").then(pl.lit("missing in Kolada"))
+        .when(pl.col("count").is_null()).then(pl.lit("count missing in Kolada"))
+        .when(pl.col("population_total").is_null() | (pl.col("population_total") <= 0))
+        .then(pl.lit("no population data"))
+        .when(pl.col("national_rate_per_10k").is_null())
+        .then(pl.lit("no national figure for this year"))
+        .when(pl.col("expected").is_null() | (pl.col("expected") <= 0))
+        .then(pl.lit("no population in the reference age band"))
+        .otherwise(pl.lit("")).alias("flag_reason"),
+    )
+    df = df.with_columns(pl.when(pl.col("flag_reason") == "").then(pl.col("observed"))
+                         .alias("observed_assessed"),
+                         pl.when(pl.col("flag_reason") == "").then(pl.col("expected"))
+                         .alias("expected_assessed"))
+    df = _add_statistics(df, conf, strong)
+    df = _add_persistence(df, targets)
+    df = _add_costs(df, data)
+    if municipalities is not None:
+        df = df.filter(pl.col("municipality").is_in(list(municipalities)))
+    peer_nulls = [pl.lit(None, dtype=pl.String).alias("peer_group_id"),
+                  pl.lit(None, dtype=pl.String).alias("peer_group_title"),
+                  *[pl.lit(None, dtype=pl.Float64).alias(c) for c in (
+                      "peer_rate_per_10k", "peer_expected", "peer_ratio", "peer_ratio_lower",
+                      "peer_ratio_upper")],
+                  pl.lit(None, dtype=pl.Int64).alias("peer_members")]
+    df = df.with_columns(*peer_nulls, pl.lit(data.origin).alias("data_origin"))
+    order = {c: i for i, c in enumerate(_CATEGORY_IDS)}
+    df = (df.with_columns(pl.col("category").replace_strict(order, return_dtype=pl.Int32)
+                          .alias("_order"))
+          .sort("municipality", "year", "_order"))
+    return df.select([*COLUMNS, *EXTRA_COLUMNS])
+
+
+def _add_statistics(df: pl.DataFrame, conf: float, strong: float) -> pl.DataFrame:
+    """Intervals, overdispersion, limits, flags, p/q-values and shrinkage (vectorised)."""
+    o = df["observed_assessed"].to_numpy().astype(float)
+    e = df["expected_assessed"].to_numpy().astype(float)
+    n_tot = df["population_total"].cast(pl.Float64).to_numpy()
+    ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
+    ok_rate = ~np.isnan(o) & ~np.isnan(n_tot) & (n_tot > 0)
+    ok_rate &= np.where(ok_rate, o <= np.nan_to_num(n_tot), False)
+    o_rate = np.where(ok_rate, o, np.nan)
+    rate = stats.wilson_interval(o_rate, np.where(ok_rate, n_tot, 1.0), conf, 1e4)
+    e_safe = np.where(ok, e, 1.0)
+    o_ok = np.where(ok, o, np.nan)
+    ratio = stats.standardised_ratio(o_ok, e_safe, conf)
+
+    # overdispersion and shrinkage per category × year across municipalities
+    phi = np.full(len(df), np.nan)
+    tau2 = np.full(len(df), np.nan)
+    units = np.zeros(len(df), dtype=np.int64)
+    shrunk = np.full(len(df), np.nan)
+    weight = np.full(len(df), np.nan)
+    keys = (df["category"] + "|" + df["year"].cast(pl.String)).to_numpy()
+    _, group = np.unique(keys, return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for idx in np.split(order, bounds):
+        sel = idx[ok[idx]]
+        if len(sel) == 0:
+            continue
+        od = stats.overdispersion(o[sel], e[sel])
+        units[idx] = od.n_units
+        if od.n_units >= MIN_OD_UNITS:
+            phi[idx], tau2[idx] = od.phi, od.tau2
+        s, w = stats.eb_shrink(o[sel], e[sel])
+        shrunk[sel], weight[sel] = s, w
+    od_adj = ~np.isnan(phi) & (phi > 1)
+    t2 = np.where(od_adj, tau2, 0.0)
+
+    def limits(level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        od_lo, od_hi = stats.od_funnel_limits(e_safe, level, tau2=t2)
+        ex_lo, ex_hi = stats.poisson_ratio_limits(e_safe, level)
+        lo = np.where(od_adj, od_lo, ex_lo)
+        hi = np.where(od_adj, od_hi, ex_hi)
+        return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), ex_lo, ex_hi
+
+    def flags(lo: np.ndarray, hi: np.ndarray, ex_lo: np.ndarray,
+              ex_hi: np.ndarray) -> np.ndarray:
+        r = ratio.estimate
+        f = stats.classify(np.where(ok, r, np.nan), lo, hi)
+        exact = stats.classify(np.where(ok, r, np.nan), ex_lo, ex_hi)
+        small = ok & (o < SMALL_COUNT) & (f != exact)
+        return np.where(small, "similar", f)
+
+    lo998, hi998, ex_lo998, ex_hi998 = limits(strong)
+    lo95, hi95, ex_lo95, ex_hi95 = limits(conf)
+    flag = flags(lo998, hi998, ex_lo998, ex_hi998)
+    flag95 = flags(lo95, hi95, ex_lo95, ex_hi95)
+
+    z = np.where(ok, stats.od_z(np.where(ok, o, 0.0), e_safe, t2), np.nan)
+    p_od = stats.p_value_od(np.where(ok, o, 0.0), e_safe, t2)
+    p_exact = stats.p_value_poisson(np.where(ok, o, 0.0), e_safe)
+    p = np.where(ok, np.where(od_adj, p_od, p_exact), np.nan)
+    groups = (df["municipality"] + "|" + df["year"].cast(pl.String)).to_numpy()
+    q = stats.bh_qvalues(p, groups)
+
+    def col(values: np.ndarray, name: str) -> pl.Series:
+        return pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
+
+    return df.with_columns(
+        col(rate.estimate, "rate_per_10k"), col(rate.lower, "rate_lower"),
+        col(rate.upper, "rate_upper"),
+        pl.Series("rate_method", np.where(ok_rate, "Wilson", None), dtype=pl.String),
+        (pl.col("national_rate_per_10k") / 1e4 * pl.col("population_total"))
+        .alias("expected_crude"),
+        col(np.where(ok, ratio.estimate, np.nan), "ratio"),
+        col(np.where(ok, ratio.lower, np.nan), "ratio_lower"),
+        col(np.where(ok, ratio.upper, np.nan), "ratio_upper"),
+        pl.Series("ratio_method", np.where(ok, ratio.method, None), dtype=pl.String),
+        pl.lit(conf).alias("confidence"), pl.lit(strong).alias("strong_confidence"),
+        col(shrunk, "ratio_shrunk"), col(weight, "shrinkage_weight"),
+        col(z, "z"), col(p, "p_value"), col(q, "q_value"),
+        col(phi, "phi"), col(tau2, "tau2"),
+        pl.Series("od_adjusted", od_adj & ok),
+        pl.Series("od_units", units, dtype=pl.Int64),
+        col(lo998, "limit_lower_998"), col(hi998, "limit_upper_998"),
+        col(lo95, "limit_lower_95"), col(hi95, "limit_upper_95"),
+        pl.Series("flag", flag, dtype=pl.String), pl.Series("flag_95", flag95, dtype=pl.String),
+    ).with_columns(
+        (pl.col("observed_assessed") - pl.col("expected_assessed")).alias("excess"),
+        (pl.col("expected_assessed") - pl.when(pl.col("flag_reason") == "")
+         .then(pl.col("expected_crude"))).alias("composition_effect"),
+        (pl.col("observed_assessed") - pl.col("expected_assessed")).alias("practice_effect"),
+    )
+
+
+def _add_persistence(df: pl.DataFrame, targets: Sequence[int]) -> pl.DataFrame:
+    """years_flagged / persistent over the last five years; keep only the target years."""
+    hist = df.select("municipality", "category", pl.col("year").alias("hist_year"),
+                     "flag_95")
+    t = pl.DataFrame({"year": targets}, schema={"year": pl.Int32})
+    win = (t.join(hist, how="cross")
+           .filter((pl.col("hist_year") <= pl.col("year"))
+                   & (pl.col("hist_year") > pl.col("year") - PERSISTENCE_YEARS))
+           .group_by("municipality", "category", "year")
+           .agg((pl.col("flag_95") == "higher").sum().alias("n_higher"),
+                (pl.col("flag_95") == "lower").sum().alias("n_lower"),
+                (pl.col("flag_95") != "not_assessed").sum().alias("years_assessed")))
+    out = df.filter(pl.col("year").is_in(list(targets))).join(
+        win, on=["municipality", "category", "year"], how="left")
+    return out.with_columns(
+        pl.max_horizontal("n_higher", "n_lower").cast(pl.Int64).alias("years_flagged"),
+        (pl.max_horizontal("n_higher", "n_lower") >= PERSISTENCE_MIN).alias("persistent"),
+        pl.when(pl.col("n_higher") >= PERSISTENCE_MIN).then(pl.lit("higher"))
+        .when(pl.col("n_lower") >= PERSISTENCE_MIN).then(pl.lit("lower"))
+        .alias("persistence_direction"),
+        pl.col("years_assessed").cast(pl.Int64),
+    ).drop("n_higher", "n_lower")
+
+
+def _add_costs(df: pl.DataFrame, data: Data) -> pl.DataFrame:
+    """National cost per user (latest year ≤ the table year) and N28018 for the municipality."""
+    costs = data.costs.filter(pl.col("value").is_not_null()
+                              & (pl.col("status").fill_null("ok") == "ok"))
+    nat = (costs.filter(pl.col("municipality") == RIKET)
+           .select(pl.col("kpi").alias("cost_kpi"), pl.col("year").alias("cost_year"),
+                   pl.col("value").alias("cost_per_user"))
+           .sort("cost_year"))
+    # the latest national value at or before the table year (Kolada publishes with a lag)
+    pick = (df.select("year", "cost_kpi").unique().drop_nulls()
+            .join(nat, on="cost_kpi", how="inner")
+            .filter(pl.col("cost_year") <= pl.col("year"))
+            .sort("cost_year").group_by("year", "cost_kpi")
+            .agg(pl.col("cost_year").last(), pl.col("cost_per_user").last()))
+    keyed = df.join(pick, on=["year", "cost_kpi"], how="left")
+    net = costs.filter(pl.col("kpi") == NET_COST_KPI).select(
+        "municipality", "year", pl.col("value").alias("net_cost_deviation_pct"))
+    return (keyed.join(net, on=["municipality", "year"], how="left")
+            .with_columns(pl.col("cost_year").cast(pl.Int32),
+                          (pl.col("excess") * pl.col("cost_per_user")).alias("excess_cost")))
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def screen(year: int, *, settings: Settings | None = None, confidence: float = 0.95,
+           strong_confidence: float = 0.998) -> pl.DataFrame:
+    """The comparison table (contracts §C) for every municipality and category in ``year``.
+
+    Peer columns are null (peer groups are chosen per municipality in
+    :func:`benchmark.compare.compare`). Sort by ``ratio_shrunk`` to rank without
+    rewarding small-number noise.
+    """
+    data = load_data(settings)
+    check_year(data, year)
+    return build_table(data, [int(year)], confidence=confidence,
+                       strong_confidence=strong_confidence)
