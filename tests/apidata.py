@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from benchmark.catalog import CATEGORIES, COST_KPIS, KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT
 from benchmark.sources.emulator import ApiDataset
 from benchmark.sources.scb import AGES
+
+if TYPE_CHECKING:
+    from benchmark.config import Settings
+    from benchmark.sources.http import HttpClient
 
 COUNT_KPIS = [c.kpi_count for c in CATEGORIES if c.kpi_count]
 
@@ -135,3 +140,14 @@ def real_register_dataset(shared: Path, years: list[int], synthetic: bool = True
     pop = build_population(kommuner, years)
     values = build_values(["0000", *kommuner], years, pop)
     return ApiDataset(values, munis, groups, kpis, pop, synthetic)
+
+
+def fast_client(settings: Settings, *, retries: int = 6, transport: Any = None
+                ) -> HttpClient:
+    """An HTTP client with tiny backoff and no effective rate limit (tests take seconds)."""
+    from benchmark.sources.http import HttpClient, RetryPolicy
+
+    return HttpClient(settings, transport=transport,
+                      policy=RetryPolicy(max_retries=retries, backoff_base=0.005,
+                                         backoff_max=0.02, retry_after_max=0.05),
+                      limits={"Kolada": (10_000, 1.0), "SCB": (10_000, 1.0)})
