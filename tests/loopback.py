@@ -83,6 +83,7 @@ class LoopbackServer:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> LoopbackServer:
@@ -109,6 +110,7 @@ class LoopbackServer:
                 owner._serve(self, self.rfile.read(length) if length else b"")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._port = self._server.server_address[1]
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -122,8 +124,8 @@ class LoopbackServer:
     # -- addresses --------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None, "server not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self._port is not None, "server not started"
+        return f"http://127.0.0.1:{self._port}"
 
     @property
     def kolada_url(self) -> str:
@@ -163,19 +165,20 @@ class LoopbackServer:
                 return self._rng.choice(self.random_kinds), self.retry_after
         return None, self.retry_after
 
-    def _record(self, h: BaseHTTPRequestHandler, body: bytes, status: int | None,
-                fault: str | None) -> None:
+    def _record(self, h: BaseHTTPRequestHandler, body: bytes, fault: str | None
+                ) -> RecordedRequest:
+        rec = RecordedRequest(h.command, h.path, body, None, fault, dict(h.headers.items()))
         with self._lock:
-            self.requests.append(RecordedRequest(h.command, h.path, body, status, fault,
-                                                 dict(h.headers.items())))
+            self.requests.append(rec)
+        return rec
 
     def _serve(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         path = h.path
         if self.delay_s:
             time.sleep(self.delay_s)
         fault, retry_after = self._pick_fault(path)
+        rec = self._record(h, body, fault)  # recorded on arrival, status set when answered
         if fault == "drop":
-            self._record(h, body, None, fault)
             h.close_connection = True
             h.connection.close()
             return
@@ -186,7 +189,7 @@ class LoopbackServer:
             if status == 429:
                 headers["Retry-After"] = retry_after
             self._send(h, status, headers, payload)
-            self._record(h, body, status, fault)
+            rec.status = status
             return
         status, headers, content = self.emulator.handle(h.command, self.url + path, body or None)
         if fault == "slow":
@@ -198,7 +201,7 @@ class LoopbackServer:
         # the client may have given up already (e.g. timed out on a slow answer)
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._send(h, status, headers, content)
-        self._record(h, body, status, fault)
+        rec.status = status
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
