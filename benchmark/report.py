@@ -1,0 +1,236 @@
+"""The board report: execute ``notebooks/02-styrelserapport`` with papermill and export one
+self-contained, offline HTML file.
+
+The export uses the template ``benchmark/templates/lss_offline`` (the JupyterLab template
+without require.js, MathJax, mermaid or widget CDN scripts), hides code cells and prompts,
+sets ``<html lang>``, and inlines plotly.js exactly once (the first figure carries it, see
+:func:`benchmark.views.show`). :func:`audit_html` refuses a file that would reach the network
+or grow beyond :data:`MAX_BYTES`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import polars as pl
+
+from benchmark import fmt
+from benchmark.catalog import normalise_municipality_code
+from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
+from benchmark.errors import DataError, InputError
+from benchmark.store import atomic_write_bytes, processed_path, read_table
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+REPORT_NOTEBOOK = "02-styrelserapport"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "lss_offline"
+#: Largest report accepted (plotly.js alone is about 4.8 MB).
+MAX_BYTES = 6 * 1024 * 1024
+#: Seconds a single notebook cell may run.
+CELL_TIMEOUT_S = 600
+_KERNEL_NAME = "lss-benchmark-python"
+
+
+def report_path(municipality: str, year: int, lang: str, out_dir: Path) -> Path:
+    """``<out_dir>/lss-<kommun>-<year>-<lang>.html``."""
+    return Path(out_dir) / f"lss-{municipality}-{year}-{lang}.html"
+
+
+def build_report(municipality: str, year: int, *, lang: str = "sv",
+                 out_dir: Path = Path("reports"), settings: Settings | None = None) -> Path:
+    """Execute the board-report notebook for one municipality and year and write the
+    offline HTML report; returns its path (``reports/lss-<kommun>-<year>-<lang>.html``)."""
+    lang = fmt.check_lang(lang)
+    settings = settings or get_settings()
+    code, year = _check_inputs(municipality, year, settings)
+    data_dir = settings.data_dir.resolve()
+    with tempfile.TemporaryDirectory(prefix="lss-report-") as tmp:
+        nb = execute_notebook(
+            notebook_path(REPORT_NOTEBOOK, Path(tmp)),
+            {"municipality": code, "year": year, "lang": lang, "data_dir": str(data_dir)},
+            cwd=Path(tmp))
+    title = f"LSS-insatser {code} {year}" if lang == "sv" else f"LSS support {code} {year}"
+    text = export_html(nb, lang=lang, title=title)
+    problems = audit_html(text)
+    if problems:
+        raise DataError("report failed the offline/size checks: " + "; ".join(problems))
+    out = report_path(code, year, lang, out_dir)
+    atomic_write_bytes(out, text.encode("utf-8"))
+    return out
+
+
+def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int]:
+    """Validate code and year against the processed data before starting a kernel."""
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise InputError(f"invalid year {year!r}; give a four-digit year such as 2024") from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(f"year {year} is out of range; valid years are {FIRST_YEAR}–{LAST_YEAR}")
+    known = read_table("municipalities", settings)["municipality"].to_list()
+    code = normalise_municipality_code(municipality, known=known)
+    years = (pl.scan_parquet(processed_path("lss", settings)).select(pl.col("year").unique())
+             .collect()["year"].to_list())
+    if year not in years:
+        span = f"{min(years)}–{max(years)}" if years else "none"
+        raise InputError(f"year {year} is not in the processed data; available years: {span}")
+    return code, year
+
+
+# --- notebooks ----------------------------------------------------------------------------
+
+def notebook_path(name: str, tmp_dir: Path) -> Path:
+    """Path of ``notebooks/<name>.ipynb``; built from the paired ``.py`` into ``tmp_dir``
+    when only the percent script is present (e.g. a checkout that never synced)."""
+    ipynb = NOTEBOOK_DIR / f"{name}.ipynb"
+    if ipynb.exists():
+        return ipynb
+    script = NOTEBOOK_DIR / f"{name}.py"
+    if not script.exists():
+        raise DataError(f"notebook {name} not found in {NOTEBOOK_DIR}")
+    import jupytext
+
+    out = Path(tmp_dir) / f"{name}.ipynb"
+    nbformat.write(jupytext.read(script), out)
+    return out
+
+
+def _runs_this_python(argv0: str) -> bool:
+    names = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
+    if argv0 in names:  # jupyter_client substitutes sys.executable for these
+        return True
+    with contextlib.suppress(OSError):
+        return Path(argv0).resolve() == Path(sys.executable).resolve()
+    return False
+
+
+@contextlib.contextmanager
+def kernel_for_this_python() -> Iterator[str]:
+    """A kernel name that runs the current interpreter (the project venv).
+
+    Uses the registered ``python3`` kernel when it already does; otherwise registers a
+    kernelspec in a temporary folder for the duration (a fresh clone needs no manual step).
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec("python3")
+        if spec.argv and _runs_this_python(spec.argv[0]):
+            yield "python3"
+            return
+    except NoSuchKernel:
+        pass
+    from ipykernel.kernelspec import install
+
+    with tempfile.TemporaryDirectory(prefix="lss-kernel-") as tmp:
+        install(kernel_name=_KERNEL_NAME, prefix=tmp, display_name="lss-benchmark")
+        old = os.environ.get("JUPYTER_PATH")
+        share = str(Path(tmp) / "share" / "jupyter")
+        os.environ["JUPYTER_PATH"] = share + (os.pathsep + old if old else "")
+        try:
+            yield _KERNEL_NAME
+        finally:
+            if old is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = old
+
+
+def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> Any:
+    """Run a notebook with papermill (parameters injected from Python, so codes keep their
+    leading zeros) and return the executed notebook node."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    out = Path(cwd) / f"executed-{Path(path).name}"
+    with kernel_for_this_python() as kernel:
+        try:
+            return pm.execute_notebook(
+                str(path), str(out), parameters=parameters, kernel_name=kernel,
+                cwd=str(cwd), language="python", progress_bar=False, log_output=False,
+                execution_timeout=CELL_TIMEOUT_S)
+        except PapermillExecutionError as exc:
+            if exc.ename == "InputError":
+                raise InputError(str(exc.evalue).splitlines()[0]) from None
+            raise DataError(f"notebook {Path(path).stem} failed in cell {exc.exec_count}: "
+                            f"{exc.ename}: {exc.evalue}") from None
+
+
+# --- export -------------------------------------------------------------------------------
+
+def _strip_stderr(nb: Any) -> None:
+    """Drop stderr streams (warnings) from the export; they are logged instead."""
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                log.warning("report notebook wrote to stderr: %s", output.get("text", "")[:500])
+                continue
+            kept.append(output)
+        cell["outputs"] = kept
+
+
+def export_html(nb: Any, *, lang: str = "sv", title: str = "LSS") -> str:
+    """Export an executed notebook as offline HTML without code cells or prompts."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    fmt.check_lang(lang)
+    nb = nbformat.from_dict(nb)
+    _strip_stderr(nb)
+    nb.metadata.pop("widgets", None)
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = ("remove",)
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name=TEMPLATE_NAME,
+                            extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.language_code = lang
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+_EXTERNAL = re.compile(
+    r"<(script|link|img|iframe|source|audio|video|embed)\b[^>]*?\b(src|href)\s*=\s*"
+    r"[\"']?\s*(https?:|//)", re.IGNORECASE)
+_PLOTLY_HEADER = re.compile(r"\*\s*plotly\.js v\d+\.\d+\.\d+")
+
+
+def audit_html(text: str) -> list[str]:
+    """Problems that make an HTML report unfit to send: external resources, more than one
+    plotly.js copy, the cloud-share button, a missing ``lang`` or a size over 6 MB."""
+    problems: list[str] = []
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        problems.append(f"size {size} bytes exceeds {MAX_BYTES}")
+    for match in _EXTERNAL.finditer(text):
+        problems.append(f"external resource: {html.unescape(match.group(0))[:120]}")
+    copies = len(_PLOTLY_HEADER.findall(text))
+    if copies > 1:
+        problems.append(f"{copies} copies of plotly.js (expected one)")
+    if "Plotly.newPlot" in text and copies == 0:
+        problems.append("figures present but plotly.js is not embedded")
+    if re.search(r'"showSendToCloud":\s*true', text):
+        problems.append("a figure enables the cloud-share button")
+    if not re.search(r"<html[^>]*\blang=\"(sv|en)\"", text):
+        problems.append("<html> lacks lang=\"sv\" or lang=\"en\"")
+    return problems

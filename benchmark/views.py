@@ -1,0 +1,421 @@
+"""What the notebooks show: load the comparison tables and render report sections as HTML.
+
+The notebooks (``notebooks/0*.py``) are thin: they call :func:`load_report_data` and then
+:func:`show` on charts from :mod:`benchmark.plots` and on the text sections built here
+(summary in words, what the numbers mean and do not mean, glossary, sources). No statistics
+are computed here either; the words are derived from the ``flag`` columns of the comparison
+table (contracts §C). All text coming from data (names, titles) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from benchmark import fmt, plots
+from benchmark.catalog import CATEGORIES, PAIRED_CATEGORIES, get_category
+from benchmark.config import Settings, get_settings
+from benchmark.store import read_manifest
+
+#: Number of years shown in trends (the current year and the nine before it).
+TREND_YEARS = 10
+
+
+@dataclass
+class ReportData:
+    """Everything one report shows, loaded once."""
+
+    municipality: str
+    name: str
+    year: int
+    lang: str
+    table: pl.DataFrame  # compare(): one row per category
+    history: pl.DataFrame  # compare.history(): the same rows for earlier years
+    screen: pl.DataFrame  # screen(): all municipalities, the same year
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.manifest.get("synthetic")) or plots.is_synthetic(self.table)
+
+
+def load_report_data(municipality: str, year: int, *, lang: str = "sv",
+                     data_dir: str | Path | None = None,
+                     settings: Settings | None = None) -> ReportData:
+    """Run compare, history and screen for one municipality and year."""
+    from benchmark import compare, screen
+
+    fmt.check_lang(lang)
+    if settings is None:
+        settings = get_settings(data_dir=Path(data_dir) if data_dir else None)
+    table = compare.compare(municipality, int(year), settings=settings)
+    hist = compare.history(municipality, int(year), settings=settings)
+    hist = hist.filter(pl.col("year").is_between(int(year) - TREND_YEARS + 1, int(year)))
+    scr = screen.screen(int(year), settings=settings)
+    names = table["name"].drop_nulls().to_list() if "name" in table.columns else []
+    return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,
+                      table, hist, scr, read_manifest(settings))
+
+
+# --- displaying in a notebook -------------------------------------------------------------
+
+_state = {"plotlyjs_done": False}
+
+
+def show(item: plots.Chart | str, *, interactive: bool = False) -> None:
+    """Display a chart or an HTML fragment in the running notebook.
+
+    Charts become static-export-safe HTML: plotly.js is inlined with the first chart of the
+    kernel session only, so an exported report holds exactly one copy and needs no network.
+    ``interactive=True`` uses plotly's own notebook renderer instead (JupyterLab).
+    """
+    from IPython.display import HTML, display
+
+    if isinstance(item, plots.Chart):
+        if interactive:
+            display(item.figure)
+            display(HTML(f"<p><strong>{html.escape(item.title)}.</strong> "
+                         f"{html.escape(item.caption)}</p>{item.table_html}"))
+            return
+        first = not _state["plotlyjs_done"]
+        _state["plotlyjs_done"] = True
+        display(HTML(item.to_html(include_plotlyjs=first)))
+    else:
+        display(HTML(item))
+
+
+# --- text sections ------------------------------------------------------------------------
+
+def _join(items: Sequence[str], lang: str) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    word = " och " if lang == "sv" else " and "
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+def _labels(table: pl.DataFrame, mask: pl.Expr, lang: str) -> list[str]:
+    order = {c.id: i for i, c in enumerate(CATEGORIES)}
+    ids = sorted(table.filter(mask)["category"].to_list(), key=lambda c: order.get(c, 99))
+    return [get_category(c).label(lang) for c in ids]
+
+
+SECTIONS: dict[str, tuple[str, str]] = {
+    "summary": ("Sammanfattning", "Summary"),
+    "overview": ("Alla insatser jämfört med riket", "All categories compared with Sweden"),
+    "decomposition": ("Beror skillnaden på åldersstrukturen?",
+                      "Is the difference due to the age structure?"),
+    "trend": ("Utveckling över tid", "Development over time"),
+    "funnel": ("Alla kommuner", "All municipalities"),
+    "cost": ("Vad kostar skillnaden?", "What does the difference cost?"),
+    "reading": ("Så ska siffrorna läsas", "How to read the numbers"),
+    "glossary": ("Ordlista", "Glossary"),
+    "sources": ("Källor", "Sources"),
+}
+
+
+def section(key: str, lang: str = "sv", level: int = 2) -> str:
+    """The heading of a standard report section in ``lang``."""
+    sv, en = SECTIONS[key]
+    return heading(sv if fmt.check_lang(lang) == "sv" else en, level)
+
+
+def category_heading(category: str, lang: str = "sv", level: int = 3) -> str:
+    """A heading naming one category."""
+    return heading(get_category(category).label(lang), level)
+
+
+def funnel_intro(data: ReportData) -> str:
+    """One paragraph introducing the all-municipality funnel plots."""
+    cats = funnel_categories(data.table)
+    if data.lang == "sv":
+        text = (f"Här syns {data.name} bland alla kommuner för de insatser där kommunen "
+                f"avviker tydligt från riket." if cats != ["totalt"] else
+                f"Ingen insats avviker tydligt; här syns {data.name} bland alla kommuner "
+                f"för personer med någon LSS-insats.")
+    else:
+        text = (f"{data.name} among all municipalities for the categories where it deviates "
+                f"clearly from Sweden." if cats != ["totalt"] else
+                f"No category deviates clearly; {data.name} among all municipalities for "
+                f"persons with any LSS support.")
+    return f"<p>{html.escape(text)}</p>"
+
+
+def heading(text: str, level: int = 2) -> str:
+    """An HTML heading (``level`` 1–3) with escaped text."""
+    return f"<h{level}>{html.escape(text)}</h{level}>"
+
+
+def title_block(data: ReportData) -> str:
+    """The report's h1, the reference date and, for demo data, a visible warning."""
+    lang = data.lang
+    h1 = (f"LSS-insatser i {data.name} {data.year} jämfört med riket" if lang == "sv"
+          else f"LSS support in {data.name} {data.year} compared with Sweden")
+    sub = (f"Personer med verkställda beslut den 1 oktober {data.year}, kommunkod "
+           f"{data.municipality}." if lang == "sv" else
+           f"Persons with executed decisions on 1 October {data.year}, municipality code "
+           f"{data.municipality}.")
+    out = heading(h1, 1) + f"<p>{html.escape(sub)}</p>"
+    if data.synthetic:
+        out += (f'<p class="lss-demo" role="note">{html.escape(fmt.text("synthetic_note", lang))}'
+                + (" Siffrorna är påhittade och visar bara hur rapporten fungerar."
+                   if lang == "sv" else
+                   " The numbers are invented and only show how the report works.") + "</p>")
+    return out
+
+
+def summary(table: pl.DataFrame, lang: str = "sv") -> str:
+    """Findings in words: how many categories are clearly above/below Riket, and which."""
+    fmt.check_lang(lang)
+    n = table.height
+    ok = pl.col("status") == "ok"
+    hi = _labels(table, ok & (pl.col("flag") == "higher"), lang)
+    lo = _labels(table, ok & (pl.col("flag") == "lower"), lang)
+    sim = _labels(table, ok & (pl.col("flag") == "similar"), lang)
+    na = _labels(table, ~ok | (pl.col("flag") == "not_assessed") | pl.col("flag").is_null(),
+                 lang)
+    persistent = _labels(table, ok & pl.col("persistent").fill_null(False)
+                         & pl.col("flag").is_in(["higher", "lower"]), lang) \
+        if "persistent" in table.columns else []
+    items: list[str] = []
+    if lang == "sv":
+        items.append(f"{len(hi)} av {n} kategorier ligger tydligt över riket"
+                     + (f": {_join(hi, lang)}." if hi else "."))
+        items.append(f"{len(lo)} av {n} ligger tydligt under riket"
+                     + (f": {_join(lo, lang)}." if lo else "."))
+        items.append(f"{len(sim)} ligger i nivå med riket.")
+        if na:
+            items.append(f"{len(na)} kunde inte bedömas (för få personer eller skyddade/"
+                         f"saknade uppgifter): {_join(na, lang)}.")
+        if persistent:
+            items.append(f"Avvikelsen har funnits minst tre av de senaste fem åren för "
+                         f"{_join(persistent, lang).lower()}.")
+        lead = ("Jämförelsen tar hänsyn till att kommunen har en annan åldersfördelning än "
+                "riket. ”Tydligt” betyder att skillnaden är större än vad slumpen och vanlig "
+                "variation mellan kommuner brukar ge (utanför kontrollgränsen 99,8 %).")
+    else:
+        items.append(f"{len(hi)} of {n} categories are clearly above Sweden"
+                     + (f": {_join(hi, lang)}." if hi else "."))
+        items.append(f"{len(lo)} of {n} are clearly below Sweden"
+                     + (f": {_join(lo, lang)}." if lo else "."))
+        items.append(f"{len(sim)} are in line with Sweden.")
+        if na:
+            items.append(f"{len(na)} could not be assessed (too few persons or suppressed/"
+                         f"missing values): {_join(na, lang)}.")
+        if persistent:
+            items.append(f"The deviation has lasted at least three of the last five years for "
+                         f"{_join(persistent, lang)}.")
+        lead = ("The comparison allows for the municipality's age structure differing from "
+                "Sweden's. “Clearly” means the difference is larger than chance and ordinary "
+                "variation between municipalities usually give (outside the 99.8% control "
+                "limit).")
+    lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
+    return (f'<div class="lss-summary"><ul>{lis}</ul></div><p>{html.escape(lead)}</p>')
+
+
+def paired_note(lang: str = "sv") -> str:
+    """Why personal assistance under LSS and under SFB are always shown together."""
+    a, b = (get_category(c).label(lang) for c in PAIRED_CATEGORIES[0])
+    if lang == "sv":
+        text = (f"{a} och {b} visas alltid tillsammans: den som har stort behov får oftast "
+                f"assistansersättning från Försäkringskassan (SFB) i stället för personlig "
+                f"assistans från kommunen (LSS). Ett högt värde i den ena kan därför motsvaras "
+                f"av ett lågt i den andra.")
+    else:
+        text = (f"{a} and {b} are always shown together: people with large needs usually get "
+                f"the assistance allowance from the Social Insurance Agency (SFB) instead of "
+                f"personal assistance from the municipality (LSS). A high value in one may "
+                f"therefore be matched by a low value in the other.")
+    return f"<p>{html.escape(text)}</p>"
+
+
+def trend_categories(table: pl.DataFrame) -> list[str]:
+    """Categories whose trend a report shows: every flagged one (at 95 % or 99,8 %) or
+    persistent one, both personal-assistance categories if either is shown, else the total."""
+    cols = [c for c in ("flag", "flag_95") if c in table.columns]
+    mask = pl.lit(False)
+    for c in cols:
+        mask = mask | pl.col(c).is_in(["higher", "lower"])
+    if "persistent" in table.columns:
+        mask = mask | pl.col("persistent").fill_null(False)
+    chosen = set(table.filter((pl.col("status") == "ok") & mask)["category"].to_list())
+    for pair in PAIRED_CATEGORIES:
+        if chosen & set(pair):
+            chosen |= set(pair)
+    if not chosen:
+        chosen = {"totalt"}
+    return [c.id for c in CATEGORIES if c.id in chosen]
+
+
+def funnel_categories(table: pl.DataFrame) -> list[str]:
+    """Categories for which the report shows all municipalities: the clearly deviating ones,
+    or the total when none deviates."""
+    flagged = table.filter((pl.col("status") == "ok")
+                           & pl.col("flag").is_in(["higher", "lower"]))["category"].to_list()
+    return [c.id for c in CATEGORIES if c.id in (flagged or ["totalt"])]
+
+
+def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
+    """Rough cost of the remaining difference where Kolada publishes a national cost per
+    user; an empty string when no category has one."""
+    if "excess_cost" not in table.columns:
+        return ""
+    rows_in = [r for r in table.to_dicts()
+               if r.get("status") == "ok" and r.get("excess_cost") is not None]
+    out = ""
+    if rows_in:
+        rows = [[get_category(r["category"]).label(lang),
+                 fmt.number(r.get("excess"), 0, lang, sign=True),
+                 fmt.kronor(r.get("cost_per_user"), lang),
+                 fmt.kronor(r.get("excess_cost"), lang, sign=True)] for r in rows_in]
+        headers = (["Insats", "Skillnad i personer", "Kostnad per brukare (riket)",
+                    "Ungefärlig kostnad för skillnaden"] if lang == "sv" else
+                   ["Category", "Difference in persons", "Cost per user (Sweden)",
+                    "Approximate cost of the difference"])
+        cap = ("Grov uppskattning: skillnad mot förväntat antal × rikets kostnad per brukare"
+               if lang == "sv" else
+               "Rough estimate: difference from expected × Sweden's cost per user")
+        out += plots.data_table(cap, headers, rows, [False, True, True, True])
+    dev = [r.get("net_cost_deviation_pct") for r in table.to_dicts()
+           if r.get("net_cost_deviation_pct") is not None]
+    if dev:
+        pct = fmt.percent(dev[0] / 100, 1, lang, sign=True)
+        out += "<p>" + html.escape(
+            f"Kommunens nettokostnadsavvikelse för LSS (Kolada N28018) är {pct}: så mycket "
+            f"högre eller lägre är kostnaden än den standardkostnad som LSS-utjämningen räknar "
+            f"med." if lang == "sv" else
+            f"The municipality's net cost deviation for LSS (Kolada N28018) is {pct}: how much "
+            f"higher or lower its cost is than the standard cost of the LSS equalisation "
+            f"system.") + "</p>"
+    return out
+
+
+def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
+    """What the numbers mean and what they do not mean (plain language)."""
+    if lang == "sv":
+        means = [
+            "Antalet personer som hade ett verkställt beslut om insatsen den 1 oktober, "
+            "alltså personer som faktiskt fick insatsen den dagen.",
+            "Kvoten mot riket: faktiskt antal delat med det antal som kommunen skulle ha om "
+            "den hade rikets nivå i varje åldersgrupp. 1,20 betyder 20 % fler än väntat.",
+            "Konfidensintervallet visar hur mycket siffran kan variera av slump. "
+            "Kontrollgränsen 99,8 % tar också hänsyn till den variation som finns mellan "
+            "alla kommuner.",
+        ]
+        not_means = [
+            "Inte antalet beslut som fattats under året, inte ansökningar och inte avslag.",
+            "Inte om kommunen gör rätt eller fel: ett högt eller lågt värde kan bero på "
+            "behov, på hur länge insatser pågår, på utbud och på praxis. Siffrorna visar var "
+            "det är värt att titta närmare, inte svaret.",
+            "Insatserna överlappar (en person kan ha flera) och får därför inte läggas ihop.",
+            "Liknande kommuner är utvalda bland annat efter kostnad. Att kommunen liknar dem "
+            "säger därför mindre om kostnader än det verkar.",
+            "Uppgifter som källan skyddat av sekretesskäl visas aldrig; de räknas inte som noll.",
+        ]
+        h_means, h_not = "Vad siffrorna betyder", "Vad siffrorna inte betyder"
+    else:
+        means = [
+            "The number of persons with an executed decision on the support on 1 October, "
+            "i.e. persons actually receiving it that day.",
+            "The ratio to Sweden: the observed number divided by the number the municipality "
+            "would have at Sweden's level in every age group. 1.20 means 20% more than expected.",
+            "The confidence interval shows how much the figure may vary by chance. The 99.8% "
+            "control limit also allows for the variation between all municipalities.",
+        ]
+        not_means = [
+            "Not the number of decisions made during the year, nor applications or refusals.",
+            "Not whether the municipality does right or wrong: a high or low value may reflect "
+            "needs, how long support lasts, supply and practice. The numbers show where to "
+            "look closer, not the answer.",
+            "The categories overlap (one person can have several) and must not be added up.",
+            "Similar municipalities are chosen partly by cost, so resembling them says less "
+            "about costs than it seems.",
+            "Values the source suppressed for confidentiality are never shown and never "
+            "counted as zero.",
+        ]
+        h_means, h_not = "What the numbers mean", "What the numbers do not mean"
+    if peer_title:
+        means.append(("Jämförelsegrupp: " if lang == "sv" else "Peer group: ") + peer_title + ".")
+
+    def ul(items: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+
+    return heading(h_means, 3) + ul(means) + heading(h_not, 3) + ul(not_means)
+
+
+def glossary(lang: str = "sv") -> str:
+    """Short explanations of the terms used (klarspråk)."""
+    terms = ([
+        ("LSS-insats", "Stöd enligt lagen om stöd och service till vissa funktionshindrade, "
+         "t.ex. bostad med särskild service eller daglig verksamhet."),
+        ("Verkställt beslut", "Ett beslut om insats som har börjat gälla i praktiken."),
+        ("Förväntat antal", "Det antal personer kommunen skulle ha med rikets nivå i varje "
+         "åldersgrupp."),
+        ("Kontrollgräns", "Gräns för hur långt från riket en kommun brukar hamna av slump och "
+         "vanlig variation. Utanför 99,8 %-gränsen kallas skillnaden tydlig."),
+        ("Konfidensintervall", "Intervall som med 95 % sannolikhet innehåller den nivå siffran "
+         "skattar."),
+    ] if lang == "sv" else [
+        ("LSS support", "Support under the Swedish act on support and service for persons "
+         "with certain functional impairments (LSS)."),
+        ("Executed decision", "A decision on support that has taken effect in practice."),
+        ("Expected number", "The number of persons the municipality would have at Sweden's "
+         "level in every age group."),
+        ("Control limit", "How far from Sweden a municipality usually lands by chance and "
+         "ordinary variation. Outside the 99.8% limit the difference is called clear."),
+        ("Confidence interval", "An interval that with 95% probability contains the level the "
+         "figure estimates."),
+    ])
+    items = "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(d)}</dd>" for t, d in terms)
+    return f"<dl>{items}</dl>"
+
+
+def _snapshot_lines(manifest: dict[str, Any], lang: str) -> list[str]:
+    lines: dict[str, str] = {}
+    for snap in manifest.get("snapshots", []) or []:
+        if isinstance(snap, dict):
+            source = str(snap.get("source") or snap.get("host") or snap.get("id") or "")
+            when = (snap.get("retrieved") or snap.get("retrieved_at") or snap.get("fetched_at")
+                    or snap.get("created") or snap.get("date"))
+        else:
+            source, when = str(snap), None
+        src = "SCB" if "scb" in source.lower() else (
+            "Kolada (RKA)" if "kolada" in source.lower() else source)
+        if not src:
+            continue
+        date = fmt.long_date(str(when), lang) if when else None
+        if date and (src not in lines or date > lines[src]):
+            lines[src] = date
+        lines.setdefault(src, date or "")
+    word = "hämtad" if lang == "sv" else "retrieved"
+    return [f"{s}, {word} {d}" if d else s for s, d in sorted(lines.items())]
+
+
+def sources(manifest: dict[str, Any], lang: str = "sv", *, synthetic: bool = False) -> str:
+    """Attribution and retrieval dates from the processed manifest."""
+    parts = [f"<p><strong>{html.escape(fmt.text('source', lang))}</strong>. "
+             + html.escape(
+                 "Uppgifterna om LSS kommer från Socialstyrelsens register över insatser "
+                 "enligt LSS och hämtas via Kolada (RKA); befolkningen kommer från SCB (CC0). "
+                 "Kvoter, förväntade antal och bedömningar är våra egna beräkningar, inte "
+                 "Koladas eller SCB:s." if lang == "sv" else
+                 "The LSS figures come from the National Board of Health and Welfare's "
+                 "register of LSS support, retrieved via Kolada (RKA); population from "
+                 "Statistics Sweden (CC0). Ratios, expected numbers and assessments are our "
+                 "own calculations, not Kolada's or Statistics Sweden's.") + "</p>"]
+    lines = _snapshot_lines(manifest, lang)
+    if lines:
+        parts.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
+    created = manifest.get("created")
+    if created:
+        parts.append("<p>" + html.escape(
+            f"Underlaget bearbetades {fmt.long_date(created, lang)}." if lang == "sv" else
+            f"The data were processed on {fmt.long_date(created, lang)}.") + "</p>")
+    if synthetic:
+        parts.append(f'<p class="lss-demo">{html.escape(fmt.text("synthetic_note", lang))}</p>')
+    return '<div class="lss-sources">' + "".join(parts) + "</div>"

@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,papermill
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove"]
+# # Styrelserapport (mall)
+#
+# Den här anteckningsboken är mallen för styrelserapporten. Kör den inte för hand för att
+# skapa rapporten; använd `make report KOMMUN=2482 YEAR=2024` eller
+# `python -m benchmark report --kommun 2482 --year 2024`. Då körs den med papermill och
+# exporteras till en fristående HTML-fil utan kod. Cellen med taggen `parameters` nedan
+# styr kommun (kod som text, med inledande nolla), år, språk (`sv`/`en`) och datamapp.
+#
+# Anteckningsboken räknar ingenting själv: all statistik kommer från `benchmark.compare`
+# och `benchmark.screen`, diagrammen från `benchmark.plots` och texterna från
+# `benchmark.views`.
+
+# %% tags=["parameters"]
+municipality = "2482"
+year = 2024
+lang = "sv"
+data_dir = "data"
+
+# %%
+from benchmark import plots, views
+
+data = views.load_report_data(municipality, year, lang=lang, data_dir=data_dir)
+table = data.table
+views.show(views.title_block(data))
+
+# %%
+views.show(views.section("summary", lang))
+views.show(views.summary(table, lang))
+
+# %%
+views.show(views.section("overview", lang))
+views.show(plots.forest_chart(table, lang))
+views.show(views.paired_note(lang))
+
+# %%
+views.show(views.section("decomposition", lang))
+views.show(plots.decomposition_chart(table, lang))
+
+# %%
+views.show(views.section("trend", lang))
+for category in views.trend_categories(table):
+    views.show(views.category_heading(category, lang))
+    views.show(plots.trend_chart(data.history, category, lang))
+
+# %%
+views.show(views.section("funnel", lang))
+views.show(views.funnel_intro(data))
+for category in views.funnel_categories(table):
+    views.show(views.category_heading(category, lang))
+    views.show(plots.funnel_chart(data.screen, category, municipality, lang))
+
+# %%
+cost = views.cost_section(table, lang)
+if cost:
+    views.show(views.section("cost", lang))
+    views.show(cost)
+
+# %%
+peer_titles = table["peer_group_title"].drop_nulls().unique().to_list()
+views.show(views.section("reading", lang))
+views.show(views.meaning(lang, peer_title=peer_titles[0] if peer_titles else None))
+views.show(views.section("glossary", lang))
+views.show(views.glossary(lang))
+views.show(views.section("sources", lang))
+views.show(views.sources(data.manifest, lang, synthetic=data.synthetic))
