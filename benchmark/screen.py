@@ -23,13 +23,16 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
 * ratio O/E with exact (O < 10) or Byar limits at ``confidence``; crude rate per 10 000
   with a Wilson interval.
 * φ and τ² on the square-root scale with 10 % winsorisation across the municipalities of
-  the category and year (FunnelPlotR algorithm, ≥ ``MIN_OD_UNITS`` units); when φ > 1 the
-  funnel limits are (1 ∓ z·√(1/(4E) + τ²))² (lower floored at 0), otherwise exact Poisson.
-  ``flag`` = outside the limits at ``strong_confidence`` (99.8 %), ``flag_95`` at
-  ``confidence``. With O < 5 a flag also needs O/E outside the exact Poisson limits
-  (methods.md §5.7), because the √-approximation is too narrow for tiny counts.
-* p-value: two-sided from z = 2(√O − √E)/√(1 + 4Eτ²) when adjusted, else exact Poisson;
-  q-value: Benjamini–Hochberg within municipality × year over the assessed categories.
+  the category and year (FunnelPlotR algorithm, ≥ ``MIN_OD_UNITS`` units), with φ divided
+  by its expectation under pure Poisson variation (0.679 at 10 % winsorisation; FunnelPlotR
+  omits this, which biases φ and τ² low and, in our simulation, flags about four times the
+  nominal share). When φ > 1 the funnel limits are (1 ∓ z·√(1/(4E) + τ²))² (lower floored
+  at 0), otherwise exact Poisson. ``flag`` = outside the limits at ``strong_confidence``
+  (99.8 %) *and* significant in the exact Poisson test at that level (guards small E, where
+  the √-approximation is too narrow); ``flag_95`` likewise at ``confidence``.
+* p-value: max(p from z = 2(√O − √E)/√(1 + 4Eτ²), exact Poisson p) when adjusted, else
+  exact Poisson, so ``flag`` ≠ similar ⇔ p < 1 − strong_confidence; q-value:
+  Benjamini–Hochberg within municipality × year over the assessed categories.
 * ratio_shrunk: empirical-Bayes shrunk O/E across municipalities (methods.md §4.1), for
   display and ranking only.
 * persistent: flag_95 in the same direction in ≥ 3 of the last five years (t−4 … t);
@@ -59,8 +62,6 @@ MIN_OD_UNITS = 10
 #: Persistence window (years, including the current one) and the required flagged years.
 PERSISTENCE_YEARS = 5
 PERSISTENCE_MIN = 3
-#: Flags on O below this also need O/E outside the exact Poisson limits.
-SMALL_COUNT = 5
 NET_COST_KPI = "N28018"
 
 ORIGIN_SYNTHETIC = "syntetiska demodata"
@@ -425,41 +426,17 @@ def _add_statistics(df: pl.DataFrame, conf: float, strong: float) -> pl.DataFram
         sel = idx[ok[idx]]
         if len(sel) == 0:
             continue
-        od = stats.overdispersion(o[sel], e[sel])
+        od = stats.overdispersion(o[sel], e[sel], consistency=True)
         units[idx] = od.n_units
         if od.n_units >= MIN_OD_UNITS:
             phi[idx], tau2[idx] = od.phi, od.tau2
         s, w = stats.eb_shrink(o[sel], e[sel])
         shrunk[sel], weight[sel] = s, w
-    od_adj = ~np.isnan(phi) & (phi > 1)
-    t2 = np.where(od_adj, tau2, 0.0)
-
-    def limits(level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        od_lo, od_hi = stats.od_funnel_limits(e_safe, level, tau2=t2)
-        ex_lo, ex_hi = stats.poisson_ratio_limits(e_safe, level)
-        lo = np.where(od_adj, od_lo, ex_lo)
-        hi = np.where(od_adj, od_hi, ex_hi)
-        return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan), ex_lo, ex_hi
-
-    def flags(lo: np.ndarray, hi: np.ndarray, ex_lo: np.ndarray,
-              ex_hi: np.ndarray) -> np.ndarray:
-        r = ratio.estimate
-        f = stats.classify(np.where(ok, r, np.nan), lo, hi)
-        exact = stats.classify(np.where(ok, r, np.nan), ex_lo, ex_hi)
-        small = ok & (o < SMALL_COUNT) & (f != exact)
-        return np.where(small, "similar", f)
-
-    lo998, hi998, ex_lo998, ex_hi998 = limits(strong)
-    lo95, hi95, ex_lo95, ex_hi95 = limits(conf)
-    flag = flags(lo998, hi998, ex_lo998, ex_hi998)
-    flag95 = flags(lo95, hi95, ex_lo95, ex_hi95)
-
-    z = np.where(ok, stats.od_z(np.where(ok, o, 0.0), e_safe, t2), np.nan)
-    p_od = stats.p_value_od(np.where(ok, o, 0.0), e_safe, t2)
-    p_exact = stats.p_value_poisson(np.where(ok, o, 0.0), e_safe)
-    p = np.where(ok, np.where(od_adj, p_od, p_exact), np.nan)
+    f998 = stats.funnel_flags(o_ok, e_safe, strong, phi=phi, tau2=tau2)
+    f95 = stats.funnel_flags(o_ok, e_safe, conf, phi=phi, tau2=tau2)
+    od_adj = f998.od_adjusted
     groups = (df["municipality"] + "|" + df["year"].cast(pl.String)).to_numpy()
-    q = stats.bh_qvalues(p, groups)
+    q = stats.bh_qvalues(f998.p_value, groups)
 
     def col(values: np.ndarray, name: str) -> pl.Series:
         return pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
@@ -476,13 +453,14 @@ def _add_statistics(df: pl.DataFrame, conf: float, strong: float) -> pl.DataFram
         pl.Series("ratio_method", np.where(ok, ratio.method, None), dtype=pl.String),
         pl.lit(conf).alias("confidence"), pl.lit(strong).alias("strong_confidence"),
         col(shrunk, "ratio_shrunk"), col(weight, "shrinkage_weight"),
-        col(z, "z"), col(p, "p_value"), col(q, "q_value"),
+        col(f998.z, "z"), col(f998.p_value, "p_value"), col(q, "q_value"),
         col(phi, "phi"), col(tau2, "tau2"),
-        pl.Series("od_adjusted", od_adj & ok),
+        pl.Series("od_adjusted", od_adj),
         pl.Series("od_units", units, dtype=pl.Int64),
-        col(lo998, "limit_lower_998"), col(hi998, "limit_upper_998"),
-        col(lo95, "limit_lower_95"), col(hi95, "limit_upper_95"),
-        pl.Series("flag", flag, dtype=pl.String), pl.Series("flag_95", flag95, dtype=pl.String),
+        col(f998.lower, "limit_lower_998"), col(f998.upper, "limit_upper_998"),
+        col(f95.lower, "limit_lower_95"), col(f95.upper, "limit_upper_95"),
+        pl.Series("flag", f998.flag, dtype=pl.String),
+        pl.Series("flag_95", f95.flag, dtype=pl.String),
     ).with_columns(
         (pl.col("observed_assessed") - pl.col("expected_assessed")).alias("excess"),
         (pl.col("expected_assessed") - pl.when(pl.col("flag_reason") == "")
