@@ -285,7 +285,9 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
     drawn = [r for r in rows if _ok(r, "ratio", "ratio_lower", "ratio_upper")]
     xs_all = [v for r in drawn for v in (r["ratio_lower"], r["ratio_upper"])]
     xs_all += [r["peer_ratio"] for r in drawn if r.get("peer_ratio")]
-    first = True
+    fig.add_trace(go.Scatter(  # legend entry with a neutral marker; flags are on the right
+        x=[None], y=[None], mode="markers", name=name, legendgroup="municipality",
+        marker={"symbol": "circle", "size": 10, "color": PALETTE["municipality"]}))
     for flag in ("higher", "lower", "similar", "not_assessed"):
         sub = [r for r in drawn if _flag(r) == flag]
         if not sub:
@@ -294,7 +296,7 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
             x=[r["ratio"] for r in sub],
             y=[_label(r, lang) for r in sub],
             mode="markers",
-            name=name, legendgroup="municipality", showlegend=first,
+            name=name, legendgroup="municipality", showlegend=False,
             marker={"symbol": SYMBOLS[flag], "size": 13 if flag != "similar" else 10,
                     "color": PALETTE["municipality"],
                     "line": {"color": PALETTE["municipality"], "width": 2}},
@@ -305,7 +307,6 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
             hovertext=[_forest_hover(r, lang) for r in sub],
             hoverinfo="text",
         ))
-        first = False
     peers = [r for r in drawn if r.get("peer_ratio") is not None]
     if peers:
         title = peers[0].get("peer_group_title") or fmt.text("peer_ratio", lang)

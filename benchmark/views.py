@@ -38,6 +38,7 @@ class ReportData:
     history: pl.DataFrame  # compare.history(): the same rows for earlier years
     screen: pl.DataFrame  # screen(): all municipalities, the same year
     manifest: dict[str, Any] = field(default_factory=dict)
+    retrieved: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:
@@ -54,12 +55,13 @@ def load_report_data(municipality: str, year: int, *, lang: str = "sv",
     if settings is None:
         settings = get_settings(data_dir=Path(data_dir) if data_dir else None)
     table = compare.compare(municipality, int(year), settings=settings)
-    hist = compare.history(municipality, int(year), settings=settings)
-    hist = hist.filter(pl.col("year").is_between(int(year) - TREND_YEARS + 1, int(year)))
+    hist = compare.history(municipality, last_year=int(year), n_years=TREND_YEARS,
+                           settings=settings)
     scr = screen.screen(int(year), settings=settings)
     names = table["name"].drop_nulls().to_list() if "name" in table.columns else []
+    manifest = read_manifest(settings)
     return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,
-                      table, hist, scr, read_manifest(settings))
+                      table, hist, scr, manifest, retrieval_dates(manifest, settings))
 
 
 # --- displaying in a notebook -------------------------------------------------------------
@@ -375,29 +377,28 @@ def glossary(lang: str = "sv") -> str:
     return f"<dl>{items}</dl>"
 
 
-def _snapshot_lines(manifest: dict[str, Any], lang: str) -> list[str]:
-    lines: dict[str, str] = {}
-    for snap in manifest.get("snapshots", []) or []:
-        if isinstance(snap, dict):
-            source = str(snap.get("source") or snap.get("host") or snap.get("id") or "")
-            when = (snap.get("retrieved") or snap.get("retrieved_at") or snap.get("fetched_at")
-                    or snap.get("created") or snap.get("date"))
-        else:
-            source, when = str(snap), None
-        src = "SCB" if "scb" in source.lower() else (
-            "Kolada (RKA)" if "kolada" in source.lower() else source)
-        if not src:
+def retrieval_dates(manifest: dict[str, Any], settings: Settings | None = None
+                    ) -> dict[str, tuple[str, str]]:
+    """First and last retrieval time per source (``Kolada (RKA)``, ``SCB``) of the raw
+    snapshots the processed tables came from (ids in the manifest, times in the sidecars)."""
+    from benchmark.store import find_snapshot
+
+    found: dict[str, list[str]] = {}
+    for snap_id in manifest.get("snapshots", []) or []:
+        snap = find_snapshot(str(snap_id), settings)
+        when = (snap.meta.get("retrieved_at") if snap else None)
+        if not when:
             continue
-        date = fmt.long_date(str(when), lang) if when else None
-        if date and (src not in lines or date > lines[src]):
-            lines[src] = date
-        lines.setdefault(src, date or "")
-    word = "hämtad" if lang == "sv" else "retrieved"
-    return [f"{s}, {word} {d}" if d else s for s, d in sorted(lines.items())]
+        head = str(snap_id).split("/", 1)[0].lower()
+        source = {"kolada": "Kolada (RKA)", "scb": "SCB"}.get(head, head)
+        found.setdefault(source, []).append(str(when))
+    return {k: (min(v), max(v)) for k, v in sorted(found.items())}
 
 
-def sources(manifest: dict[str, Any], lang: str = "sv", *, synthetic: bool = False) -> str:
-    """Attribution and retrieval dates from the processed manifest."""
+def sources(manifest: dict[str, Any], lang: str = "sv", *,
+            retrieved: dict[str, tuple[str, str]] | None = None,
+            synthetic: bool = False) -> str:
+    """Attribution, retrieval dates (see :func:`retrieval_dates`) and processing date."""
     parts = [f"<p><strong>{html.escape(fmt.text('source', lang))}</strong>. "
              + html.escape(
                  "Uppgifterna om LSS kommer från Socialstyrelsens register över insatser "
@@ -408,7 +409,11 @@ def sources(manifest: dict[str, Any], lang: str = "sv", *, synthetic: bool = Fal
                  "register of LSS support, retrieved via Kolada (RKA); population from "
                  "Statistics Sweden (CC0). Ratios, expected numbers and assessments are our "
                  "own calculations, not Kolada's or Statistics Sweden's.") + "</p>"]
-    lines = _snapshot_lines(manifest, lang)
+    lines = []
+    word = "hämtad" if lang == "sv" else "retrieved"
+    for source, (first, last) in (retrieved or {}).items():
+        a, b = fmt.long_date(first, lang), fmt.long_date(last, lang)
+        lines.append(f"{source}, {word} {a}" + (f"–{b}" if a != b else ""))
     if lines:
         parts.append("<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
     created = manifest.get("created")

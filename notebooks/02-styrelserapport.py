@@ -80,4 +80,5 @@ views.show(views.meaning(lang, peer_title=peer_titles[0] if peer_titles else Non
 views.show(views.section("glossary", lang))
 views.show(views.glossary(lang))
 views.show(views.section("sources", lang))
-views.show(views.sources(data.manifest, lang, synthetic=data.synthetic))
+views.show(views.sources(data.manifest, lang, retrieved=data.retrieved,
+                         synthetic=data.synthetic))
