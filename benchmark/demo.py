@@ -43,7 +43,8 @@ How the numbers are drawn (figures cited from ``docs/domain.md``)
   77.2 / 100.3, 80+ 7.9 / 10.4), trend +0.7 %/year (§2.1: 69 500 persons 2015 → 79 100
   in 2023 while the population grew).
 * Each insats is a binomial thinning of those persons within the age band, so every
-  category is ≤ the total (categories overlap, one person can hold several). Shares are
+  category is ≤ the total, and the children's insatser (avlösarservice, korttidsvistelse,
+  korttidstillsyn) ≤ the total 0–22 (categories overlap, one person can hold several). Shares are
   scaled so the national 2021 counts match §2.3 and §2.6: boende 30 423 (barn 872 +
   vuxna 29 551), daglig verksamhet 40 064, personlig assistans LSS 4 948, SFB 13 731,
   ledsagarservice 6 669, kontaktperson 17 549, avlösarservice 4 095, korttidsvistelse
@@ -208,8 +209,8 @@ _CATEGORY_MODEL: dict[str, tuple[tuple[float, ...], int, float]] = {
                                 0.975),
     "ledsagarservice": ((0.02, 0.06, 0.09, 0.10, 0.09, 0.07, 0.06, 0.04), 6_669, 0.975),
     "kontaktperson": ((0.05, 0.20, 0.30, 0.30, 0.22, 0.18, 0.12, 0.05), 17_549, 0.99),
-    "avlosarservice": ((0.30, 0.18, 0.12, 0.03, 0.003, 0.0, 0.0, 0.0), 4_095, 1.0),
-    "korttidsvistelse": ((0.45, 0.38, 0.30, 0.08, 0.01, 0.005, 0.0, 0.0), 8_800, 0.99),
+    "avlosarservice": ((0.30, 0.18, 0.12, 0.03, 0.0, 0.0, 0.0, 0.0), 4_095, 1.0),
+    "korttidsvistelse": ((0.45, 0.38, 0.30, 0.08, 0.0, 0.0, 0.0, 0.0), 8_800, 0.99),
     "korttidstillsyn": ((0.0, 0.0, 0.33, 0.05, 0.0, 0.0, 0.0, 0.0), 4_565, 1.0),
 }
 _OD_TOTAL_CV, _OD_CATEGORY_CV, _OD_LAN_SD, _OD_YEAR_SD = 0.04, 0.045, 0.03, 0.015
@@ -480,6 +481,7 @@ def _plant_focus(focus: int, codes: list[str], pop: np.ndarray, total_band: np.n
                 new_total[j, s, lo:hi] = rng.poisson(lam_b)
     total_band[focus] = new_total
     focus_total = new_total.sum(axis=(1, 2))
+    focus_0_22 = new_total[:, :, :4].sum(axis=(1, 2))
     for c in CATEGORIES:
         if c.id not in cat:
             continue
@@ -495,7 +497,8 @@ def _plant_focus(focus: int, codes: list[str], pop: np.ndarray, total_band: np.n
             values = np.rint(m * r * p_f)
         else:
             values = rng.poisson(s_others / (p_all - p_f) * p_f)
-        cat[c.id][focus] = np.minimum(values, focus_total).astype(np.int64)
+        cap = focus_0_22 if c.age_max is not None and c.age_max <= 22 else focus_total
+        cat[c.id][focus] = np.minimum(values, cap).astype(np.int64)
 
 
 def _kolada_rows(w: _World) -> pl.DataFrame:
