@@ -1,0 +1,144 @@
+"""benchmark.compare on the small processed tables of tests/processed_fixture.py."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from benchmark import stats
+from benchmark.compare import compare, history
+from benchmark.config import Settings
+from benchmark.errors import InputError
+from benchmark.screen import COLUMNS, screen
+from tests import processed_fixture as fx
+
+PEER_COLUMNS = [c for c in COLUMNS if c.startswith("peer_")]
+
+
+@pytest.fixture(scope="module")
+def data_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return fx.write_processed(tmp_path_factory.mktemp("data"))
+
+
+def _row(df: pl.DataFrame, cat: str) -> dict:
+    return df.filter(pl.col("category") == cat).row(0, named=True)
+
+
+def _pooled(members: list[str], cat: str, lo: int, hi: int | None) -> tuple[float, float]:
+    """(Σ persons / Σ all inhabitants, Σ persons / Σ band inhabitants) over members."""
+    x = sum(fx.local_count(m, cat) for m in members)
+    return (x / sum(fx.band_pop(m, 0, None) for m in members),
+            x / sum(fx.band_pop(m, lo, hi) for m in members))
+
+
+def test_default_peer_group_pooled(data_settings: Settings) -> None:
+    df = compare("0001", 2023, settings=data_settings)
+    assert df.height == 10
+    assert tuple(df.columns[: len(COLUMNS)]) == COLUMNS
+    r = _row(df, "boende")
+    assert r["peer_group_id"] == "G100"
+    assert r["peer_group_title"].startswith("Liknande kommuner LSS")
+    crude, band = _pooled(["0002", "0003", "0004"], "boende", 20, None)
+    assert r["peer_rate_per_10k"] == pytest.approx(crude * 1e4)
+    assert r["peer_expected"] == pytest.approx(band * fx.band_pop("0001", 20, None))
+    ci = stats.standardised_ratio([r["observed"]], [r["peer_expected"]], 0.95)
+    assert (r["peer_ratio"], r["peer_ratio_lower"], r["peer_ratio_upper"]) == pytest.approx(
+        (ci.estimate[0], ci.lower[0], ci.upper[0]))
+    assert r["peer_members"] == 3
+    # 0003 has no ledsagarservice row in 2023: pooled over the two members with data
+    led = _row(df, "ledsagarservice")
+    crude, _ = _pooled(["0002", "0004"], "ledsagarservice", 0, None)
+    assert led["peer_rate_per_10k"] == pytest.approx(crude * 1e4)
+    assert led["peer_members"] == 2
+
+
+def test_matches_screen_row(data_settings: Settings) -> None:
+    one = compare("0004", 2023, settings=data_settings, peer_group="lan")
+    all_ = screen(2023, settings=data_settings).filter(pl.col("municipality") == "0004")
+    shared = [c for c in COLUMNS if c not in PEER_COLUMNS]
+    assert one.select(shared).equals(all_.select(shared))
+
+
+def test_kind_groups_exclude_the_municipality(data_settings: Settings) -> None:
+    df = compare("0001", 2023, settings=data_settings, peer_group="kommungrupp")
+    r = _row(df, "kontaktperson")
+    assert r["peer_group_id"] == "G300" and r["peer_members"] == 2
+    crude, _ = _pooled(["0005", "0007"], "kontaktperson", 0, None)
+    assert r["peer_rate_per_10k"] == pytest.approx(crude * 1e4)
+    lan = compare("0001", 2023, settings=data_settings, peer_group="lan")
+    assert _row(lan, "boende")["peer_group_id"] == "G400"
+    assert _row(lan, "boende")["peer_members"] == 5
+    by_id = compare("0001", 2023, settings=data_settings, peer_group="G400")
+    assert by_id.equals(lan)
+
+
+def test_custom_group_and_total_peer_expected(data_settings: Settings) -> None:
+    df = compare("0001", 2023, settings=data_settings, peer_group="0005, 0006,0001")
+    r = _row(df, "totalt")
+    assert r["peer_group_id"] == "custom" and r["peer_members"] == 2
+    # the members publish no 0–22/0–64 split, so the total's peer E is all-ages
+    crude, _ = _pooled(["0005", "0006"], "totalt", 0, None)
+    assert r["peer_expected"] == pytest.approx(crude * fx.band_pop("0001", 0, None))
+
+
+def test_no_default_group_leaves_peers_empty(data_settings: Settings) -> None:
+    df = compare("0003", 2023, settings=data_settings)
+    assert df.select(PEER_COLUMNS).null_count().row(0) == (10,) * len(PEER_COLUMNS)
+
+
+def test_planted_and_decomposition(data_settings: Settings) -> None:
+    df = compare("0001", 2023, settings=data_settings)
+    r = _row(df, "daglig_verksamhet")
+    assert r["flag"] == "higher" and r["persistent"]
+    assert r["peer_ratio_lower"] > 1  # also high against the peers
+    assert r["composition_effect"] + r["practice_effect"] == pytest.approx(
+        r["observed"] - r["expected_crude"])
+    assert r["excess_cost"] == pytest.approx((r["observed"] - r["expected"]) * 250_000)
+
+
+def test_suppressed_category_kept_and_pairs_present(data_settings: Settings) -> None:
+    df = compare("0002", 2023, settings=data_settings)
+    assert {"personlig_assistans_lss", "personlig_assistans_sfb"} <= set(df["category"])
+    r = _row(df, "korttidstillsyn")
+    assert r["flag"] == "not_assessed" and r["status"] == "suppressed"
+    assert r["peer_ratio"] is None
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"municipality": "9998"}, "unknown municipality code '9998'"),
+    ({"municipality": "180"}, "did you mean 0180"),
+    ({"year": 2030}, "available years: 2019–2023"),
+    ({"peer_group": "G999"}, "peer group 'G999' not found"),
+    ({"peer_group": "G500"}, "has no LSS data"),
+    ({"peer_group": "0001"}, "at least one other municipality"),
+    ({"peer_group": "0002,9997"}, "unknown municipality code '9997'"),
+    ({"confidence": 0.3}, "confidence must be in"),
+])
+def test_input_errors(data_settings: Settings, kwargs: dict, match: str) -> None:
+    args = {"municipality": "0001", "year": 2023} | kwargs
+    municipality, year = args.pop("municipality"), args.pop("year")
+    with pytest.raises(InputError, match=match):
+        compare(municipality, year, settings=data_settings, **args)
+
+
+def test_liknande_requested_but_missing(data_settings: Settings) -> None:
+    with pytest.raises(InputError, match="no 'Liknande kommuner LSS' group"):
+        compare("0003", 2023, settings=data_settings, peer_group="liknande_lss")
+
+
+def test_history(data_settings: Settings) -> None:
+    h = history("0001", last_year=2023, settings=data_settings)
+    assert h["year"].unique().sort().to_list() == fx.YEARS
+    assert h.height == 10 * len(fx.YEARS)
+    dv = h.filter(pl.col("category") == "daglig_verksamhet").sort("year")
+    assert dv["years_flagged"].to_list() == [1, 2, 3, 4, 5]
+    assert dv["persistent"].to_list() == [False, False, True, True, True]
+    assert dv["peer_group_id"].unique().to_list() == ["G100"]
+    last = compare("0001", 2023, settings=data_settings)
+    assert h.filter(pl.col("year") == 2023).equals(last)
+    short = history("0001", last_year=2022, n_years=2, settings=data_settings)
+    assert short["year"].unique().sort().to_list() == [2021, 2022]
+    with pytest.raises(InputError, match="n_years"):
+        history("0001", last_year=2023, n_years=0, settings=data_settings)
+    with pytest.raises(InputError, match="available years"):
+        history("0001", last_year=2018, settings=data_settings)
