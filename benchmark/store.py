@@ -256,8 +256,8 @@ def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None =
         for name, df in tables.items():
             fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
             os.close(fd)
-            df.write_parquet(tmp)
             temps.append((Path(tmp), processed_path(name, settings)))
+            df.write_parquet(tmp)
     except BaseException:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
