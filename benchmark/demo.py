@@ -843,7 +843,8 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
 
     Steps: generate → fetch through the emulator → process (``data_dir``) → national
     screening (``out_dir/screening-<year>-DEMO.csv``) → comparison of ``DEMO_FOCUS``
-    (``out_dir/compare-<code>-<year>-DEMO.csv``) → board report (``report.build_report``).
+    (``out_dir/compare-<code>-<year>-DEMO.csv``) → board report (``report.build_report``,
+    renamed ``…-DEMO.html``). A step whose module is not installed is skipped with a note.
     """
     banner = "*** SYNTETISKA DEMODATA – inte officiell statistik / synthetic demo data ***"
     yield banner
@@ -880,5 +881,7 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
         yield "report: skipped (benchmark.report is not available in this version)"
     else:
         report = build_report(DEMO_FOCUS, year, lang=lang, out_dir=out_dir, settings=settings)
+        if "DEMO" not in report.name:  # the file name says DEMO too, not only the page
+            report = report.replace(report.with_name(f"{report.stem}-DEMO{report.suffix}"))
         yield f"board report (DEMO) for {DEMO_FOCUS} {DEMO_FOCUS_NAME} {year}: {report}"
     yield banner

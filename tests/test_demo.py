@@ -380,3 +380,28 @@ def test_screen_labels_every_row_and_flags_the_focus(demo_data: Settings) -> Non
     # the others are mostly unflagged: overdispersion is modest but present
     strong = table.filter(pl.col("flag").is_in(["higher", "lower"]))
     assert strong.height < 0.05 * table.height
+
+
+@pytest.mark.notebook
+def test_run_demo_writes_only_labelled_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    lines = list(demo.run_demo(out_dir=out, data_dir=tmp_path / "demo", progress=False))
+    assert lines[0].startswith("*** SYNTETISKA DEMODATA") and lines[-1] == lines[0]
+    planted = [ln for ln in lines if ln.startswith("  ") and "planted ×" in ln]
+    assert len(planted) == 3 and all(ln.endswith("— as planted") for ln in planted)
+    files = sorted(p.name for p in out.iterdir())
+    assert files and all("DEMO" in name for name in files), files
+    year = YEARS[-1]
+    screening = pl.read_csv(out / f"screening-{year}-DEMO.csv",
+                            schema_overrides={"municipality": pl.String})
+    assert screening.height == 290 * len(CATEGORIES)
+    assert (screening["data_origin"] == demo.SYNTHETIC_LABEL).all()
+    assert screening["municipality"].str.len_chars().eq(4).all()
+    comparison = pl.read_csv(out / f"compare-{demo.DEMO_FOCUS}-{year}-DEMO.csv",
+                             schema_overrides={"municipality": pl.String})
+    assert set(comparison["municipality"]) == {demo.DEMO_FOCUS}  # leading zero kept
+    assert (comparison["data_origin"] == demo.SYNTHETIC_LABEL).all()
+    html = [p for p in out.iterdir() if p.suffix == ".html"]
+    assert len(html) == 1 and demo.DEMO_FOCUS in html[0].name
+    assert "Syntetiska demodata" in html[0].read_text(encoding="utf-8")
+    assert read_manifest(demo.demo_settings(tmp_path / "demo"))["synthetic"] is True
