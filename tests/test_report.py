@@ -6,6 +6,7 @@ import json
 import re
 import sys
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ def test_exactly_one_plotly_copy_and_safe_config(sv_html: str) -> None:
 def test_headings_in_order_without_skips(sv_html: str) -> None:
     levels = _structure(sv_html).headings
     assert levels[0] == 1 and levels.count(1) == 1
-    for prev, cur in zip(levels, levels[1:], strict=False):
+    for prev, cur in pairwise(levels):
         assert cur <= prev + 1, levels
     assert 3 in levels
 
