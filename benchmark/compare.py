@@ -61,11 +61,6 @@ class PeerGroup:
         return f"PeerGroup({self.group_id!r}, {self.title!r}, {len(self.members)} members)"
 
 
-def _title_year(title: str) -> int:
-    found = re.findall(r"(?:19|20)\d{2}", title or "")
-    return int(found[-1]) if found else -1
-
-
 def resolve_peer_group(data: Data, municipality: str, year: int,
                        peer_group: str | None) -> PeerGroup | None:
     """The peer group for ``municipality``; ``None`` when the default group does not exist.
@@ -83,7 +78,8 @@ def resolve_peer_group(data: Data, municipality: str, year: int,
             raise InputError(f"no 'Liknande kommuner LSS' group is made for {municipality}; "
                              "try peer_group='kommungrupp', 'lan', a group id or a code list")
         titles = cands.select("group_id", "title").unique().with_columns(
-            pl.col("title").map_elements(_title_year, return_dtype=pl.Int64).alias("ty"))
+            pl.col("title").fill_null("").str.extract_all(r"(?:19|20)\d{2}").list.last()
+            .cast(pl.Int64).fill_null(-1).alias("ty"))
         exact = titles.filter(pl.col("ty") == year)
         pick = (exact if not exact.is_empty() else titles).sort("ty", "group_id").row(
             -1, named=True)

@@ -151,8 +151,15 @@ class Data:
         return sorted(int(y) for y in df["year"].unique().to_list())
 
     def register(self) -> list[str]:
-        return sorted(self.municipalities.filter(pl.col("municipality") != RIKET)
-                      ["municipality"].to_list())
+        return sorted(_kommuner(self.municipalities)["municipality"].to_list())
+
+
+def _kommuner(municipalities: pl.DataFrame) -> pl.DataFrame:
+    """The municipality register without Riket (and only type K where a type is given)."""
+    df = municipalities.filter(pl.col("municipality") != RIKET)
+    if "type" in df.columns:
+        df = df.filter(pl.col("type").fill_null("K") == "K")
+    return df
 
 
 def _optional(name: str, settings: Settings, schema: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -188,7 +195,11 @@ def check_year(data: Data, year: int) -> None:
     years = data.years()
     if not years:
         raise DataError("the processed LSS table holds no municipality rows")
-    if not isinstance(year, int | np.integer) or int(year) not in years:
+    try:
+        value = int(str(year).strip())
+    except ValueError:
+        value = None
+    if value not in years:
         raise InputError(f"year {year!r} is not in the data; available years: "
                          f"{_year_span(years)}")
 
@@ -307,8 +318,7 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
               .select("municipality", "year", "category", "count"))
     band_pop = band_population(data.population, window)
 
-    register = data.municipalities.filter(pl.col("municipality") != RIKET).select(
-        "municipality", "name")
+    register = _kommuner(data.municipalities).select("municipality", "name")
     codes = register.select("municipality")
 
     # national expected counts (banded and crude) for every municipality

@@ -58,6 +58,7 @@ __all__ = [
     "ft_two_ci_levels",
     "funnel_flags",
     "funnel_limits",
+    "mean_interval",
     "od_funnel_limits",
     "od_z",
     "overdispersion",
@@ -230,6 +231,23 @@ def rate_interval(x: Any, n: Any, confidence: float = 0.95,
     with np.errstate(invalid="ignore", divide="ignore"):
         return Interval(ci.estimate / na * multiplier, ci.lower / na * multiplier,
                         ci.upper / na * multiplier, ci.method, ci.confidence)
+
+
+def mean_interval(values: Any, confidence: float = 0.95) -> Interval:
+    """Mean with a Student-t interval, mean ± t_{n−1}·s/√n (PHE ``phe_mean``).
+
+    NaN values are dropped; at least two values are needed.
+    """
+    conf = _check_confidence(confidence)
+    v = _array(values, "values", minimum=None).ravel()
+    v = v[~np.isnan(v)]
+    if len(v) < 2:
+        raise InputError(f"values must hold at least 2 numbers, got {len(v)}")
+    mean = float(v.mean())
+    half = float(stats.t.ppf(1 - (1 - conf) / 2, len(v) - 1) * v.std(ddof=1)
+                 / math.sqrt(len(v)))
+    return Interval(np.array([mean]), np.array([mean - half]), np.array([mean + half]),
+                    np.array(["Student's t-distribution"], dtype=object), conf)
 
 
 # --------------------------------------------------------------------------- standardisation

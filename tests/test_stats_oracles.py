@@ -162,6 +162,23 @@ def test_phe_dsr(oracles: Path) -> None:
     assert checked == 12
 
 
+def test_phe_mean(oracles: Path) -> None:
+    inputs = _read(oracles, "phe_mean_inputs.csv")
+    expected = _read(oracles, "phe_mean_expected.csv")
+    assert expected.height == 3
+    for row in expected.iter_rows(named=True):
+        g = inputs if row["group"] == "No grouping" else inputs.filter(
+            pl.col("area") == row["group"])
+        assert g.height == row["value_count"]
+        for conf, lo_c, hi_c in ((0.95, "expected_lower95", "expected_upper95"),
+                                 (0.998, "expected_lower99_8", "expected_upper99_8")):
+            res = stats.mean_interval(_col(g, "value"), conf)
+            _close(res.estimate, [row["expected_value"]])
+            _close(res.lower, [row[lo_c]])
+            _close(res.upper, [row[hi_c]])
+            assert res.method[0] == row["method"]
+
+
 # --------------------------------------------------------------------------- PHE funnels
 
 
