@@ -13,8 +13,14 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
 
 from benchmark.errors import InputError
+
+if TYPE_CHECKING:
+    from benchmark.config import Settings
 
 #: Kolada's code for the whole country.
 RIKET = "0000"
@@ -154,3 +160,20 @@ def normalise_municipality_code(value: object, known: Iterable[str] | None = Non
                 f"municipalities in the data{tip}"
             )
     return text
+
+
+def load_municipalities(settings: Settings | None = None) -> pl.DataFrame:
+    """The processed municipality register (``municipality, name, type``; Riket "0000")."""
+    from benchmark.store import read_table
+
+    return read_table("municipalities", settings)
+
+
+def load_peer_groups(settings: Settings | None = None, kind: str | None = None
+                     ) -> pl.DataFrame:
+    """Processed peer groups (``group_id, title, kind, member, focus, year``), optionally of
+    one ``kind`` (liknande_lss, kommungrupp, lan, storlek, other)."""
+    from benchmark.store import read_table
+
+    groups = read_table("peer_groups", settings)
+    return groups if kind is None else groups.filter(pl.col("kind") == kind)

@@ -179,3 +179,14 @@ def test_corrupt_raw_file_names_it_and_keeps_outputs(done, damage) -> None:
 def test_no_raw_data(tmp_path) -> None:
     with pytest.raises(DataError, match="make data"):
         process(settings=get_settings(data_dir=tmp_path))
+
+
+def test_catalog_loaders_read_the_processed_tables(done) -> None:
+    from benchmark.catalog import load_municipalities, load_peer_groups
+
+    settings, _s, _ds = done
+    assert load_municipalities(settings)["municipality"].to_list() == ["0000", "0180", "1480",
+                                                                       "2482"]
+    lss = load_peer_groups(settings, kind="liknande_lss")
+    assert set(lss["group_id"]) == {"G39684"}
+    assert load_peer_groups(settings).height == 6
