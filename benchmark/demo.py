@@ -35,7 +35,7 @@ demo municipality (no planted deviation).
 How the numbers are drawn (figures cited from ``docs/domain.md``)
 ----------------------------------------------------------------
 * Population: 290 municipalities, 2 400 – ~1 000 000 inhabitants (log-normal body plus
-  three big cities, about 10.5 million in all), single-year age 0–99 and "100+", two
+  three big cities, about 10.2 million in all), single-year age 0–99 and "100+", two
   sexes, 2015–2024. Each municipality has an age index (old rural – young urban, correlated
   with size) that tilts a Swedish-like age pyramid; sizes drift with mild growth.
 * Persons with any LSS insats: Poisson by age band × sex at the 2021 rates per 10 000 of
@@ -57,8 +57,9 @@ How the numbers are drawn (figures cited from ``docs/domain.md``)
   the overdispersion-adjusted funnels; on real data the limits are wider.
 * Small municipalities get zeros; about 4 % of the cells with 1–3 persons are published as
   suppressed (``status "Privacy"``, value null) and one municipality-year has every LSS
-  value ``"Missing"`` (like "Bortfall: Sorsele kommun" in 2021, §2.4). Riket ("0000")
-  counts include the persons in suppressed and missing cells.
+  value ``"Missing"`` (like "Bortfall: Sorsele kommun" in 2021, §2.4); three
+  municipalities lack their cost KPIs in 2016. Riket ("0000") counts include the persons in
+  suppressed and missing cells. The focus municipality has no suppressed or missing cell.
 * Kolada values: count KPIs (N28801, N28804–N28811) are counts; rate KPIs
   (N28812–N28820, N28892) = persons / inhabitants (31 Dec) × 10 000, rounded to 2
   decimals; N28891 = persons 0–22 per 10 000 inhabitants 0–22 (T, K, M); N28890 = persons
@@ -397,6 +398,7 @@ class _World:
     cat: dict[str, np.ndarray]  # category -> [m, y] persons
     status: dict[str, np.ndarray]  # category -> [m, y] "" | "Privacy" | "Missing"
     missing: tuple[int, int] | None  # (municipality index, year index) with all LSS missing
+    seed: int
 
 
 def _simulate(seed: int, years: list[int]) -> _World:
@@ -459,7 +461,8 @@ def _simulate(seed: int, years: list[int]) -> _World:
         missing = (int(candidates[int(rng.integers(len(candidates)))]), years.index(_MISSING_YEAR))
         for cid in status:
             status[cid][missing] = "Missing"
-    return _World(codes, names, years, sizes, age_index, pop, total_band, cat, status, missing)
+    return _World(codes, names, years, sizes, age_index, pop, total_band, cat, status, missing,
+                  seed)
 
 
 def _plant_focus(focus: int, codes: list[str], pop: np.ndarray, total_band: np.ndarray,
@@ -574,7 +577,7 @@ CATEGORY_TOTAL_KPI = next(c.kpi_rate for c in CATEGORIES if c.id == "totalt")
 def _costs(w: _World, pop_tot: np.ndarray
            ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Cost KPIs consistent with the counts (see the module docstring)."""
-    rng = np.random.default_rng([w.years[0], len(w.codes), 7])
+    rng = np.random.default_rng([w.seed, 7])  # own stream: costs never shift the counts
     n, ny = pop_tot.shape
     t = np.array(w.years) - 2021
     price = _COST_TREND ** t  # [y]
@@ -598,7 +601,7 @@ def _costs(w: _World, pop_tot: np.ndarray
 
     status = np.full((n, ny), "", dtype=object)
     miss = rng.choice(n, 3, replace=False)
-    status[miss, 1] = "Missing"
+    status[miss, min(1, ny - 1)] = "Missing"
     status[w.codes.index(DEMO_FOCUS)] = ""
     nat_net, nat_ref = nat_per_inv(net), nat_per_inv(reference)
     return {
@@ -659,7 +662,6 @@ def _groups(w: _World) -> pl.DataFrame:
 
 
 def _population_frame(w: _World) -> pl.DataFrame:
-    n, ny = len(w.codes), len(w.years)
     ages = [str(a) for a in range(100)] + ["100+"]
     riket = w.pop.sum(axis=0, keepdims=True)
     values = np.concatenate([riket, w.pop])  # [m+1, y, s, age]
@@ -672,7 +674,7 @@ def _population_frame(w: _World) -> pl.DataFrame:
         "sex": pl.Series(["1", "2"]).gather(idx[2]),
         "age": pl.Series(ages).gather(idx[3]),
         "population": pl.Series(values.reshape(-1), dtype=pl.Int64),
-    }) if n and ny else pl.DataFrame()
+    })
 
 
 def _kpi_frame() -> pl.DataFrame:
