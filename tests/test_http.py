@@ -150,8 +150,9 @@ def test_unreachable_host_mentions_api_and_demo(tmp_path) -> None:
         port = s.getsockname()[1]
     settings = get_settings(data_dir=tmp_path)
     with pytest.raises(FetchError) as err:
-        _client(settings, retries=1).get_json("Kolada", f"http://127.0.0.1:{port}/v3/kpi")
+        _client(settings, retries=5).get_json("Kolada", f"http://127.0.0.1:{port}/v3/kpi")
     assert "Kolada" in str(err.value) and "make demo" in str(err.value)
+    assert "after 2 attempts" in str(err.value)  # a never-reached host fails fast
 
 
 def test_backoff_grows_exponentially_with_jitter() -> None:

@@ -11,7 +11,9 @@ Every request made by the suite goes through :class:`HttpClient`:
   ``period`` seconds). SCB's limits come from its ``/config`` (see ``scb.py``); the
   fallback is 30 calls per 10 s for SCB and 5 per second for Kolada.
 * When the attempts run out: :class:`~benchmark.errors.FetchError` naming the API, the URL
-  and the last status (or the last connection error).
+  and the last status (or the last connection error). A host that was never reached
+  (connection refused, DNS failure) is given up after one retry, so a machine without
+  network fails within seconds with a hint that ``make demo`` works offline.
 
 Tests pass an ``httpx.BaseTransport`` (an in-process emulator) and small backoff/limits.
 """
@@ -134,6 +136,7 @@ class HttpClient:
         self._limiters: dict[str, RateLimiter] = {}
         self._lock = threading.Lock()
         self.requests_made = 0
+        self._reached: set[str] = set()
         self._client = httpx.Client(
             transport=self.transport,
             timeout=httpx.Timeout(self.settings.timeout_s),
@@ -186,7 +189,12 @@ class HttpClient:
                 last = f"timeout ({type(exc).__name__})"
             except httpx.TransportError as exc:
                 last = f"connection error ({type(exc).__name__}: {exc})"
+                host = urlsplit(full_url).netloc
+                if (isinstance(exc, httpx.ConnectError) and host not in self._reached
+                        and attempt >= 1):
+                    break  # never reached this host: no network or wrong URL, fail fast
             else:
+                self._reached.add(urlsplit(full_url).netloc)
                 status = resp.status_code
                 if status == 200:
                     try:
@@ -210,11 +218,12 @@ class HttpClient:
                 break
             self.sleep(self._delay(attempt, retry_after))
         hint = ""
+        attempts = attempt + 1
         if last.startswith(("connection error", "timeout")):
             hint = (f"; could not reach the {api} API - check the network connection "
                     "(`make demo` works offline on synthetic data)")
         raise FetchError(
-            f"{api} request failed after {policy.max_retries + 1} attempts: {method} {full_url} "
+            f"{api} request failed after {attempts} attempts: {method} {full_url} "
             f"(last: {last}){hint}"
         )
 
