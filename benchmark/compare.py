@@ -184,8 +184,8 @@ def compare(municipality: str, year: int, *, peer_group: str | None = None,
     Raises :class:`InputError` for an unknown municipality, a year without data (listing
     the available years) or a peer group that cannot be found or has no data.
     """
-    stats._check_confidence(confidence, "confidence")
-    stats._check_confidence(strong_confidence, "strong_confidence")
+    stats.check_confidence(confidence, "confidence")
+    stats.check_confidence(strong_confidence, "strong_confidence")
     data = load_data(settings)
     code = _validate(data, municipality)
     check_year(data, year)
@@ -207,8 +207,8 @@ def history(municipality: str, *, last_year: int, n_years: int = 10,
     """
     if not isinstance(n_years, int) or n_years < 1:
         raise InputError(f"n_years must be a positive integer, got {n_years!r}")
-    stats._check_confidence(confidence, "confidence")
-    stats._check_confidence(strong_confidence, "strong_confidence")
+    stats.check_confidence(confidence, "confidence")
+    stats.check_confidence(strong_confidence, "strong_confidence")
     data = load_data(settings)
     code = _validate(data, municipality)
     check_year(data, last_year)

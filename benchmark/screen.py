@@ -306,8 +306,8 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
     ``municipalities`` only restricts the returned rows; estimates across municipalities
     (φ, τ², shrinkage) always use them all.
     """
-    conf = stats._check_confidence(confidence, "confidence")
-    strong = stats._check_confidence(strong_confidence, "strong_confidence")
+    conf = stats.check_confidence(confidence, "confidence")
+    strong = stats.check_confidence(strong_confidence, "strong_confidence")
     targets = sorted({int(y) for y in years})
     window = sorted({y - k for y in targets for k in range(PERSISTENCE_YEARS)}
                     & set(data.years()))

@@ -44,6 +44,7 @@ __all__ = [
     "bh_qvalues",
     "byars_lower",
     "byars_upper",
+    "check_confidence",
     "classify",
     "dsr",
     "eb_shrink",
@@ -91,7 +92,8 @@ EXACT_THRESHOLD = 10
 # --------------------------------------------------------------------------- validation
 
 
-def _check_confidence(confidence: float, name: str = "confidence") -> float:
+def check_confidence(confidence: float, name: str = "confidence") -> float:
+    """``confidence`` as a float in [0.5, 1), or :class:`InputError` naming ``name``."""
     try:
         value = float(confidence)
     except (TypeError, ValueError):
@@ -123,7 +125,7 @@ def _array(value: Any, name: str, *, minimum: float | None = 0.0,
 
 def z_value(confidence: float) -> float:
     """Two-sided normal quantile: 0.95 → 1.959964, 0.998 → 3.090232."""
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     return float(stats.norm.ppf(conf + (1 - conf) / 2))
 
 
@@ -165,7 +167,7 @@ def _wilson(x: Any, n: Any, confidence: float, sign: float) -> np.ndarray:
 def wilson_interval(x: Any, n: Any, confidence: float = 0.95,
                     multiplier: float = 1.0) -> Interval:
     """Proportion x/n·multiplier with its Wilson score interval (PHE ``phe_proportion``)."""
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     xa, na = _array(x, "x"), _array(n, "n", strict=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         est = xa / na * multiplier
@@ -197,7 +199,7 @@ def byars_upper(x: Any, confidence: float = 0.95) -> np.ndarray:
 
 def exact_poisson_lower(x: Any, confidence: float = 0.95) -> np.ndarray:
     """Exact (Garwood) lower limit χ²_{α/2}(2x)/2; 0 at x = 0."""
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     xa = _array(x, "x")
     with np.errstate(invalid="ignore"):
         out = stats.chi2.ppf((1 - conf) / 2, 2 * xa) / 2
@@ -207,14 +209,14 @@ def exact_poisson_lower(x: Any, confidence: float = 0.95) -> np.ndarray:
 
 def exact_poisson_upper(x: Any, confidence: float = 0.95) -> np.ndarray:
     """Exact (Garwood) upper limit χ²_{1−α/2}(2x + 2)/2."""
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     xa = _array(x, "x")
     return stats.chi2.ppf(1 - (1 - conf) / 2, 2 * xa + 2) / 2
 
 
 def poisson_interval(x: Any, confidence: float = 0.95) -> Interval:
     """Interval for a Poisson count: exact for x < 10, Byar otherwise (PHE ``phe_rate``)."""
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     xa = _array(x, "x")
     exact = xa < EXACT_THRESHOLD
     lo = np.where(exact, exact_poisson_lower(xa, conf), byars_lower(xa, conf))
@@ -238,7 +240,7 @@ def mean_interval(values: Any, confidence: float = 0.95) -> Interval:
 
     NaN values are dropped; at least two values are needed.
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     v = _array(values, "values", minimum=None).ravel()
     v = v[~np.isnan(v)]
     if len(v) < 2:
@@ -307,7 +309,7 @@ def dsr(counts: Any, population: Any, weights: Any, confidence: float = 0.95,
     ``persons_by_frequency`` with shape (..., bands, F), column j holding the persons with
     j + 1 events; events = Σ f·persons and var = Σ f²·var_f (``counts`` is then ignored).
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     n = _array(population, "population", strict=True)
     w = np.broadcast_to(_array(weights, "weights"), n.shape)
     if persons_by_frequency is None:
@@ -442,7 +444,7 @@ def poisson_ratio_limits(expected: Any, confidence: float = 0.95,
 
     lower = target·χ²_{α/2}(2E)/(2E), upper = target·χ²_{1−α/2}(2(E + 1))/(2E).
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     e = _array(expected, "expected", strict=True)
     a = (1 - conf) / 2
     lo = target * stats.chi2.ppf(a, 2 * e) / (2 * e)
@@ -526,7 +528,7 @@ def funnel_flags(observed: Any, expected: Any, confidence: float = 0.998, *,
     flag ≠ 'similar' ⇔ p < 1 − confidence. ``phi``/``tau2`` broadcast (per category).
     Missing O or E (or E ≤ 0) gives 'not_assessed' and NaN.
     """
-    conf = _check_confidence(confidence)
+    conf = check_confidence(confidence)
     o = _array(observed, "observed")
     e = _array(expected, "expected")
     ph = np.broadcast_to(_array(phi, "phi", minimum=None), o.shape)
