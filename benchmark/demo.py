@@ -24,8 +24,9 @@ invented: names are obviously fictional compounds ("Demoby", "Exempelstad",
 "Låtsasköping" …; no real municipality name is used), län names are fictional
 ("Demolands läns kommuner"), and sizes, age structures and all values are drawn at random,
 so no demo row describes the real municipality with that code. Group ids are in ranges
-Kolada does not use (G90001– liknande, G96001 alla, G97001– storlek, G98001– län, G99001–
-kommungrupp).
+Kolada does not use (G90001– liknande, G96001 alla, G97001– storlek, G98001– län), except
+the nine SKR kommungrupper, which keep Kolada's ids G92786–G92794 and titles (they name a
+classification, not a place) with drawn members.
 
 The **demo focus municipality** is ``DEMO_FOCUS = "0180"`` ("Demoby", about 260 000
 inhabitants, an old age structure): ``make demo`` builds its report, and
@@ -230,11 +231,16 @@ _COST_WEIGHTS = {  # category: (unit-cost base, weight)
 }
 _COST_TREND = 1.03
 
-_KOMMUNGRUPPER = (  # (title, number of members), Kolada G92786–G92794 sizes
-    ("Storstäder", 3), ("Större stad", 23), ("Mindre stad/tätort", 27),
-    ("Pendlingskommun nära storstad", 43), ("Pendlingskommun nära större stad", 63),
-    ("Lågpendlingskommun nära större stad", 24), ("Pendlingskommun nära mindre tätort", 51),
-    ("Landsbygdskommun ej nära större stad", 35), ("Landsbygdskommun med besöksnäring", 21),
+#: SKR kommungrupper: (Kolada id, title, number of members as in Kolada). The ids and
+#: titles are Kolada's so the suite treats them as kommungrupper; the members are drawn.
+_KOMMUNGRUPPER = (
+    ("G92787", "Storstäder", 3), ("G92790", "Större stad", 23),
+    ("G92788", "Mindre stad/tätort", 27), ("G92793", "Pendlingskommun nära storstad", 43),
+    ("G92792", "Pendlingskommun nära större stad", 63),
+    ("G92786", "Lågpendlingskommun nära större stad", 24),
+    ("G92789", "Pendlingskommun nära mindre tätort", 51),
+    ("G92791", "Landsbygdskommun, ej nära större stad", 35),
+    ("G92794", "Landsbygdskommun med besöksnäring", 21),
 )
 _SIZE_GROUPS = (
     (0, 4_999, "Kommuner med 0 - 4 999 invånare"),
@@ -648,15 +654,14 @@ def _groups(w: _World) -> pl.DataFrame:
     order = list(np.argsort(-size_now, kind="stable"))
     urban = [order[:3], order[3:26], order[26:53]]
     rest = sorted(order[53:], key=lambda i: (w.age_index[i], codes[i]))
-    sizes = [n for _, n in _KOMMUNGRUPPER[3:]]
+    sizes = [n for _, _, n in _KOMMUNGRUPPER[3:]]
     parts, start = [], 0
     for size in sizes:
         parts.append(rest[start:start + size])
         start += size
-    for g, members in enumerate(urban + parts):
-        title = f"{_KOMMUNGRUPPER[g][0]} (ovägt medel)"
+    for (gid, title, _), members in zip(_KOMMUNGRUPPER, urban + parts, strict=True):
         for i in sorted(members, key=lambda i: codes[i]):
-            rows.append((f"G99{g + 1:03d}", title, codes[i], names[codes[i]]))
+            rows.append((gid, f"{title} (ovägt medel)", codes[i], names[codes[i]]))
     return pl.DataFrame(rows, schema=["group_id", "group_title", "member_id", "member_title"],
                         orient="row")
 

@@ -153,8 +153,9 @@ def test_groups_have_kolada_shape(dataset: ApiDataset) -> None:
     assert lan["group_id"].n_unique() == 21 and lan.height == 290
     for (_,), members in lan.group_by(["group_id"]):
         assert members["member_id"].str.slice(0, 2).n_unique() == 1
-    kg = g.filter(pl.col("group_id").str.starts_with("G99"))
+    kg = g.filter(pl.col("group_id").is_in([f"G{n}" for n in range(92786, 92795)]))
     assert kg["group_id"].n_unique() == 9 and kg["member_id"].n_unique() == 290
+    assert kg.height == 290
     assert kg.filter(pl.col("group_title") == "Storstäder (ovägt medel)").height == 3
     size = g.filter(pl.col("group_title").str.starts_with("Kommuner med"))
     assert size["member_id"].n_unique() == 290 and size.height == 290
@@ -405,3 +406,18 @@ def test_run_demo_writes_only_labelled_outputs(tmp_path: Path) -> None:
     assert len(html) == 1 and demo.DEMO_FOCUS in html[0].name
     assert "Syntetiska demodata" in html[0].read_text(encoding="utf-8")
     assert read_manifest(demo.demo_settings(tmp_path / "demo"))["synthetic"] is True
+
+
+def test_processed_peer_groups_resolve_like_kolada(demo_data: Settings) -> None:
+    g = read_table("peer_groups", demo_data)
+    kinds = dict(g.group_by("kind").agg(pl.col("group_id").n_unique()).iter_rows())
+    assert kinds["liknande_lss"] == 290 and kinds["lan"] == 21
+    assert kinds["kommungrupp"] == 9 and kinds["storlek"] == 9
+    lik = g.filter(pl.col("kind") == "liknande_lss")
+    assert lik["focus"].n_unique() == 290
+    assert lik.filter(pl.col("focus") == pl.col("member")).height == 0
+    compare = pytest.importorskip("benchmark.compare").compare
+    for peer in ("liknande_lss", "kommungrupp", "lan"):
+        table = compare(demo.DEMO_FOCUS, YEARS[-1], peer_group=peer, settings=demo_data)
+        assert table["peer_ratio"].is_not_null().any(), peer
+        assert (table["data_origin"] == demo.SYNTHETIC_LABEL).all()
