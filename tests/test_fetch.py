@@ -8,8 +8,8 @@ Fewest requests the documented limits allow for 2015–2024 (computed in the cod
 ``kolada.min_data_pages`` / ``scb.min_population_requests`` and asserted here):
 
 * Kolada data: 27 KPIs × 10 years × 291 units = 78 570 values at ≤ 5 000 per page and
-  ≤ 25 KPIs per path segment → ⌈78 570 / 5 000⌉ = 16 pages (chunks 12 + 12 + 3 KPIs
-  reach it: 7 + 7 + 2 pages);
+  ≤ 25 KPIs per path segment → ⌈78 570 / 5 000⌉ = 16 pages (chunks of 24 + 3 KPIs
+  reach it: 14 + 2 pages);
 * Kolada metadata: municipality 1, municipality_groups 1 (3 630 < 5 000), kpi 2 (27 ids
   > 25 per segment) → 4;
 * SCB: /config 1; population 291 × 101 × 2 × 10 = 587 820 cells at 150 000 per request

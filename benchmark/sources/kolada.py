@@ -48,12 +48,15 @@ def chunk(items: Sequence[Any], size: int = MAX_SEGMENT) -> list[list[Any]]:
 
 
 def _kpi_partition(n_kpis: int, rows_per_kpi: int, per_page: int) -> list[int]:
-    """Chunk sizes (≤ 25) for ``n_kpis`` KPIs minimising the total number of pages."""
-    best = [0] + [math.inf] * n_kpis
+    """Chunk sizes (≤ 25) for ``n_kpis`` KPIs minimising the total number of pages (then
+    the number of chunks)."""
+    inf = (math.inf, math.inf)
+    best: list[tuple[float, float]] = [(0, 0)] + [inf] * n_kpis  # (pages, chunks)
     choice = [0] * (n_kpis + 1)
     for k in range(1, n_kpis + 1):
-        for s in range(1, min(MAX_SEGMENT, k) + 1):
-            cost = best[k - s] + max(1, math.ceil(s * rows_per_kpi / per_page))
+        for s in range(min(MAX_SEGMENT, k), 0, -1):
+            pages, chunks = best[k - s]
+            cost = (pages + max(1, math.ceil(s * rows_per_kpi / per_page)), chunks + 1)
             if cost < best[k]:
                 best[k], choice[k] = cost, s
     sizes, k = [], n_kpis
