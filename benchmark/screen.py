@@ -36,7 +36,9 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
 * ratio_shrunk: empirical-Bayes shrunk O/E across municipalities (methods.md §4.1), for
   display and ranking only.
 * persistent: flag_95 in the same direction in ≥ 3 of the last five years (t−4 … t);
-  descriptive, because the same persons keep their decisions from year to year.
+  descriptive, because the same persons keep their decisions from year to year. The
+  pooled test of methods.md §5.6 (a) is given beside it: O and E summed over t−2 … t
+  (``observed_3y``, ``expected_3y``, ``ratio_3y``) flagged like ``flag`` (``flag_3y``).
 * excess = O − E persons, priced at the national cost per user (Kolada, Riket) where one is
   published (``Category.cost_kpi``); net_cost_deviation_pct = N28018 for the municipality.
 """
@@ -62,6 +64,8 @@ MIN_OD_UNITS = 10
 #: Persistence window (years, including the current one) and the required flagged years.
 PERSISTENCE_YEARS = 5
 PERSISTENCE_MIN = 3
+#: Years pooled for the pooled persistence test (``flag_3y``).
+POOLED_YEARS = 3
 NET_COST_KPI = "N28018"
 
 ORIGIN_SYNTHETIC = "syntetiska demodata"
@@ -82,7 +86,8 @@ COLUMNS: tuple[str, ...] = (
 EXTRA_COLUMNS: tuple[str, ...] = (
     "category_label_en", "reference_band", "kolada_per_10k", "rate_method",
     "strong_confidence", "limit_lower_95", "limit_upper_95", "shrinkage_weight", "od_units",
-    "persistence_direction", "years_assessed", "cost_year", "peer_members",
+    "persistence_direction", "years_assessed", "observed_3y", "expected_3y", "ratio_3y",
+    "flag_3y", "cost_year", "peer_members",
 )
 
 _CATEGORY_IDS = [c.id for c in CATEGORIES]
@@ -390,7 +395,9 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
                          pl.when(pl.col("flag_reason") == "").then(pl.col("expected"))
                          .alias("expected_assessed"))
     df = _add_statistics(df, conf, strong)
-    df = _add_persistence(df, targets)
+    pooled = _pooled_window(df, targets, strong)
+    df = _add_persistence(df, targets).join(pooled, on=["municipality", "year", "category"],
+                                            how="left")
     df = _add_costs(df, data)
     if municipalities is not None:
         df = df.filter(pl.col("municipality").is_in(list(municipalities)))
@@ -422,26 +429,8 @@ def _add_statistics(df: pl.DataFrame, conf: float, strong: float) -> pl.DataFram
     o_ok = np.where(ok, o, np.nan)
     ratio = stats.standardised_ratio(o_ok, e_safe, conf)
 
-    # overdispersion and shrinkage per category × year across municipalities
-    phi = np.full(len(df), np.nan)
-    tau2 = np.full(len(df), np.nan)
-    units = np.zeros(len(df), dtype=np.int64)
-    shrunk = np.full(len(df), np.nan)
-    weight = np.full(len(df), np.nan)
     keys = (df["category"] + "|" + df["year"].cast(pl.String)).to_numpy()
-    _, group = np.unique(keys, return_inverse=True)
-    order = np.argsort(group, kind="stable")
-    bounds = np.flatnonzero(np.diff(group[order])) + 1
-    for idx in np.split(order, bounds):
-        sel = idx[ok[idx]]
-        if len(sel) == 0:
-            continue
-        od = stats.overdispersion(o[sel], e[sel], consistency=True)
-        units[idx] = od.n_units
-        if od.n_units >= MIN_OD_UNITS:
-            phi[idx], tau2[idx] = od.phi, od.tau2
-        s, w = stats.eb_shrink(o[sel], e[sel])
-        shrunk[sel], weight[sel] = s, w
+    phi, tau2, units, shrunk, weight = _across_municipalities(o, e, ok, keys)
     f998 = stats.funnel_flags(o_ok, e_safe, strong, phi=phi, tau2=tau2)
     f95 = stats.funnel_flags(o_ok, e_safe, conf, phi=phi, tau2=tau2)
     od_adj = f998.od_adjusted
@@ -477,6 +466,68 @@ def _add_statistics(df: pl.DataFrame, conf: float, strong: float) -> pl.DataFram
          .then(pl.col("expected_crude"))).alias("composition_effect"),
         (pl.col("observed_assessed") - pl.col("expected_assessed")).alias("practice_effect"),
     )
+
+
+def _across_municipalities(o: np.ndarray, e: np.ndarray, ok: np.ndarray, keys: np.ndarray
+                           ) -> tuple[np.ndarray, ...]:
+    """φ, τ², units and EB shrinkage per group (category × year) across municipalities.
+
+    One small loop over the ~10 groups per year, never over municipalities.
+    """
+    phi = np.full(len(o), np.nan)
+    tau2 = np.full(len(o), np.nan)
+    units = np.zeros(len(o), dtype=np.int64)
+    shrunk = np.full(len(o), np.nan)
+    weight = np.full(len(o), np.nan)
+    if len(o) == 0:
+        return phi, tau2, units, shrunk, weight
+    _, group = np.unique(keys, return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for idx in np.split(order, bounds):
+        sel = idx[ok[idx]]
+        if len(sel) == 0:
+            continue
+        od = stats.overdispersion(o[sel], e[sel], consistency=True)
+        units[idx] = od.n_units
+        if od.n_units >= MIN_OD_UNITS:
+            phi[idx], tau2[idx] = od.phi, od.tau2
+        shrunk[sel], weight[sel] = stats.eb_shrink(o[sel], e[sel])
+    return phi, tau2, units, shrunk, weight
+
+
+def _pooled_window(df: pl.DataFrame, targets: Sequence[int], strong: float) -> pl.DataFrame:
+    """Pooled test over the last ``POOLED_YEARS`` years (methods.md §4.3 a, §5.6).
+
+    O and E are summed over years t−2…t (all three must be assessed); φ/τ² are estimated
+    on the pooled values across municipalities and the flag uses the same rule as ``flag``
+    at ``strong_confidence``. Years overlap in the persons they count, so this is a test of
+    a *level* that has lasted, not of three independent observations.
+    """
+    t = pl.DataFrame({"year": targets}, schema={"year": pl.Int32})
+    hist = df.select("municipality", "category", pl.col("year").alias("hist_year"),
+                     "observed_assessed", "expected_assessed")
+    pooled = (t.join(hist, how="cross")
+              .filter((pl.col("hist_year") <= pl.col("year"))
+                      & (pl.col("hist_year") > pl.col("year") - POOLED_YEARS))
+              .group_by("municipality", "category", "year")
+              .agg(pl.col("observed_assessed").sum().alias("observed_3y"),
+                   pl.col("expected_assessed").sum().alias("expected_3y"),
+                   pl.col("expected_assessed").is_not_null().sum().alias("n")))
+    pooled = pooled.with_columns(
+        *[pl.when(pl.col("n") == POOLED_YEARS).then(pl.col(c)).alias(c)
+          for c in ("observed_3y", "expected_3y")]).drop("n")
+    o = pooled["observed_3y"].to_numpy().astype(float)
+    e = pooled["expected_3y"].to_numpy().astype(float)
+    ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
+    keys = (pooled["category"] + "|" + pooled["year"].cast(pl.String)).to_numpy()
+    phi, tau2, *_ = _across_municipalities(o, e, ok, keys)
+    flags = stats.funnel_flags(np.where(ok, o, np.nan), np.where(ok, e, 1.0), strong,
+                               phi=phi, tau2=tau2)
+    return pooled.with_columns(
+        pl.Series("ratio_3y", np.where(ok, o / np.where(ok, e, 1.0), np.nan),
+                  dtype=pl.Float64, nan_to_null=True),
+        pl.Series("flag_3y", flags.flag, dtype=pl.String))
 
 
 def _add_persistence(df: pl.DataFrame, targets: Sequence[int]) -> pl.DataFrame:

@@ -179,3 +179,16 @@ def test_real_origin_label(tmp_path: Path) -> None:
     # 2021 has only three years of history: persistence counts what exists
     r = _row(df, "0001", "daglig_verksamhet")
     assert r["years_flagged"] == 3 and r["years_assessed"] == 3 and r["persistent"]
+
+
+def test_pooled_three_year_test(table: pl.DataFrame, data_settings: Settings) -> None:
+    r = _row(table, "0001", "daglig_verksamhet")
+    assert r["observed_3y"] == 3 * fx.local_count("0001", "daglig_verksamhet")
+    assert r["expected_3y"] == pytest.approx(3 * r["expected"])
+    assert r["ratio_3y"] == pytest.approx(r["observed_3y"] / r["expected_3y"])
+    assert r["flag_3y"] == "higher"
+    sup = _row(table, "0002", "korttidstillsyn")  # suppressed in 2023: no pooled value
+    assert sup["ratio_3y"] is None and sup["flag_3y"] == "not_assessed"
+    early = screen(2020, settings=data_settings)  # only 2019–2020 exist
+    assert early["ratio_3y"].null_count() == early.height
+    assert set(early["flag_3y"]) == {"not_assessed"}
