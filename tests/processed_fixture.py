@@ -129,6 +129,9 @@ def _peer_groups() -> pl.DataFrame:
     for member in ("0002", "0003", "0004"):
         rows.append(("G100", "Liknande kommuner LSS, Kommun 0001, 2023", "liknande_lss",
                      member, "0001"))
+    for member in ("0008", "0009"):
+        rows.append(("G101", "Liknande kommuner LSS, Kommun 0001, 2021", "liknande_lss",
+                     member, "0001"))
     for member in ("0005", "0006"):
         rows.append(("G200", "Liknande kommuner LSS, Kommun 0002, 2023", "liknande_lss",
                      member, "0002"))

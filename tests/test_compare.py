@@ -81,6 +81,14 @@ def test_custom_group_and_total_peer_expected(data_settings: Settings) -> None:
     assert r["peer_expected"] == pytest.approx(crude * fx.band_pop("0001", 0, None))
 
 
+def test_default_group_follows_the_year(data_settings: Settings) -> None:
+    """Groups are published per year: the one for the year, else the latest one."""
+    assert _row(compare("0001", 2021, settings=data_settings), "boende")["peer_group_id"] \
+        == "G101"
+    assert _row(compare("0001", 2022, settings=data_settings), "boende")["peer_group_id"] \
+        == "G100"
+
+
 def test_no_default_group_leaves_peers_empty(data_settings: Settings) -> None:
     df = compare("0003", 2023, settings=data_settings)
     assert df.select(PEER_COLUMNS).null_count().row(0) == (10,) * len(PEER_COLUMNS)
