@@ -295,3 +295,15 @@ def test_simulation_planted_deviation_found() -> None:
     """+30 % in the municipality with the largest E is flagged in ≥ 90 % of draws."""
     _, power = _simulate(np.random.default_rng(11), 60, 1.3, sd=0.05)
     assert power >= 0.9
+
+
+def test_polars_series_with_nulls_accepted() -> None:
+    import polars as pl
+
+    x = pl.Series([3, None, 12], dtype=pl.Int64)
+    e = pl.Series([2.5, 4.0, 10.0])
+    r = stats.standardised_ratio(x, e)
+    assert math.isnan(r.estimate[1])
+    assert r.estimate[0] == pytest.approx(1.2) and list(r.method) == ["Exact", None, "Byars"]
+    q = stats.bh_qvalues(pl.Series([0.01, None, 0.04]), pl.Series(["a", "a", "a"]))
+    assert q[0] == pytest.approx(0.02) and math.isnan(q[1]) and q[2] == pytest.approx(0.04)
