@@ -25,7 +25,7 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
 * φ and τ² on the square-root scale with 10 % winsorisation across the municipalities of
   the category and year (FunnelPlotR algorithm, ≥ ``MIN_OD_UNITS`` units), with φ divided
   by its expectation under pure Poisson variation (0.679 at 10 % winsorisation; FunnelPlotR
-  omits this, which biases φ and τ² low and, in our simulation, flags about four times the
+  omits this, which biases φ and τ² low and, in our simulation, flags about three times the
   nominal share). When φ > 1 the funnel limits are (1 ∓ z·√(1/(4E) + τ²))² (lower floored
   at 0), otherwise exact Poisson. ``flag`` = outside the limits at ``strong_confidence``
   (99.8 %) *and* significant in the exact Poisson test at that level (guards small E, where
@@ -39,8 +39,9 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
   descriptive, because the same persons keep their decisions from year to year. The
   pooled test of methods.md §5.6 (a) is given beside it: O and E summed over t−2 … t
   (``observed_3y``, ``expected_3y``, ``ratio_3y``) flagged like ``flag`` (``flag_3y``).
-* excess = O − E persons, priced at the national cost per user (Kolada, Riket) where one is
-  published (``Category.cost_kpi``); net_cost_deviation_pct = N28018 for the municipality.
+* excess = O − E persons, priced at the national cost per user (Kolada, Riket; the latest
+  year ≤ t, see ``cost_year``) where one is published (``Category.cost_kpi``: boende,
+  daglig verksamhet); net_cost_deviation_pct = N28018 for the municipality (context only).
 """
 
 from __future__ import annotations

@@ -381,7 +381,7 @@ def overdispersion(observed: Any, expected: Any, *, scale: str = "sqrt", trim: f
     ``consistency=True`` divides φ by E[z_trimmed²] for z ~ N(0, 1) (0.6787 for 10 %
     winsorisation, 0.4378 for 10 % truncation), so that φ ≈ 1 for pure Poisson data.
     FunnelPlotR omits this factor; its φ and τ² are then biased low, and in our simulation
-    (tests/test_stats.py) it flags about four times the nominal share of in-control units.
+    (tests/test_stats.py) it flags about three times the nominal share of in-control units.
     """
     if scale not in ("sqrt", "log"):
         raise InputError(f"scale must be 'sqrt' or 'log', got {scale!r}")
