@@ -17,7 +17,12 @@ Statuses: Kolada ``""`` with a value → ``ok``; ``Privacy`` → ``suppressed``;
 
 Rate-only rows: ``totalt`` (N28892), ``totalt_0_22`` (N28891) and ``totalt_0_64``
 (N28890, % × 100 = per 10 000) get ``count = per_10k × band population / 10 000``,
-rounded to whole persons (population of the same year, SCB, 31 December).
+rounded to whole persons (population of the same year, SCB, 31 December). A category
+whose count KPI has no value at all (``missing``, never ``suppressed``) while its rate is
+published gets its count the same way from the total population. The extra column
+``count_source`` says which: ``published``, ``derived_from_rate`` or null (no count).
+``population`` keeps SCB's ``status`` symbol and the ``snapshot`` beside the contract
+columns.
 
 Consistency check (reported, not fatal): for each published count the implied count
 ``per_10k × population / 10 000`` must agree within rounding, i.e. within
@@ -53,7 +58,7 @@ _AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0),
 LSS_SCHEMA = {
     "municipality": pl.Utf8, "year": pl.Int32, "category": pl.Utf8, "count": pl.Float64,
     "per_10k": pl.Float64, "status": pl.Utf8, "kpi_count": pl.Utf8, "kpi_rate": pl.Utf8,
-    "snapshot": pl.Utf8,
+    "snapshot": pl.Utf8, "count_source": pl.Utf8,
 }
 STATUSES = ("ok", "suppressed", "missing")
 
@@ -198,9 +203,8 @@ def process(*, settings: Settings | None = None) -> ProcessSummary:
     all_used = {s for ids in used.values() for s in ids}
     summary.snapshots = len(all_used)
     summary.synthetic = any(s.synthetic for s in snaps if s.id in all_used)
-    tables = {"lss": lss, "population": population.drop("status") if population["status"]
-              .null_count() == population.height else population,
-              "municipalities": municipalities, "peer_groups": peer_groups, "costs": costs}
+    tables = {"lss": lss, "population": population, "municipalities": municipalities,
+              "peer_groups": peer_groups, "costs": costs}
     write_tables(tables, settings, snapshots=used, synthetic=summary.synthetic,
                  extra={"years": summary.years})
     summary.tables = {k: v.height for k, v in tables.items()}
@@ -242,22 +246,24 @@ def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: p
                 r_status = _status(rv, rs) if rsnap else "missing"
                 per_10k = rv * mult if r_status == "ok" else None
                 snaps = [rsnap] if rsnap else []
+                source, status, count = None, r_status, None
                 if kcount is not None:
                     cv, cs, csnap = lookup.get((kcount, m, y), (None, None, None))
                     status = _status(cv, cs) if csnap else "missing"
                     count = cv if status == "ok" else None
+                    source = "published" if status == "ok" else None
                     snaps = ([csnap] if csnap else []) + snaps
-                else:
-                    status = r_status
-                    count = None
-                    if status == "ok" and pop is not None:
-                        denom = {None: pop[0], 22: pop[1], 64: pop[2]}[band[1]]
-                        if denom is not None:
-                            count = float(round(per_10k * denom / 1e4))
+                    if status == "missing" and r_status == "ok":
+                        band = (0, None)  # no count published: derive it from the rate
+                if count is None and status != "suppressed" and r_status == "ok" and pop:
+                    denom = {None: pop[0], 22: pop[1], 64: pop[2]}[band[1]] if band else None
+                    if denom is not None:
+                        count = float(round(per_10k * denom / 1e4))
+                        status, source = "ok", "derived_from_rate"
                 rows.append((m, y, cid, count, per_10k, status, kcount, krate,
-                             ";".join(dict.fromkeys(snaps))))
+                             ";".join(dict.fromkeys(snaps)) or None, source))
     lss = pl.DataFrame(rows, schema=LSS_SCHEMA, orient="row")
-    snaps = sorted({p for s in lss["snapshot"].to_list() for p in s.split(";") if p})
+    snaps = sorted({p for s in lss["snapshot"].drop_nulls() for p in s.split(";")})
     return lss, snaps
 
 
@@ -278,8 +284,7 @@ def consistency_check(lss: pl.DataFrame, population: pl.DataFrame) -> pl.DataFra
     rounding (``0.5 + 0.05 × population / 10 000`` persons)."""
     pops = _band_population(population).select("municipality", "year", "pop_total")
     return (
-        lss.filter(pl.col("kpi_count").is_not_null() & (pl.col("status") == "ok")
-                   & pl.col("per_10k").is_not_null())
+        lss.filter((pl.col("count_source") == "published") & pl.col("per_10k").is_not_null())
         .join(pops, on=["municipality", "year"], how="inner")
         .with_columns((pl.col("per_10k") * pl.col("pop_total") / 1e4).alias("implied"))
         .filter((pl.col("count") - pl.col("implied")).abs()

@@ -21,9 +21,10 @@ YEARS = [2023, 2024]
 def _dataset(synthetic: bool = True) -> ApiDataset:
     ds = small_dataset(YEARS, privacy={("2482", 2024, "N28810"), ("2482", 2024, "N28016")},
                        synthetic=synthetic)
+    # 1480/2023: no ledsagarservice count (its rate remains); no kontaktperson at all
     values = ds.kolada_values.filter(
-        ~((pl.col("kpi") == "N28806") & (pl.col("municipality") == "1480")
-          & (pl.col("year") == 2023)))
+        ~(pl.col("kpi").is_in(["N28806", "N28807", "N28813"])
+          & (pl.col("municipality") == "1480") & (pl.col("year") == 2023)))
     # one published count that contradicts its rate (by 50 persons)
     values = values.with_columns(
         pl.when((pl.col("kpi") == "N28801") & (pl.col("municipality") == "0180")
@@ -73,16 +74,22 @@ def test_lss_table_values_and_statuses(done) -> None:
     assert dict(lss.schema) == {
         "municipality": pl.String, "year": pl.Int32, "category": pl.String,
         "count": pl.Float64, "per_10k": pl.Float64, "status": pl.String,
-        "kpi_count": pl.String, "kpi_rate": pl.String, "snapshot": pl.String}
+        "kpi_count": pl.String, "kpi_rate": pl.String, "snapshot": pl.String,
+        "count_source": pl.String}
     r = _row(lss, "2482", 2023, "boende")
     assert r["count"] == _value(ds, "N28801", "2482", 2023)
     assert r["per_10k"] == _value(ds, "N28820", "2482", 2023)
     assert (r["status"], r["kpi_count"], r["kpi_rate"]) == ("ok", "N28801", "N28820")
     sup = _row(lss, "2482", 2024, "korttidstillsyn")
     assert sup["status"] == "suppressed" and sup["count"] is None
-    miss = _row(lss, "1480", 2023, "ledsagarservice")
-    assert miss["status"] == "missing" and miss["count"] is None
+    miss = _row(lss, "1480", 2023, "kontaktperson")
+    assert miss["status"] == "missing" and miss["count"] is None and miss["per_10k"] is None
     assert lss.filter(pl.col("status") != "ok")["count"].null_count() == 2
+    derived = _row(lss, "1480", 2023, "ledsagarservice")
+    rate = _value(ds, "N28812", "1480", 2023)
+    assert derived["status"] == "ok" and derived["count_source"] == "derived_from_rate"
+    assert derived["count"] == round(rate * _pop(ds, "1480", 2023) / 1e4)
+    assert r["count_source"] == "published"
     riket = _row(lss, "0000", 2024, "daglig_verksamhet")
     assert riket["count"] == _value(ds, "N28804", "0000", 2024)
 
@@ -94,6 +101,7 @@ def test_rate_only_rows_get_counts_from_population(done) -> None:
     rate = _value(ds, "N28892", "1480", 2024)
     assert tot["per_10k"] == rate and tot["kpi_count"] is None
     assert tot["count"] == round(rate * _pop(ds, "1480", 2024) / 1e4)
+    assert tot["count_source"] == "derived_from_rate"
     r22 = _row(lss, "0180", 2023, "totalt_0_22")
     assert r22["per_10k"] == _value(ds, "N28891", "0180", 2023)
     assert r22["count"] == round(r22["per_10k"] * _pop(ds, "0180", 2023, 22) / 1e4)
@@ -139,7 +147,11 @@ def test_other_tables(done) -> None:
     assert manifest["synthetic"] is True and manifest["years"] == YEARS
     ids = {s.id for s in iter_snapshots(settings)}
     assert set(manifest["snapshots"]) <= ids
-    used = {p for s in read_table("lss", settings)["snapshot"] for p in s.split(";")}
+    lss = read_table("lss", settings)
+    assert lss.filter(pl.col("snapshot").is_null()).select("municipality", "year",
+                                                           "category").rows() == [
+        ("1480", 2023, "kontaktperson")]  # nothing published: no source
+    used = {p for s in lss["snapshot"].drop_nulls() for p in s.split(";")}
     assert used <= ids and all(u.startswith("kolada/data/") for u in used)
     assert summary.tables["lss"] == 96
 
