@@ -38,10 +38,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        _default_mode(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _default_mode(path: str | Path) -> None:
+    """Give a mkstemp file (0600) the permissions an ordinary new file would get."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
 
 
 def processed_path(name: str, settings: Settings | None = None) -> Path:
@@ -256,6 +264,7 @@ def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None =
         for name, df in tables.items():
             fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
             os.close(fd)
+            _default_mode(tmp)
             temps.append((Path(tmp), processed_path(name, settings)))
             df.write_parquet(tmp)
     except BaseException:

@@ -31,3 +31,7 @@ def shared_data() -> Path:
 def oracles(shared_data: Path) -> Path:
     """The peer oracle folder ``../shared/data/oracles``."""
     return shared_data / "oracles"
+
+
+# The processed synthetic demo country, built once per session (tests/demo_fixture.py).
+from tests.demo_fixture import demo_data  # noqa: E402, F401
