@@ -142,3 +142,19 @@ def test_write_table_updates_manifest(settings) -> None:
     assert m["tables"]["municipalities"]["rows"] == 2
     assert m["tables"]["municipalities"]["columns"] == {"municipality": "String",
                                                        "name": "String"}
+
+
+def test_atomic_write_gives_ordinary_permissions(tmp_path) -> None:
+    import os
+    import stat
+
+    from benchmark.store import atomic_write_bytes
+
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "report.html"
+        atomic_write_bytes(target, b"<html></html>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_bytes() == b"<html></html>"
