@@ -35,8 +35,11 @@ process: setup ## Parse raw snapshots into data/processed/*.parquet
 	$(PY) -m benchmark process
 
 $(PROCESSED): | setup
-	$(PY) -m benchmark fetch --years $(YEARS)
-	$(PY) -m benchmark process
+	@if [ "$(DATA_DIR)" = "data/demo" ]; then \
+	  $(PY) -m benchmark demo --out reports --lang $(REPORT_LANG); \
+	else \
+	  $(PY) -m benchmark fetch --years $(YEARS) && $(PY) -m benchmark process; \
+	fi
 
 compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (terminal)
 	$(PY) -m benchmark compare --kommun $(KOMMUN) --year $(YEAR)

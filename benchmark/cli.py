@@ -187,7 +187,9 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.demo import run_demo
 
-    for line in run_demo(out_dir=args.out, lang=args.lang, progress=not args.quiet):
+    data_dir = args.data_dir or Path("data/demo")  # never the real data folder by default
+    for line in run_demo(out_dir=args.out, lang=args.lang, progress=not args.quiet,
+                         data_dir=data_dir):
         print(line)
     return 0
 
