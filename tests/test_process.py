@@ -202,3 +202,21 @@ def test_catalog_loaders_read_the_processed_tables(done) -> None:
     lss = load_peer_groups(settings, kind="liknande_lss")
     assert set(lss["group_id"]) == {"G39684"}
     assert load_peer_groups(settings).height == 6
+
+
+def test_newest_snapshot_wins(tmp_path) -> None:
+    old = _dataset()
+    settings = _fetched(tmp_path, old)
+    new_values = old.kolada_values.with_columns(
+        pl.when(pl.col("kpi") == "N28804").then(pl.col("value") + 1)
+        .otherwise(pl.col("value")).alias("value"))
+    new = ApiDataset(new_values, old.municipalities, old.groups, old.kpis, old.population)
+    other = get_settings(data_dir=tmp_path, kolada_url="http://kolada.mirror/v3",
+                         scb_url="http://scb.test/api/v2")
+    fetch(YEARS, settings=other, transport=ApiEmulator(new).transport(), progress=False)
+    process(settings=settings)
+    lss = read_table("lss", settings)
+    r = _row(lss, "2482", 2024, "daglig_verksamhet")
+    assert r["count"] == _value(new, "N28804", "2482", 2024) == _value(
+        old, "N28804", "2482", 2024) + 1
+    assert lss.height == 96  # no duplicated keys from the two fetches

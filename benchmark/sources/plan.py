@@ -3,7 +3,10 @@
 A :class:`PlannedRequest` is one logical API call. Its ``key`` is derived from the method,
 the full URL and the JSON body, so the same request planned again (a rerun, a resumed
 fetch) maps to the same raw snapshot id and is served from disk instead of the network.
-Page ``n`` of a paged request is stored as ``<key>-p<n>``.
+Page ``n`` of a paged request is stored as ``<key>-p<n>``. The key includes the base
+URL, so snapshots from different servers (e.g. the demo emulator and the real APIs) never
+stand in for each other; when several snapshots hold the same datum, ``process`` uses the
+newest.
 """
 
 from __future__ import annotations
