@@ -206,7 +206,7 @@ class HttpClient:
                     else:
                         return HttpResult(method, full_url, status, dict(resp.headers), content,
                                           data, body, attempt + 1)
-                elif status in RETRY_STATUSES:
+                elif status in RETRY_STATUSES or status >= 500:
                     last = f"HTTP {status}"
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 else:
