@@ -112,6 +112,13 @@ def test_scb_wildcards_and_errors(emu) -> None:
     assert status == 200 and data["size"] == [3, 1, 1]  # Alder, Kon eliminated (summed)
     assert data["value"][0] == sum(population_value("0180", 2024, s, a) for s in "12"
                                    for a in scb.AGES)
+    kommuner = [{"variableCode": "Region", "codelist": "vs_RegionKommun07",
+                 "valueCodes": ["*"]}, *sel[1:]]
+    status, data = _post(emu, url, kommuner)
+    assert status == 200 and list(data["dimension"]["Region"]["category"]["index"]) == [
+        "0180", "1480", "2482"]
+    status, data = _post(emu, url, [{**kommuner[0], "codelist": "vs_Nope"}, *sel[1:]])
+    assert status == 400 and data["title"] == "Non-existent codelist"
     status, data = _post(emu, url, sel[:2])
     assert status == 400 and data["title"] == "Missing selection for mandantory variable"
     big = [{"variableCode": "Region", "valueCodes": ["*"]},

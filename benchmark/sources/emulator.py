@@ -48,7 +48,14 @@ Response = tuple[int, dict[str, str], bytes]
 
 SCB_AGES: tuple[str, ...] = (*(str(a) for a in range(100)), "100+")
 _TABLES = ("TAB638", "TAB6471")
-_KOLADA_META = ("kpi", "municipality", "municipality_groups")
+#: Value-set codelists the emulator knows: (table, variable, codelist) -> code filter.
+_CODELISTS = {
+    ("TAB638", "Region", "vs_RegionKommun07"): lambda c: len(c) == 4,
+    ("TAB638", "Region", "vs_RegionRiket99"): lambda c: c == "00",
+    ("TAB6471", "Region", "vs_CKM03Kommun"): lambda c: len(c) == 4,
+    ("TAB6471", "Region", "vs_CKM01Riket"): lambda c: c == "00",
+    ("TAB6471", "Alder", "vs_CKM021år"): lambda c: c in SCB_AGES,
+}
 
 
 def _json(status: int, payload: object, extra: dict[str, str] | None = None) -> Response:
@@ -341,6 +348,11 @@ class ApiEmulator:
             if code not in by_code:
                 raise _Problem(400, "Non-existent variable", f"{code!r} is not in {table}")
             values = by_code[code][0]
+            if sel.get("codelist"):
+                keep = _CODELISTS.get((table, code, sel["codelist"]))
+                if keep is None:
+                    raise _Problem(400, "Non-existent codelist", f"{sel['codelist']} for {code}")
+                values = [v for v in values if keep(v)]
             picked: list[str] = []
             for expr in sel.get("valueCodes") or []:
                 found = self._expand(str(expr), values)
