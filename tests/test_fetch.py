@@ -255,3 +255,17 @@ def test_demo_transport_and_bad_years(tmp_path) -> None:
         fetch([2009], settings=settings, progress=False)
     with pytest.raises(InputError):
         fetch([], settings=settings, progress=False)
+
+
+def test_2025_population_comes_from_the_ckm_table(tmp_path) -> None:
+    emu = ApiEmulator(small_dataset([2024, 2025]))
+    settings = get_settings(data_dir=tmp_path, kolada_url="http://k.demo/v3",
+                            scb_url="http://s.demo/api/v2")
+    fetch([2024, 2025], settings=settings, transport=emu.transport(), progress=False)
+    posts = [(m, u) for m, u in emu.requests if m == "POST"]
+    assert sorted(u.split("/tables/")[1].split("/")[0] for _m, u in posts) == ["TAB638",
+                                                                               "TAB6471"]
+    process(settings=settings)
+    pop = read_table("population", settings)
+    assert sorted(pop["year"].unique()) == [2024, 2025]
+    assert pop.filter(pl.col("year") == 2025).height == 4 * 2 * 101
