@@ -1,0 +1,76 @@
+"""One benchmark step in a fresh interpreter: ``python -m bench.worker STEP ...``.
+
+Steps: ``screen-library`` (``benchmark.screen.screen``), ``screen-pandas``
+(``bench.baseline_pandas.screen_pandas``) and ``process`` (``benchmark.process.process``
+from the raw snapshots). The step runs ``--reps`` times after its imports; the worker prints
+one JSON line: the per-repetition seconds, the import time and the process's peak resident
+memory (VmHWM from /proc/self/status, which covers polars/arrow allocations that tracemalloc
+cannot see). The parent samples the process tree as well (``bench.measure``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main", "peak_rss_mb"]
+
+STEPS = ("screen-library", "screen-pandas", "process")
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident set size (VmHWM) in MB, or None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.worker")
+    parser.add_argument("step", choices=STEPS)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--year", type=int, default=None)
+    parser.add_argument("--reps", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    t0 = time.perf_counter()
+    from benchmark.config import get_settings
+
+    settings = get_settings(data_dir=args.data_dir)
+    if args.step == "screen-library":
+        from benchmark.screen import screen
+
+        def run() -> object:
+            return screen(args.year, settings=settings)
+    elif args.step == "screen-pandas":
+        from bench.baseline_pandas import screen_pandas
+
+        def run() -> object:
+            return screen_pandas(args.year, settings.processed_dir)
+    else:
+        from benchmark.process import process
+
+        def run() -> object:
+            return process(settings=settings)
+    import_s = time.perf_counter() - t0
+
+    times = []
+    for _ in range(args.reps):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    json.dump({"step": args.step, "times": times, "import_s": import_s,
+               "vmhwm_mb": peak_rss_mb()}, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
