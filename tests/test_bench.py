@@ -1,0 +1,114 @@
+"""The benchmark's correctness parts (no timing assertions): the pandas baseline agrees with
+the library on a demo subset, the comparison catches a wrong baseline, and the memory
+measurement sees a child's allocation."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import numpy as np
+import polars as pl
+import pytest
+
+from bench.agreement import EXACT_COLUMNS, FLOAT_COLUMNS, compare_tables
+from bench.baseline_pandas import screen_pandas
+from bench.measure import run_measured
+from bench.run import StepResult, format_table
+from benchmark.catalog import RIKET
+from benchmark.config import Settings, get_settings
+from benchmark.demo import DEMO_FOCUS
+from benchmark.screen import screen
+
+N_MUNICIPALITIES = 50
+YEARS = [2024, 2021]  # 2021 holds the demo's all-missing municipality-year
+
+
+@pytest.fixture(scope="module")
+def subset(demo_data: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Processed demo tables cut to ~50 municipalities (+ Riket): every municipality with a
+    suppressed or missing cell in ``YEARS``, the focus municipality (planted deviations) and
+    the first codes up to 50, so the check covers every status and flag direction in a few
+    seconds."""
+    lss = pl.read_parquet(demo_data.processed_dir / "lss.parquet")
+    odd = lss.filter((pl.col("status") != "ok") & pl.col("year").is_in(YEARS)
+                     )["municipality"].unique().sort().to_list()
+    codes = sorted(set(odd) | {DEMO_FOCUS})
+    for code in lss["municipality"].unique().sort().to_list():
+        if len(codes) >= N_MUNICIPALITIES:
+            break
+        if code != RIKET and code not in codes:
+            codes.append(code)
+    keep = [RIKET, *codes]
+    out = get_settings(data_dir=tmp_path_factory.mktemp("bench") / "data")
+    out.processed_dir.mkdir(parents=True)
+    for name, col in (("lss", "municipality"), ("population", "municipality"),
+                      ("municipalities", "municipality"), ("costs", "municipality"),
+                      ("peer_groups", "member")):
+        df = pl.read_parquet(demo_data.processed_dir / f"{name}.parquet")
+        df.filter(pl.col(col).is_in(keep)).write_parquet(out.processed_dir / f"{name}.parquet")
+    shutil.copy(demo_data.processed_dir / "manifest.json", out.processed_dir)
+    return out
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_baseline_agrees_with_library(subset: Settings, year: int) -> None:
+    library = screen(year, settings=subset)
+    baseline = screen_pandas(year, subset.processed_dir)
+    result = compare_tables(library, baseline)
+    assert result.missing_rows == 0
+    n = pl.read_parquet(subset.processed_dir / "municipalities.parquet").height - 1
+    assert n >= N_MUNICIPALITIES
+    assert result.rows == library.height == n * 10
+    assert result.ok, result.summary() + f" {result.examples}"
+    # the subset exercises what matters: flags both ways, OD adjustment, unassessed rows
+    flags = set(baseline["flag"])
+    assert {"higher", "lower", "similar"} <= flags
+    assert baseline["od_adjusted"].any()
+    assert (baseline["flag"] == "not_assessed").any()
+    if year == 2021:  # the demo's all-missing municipality-year
+        assert (baseline["flag_reason"] == "missing in Kolada").sum() == 10
+    assert set(baseline["status"]) >= {"ok", "suppressed"}
+
+
+def test_agreement_catches_a_wrong_baseline(subset: Settings) -> None:
+    library = screen(2024, settings=subset)
+    baseline = screen_pandas(2024, subset.processed_dir)
+    row = int(np.flatnonzero(baseline["flag"].to_numpy() == "similar")[0])
+    wrong = baseline.copy()
+    wrong.loc[row, "flag"] = "higher"
+    wrong.loc[row, "p_value"] = wrong.loc[row, "p_value"] * (1 + 1e-6)
+    result = compare_tables(library, wrong)
+    assert not result.ok and not result.primary_ok
+    assert result.mismatches["flag"] == 1 and result.mismatches["p_value"] == 1
+    assert result.examples["flag"][0]["baseline"] == "higher"
+    assert sum(result.mismatches.values()) == 2
+    assert set(result.mismatches) == set(FLOAT_COLUMNS) | set(EXACT_COLUMNS)
+    dropped = compare_tables(library, baseline.iloc[1:])
+    assert dropped.missing_rows == 1 and not dropped.ok
+
+
+def test_measure_sees_a_child_allocation() -> None:
+    code = ("import time; b = bytearray(300 * 1024 * 1024)\n"
+            "for i in range(0, len(b), 4096): b[i] = 1\n"
+            "time.sleep(0.3); raise SystemExit(3)")
+    m = run_measured([sys.executable, "-c", code], interval=0.01)
+    assert m.returncode == 3
+    assert 300 <= m.hwm_mb < 450
+    assert m.peak_mb >= 300 and m.tree_peak_mb >= 300
+    assert m.wall_s >= 0.3
+
+
+def test_step_targets_and_table() -> None:
+    fast = StepResult("screen (library)", [0.2, 0.3, 0.25], 300.0, 300.0, 300.0)
+    slow = StepResult("process (10 years)", [6.0, 5.5, 4.0], 300.0, 300.0, 300.0)
+    heavy = StepResult("report (CLI subprocess)", [5.0], 1500.0, 800.0, 1400.0)
+    assert fast.median == 0.25 and fast.ok is True
+    assert slow.median == 5.5 and slow.ok is False
+    assert heavy.ok is False  # memory target
+    table = format_table([fast, slow, heavy], 24.0, True)
+    lines = table.splitlines()
+    assert lines[2].split()[2:5] == ["0.250", "0.200", "0.300"]
+    assert lines[2].split()[-1] == "yes" and lines[3].split()[-1] == "NO"
+    assert lines[4].split()[-1] == "NO"
+    assert "24.0×" in lines[-1] and lines[-1].split()[-1] == "yes"
