@@ -118,7 +118,8 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
                 os.killpg(proc.pid, signal.SIGKILL)
 
         sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
+        if Path("/proc/self/status").exists():  # Linux; elsewhere no memory figures
+            sampler.start()
         timer = threading.Timer(timeout_s, kill)
         timer.start()
         try:
@@ -126,7 +127,8 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None,
         finally:
             timer.cancel()
             done.set()
-            sampler.join()
+            if sampler.is_alive():
+                sampler.join()
         wall = time.perf_counter() - t0
         out.seek(0)
         err.seek(0)

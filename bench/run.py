@@ -165,6 +165,7 @@ def run_worker(name: str, step: str, data_dir: Path, year: int, reps: int) -> St
                       m.tree_peak_mb,
                       note=f"{reps} call(s) in one worker after imports",
                       extra={"import_s": payload["import_s"],
+                             "after_import_mb": payload["after_import_mb"],
                              "vmhwm_mb": payload["vmhwm_mb"]})
 
 
@@ -317,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     if speedup_ok is False:
         missed.append("speed-up vs pandas")
     all_ok = agreement.ok and not missed
+    facts["load_avg_1m_at_end"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     report = {
         "machine": facts,
         "data": {"kind": "synthetic demo country", "municipalities": 290, "categories": 10,

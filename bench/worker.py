@@ -3,9 +3,10 @@
 Steps: ``screen-library`` (``benchmark.screen.screen``), ``screen-pandas``
 (``bench.baseline_pandas.screen_pandas``) and ``process`` (``benchmark.process.process``
 from the raw snapshots). The step runs ``--reps`` times after its imports; the worker prints
-one JSON line: the per-repetition seconds, the import time and the process's peak resident
-memory (VmHWM from /proc/self/status, which covers polars/arrow allocations that tracemalloc
-cannot see). The parent samples the process tree as well (``bench.measure``).
+one JSON line: the per-repetition seconds, the import time, the peak resident memory after
+the imports alone and the process's peak resident memory (VmHWM from /proc/self/status,
+which covers polars/arrow allocations that tracemalloc cannot see). The parent samples the
+process tree as well (``bench.measure``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         def run() -> object:
             return process(settings=settings)
     import_s = time.perf_counter() - t0
+    after_import_mb = peak_rss_mb()
 
     times = []
     for _ in range(args.reps):
@@ -67,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         run()
         times.append(time.perf_counter() - t)
     json.dump({"step": args.step, "times": times, "import_s": import_s,
-               "vmhwm_mb": peak_rss_mb()}, sys.stdout)
+               "after_import_mb": after_import_mb, "vmhwm_mb": peak_rss_mb()}, sys.stdout)
     sys.stdout.write("\n")
     return 0
 
