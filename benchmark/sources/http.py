@@ -46,6 +46,14 @@ class InvalidBody(ValueError):
     """A response body that is not complete JSON of the expected shape."""
 
 
+def decode_json(content: bytes | str) -> Any:
+    """Parse a response body; truncated or otherwise invalid JSON raises :class:`InvalidBody`."""
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidBody(f"not complete JSON ({_short(exc)})") from None
+
+
 class RateLimiter:
     """Sliding-window limiter: at most ``calls`` acquisitions in any ``period`` seconds."""
 
@@ -198,7 +206,7 @@ class HttpClient:
                 status = resp.status_code
                 if status == 200:
                     try:
-                        data = json.loads(content)
+                        data = decode_json(content)
                         if validate is not None:
                             validate(data)
                     except (ValueError, InvalidBody, KeyError, TypeError) as exc:

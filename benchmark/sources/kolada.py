@@ -150,17 +150,36 @@ def _check_envelope(data: Any) -> list[Any]:
     return values
 
 
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
 def validate_data(data: Any) -> None:
-    """Raise :class:`InvalidBody` unless ``data`` is a v3 data envelope."""
+    """Raise :class:`InvalidBody` unless ``data`` is a v3 data envelope.
+
+    Items: ``kpi``, ``municipality`` (str), ``period`` (a year: int or 4-digit string) and
+    ``values``, a list of ``{gender: str, value: number|null, status: str|null,
+    count: int|null}``.
+    """
     for item in _check_envelope(data):
         _need(isinstance(item, dict) and isinstance(item.get("kpi"), str)
               and isinstance(item.get("municipality"), str)
-              and isinstance(item.get("period"), int | str)
               and isinstance(item.get("values"), list), "Kolada data item has the wrong shape")
+        period = item.get("period")
+        _need((_is_int(period) and 1000 <= period <= 9999)
+              or (isinstance(period, str) and len(period) == 4 and period.isascii()
+                  and period.isdigit()),
+              f"Kolada data item has an invalid period {period!r} (expected a year)")
         for v in item["values"]:
             _need(isinstance(v, dict) and isinstance(v.get("gender"), str)
-                  and (v.get("value") is None or isinstance(v.get("value"), int | float))
-                  and (v.get("status") is None or isinstance(v.get("status"), str)),
+                  and (v.get("value") is None or _is_number(v.get("value")))
+                  and (v.get("status") is None or isinstance(v.get("status"), str))
+                  and (v.get("count") is None
+                       or (_is_int(v.get("count")) and abs(v.get("count")) < 2**63)),
                   "Kolada data value has the wrong shape")
 
 
@@ -191,10 +210,11 @@ def parse_values(pages: Iterable[tuple[Any, str]]) -> pl.DataFrame:
 
     ``pages`` yields ``(parsed JSON, snapshot id)``. Columns: kpi, municipality, year,
     gender, value (null when not published), status (Kolada's string, "" when published),
-    count, snapshot.
+    count, snapshot. A page that is not a v3 data envelope raises :class:`InvalidBody`.
     """
     cols: dict[str, list[Any]] = {k: [] for k in VALUES_SCHEMA}
     for data, snap in pages:
+        validate_data(data)
         for item in data["values"]:
             for v in item["values"]:
                 cols["kpi"].append(item["kpi"])

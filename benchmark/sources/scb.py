@@ -144,24 +144,71 @@ def min_population_requests(years: Sequence[int], n_regions: int,
 
 
 # -- json-stat2 -------------------------------------------------------------------------------
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_value(x: Any) -> bool:
+    return x is None or (isinstance(x, int | float) and not isinstance(x, bool))
+
+
+def _check_index(dim_id: str, dim: Any, n: int) -> None:
+    category = dim.get("category") if isinstance(dim, dict) else None
+    index = category.get("index") if isinstance(category, dict) else None
+    if isinstance(index, list):
+        ok = (len(index) == n and all(isinstance(c, str) for c in index)
+              and len(set(index)) == n)
+    elif isinstance(index, dict):
+        ok = (len(index) == n and all(_is_int(v) for v in index.values())
+              and sorted(index.values()) == list(range(n)))
+    else:
+        raise InvalidBody(f"json-stat2 dimension {dim_id} has no category index")
+    if not ok:
+        raise InvalidBody(f"json-stat2 dimension {dim_id}: the category index is not {n} "
+                          f"distinct codes at positions 0–{n - 1}")
+
+
+def _check_sparse(name: str, obj: dict[str, Any], n: int, ok: Any) -> None:
+    for k, v in obj.items():
+        if not (isinstance(k, str) and k.isascii() and k.isdigit() and int(k) < n and ok(v)):
+            raise InvalidBody(f"json-stat2 {name} has an invalid entry {k!r}: {v!r}")
+
+
 def validate_jsonstat(data: Any) -> None:
-    """Raise :class:`InvalidBody` unless ``data`` is a complete json-stat2 dataset."""
+    """Raise :class:`InvalidBody` unless ``data`` is a complete json-stat2 dataset: ``id``
+    (dimension names), ``size`` (non-negative ints), ``dimension`` with a category index of
+    ``size`` distinct codes each, ``value`` (numbers/null, an array of Π size or a sparse
+    object) and optional ``status`` (a string, an array of Π size or a sparse object)."""
     if not (isinstance(data, dict) and data.get("class") == "dataset"):
         raise InvalidBody("not a json-stat2 dataset")
     ids, size, dims = data.get("id"), data.get("size"), data.get("dimension")
     if not (isinstance(ids, list) and isinstance(size, list) and isinstance(dims, dict)
+            and all(isinstance(i, str) and i not in ("value", "status") for i in ids)
+            and len(set(ids)) == len(ids)
+            and all(_is_int(n) and n >= 0 for n in size)
             and len(ids) == len(size) and all(i in dims for i in ids)):
         raise InvalidBody("json-stat2 id/size/dimension do not match")
     for i, n in zip(ids, size, strict=True):
-        index = dims[i].get("category", {}).get("index")
-        if not (isinstance(index, dict | list) and len(index) == n):
-            raise InvalidBody(f"json-stat2 dimension {i} has {len(index or [])} codes, not {n}")
+        _check_index(i, dims[i], n)
+    total = math.prod(size)
     value = data.get("value")
     if isinstance(value, list):
-        if len(value) != math.prod(size):
-            raise InvalidBody(f"json-stat2 has {len(value)} values, expected {math.prod(size)}")
-    elif not isinstance(value, dict):
+        if len(value) != total:
+            raise InvalidBody(f"json-stat2 has {len(value)} values, expected {total}")
+        if not all(_is_value(v) for v in value):
+            raise InvalidBody("json-stat2 value array holds something other than numbers")
+    elif isinstance(value, dict):
+        _check_sparse("value", value, total, _is_value)
+    else:
         raise InvalidBody("json-stat2 has no value array")
+    status = data.get("status")
+    if isinstance(status, list):
+        if len(status) != total or not all(s is None or isinstance(s, str) for s in status):
+            raise InvalidBody("json-stat2 status array has the wrong length or type")
+    elif isinstance(status, dict):
+        _check_sparse("status", status, total, lambda v: v is None or isinstance(v, str))
+    elif not (status is None or isinstance(status, str)):
+        raise InvalidBody("json-stat2 status is neither a string, an array nor an object")
 
 
 def _codes(dim: dict[str, Any]) -> list[str]:
@@ -173,7 +220,8 @@ def _codes(dim: dict[str, Any]) -> list[str]:
 
 def parse_jsonstat(data: dict[str, Any]) -> pl.DataFrame:
     """A json-stat2 dataset as a tidy frame: one Utf8 column of codes per dimension (in
-    ``id`` order), ``value`` (Float64, null where absent) and ``status`` (symbol or null).
+    ``id`` order), ``value`` (Float64, null where absent) and ``status`` (symbol, or null
+    where absent or empty). Anything else raises :class:`InvalidBody`.
 
     ``value`` is row-major over ``id``/``size`` (the last dimension varies fastest);
     ``value`` and ``status`` may be arrays or sparse ``{index: …}`` objects.
@@ -199,14 +247,12 @@ def parse_jsonstat(data: dict[str, Any]) -> pl.DataFrame:
     elif isinstance(status_raw, str):
         status = [status_raw] * n
     elif isinstance(status_raw, list):
-        status = [s if s not in ("",) else None for s in status_raw]
-        if len(status) != n:
-            raise InvalidBody("json-stat2 status array has the wrong length")
+        status = list(status_raw)
     else:
         status = [status_raw.get(str(i)) for i in range(n)]
     cols["value"] = pl.Series("value", [None if v is None else float(v) for v in values],
                               dtype=pl.Float64)
-    cols["status"] = pl.Series("status", status, dtype=pl.Utf8)
+    cols["status"] = pl.Series("status", [s or None for s in status], dtype=pl.Utf8)
     return pl.DataFrame(cols)
 
 
