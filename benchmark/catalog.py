@@ -157,7 +157,9 @@ def normalise_municipality_code(value: object, known: Iterable[str] | None = Non
             tip = f"; close codes: {', '.join(close)}" if close else ""
             raise InputError(
                 f"unknown municipality code {text!r}: not among the {len(known_set)} "
-                f"municipalities in the data{tip}"
+                f"municipalities in the data{tip}; list the valid codes with "
+                "`python -m benchmark screen --year <year> --format csv` (columns "
+                "municipality, name)"
             )
     return text
 

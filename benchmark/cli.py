@@ -12,9 +12,13 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
 from benchmark.errors import BenchmarkError, InputError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 log = logging.getLogger("benchmark")
 
@@ -86,18 +90,41 @@ def _kommun(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _categories(text: str) -> list[str]:
+    from benchmark.catalog import get_category
+
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise argparse.ArgumentTypeError(
+            f"no category given; valid categories: {', '.join(_category_ids())}")
+    try:
+        return [get_category(i).id for i in ids]
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--debug, --data-dir and --quiet; accepted before and after the command name."""
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors",
+                        **default)
+    parser.add_argument("--data-dir", type=Path, help="data folder (default ./data or "
+                        "$BENCHMARK_DATA_DIR)", **default)
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output",
+                        **default)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m benchmark",
         description="Compare municipalities' LSS support with Riket and similar municipalities.",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--data-dir", type=Path, help="data folder (default ./data or "
-                        "$BENCHMARK_DATA_DIR)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _common_options(parser, suppress=False)
+    common = _Parser(add_help=False)
+    _common_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("fetch", help="download raw snapshots from Kolada and SCB",
+    p = sub.add_parser("fetch", parents=[common], help="download raw snapshots from Kolada and SCB",
                        description="Fetch the national picture (all municipalities, Riket, "
                        "peer groups, population) for the years asked. Incremental and resumable.")
     p.add_argument("--years", type=_years, default=parse_years(f"2015-{LAST_YEAR - 1}"),
@@ -105,34 +132,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true",
                    help="use only snapshots on disk; report exactly what is missing")
 
-    sub.add_parser("process", help="turn raw snapshots into tidy parquet tables",
+    sub.add_parser("process", parents=[common], help="turn raw snapshots into tidy parquet tables",
                    description="Parse the newest raw snapshots into data/processed/*.parquet.")
 
     for name, helptext in (("compare", "one municipality against Riket and peers"),
                            ("screen", "every municipality for one year")):
-        p = sub.add_parser(name, help=helptext, description=helptext.capitalize() + ".")
+        p = sub.add_parser(name, parents=[common], help=helptext,
+                           description=helptext.capitalize() + ".")
         if name == "compare":
             p.add_argument("--kommun", type=_kommun, required=True,
                            help="four-digit kommunkod, e.g. 2482")
             p.add_argument("--peer-group", help="Kolada group id (e.g. G39684), 'liknande_lss' "
                            "(default), 'kommungrupp', 'lan', or a comma list of kommunkoder")
         p.add_argument("--year", type=_year, required=True, help="reference year, e.g. 2024")
+        p.add_argument("--category", type=_categories, nargs="+", action="extend",
+                       metavar="ID", help="only these LSS categories (one or more catalogue "
+                       "ids, space- or comma-separated), e.g. boende daglig_verksamhet; "
+                       "statistics are computed over all categories first, so the rows are "
+                       "identical to the unfiltered table. Valid ids: "
+                       + ", ".join(_category_ids()))
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
         p.add_argument("--out", type=Path, help="write to this file instead of stdout")
 
-    p = sub.add_parser("report", help="build the board report (self-contained HTML)",
+    p = sub.add_parser("report", parents=[common],
+                       help="build the board report (self-contained HTML)",
                        description="Execute the report notebook and export offline HTML.")
     p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
     p.add_argument("--year", type=_year, required=True, help="reference year")
     p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
 
-    p = sub.add_parser("demo", help="run the whole pipeline on synthetic demo data, offline",
+    p = sub.add_parser("demo", parents=[common],
+                       help="run the whole pipeline on synthetic demo data, offline",
                        description="Generate the synthetic demo country, then fetch, process, "
                        "compare, screen and report, all offline. Never official statistics.")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
     p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
     return parser
+
+
+def _category_ids() -> list[str]:
+    from benchmark.catalog import CATEGORY_BY_ID
+
+    return list(CATEGORY_BY_ID)
+
+
+def _only_categories(table: pl.DataFrame, categories: list[list[str]] | None
+                     ) -> pl.DataFrame:
+    """Rows of ``table`` in ``categories`` (``--category`` values; all rows when None)."""
+    if not categories:
+        return table
+    import polars as pl
+
+    wanted = list(dict.fromkeys(c for group in categories for c in group))
+    return table.filter(pl.col("category").is_in(wanted))
 
 
 def _not_built(capability: str) -> int:
@@ -162,6 +215,7 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.output import write_table
 
     table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings)
+    table = _only_categories(table, args.category)
     write_table(table, args.format, args.out, kind="compare")
     return 0
 
@@ -171,6 +225,7 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.screen import screen
 
     table = screen(args.year, settings=settings)
+    table = _only_categories(table, args.category)
     write_table(table, args.format, args.out, kind="screen")
     return 0
 

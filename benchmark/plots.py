@@ -286,7 +286,8 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
     xs_all = [v for r in drawn for v in (r["ratio_lower"], r["ratio_upper"])]
     xs_all += [r["peer_ratio"] for r in drawn if r.get("peer_ratio")]
     fig.add_trace(go.Scatter(  # legend entry with a neutral marker; flags are on the right
-        x=[None], y=[None], mode="markers", name=name, legendgroup="municipality",
+        x=[None], y=[None], mode="markers", name=html.escape(name),
+        legendgroup="municipality",
         marker={"symbol": "circle", "size": 10, "color": PALETTE["municipality"]}))
     for flag in ("higher", "lower", "similar", "not_assessed"):
         sub = [r for r in drawn if _flag(r) == flag]
@@ -296,7 +297,7 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
             x=[r["ratio"] for r in sub],
             y=[_label(r, lang) for r in sub],
             mode="markers",
-            name=name, legendgroup="municipality", showlegend=False,
+            name=html.escape(name), legendgroup="municipality", showlegend=False,
             marker={"symbol": SYMBOLS[flag], "size": 13 if flag != "similar" else 10,
                     "color": PALETTE["municipality"],
                     "line": {"color": PALETTE["municipality"], "width": 2}},
@@ -466,7 +467,7 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
     for r in chosen:
         fig.add_trace(go.Scatter(
             x=[r["expected"]], y=[r["ratio"]], mode="markers+text",
-            name=f"{_name(r)}: {fmt.flag_label(_flag(r), lang, short=True)}",
+            name=html.escape(f"{_name(r)}: {fmt.flag_label(_flag(r), lang, short=True)}"),
             text=[html.escape(f"{_name(r)} {fmt.flag_label(_flag(r), lang, short=True)}")],
             textposition="top center", textfont={"size": 14, "color": PALETTE["municipality"]},
             marker={"symbol": SYMBOLS[_flag(r)], "size": 16, "color": PALETTE["municipality"],
@@ -559,7 +560,7 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart
             continue
         fig.add_trace(go.Scatter(
             x=[r["year"] for r in pts], y=[r["ratio"] for r in pts], mode="markers",
-            name=f"{name}: {fmt.flag_label(flag, lang, short=True)}",
+            name=html.escape(f"{name}: {fmt.flag_label(flag, lang, short=True)}"),
             marker={"symbol": SYMBOLS[flag], "size": 12, "color": PALETTE["municipality"],
                     "line": {"color": PALETTE["municipality"], "width": 2}},
             error_y={"type": "data", "symmetric": False,

@@ -1,9 +1,10 @@
 """``make process``: parse the raw snapshots into the tidy, typed tables of DESIGN §6.
 
-Every snapshot under ``data/raw`` is checked (sha256 against its sidecar, complete JSON of
-the expected shape) before anything is parsed; a corrupt one raises :class:`DataError`
-naming the file and nothing in ``data/processed`` is replaced (all tables are written to
-temporary files and renamed together at the end). Where two snapshots hold the same
+Every snapshot under ``data/raw`` is checked (sha256 against its sidecar; the ones parsed
+also for complete JSON of the expected shape) before anything is written; a corrupt one,
+or a body whose sidecar is missing, raises :class:`DataError` naming the file and nothing
+in ``data/processed`` is replaced (all tables are written to temporary files and renamed
+together at the end). Where two snapshots hold the same
 datum (e.g. a refetch), the newest one wins. Every row keeps the snapshot id(s) it came
 from.
 
@@ -49,7 +50,14 @@ from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import InvalidBody
-from benchmark.store import Snapshot, iter_snapshots, load_snapshot, write_tables
+from benchmark.store import (
+    Snapshot,
+    iter_snapshots,
+    load_snapshot,
+    orphan_bodies,
+    verify_snapshot,
+    write_tables,
+)
 
 #: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier)
 _AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0),
@@ -127,7 +135,15 @@ def _newest_listing(snaps: list[Snapshot]) -> list[Snapshot]:
 def process(*, settings: Settings | None = None) -> ProcessSummary:
     """Parse the newest raw snapshots into ``data/processed`` (see the module docstring)."""
     settings = settings or get_settings()
+    orphans = orphan_bodies(settings)
+    if orphans:
+        raise DataError(f"raw snapshot {orphans[0]} has no sidecar "
+                        f"{orphans[0].name.removesuffix('.json')}.meta.json (an interrupted "
+                        f"fetch or a deleted file; {len(orphans)} such file(s)); run `make data` "
+                        "to refetch it (fetch removes such partial files)")
     snaps = list(iter_snapshots(settings))
+    for snap in snaps:  # every file, also those not parsed below (kpi, config, old pages)
+        verify_snapshot(snap)
     if not snaps:
         raise DataError(f"no raw snapshots under {settings.raw_dir}; run `make data` first "
                         "(or `make demo` for synthetic demo data)")

@@ -355,9 +355,11 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
     })
     grid = (register.join(pl.DataFrame({"year": window}, schema={"year": pl.Int32}),
                           how="cross").join(cats, how="cross"))
+    # Kolada's own rate only where the count is published: a rate beside a suppressed count
+    # would give the count back (rate × population / 10 000).
     local = lss.filter(pl.col("category").is_in(_CATEGORY_IDS)).select(
         "municipality", "year", "category", "status", "count",
-        pl.col("per_10k").alias("kolada_per_10k"))
+        pl.when(pl.col("status") == "ok").then(pl.col("per_10k")).alias("kolada_per_10k"))
     totals = band_pop.filter(pl.col("band") == _band_key(0, None)).select(
         "municipality", "year", pl.col("pop").alias("population_total"))
     df = (grid.join(local, on=["municipality", "year", "category"], how="left")

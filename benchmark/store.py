@@ -154,10 +154,10 @@ def save_snapshot(snapshot_id: str, content: bytes, meta: Mapping[str, Any],
     return Snapshot(snapshot_id, body_path, meta_path, full)
 
 
-def load_snapshot(snapshot: Snapshot) -> Any:
-    """Parse a snapshot's JSON body after checking its sha256 against the sidecar.
+def verify_snapshot(snapshot: Snapshot) -> bytes:
+    """The snapshot's body after checking its sha256 against the sidecar.
 
-    A mismatch (file edited by hand or damaged), unreadable or truncated JSON raises
+    A mismatch (file edited by hand or damaged) or an unreadable file raises
     :class:`DataError` naming the file.
     """
     try:
@@ -170,6 +170,16 @@ def load_snapshot(snapshot: Snapshot) -> Any:
             f"{snapshot.meta_path.name} (edited or damaged); delete both files and run "
             "`make data` again"
         )
+    return content
+
+
+def load_snapshot(snapshot: Snapshot) -> Any:
+    """Parse a snapshot's JSON body after checking its sha256 against the sidecar.
+
+    A mismatch (file edited by hand or damaged), unreadable or truncated JSON raises
+    :class:`DataError` naming the file.
+    """
+    content = verify_snapshot(snapshot)
     try:
         return json.loads(content)
     except ValueError as exc:
@@ -201,6 +211,22 @@ def iter_snapshots(settings: Settings | None = None, prefix: str = "") -> Iterat
         yield Snapshot(rel, body, meta_path, meta)
 
 
+def _is_orphan(path: Path) -> bool:
+    name = path.name
+    return (name.endswith(BODY_SUFFIX) and not name.endswith(META_SUFFIX)
+            and not name.startswith(".")
+            and not path.with_name(name[: -len(BODY_SUFFIX)] + META_SUFFIX).exists())
+
+
+def orphan_bodies(settings: Settings | None = None) -> list[Path]:
+    """Snapshot bodies without a sidecar (an interrupted write, or a sidecar deleted by hand)."""
+    settings = settings or get_settings()
+    root = settings.raw_dir
+    if not root.exists():
+        return []
+    return sorted(p for p in root.rglob(f"*{BODY_SUFFIX}") if p.is_file() and _is_orphan(p))
+
+
 def clean_partial(settings: Settings | None = None) -> list[Path]:
     """Remove leftovers of interrupted writes (temp files, bodies without sidecar)."""
     settings = settings or get_settings()
@@ -212,9 +238,7 @@ def clean_partial(settings: Settings | None = None) -> list[Path]:
         if not path.is_file():
             continue
         name = path.name
-        orphan = (name.endswith(BODY_SUFFIX) and not name.endswith(META_SUFFIX)
-                  and not path.with_name(name[: -len(BODY_SUFFIX)] + META_SUFFIX).exists())
-        if (name.startswith(".") and name.endswith(".tmp")) or orphan:
+        if (name.startswith(".") and name.endswith(".tmp")) or _is_orphan(path):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed

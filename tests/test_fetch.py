@@ -21,6 +21,7 @@ Total minimum 25; the fetch must stay within 10 % of it (≤ 27).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -242,6 +243,31 @@ def test_concurrent_fetches_keep_the_store_consistent(tmp_path) -> None:
     saved = sorted(r.saved for r in results)
     assert saved[0] == 0 and saved[1] == len(srv.requests)  # the second reused everything
     assert_store_clean(settings.raw_dir)
+
+
+def test_concurrent_cli_fetches_in_two_processes(tmp_path) -> None:
+    """Two ``python -m benchmark fetch`` processes at once (two ``make data`` runs): the
+    raw-store lock serialises them; afterwards every snapshot matches its sidecar, nothing
+    partial is left, each response was fetched once, and ``process`` succeeds."""
+    emu = ApiEmulator(small_dataset([2023, 2024]), calls_per_window=1000, window_s=1)
+    with LoopbackServer(emu, delay_s=0.02) as srv:
+        env = {**os.environ, "BENCHMARK_DATA_DIR": str(tmp_path),
+               "BENCHMARK_KOLADA_URL": srv.kolada_url, "BENCHMARK_SCB_URL": srv.scb_url}
+        cmd = [sys.executable, "-m", "benchmark", "fetch", "--years", "2023-2024", "-q"]
+        procs = [subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        n_requests = len(srv.requests)
+    assert [p.returncode for p in procs] == [0, 0], outs
+    saved = sorted(int(re.search(r"new snapshots saved: (\d+)", out).group(1))  # type: ignore[union-attr]
+                   for out, _err in outs)
+    assert saved == [0, n_requests]  # the second waited for the lock, then reused everything
+    assert_store_clean(tmp_path / "raw")
+    assert len(list(iter_snapshots(get_settings(data_dir=tmp_path)))) == n_requests
+    res = subprocess.run([sys.executable, "-m", "benchmark", "process"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert read_table("lss", get_settings(data_dir=tmp_path)).height == 4 * 2 * 12
 
 
 def test_demo_transport_and_bad_years(tmp_path) -> None:
