@@ -191,7 +191,12 @@ def load_data(settings: Settings | None = None) -> Data:
     costs = _optional("costs", settings, {
         "municipality": pl.String, "year": pl.Int32, "kpi": pl.String, "value": pl.Float64,
         "status": pl.String})
-    synthetic = bool(read_manifest(settings).get("synthetic", False))
+    manifest = read_manifest(settings)
+    if "synthetic" not in manifest:  # without it, demo data could pass for official figures
+        raise DataError(f"{settings.processed_dir / 'manifest.json'} is missing or lacks "
+                        "'synthetic', so the origin of the data is unknown; run `make process` "
+                        "(or `make demo`) again")
+    synthetic = bool(manifest["synthetic"])
     return Data(lss, population, municipalities, peer_groups,
                 costs.with_columns(pl.col("year").cast(pl.Int32)), synthetic)
 

@@ -65,7 +65,12 @@ def read_table(name: str, settings: Settings | None = None) -> pl.DataFrame:
             f"processed table {path} is missing; run `make process` (or `make demo` for "
             "synthetic demo data)"
         )
-    return pl.read_parquet(path)
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DataError(f"processed table {path} cannot be read ({type(exc).__name__}: "
+                        f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); run "
+                        "`make process` again to rebuild it") from None
 
 
 def read_manifest(settings: Settings | None = None) -> dict[str, Any]:
@@ -74,7 +79,14 @@ def read_manifest(settings: Settings | None = None) -> dict[str, Any]:
     path = settings.processed_dir / "manifest.json"
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{path} cannot be read ({exc}); run `make process` again to "
+                        "rebuild it") from None
+    if not isinstance(manifest, dict):
+        raise DataError(f"{path} is not a JSON object; run `make process` again to rebuild it")
+    return manifest
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,9 +307,17 @@ def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None =
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
         raise
+    full = set(tables) >= set(PROCESSED_TABLES)
+    try:
+        manifest = read_manifest(settings)
+    except DataError:
+        if not full:  # keep the provenance of the tables not rewritten: do not guess it
+            for tmp, _ in temps:
+                tmp.unlink(missing_ok=True)
+            raise
+        manifest = {}  # a full rebuild replaces a damaged manifest
     for tmp, final in temps:
         os.replace(tmp, final)
-    manifest = read_manifest(settings)
     manifest.setdefault("tables", {})
     all_snaps: set[str] = set(manifest.get("snapshots", []))
     for name, df in tables.items():
@@ -307,7 +327,7 @@ def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None =
             "file": f"{name}.parquet", "rows": df.height,
             "columns": {c: str(t) for c, t in df.schema.items()}, "snapshots": snaps,
         }
-    if set(tables) >= set(PROCESSED_TABLES):  # a full rebuild replaces the provenance
+    if full:  # a full rebuild replaces the provenance
         all_snaps = {s for n in tables for s in snapshots.get(n, [])}
         manifest["synthetic"] = synthetic
     else:

@@ -196,6 +196,55 @@ def test_compare_before_any_data_exits_1_with_next_step(tmp_path: Path) -> None:
         assert "make process" in line and "make demo" in line
 
 
+@pytest.mark.parametrize("damage", ["truncated-parquet", "broken-manifest", "no-manifest"])
+def test_damaged_processed_data_exit_1_naming_the_file(damage: str, small_store: Path,
+                                                       tmp_path: Path) -> None:
+    """A damaged processed table or manifest gives one line naming it and the way out
+    (``make process``); without a manifest the origin (demo or official) is unknown, so
+    nothing is computed rather than risking unlabelled demo figures."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(small_store / "processed", data_dir / "processed")
+    proc = data_dir / "processed"
+    if damage == "truncated-parquet":
+        body = (proc / "lss.parquet").read_bytes()
+        (proc / "lss.parquet").write_bytes(body[: len(body) // 2])
+        name = "lss.parquet"
+    elif damage == "broken-manifest":
+        (proc / "manifest.json").write_text('{"synthetic": tr', encoding="utf-8")
+        name = "manifest.json"
+    else:
+        (proc / "manifest.json").unlink()
+        name = "manifest.json"
+    for args in (["compare", "--kommun", "2482", "--year", "2024"], ["screen", "--year", "2024"]):
+        line = _one_line_error(_run([*args, "--data-dir", str(data_dir)]), 1)
+        assert name in line and "make process" in line, line
+
+
+def test_full_rebuild_replaces_a_damaged_manifest(small_store: Path, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(small_store, data_dir)
+    (data_dir / "processed" / "manifest.json").write_text("{", encoding="utf-8")
+    settings = get_settings(data_dir=data_dir)
+    process(settings=settings)
+    assert screen(2024, settings=settings)["data_origin"].unique().to_list() == [
+        "syntetiska demodata"]
+
+
+def test_partial_write_refuses_a_damaged_manifest(small_store: Path, tmp_path: Path) -> None:
+    """Rewriting one table cannot recover the provenance of the others from a damaged
+    manifest, so it stops (and leaves no temporary file) instead of guessing it."""
+    from benchmark.store import write_table
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(small_store / "processed", data_dir / "processed")
+    settings = get_settings(data_dir=data_dir)
+    (settings.processed_dir / "manifest.json").write_text("[", encoding="utf-8")
+    before = _processed_state(settings)
+    with pytest.raises(DataError, match=r"manifest\.json"):
+        write_table("costs", pl.DataFrame({"municipality": ["0180"]}), settings)
+    assert _processed_state(settings) == before
+
+
 # --------------------------------------------------------------------------- bad input: API
 
 
