@@ -424,3 +424,216 @@ def sources(manifest: dict[str, Any], lang: str = "sv", *,
     if synthetic:
         parts.append(f'<p class="lss-demo">{html.escape(fmt.text("synthetic_note", lang))}</p>')
     return '<div class="lss-sources">' + "".join(parts) + "</div>"
+
+
+# --- national screening (notebook 03) -----------------------------------------------------
+
+_SORT_SCRIPT = """<script>
+(function () {
+  document.querySelectorAll('table.lss-sortable').forEach(function (table) {
+    if (table.dataset.sortReady) { return; }
+    table.dataset.sortReady = '1';
+    table.querySelectorAll('thead th button').forEach(function (button, col) {
+      button.addEventListener('click', function () {
+        var th = button.parentElement;
+        var asc = th.getAttribute('aria-sort') !== 'ascending';
+        table.querySelectorAll('thead th').forEach(function (h) {
+          h.removeAttribute('aria-sort');
+        });
+        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+        var body = table.tBodies[0];
+        var rows = Array.from(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort;
+          var nx = parseFloat(x), ny = parseFloat(y);
+          var missingX = x === '' || isNaN(nx), missingY = y === '' || isNaN(ny);
+          if (!missingX && !missingY) { return asc ? nx - ny : ny - nx; }
+          if (missingX !== missingY) { return missingX ? 1 : -1; }
+          return asc ? String(x).localeCompare(y, 'sv') : String(y).localeCompare(x, 'sv');
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+})();
+</script>"""
+
+
+def sortable_table(caption: str, headers: Sequence[str],
+                   rows: Sequence[Sequence[tuple[str, str]]],
+                   numeric: Sequence[bool] | None = None) -> str:
+    """An accessible table whose columns sort on click (buttons in the headers,
+    ``aria-sort`` updated). Each cell is ``(text, sort key)``; works offline."""
+    numeric = list(numeric) if numeric is not None else [False] * len(headers)
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if n else ""}><button type="button">'
+                   f"{html.escape(h)}</button></th>"
+                   for h, n in zip(headers, numeric, strict=True))
+    body = []
+    for row in rows:
+        cells = []
+        for i, ((text, key), n) in enumerate(zip(row, numeric, strict=True)):
+            tag = "th" if i == 0 else "td"
+            scope = ' scope="row"' if i == 0 else ""
+            cells.append(f'<{tag}{scope}{num if n else ""} data-sort="{html.escape(key)}">'
+                         f"{html.escape(text)}</{tag}>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="lss-data lss-sortable"><caption>{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>" + "".join(body)
+            + "</tbody></table>" + _SORT_SCRIPT)
+
+
+_GLYPH = {"higher": " ▲", "lower": " ▼"}
+
+
+def national_overview(screen: pl.DataFrame, lang: str = "sv") -> str:
+    """Sortable table: one row per municipality, the ratio per category with ▲/▼ for clear
+    deviations; suppressed or missing values are shown as their status, never a number."""
+    fmt.check_lang(lang)
+    cats = [c for c in CATEGORIES if c.id in set(screen["category"].to_list())]
+    by_code: dict[str, dict[str, dict[str, Any]]] = {}
+    names: dict[str, str] = {}
+    for r in screen.to_dicts():
+        by_code.setdefault(r["municipality"], {})[r["category"]] = r
+        names[r["municipality"]] = str(r.get("name") or r["municipality"])
+    rows = []
+    for code in sorted(by_code, key=lambda c: names[c]):
+        row: list[tuple[str, str]] = [(f"{names[code]} ({code})", names[code])]
+        for c in cats:
+            r = by_code[code].get(c.id)
+            if r is None or r.get("status") != "ok" or r.get("ratio") is None:
+                status = (r or {}).get("status") or "missing"
+                row.append((fmt.status_label(status, lang, short=True), ""))
+            else:
+                row.append((fmt.ratio(r["ratio"], lang) + _GLYPH.get(r.get("flag") or "", ""),
+                            f"{r['ratio']:.6f}"))
+        rows.append(row)
+    year = screen["year"].unique().to_list()
+    headers = [fmt.text("municipality", lang)] + [c.label(lang) for c in cats]
+    caption = (f"Kvot mot riket per kommun och insats {year[0] if year else ''} "
+               "(▲/▼ = tydligt högre/lägre; klicka på en rubrik för att sortera)"
+               if lang == "sv" else
+               f"Ratio to Sweden by municipality and category {year[0] if year else ''} "
+               "(▲/▼ = clearly higher/lower; click a heading to sort)")
+    return sortable_table(caption, headers, rows, [False] + [True] * len(cats))
+
+
+def screening_summary(screen: pl.DataFrame, lang: str = "sv") -> str:
+    """Per category: municipalities assessed, clearly higher/lower, and φ, τ² (methods)."""
+    fmt.check_lang(lang)
+    rows = []
+    for c in CATEGORIES:
+        sub = screen.filter(pl.col("category") == c.id)
+        if sub.height == 0:
+            continue
+        ok = sub.filter((pl.col("status") == "ok") & (pl.col("flag") != "not_assessed"))
+        phi = sub["phi"].drop_nulls()
+        tau2 = sub["tau2"].drop_nulls()
+        rows.append([
+            c.label(lang), fmt.integer(ok.height, lang),
+            fmt.integer(ok.filter(pl.col("flag") == "higher").height, lang),
+            fmt.integer(ok.filter(pl.col("flag") == "lower").height, lang),
+            fmt.integer(sub.filter(pl.col("status") != "ok").height, lang),
+            fmt.number(phi[0] if len(phi) else None, 2, lang),
+            fmt.number(tau2[0] if len(tau2) else None, 4, lang),
+        ])
+    headers = (["Insats", "Bedömda kommuner", "Tydligt högre", "Tydligt lägre",
+                "Skyddad/saknas", "Överspridning φ", "τ²"] if lang == "sv" else
+               ["Category", "Municipalities assessed", "Clearly higher", "Clearly lower",
+                "Suppressed/missing", "Overdispersion φ", "τ²"])
+    caption = ("Nationell screening per insats" if lang == "sv"
+               else "National screening by category")
+    return plots.data_table(caption, headers, rows, [False] + [True] * 6)
+
+
+# --- methods (notebook 04) ----------------------------------------------------------------
+
+def reference_bands_table(lang: str = "sv") -> str:
+    """The catalogue's categories with KPIs and reference age bands (no hand copy)."""
+    rows = [[c.label(lang), c.id, c.paragraph, c.kpi_count or fmt.MISSING, c.kpi_rate,
+             "all ages" if lang == "en" and c.age_min == 0 and c.age_max is None
+             else c.band_label] for c in CATEGORIES]
+    headers = (["Insats", "Id", "LSS", "Antal (KPI)", "Per 10 000 (KPI)", "Referensålder"]
+               if lang == "sv" else
+               ["Category", "Id", "LSS", "Count (KPI)", "Per 10,000 (KPI)", "Reference ages"])
+    caption = ("Kategorier, Kolada-nyckeltal och referensåldrar i katalogen"
+               if lang == "sv" else "Categories, Kolada KPIs and reference age bands")
+    return plots.data_table(caption, headers, rows)
+
+
+# --- interactive explorer (notebook 01) -----------------------------------------------------
+
+def _append(out: Any, item: plots.Chart | str) -> None:
+    """Add a chart (interactive figure, then caption and table) or HTML to an Output."""
+    from IPython.display import HTML
+
+    if isinstance(item, plots.Chart):
+        out.append_display_data(item.figure)
+        out.append_display_data(HTML(f"<p><strong>{html.escape(item.title)}.</strong> "
+                                     f"{html.escape(item.caption)}</p>{item.table_html}"))
+    else:
+        out.append_display_data(HTML(item))
+
+
+PEER_CHOICES: tuple[tuple[str, str | None], ...] = (
+    ("Liknande kommuner LSS (RKA, matchade på kostnad)", None),
+    ("Kommungrupp (SKR)", "kommungrupp"),
+    ("Samma län", "lan"),
+)
+
+
+def explorer(*, data_dir: str | Path | None = None, municipality: str | None = None,
+             year: int | None = None, lang: str = "sv") -> Any:
+    """Dropdowns for municipality, year and peer group; pictures and plain words below.
+
+    Returns an ``ipywidgets.VBox``; make it the last expression of a cell to show it.
+    """
+    import ipywidgets as w
+
+    from benchmark import compare
+    from benchmark.errors import BenchmarkError
+    from benchmark.store import read_table
+
+    settings = get_settings(data_dir=Path(data_dir) if data_dir else None)
+    munis = read_table("municipalities", settings).filter(pl.col("type") == "K").sort("name")
+    options = [(f"{r['name']} ({r['municipality']})", r["municipality"])
+               for r in munis.iter_rows(named=True)]
+    codes = [code for _, code in options]
+    years = sorted(read_table("lss", settings)["year"].unique().to_list(), reverse=True)
+    pick = w.Dropdown(options=options, value=municipality if municipality in codes else codes[0],
+                      description="Kommun")
+    when = w.Dropdown(options=years, value=year if year in years else years[0],
+                      description="År")
+    peers = w.Dropdown(options=list(PEER_CHOICES), value=None, description="Jämför med",
+                       style={"description_width": "initial"})
+    out = w.Output()
+
+    def render(*_: Any) -> None:
+        # Outputs are set on the widget's state (not captured from the kernel's message
+        # stream): the same in JupyterLab, and free of the capture race that can stall
+        # headless execution (nbclient) until its timeout.
+        out.outputs = ()
+        try:
+            table = compare.compare(pick.value, int(when.value), peer_group=peers.value,
+                                    settings=settings)
+            hist = compare.history(pick.value, last_year=int(when.value),
+                                   n_years=TREND_YEARS, peer_group=peers.value,
+                                   settings=settings)
+        except BenchmarkError as exc:
+            _append(out, "<p><strong>Det gick inte att jämföra:</strong> "
+                    f"{html.escape(str(exc))}</p>")
+            return
+        if plots.is_synthetic(table):
+            note = html.escape(fmt.text("synthetic_note", lang))
+            _append(out, f'<p class="lss-demo"><strong>{note}</strong></p>')
+        _append(out, plots.forest_chart(table, lang))
+        _append(out, summary(table, lang))
+        _append(out, paired_note(lang))
+        _append(out, plots.decomposition_chart(table, lang))
+        for cat in trend_categories(table):
+            _append(out, plots.trend_chart(hist, cat, lang))
+
+    for widget in (pick, when, peers):
+        widget.observe(render, names="value")
+    render()
+    return w.VBox([w.HBox([pick, when, peers]), out])

@@ -1,0 +1,55 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,papermill
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Utforska: hur ser LSS-insatserna ut i min kommun?
+#
+# Välj kommun, år och jämförelsegrupp i listorna. Diagrammen visar direkt vilka insatser
+# som ligger **tydligt högre** (▲) eller **tydligt lägre** (▼) än riket, när man tagit
+# hänsyn till att kommuner har olika åldersfördelning.
+#
+# Så läser du diagrammen:
+#
+# - **1 = samma nivå som riket.** 1,3 betyder 30 % fler personer med insatsen än väntat.
+# - Strecket runt punkten visar osäkerheten (95 % konfidensintervall).
+# - ▲ och ▼ betyder att skillnaden är större än slumpen och vanlig variation mellan
+#   kommuner brukar ge. Övriga skillnader kan vara slump.
+# - Siffrorna gäller personer som hade ett verkställt beslut den 1 oktober, inte beslut
+#   som fattats under året.
+# - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.
+#
+# Ingen statistik räknas i den här anteckningsboken; allt kommer från `benchmark`.
+# Kör `make demo` först om du vill prova med syntetiska demodata
+# (`data_dir = "data/demo"`).
+
+# %% tags=["parameters"]
+data_dir = "data"
+municipality = "2482"
+year = None
+
+# %%
+from benchmark import views
+
+views.explorer(data_dir=data_dir, municipality=municipality, year=year)
+
+# %% [markdown]
+# **Jämför med:** "Liknande kommuner LSS" är RKA:s grupp för kommunen. Den är vald bland
+# annat efter kostnader för LSS, så kommuner som ger mycket LSS hamnar ofta i samma grupp.
+# Välj gärna också kommungrupp eller län för att se om bilden håller.
+#
+# Vill du se metoden i detalj: öppna `04-metod`. Rapporten till nämnd eller styrelse
+# skapas med `make report KOMMUN=<kod> YEAR=<år>`.
