@@ -1,0 +1,147 @@
+"""Report sections in words and tables (views), from hand-made comparison tables."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from benchmark import views
+from benchmark.catalog import CATEGORIES
+from tests.comparison_tables import make_compare, make_screen
+
+NB = "\u00a0"
+
+
+def _data(**kw: object) -> views.ReportData:
+    t = make_compare(**kw)  # type: ignore[arg-type]
+    return views.ReportData("2482", str(t["name"][0]), 2024, "sv", t, t, make_screen())
+
+
+def test_summary_counts_and_names_in_plain_swedish() -> None:
+    text = views.summary(make_compare())
+    assert ("3 av 10 kategorier ligger tydligt över riket: Bostad med särskild service, "
+            "Daglig verksamhet och Personer med någon LSS-insats.") in text
+    assert "1 av 10 ligger tydligt under riket: Assistansersättning (SFB)." in text
+    assert "3 ligger i nivå med riket." in text
+    assert ("3 kunde inte bedömas (för få personer eller skyddade/saknade uppgifter): "
+            "Ledsagarservice, Avlösarservice och Korttidstillsyn.") in text
+    assert "minst tre av de senaste fem åren för bostad med särskild service" in text
+
+
+def test_summary_english_and_no_flags() -> None:
+    text = views.summary(make_compare(), "en")
+    assert "3 of 10 categories are clearly above Sweden" in text
+    calm = make_compare().with_columns(flag=pl.lit("similar"), persistent=pl.lit(False))
+    sv = views.summary(calm)
+    assert "0 av 10 kategorier ligger tydligt över riket." in sv
+    assert "senaste fem" not in sv
+
+
+def test_trend_and_funnel_categories() -> None:
+    t = make_compare()
+    trend = views.trend_categories(t)
+    # flagged ones, korttidsvistelse (flag_95 similar but persistent false) excluded,
+    # personal assistance LSS added because SFB is flagged
+    assert trend == ["boende", "daglig_verksamhet", "personlig_assistans_lss",
+                     "personlig_assistans_sfb", "totalt"]
+    assert views.funnel_categories(t) == ["boende", "daglig_verksamhet",
+                                          "personlig_assistans_sfb", "totalt"]
+    calm = t.with_columns(flag=pl.lit("similar"), flag_95=pl.lit("similar"),
+                          persistent=pl.lit(False))
+    assert views.trend_categories(calm) == ["totalt"]
+    assert views.funnel_categories(calm) == ["totalt"]
+
+
+def test_title_block_escapes_and_labels_demo() -> None:
+    data = _data(name="<Kommun & Co>", synthetic=True)
+    out = views.title_block(data)
+    assert out.startswith("<h1>LSS-insatser i &lt;Kommun &amp; Co&gt; 2024")
+    assert "den 1 oktober 2024" in out
+    assert 'class="lss-demo"' in out and "Syntetiska demodata" in out
+    assert "lss-demo" not in views.title_block(_data())
+
+
+def test_sources_with_retrieval_dates() -> None:
+    out = views.sources({"created": "2026-11-27T08:00:00Z"}, "sv",
+                        retrieved={"Kolada (RKA)": ("2026-11-20T10:00:00Z",
+                                                    "2026-11-26T10:00:00Z"),
+                                   "SCB": ("2026-11-26T09:00:00Z", "2026-11-26T09:30:00Z")})
+    assert "Källa: Kolada (RKA), SCB" in out
+    assert "Kolada (RKA), hämtad 20 november 2026–26 november 2026" in out
+    assert "SCB, hämtad 26 november 2026<" in out
+    assert "bearbetades 27 november 2026" in out
+    assert "lss-demo" not in out
+    assert "Syntetiska demodata" in views.sources({}, "sv", synthetic=True)
+
+
+def test_retrieval_dates_from_snapshot_sidecars(tmp_path) -> None:
+    from benchmark.config import get_settings
+    from benchmark.store import save_snapshot
+
+    settings = get_settings(data_dir=tmp_path)
+    for sid, when in (("kolada/data/a-p1", "2026-11-02T10:00:00Z"),
+                      ("kolada/data/b-p1", "2026-11-01T10:00:00Z"),
+                      ("scb/population/c-p1", "2026-11-03T10:00:00Z")):
+        save_snapshot(sid, b"{}", {"retrieved_at": when}, settings)
+    manifest = {"snapshots": ["kolada/data/a-p1", "kolada/data/b-p1", "scb/population/c-p1",
+                              "kolada/data/gone-p1"]}
+    dates = views.retrieval_dates(manifest, settings)
+    assert dates == {"Kolada (RKA)": ("2026-11-01T10:00:00Z", "2026-11-02T10:00:00Z"),
+                     "SCB": ("2026-11-03T10:00:00Z", "2026-11-03T10:00:00Z")}
+
+
+def test_meaning_says_what_numbers_do_not_mean() -> None:
+    out = views.meaning("sv", peer_title="Liknande kommuner LSS, <X>, 2024")
+    assert "<h3>Vad siffrorna betyder</h3>" in out
+    assert "<h3>Vad siffrorna inte betyder</h3>" in out
+    assert "verkställt beslut om insatsen den 1 oktober" in out
+    assert "får därför inte läggas ihop" in out
+    assert "&lt;X&gt;" in out
+    assert "do not mean" in views.meaning("en")
+
+
+def test_cost_section() -> None:
+    t = make_compare().with_columns(
+        cost_per_user=pl.when(pl.col("category") == "boende").then(1_000_000.0),
+        excess_cost=pl.when(pl.col("category") == "boende").then(82_000_000.0))
+    out = views.cost_section(t)
+    assert f"+82{NB}000{NB}000{NB}kr" in out
+    assert f"1{NB}000{NB}000{NB}kr" in out
+    assert f"+3,5{NB}%" in out  # net cost deviation N28018
+    none = make_compare().with_columns(net_cost_deviation_pct=pl.lit(None, pl.Float64))
+    assert views.cost_section(none) == ""
+
+
+def test_national_overview_never_shows_suppressed_values() -> None:
+    s = make_screen().with_columns(
+        observed=pl.when(pl.col("status") == "suppressed").then(777.0)
+        .otherwise(pl.col("observed")),
+        ratio=pl.when(pl.col("status") == "suppressed").then(9.99).otherwise(pl.col("ratio")))
+    out = views.national_overview(s)
+    row = re.search(r"<tr><th scope=\"row\"[^>]*>Malå \(2418\)</th>(.*?)</tr>", out).group(1)
+    assert "Skyddad uppgift" in row and "9,99" not in row and 'data-sort=""' in row
+    sk = re.search(r"Skellefteå \(2482\)</th>(.*?)</tr>", out).group(1)
+    assert "1,25 ▲" in sk and 'data-sort="1.248485"' in sk
+    assert "aria-sort" in out and "<button type=\"button\">" in out
+
+
+def test_screening_summary_counts() -> None:
+    out = views.screening_summary(make_screen())
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", out).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert cells == ["11", "2", "1", "1", "3,20", "0,0040"]
+
+
+def test_reference_bands_table_reads_the_catalogue() -> None:
+    out = views.reference_bands_table()
+    for c in CATEGORIES:
+        assert c.kpi_rate in out and c.label_sv in out
+    assert "13–22" in out and "alla åldrar" in out
+    assert "all ages" in views.reference_bands_table("en")
+
+
+def test_section_headings() -> None:
+    assert views.section("summary") == "<h2>Sammanfattning</h2>"
+    assert views.section("sources", "en", 3) == "<h3>Sources</h3>"
+    assert views.category_heading("korttidstillsyn") == "<h3>Korttidstillsyn</h3>"
