@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -222,3 +223,34 @@ def test_palette_contrast_against_white() -> None:
     assert _contrast("#0072B2") == pytest.approx(5.19, abs=0.01)  # docs/ecosystem.md §5.3
     for name, colour in plots.PALETTE.items():
         assert _contrast(colour) >= 3.0, name
+
+
+def test_suppressed_values_are_never_shown_even_if_present() -> None:
+    # a source row marked suppressed but (wrongly) carrying numbers must still show none
+    bogus = make_compare().with_columns(
+        observed=pl.when(pl.col("status") != "ok").then(777.0).otherwise(pl.col("observed")),
+        ratio=pl.when(pl.col("status") != "ok").then(9.99).otherwise(pl.col("ratio")),
+        ratio_lower=pl.when(pl.col("status") != "ok").then(9.5)
+        .otherwise(pl.col("ratio_lower")),
+        ratio_upper=pl.when(pl.col("status") != "ok").then(10.5)
+        .otherwise(pl.col("ratio_upper")),
+        composition_effect=pl.when(pl.col("status") != "ok").then(555.0)
+        .otherwise(pl.col("composition_effect")),
+        practice_effect=pl.when(pl.col("status") != "ok").then(666.0)
+        .otherwise(pl.col("practice_effect")),
+        flag=pl.when(pl.col("status") != "ok").then(pl.lit("higher")).otherwise(pl.col("flag")),
+    )
+    for chart in (plots.forest_chart(bogus), plots.decomposition_chart(bogus)):
+        spec = chart.figure.to_plotly_json()
+        out = (json.dumps(spec["data"], ensure_ascii=False)
+               + json.dumps(spec["layout"].get("annotations", []), ensure_ascii=False)
+               + chart.table_html)
+        for shown in ("777", "9,99", "9.99", "555", "666"):
+            assert shown not in out, (chart.key, shown)
+    fig = plots.forest_chart(bogus).figure
+    assert 9.99 not in [x for t in fig.data for x in (t.x or ()) if x is not None]
+    hist = make_history().with_columns(
+        ratio=pl.when(pl.col("status") != "ok").then(9.99).otherwise(pl.col("ratio")))
+    trend = plots.trend_chart(hist, "boende")
+    assert "9,99" not in trend.table_html
+    assert 9.99 not in [y for t in trend.figure.data for y in (t.y or ()) if y is not None]

@@ -255,3 +255,31 @@ def test_report_renders_offline_without_errors(browser: str, demo_reports: dict[
     finally:
         dt.ws.close()
         assert state["n_figs"] == expected_figs
+
+
+def test_sortable_table_sorts_numbers_and_keeps_missing_last(browser: str,
+                                                             tmp_path: Path) -> None:
+    from benchmark import views
+
+    table = views.sortable_table(
+        "Test", ["Kommun", "Kvot"],
+        [[("Ärla", "Ärla"), ("1,20", "1.2")], [("Aneby", "Aneby"), ("Skyddad", "")],
+         [("Öckerö", "Öckerö"), ("0,80", "0.8")], [("Borås", "Borås"), ("10,0", "10")]],
+        [False, True])
+    page = tmp_path / "t.html"
+    page.write_text(f'<!DOCTYPE html><html lang="sv"><meta charset="utf-8"><body>{table}'
+                    "</body></html>", encoding="utf-8")
+    dt, _ = _open(browser, page)
+    try:
+        order = ("Array.from(document.querySelectorAll('tbody tr th'))"
+                 ".map(th => th.textContent)")
+        dt.evaluate("document.querySelectorAll('thead button')[1].click()")
+        assert dt.evaluate(order) == ["Öckerö", "Ärla", "Borås", "Aneby"]
+        assert dt.evaluate("document.querySelectorAll('thead th')[1]"
+                           ".getAttribute('aria-sort')") == "ascending"
+        dt.evaluate("document.querySelectorAll('thead button')[1].click()")
+        assert dt.evaluate(order) == ["Borås", "Ärla", "Öckerö", "Aneby"]
+        dt.evaluate("document.querySelectorAll('thead button')[0].click()")
+        assert dt.evaluate(order) == ["Aneby", "Borås", "Ärla", "Öckerö"]  # Swedish collation
+    finally:
+        dt.ws.close()
