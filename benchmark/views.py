@@ -289,11 +289,13 @@ def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
         pct = fmt.percent(dev[0] / 100, 1, lang, sign=True)
         out += "<p>" + html.escape(
             f"Kommunens nettokostnadsavvikelse för LSS (Kolada N28018) är {pct}: så mycket "
-            f"högre eller lägre är kostnaden än den standardkostnad som LSS-utjämningen räknar "
-            f"med." if lang == "sv" else
+            f"högre eller lägre är nettokostnaden än referenskostnaden, som SKR räknar fram ur "
+            f"antalet verkställda beslut. Den säger alltså något om kostnad per insats, inte "
+            f"om antalet insatser." if lang == "sv" else
             f"The municipality's net cost deviation for LSS (Kolada N28018) is {pct}: how much "
-            f"higher or lower its cost is than the standard cost of the LSS equalisation "
-            f"system.") + "</p>"
+            f"higher or lower its net cost is than the reference cost, which SKR derives from "
+            f"the number of executed decisions. It speaks to cost per support, not to the "
+            f"number of supports.") + "</p>"
     return out
 
 
