@@ -141,7 +141,7 @@ def _open(endpoint: str, path: Path) -> tuple[_DevTools, dict[str, Any]]:
             "[document.querySelectorAll('.plotly-graph-div').length,"
             " Array.from(document.querySelectorAll('.plotly-graph-div'))"
             ".filter(d => d.querySelector('.main-svg')).length]")
-        if n_figs and n_drawn == n_figs:
+        if n_drawn == n_figs:  # graph divs are in the HTML; plotly fills them
             break
         time.sleep(0.1)
     state = {"n_figs": n_figs}
