@@ -652,8 +652,10 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
     drawn = [r for r in rows if _ok(r, "composition_effect", "practice_effect")]
     name = _name(rows[0])
     fig = go.Figure()
-    for col, key, pattern in (("composition_effect", "composition", ""),
-                              ("practice_effect", "practice", "/")):
+    # added practice first so that, within each category, composition is drawn on top;
+    # the legend is reversed to read in the same order
+    for col, key, pattern in (("practice_effect", "practice", "/"),
+                              ("composition_effect", "composition", "")):
         vals = [r[col] for r in drawn]
         fig.add_trace(go.Bar(
             y=[_label(r, lang) for r in drawn], x=vals, orientation="h",
@@ -677,7 +679,10 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                                  else "why the number differs from Sweden")
     title = _title(main, table, lang)
     _base_layout(fig, main, lang, height=170 + 52 * len(rows), synthetic=is_synthetic(table))
-    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "reversed"})
+    values = [0.0] + [r[c] for r in drawn for c in ("composition_effect", "practice_effect")]
+    span = (max(values) - min(values)) or 1.0
+    fig.update_xaxes(range=[min(values) - 0.18 * span, max(values) + 0.18 * span])
     fig.update_xaxes(title=("Antal personer (skillnad mot rikets nivå)" if lang == "sv"
                             else "Persons (difference from Sweden's level)"),
                      tickformat=",.0f", zeroline=True)
