@@ -47,6 +47,8 @@ from benchmark.screen import (
 __all__ = ["PeerGroup", "compare", "history", "resolve_peer_group"]
 
 _KIND_ALIASES = {"kommungrupp": "kommungrupp", "lan": "lan", "län": "lan"}
+_VALID = ("valid: liknande_lss (the default Liknande kommuner LSS group), kommungrupp, lan, "
+          "a Kolada group id such as G39684, or a comma-separated list of kommunkoder")
 
 
 class PeerGroup:
@@ -76,7 +78,8 @@ def resolve_peer_group(data: Data, municipality: str, year: int,
             if peer_group is None or not peer_group.strip():
                 return None
             raise InputError(f"no 'Liknande kommuner LSS' group is made for {municipality}; "
-                             "try peer_group='kommungrupp', 'lan', a group id or a code list")
+                             "valid instead: kommungrupp, lan, a Kolada group id or a "
+                             "comma-separated list of kommunkoder")
         titles = cands.select("group_id", "title").unique().with_columns(
             pl.col("title").fill_null("").str.extract_all(r"(?:19|20)\d{2}").list.last()
             .cast(pl.Int64).fill_null(-1).alias("ty"))
@@ -91,20 +94,18 @@ def resolve_peer_group(data: Data, municipality: str, year: int,
                ["group_id"].unique().sort().to_list())
         if not ids:
             raise InputError(f"no {kind} group containing {municipality} in the peer groups; "
-                             "valid: None (Liknande kommuner LSS), kommungrupp, lan, a group "
-                             "id or a comma-separated list of kommunkoder")
+                             + _VALID)
         return _group(groups, ids[0], municipality)
     if "," in text or re.fullmatch(r"\d{4}", text):
         codes = [normalise_municipality_code(c.strip(), register)
                  for c in text.split(",") if c.strip()]
         members = [c for c in codes if c != municipality]
         if not members:
-            raise InputError("a custom peer group needs at least one other municipality code")
+            raise InputError(f"a custom peer group needs at least one other municipality "
+                             f"than {municipality} (got {text!r}), e.g. 0114,0115; " + _VALID)
         return PeerGroup("custom", f"Egen jämförelsegrupp ({len(members)} kommuner)", members)
     if groups.filter(pl.col("group_id") == text).is_empty():
-        raise InputError(f"peer group {text!r} not found; valid: None (Liknande kommuner "
-                         "LSS), kommungrupp, lan, a Kolada group id such as G39684, or a "
-                         "comma-separated list of kommunkoder")
+        raise InputError(f"peer group {text!r} not found; " + _VALID)
     return _group(groups, text, municipality)
 
 
@@ -130,7 +131,7 @@ def _peer_columns(data: Data, table: pl.DataFrame, municipality: str,
     ref = reference_counts(lss_ok, band_pop, members)
     if ref.is_empty():
         raise InputError(f"peer group {group.group_id} ({group.title}) has no LSS data for "
-                         f"{', '.join(map(str, years))}; choose another peer_group")
+                         f"{', '.join(map(str, years))}; choose another peer group ({_VALID})")
     pairs = pl.DataFrame({"ref": "peer", "municipality": municipality, "year": years},
                          schema={"ref": pl.String, "municipality": pl.String,
                                  "year": pl.Int32})
