@@ -168,10 +168,11 @@ def _peer_columns(data: Data, table: pl.DataFrame, municipality: str,
 
 
 def _validate(data: Data, municipality: object) -> str:
-    code = normalise_municipality_code(municipality, data.register())
-    if code == RIKET:  # pragma: no cover - the register excludes Riket
-        raise InputError("0000 is Riket, not a municipality")
-    return code
+    if normalise_municipality_code(municipality) == RIKET:
+        raise InputError("0000 is Riket (the whole country), not a municipality; Riket is the "
+                         "reference in every comparison (national_rate_per_10k); give a "
+                         "kommunkod such as 0180")
+    return normalise_municipality_code(municipality, data.register())
 
 
 def compare(municipality: str, year: int, *, peer_group: str | None = None,
@@ -213,6 +214,7 @@ def history(municipality: str, *, last_year: int, n_years: int = 10,
     data = load_data(settings)
     code = _validate(data, municipality)
     check_year(data, last_year)
+    last_year = int(str(last_year).strip())
     years = [y for y in data.years() if last_year - n_years < y <= last_year]
     table = build_table(data, years, confidence=confidence,
                         strong_confidence=strong_confidence, municipalities=[code])

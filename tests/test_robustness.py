@@ -255,7 +255,7 @@ API_CASES: list[tuple[str, Any, str]] = [
     ("code-3-digits", lambda s: compare("180", YEAR, settings=s), "did you mean 0180"),
     ("code-int", lambda s: compare(180, YEAR, settings=s), "did you mean 0180"),
     ("code-not-in-register", lambda s: compare("9999", YEAR, settings=s), "screen --year"),
-    ("riket-is-no-municipality", lambda s: compare(RIKET, YEAR, settings=s), "'0000'"),
+    ("riket-is-no-municipality", lambda s: compare(RIKET, YEAR, settings=s), "0000 is Riket"),
     ("year-not-in-data", lambda s: compare(DEMO_FOCUS, 2031, settings=s), "2015–2024"),
     ("year-text", lambda s: compare(DEMO_FOCUS, "20x4", settings=s), "2015–2024"),
     ("screen-year", lambda s: screen(2012, settings=s), "available years: 2015–2024"),
@@ -286,6 +286,15 @@ def test_api_bad_input_raises_one_line_input_error(case: str, call: Any, needle:
     msg = str(err.value)
     assert needle in msg
     assert "\n" not in msg
+
+
+def test_api_accepts_years_and_codes_as_text(demo_data: Settings) -> None:
+    """Notebook parameters may arrive as strings: " 0180 ", "2024" work like 0180, 2024."""
+    ref = history(DEMO_FOCUS, last_year=YEAR, n_years=3, settings=demo_data)
+    got = history(f" {DEMO_FOCUS} ", last_year=str(YEAR), n_years=3, settings=demo_data)
+    assert sorted(got["year"].unique()) == [2022, 2023, 2024]
+    assert got.equals(ref)
+    assert compare(DEMO_FOCUS, str(YEAR), settings=demo_data).height == 10
 
 
 @pytest.fixture(scope="module")
