@@ -17,6 +17,7 @@ import json
 import math
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -317,9 +318,23 @@ def test_jsonstat_truncated_text_raises_invalid_body(case: Any, data: st.DataObj
         _scb_parse(body[:cut])
 
 
+def _population_body(tid: str) -> dict[str, Any]:
+    dims = {"Region": ["00", "0180"], "Alder": ["0", "100+"], "Kon": ["1", "2"], "Tid": [tid]}
+    return {"class": "dataset", "id": list(dims), "size": [len(v) for v in dims.values()],
+            "dimension": {k: {"category": {"index": v}} for k, v in dims.items()},
+            "value": [1, 2, 3, 4, 5, 6, 7, 8]}
+
+
 def test_population_parser_keeps_its_error_type() -> None:
-    """The population layer adds its own checks on top of json-stat2 (missing Region)."""
+    """The population layer adds its own checks on top of json-stat2: a missing dimension
+    or a Tid code that is not a year is an InvalidBody too (not a polars cast error)."""
     body = {"class": "dataset", "id": ["Tid"], "size": [1],
             "dimension": {"Tid": {"category": {"index": ["2024"]}}}, "value": [5]}
     with pytest.raises(InvalidBody, match="Region"):
         scb.parse_population(body)
+    ok = scb.parse_population(_population_body("2024M12"))
+    assert ok["year"].unique().to_list() == [2024] and ok["population"].sum() == 36
+    assert ok.filter(pl.col("municipality") == "0000")["population"].to_list() == [1, 2, 3, 4]
+    for tid in ("20x4", "2024M1", "Q4-2024", ""):
+        with pytest.raises(InvalidBody, match="Tid"):
+            scb.parse_population(_population_body(tid))

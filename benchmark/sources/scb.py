@@ -270,6 +270,10 @@ def parse_population(data: dict[str, Any], snapshot: str = "") -> pl.DataFrame:
             raise InvalidBody(f"population response has no {need} dimension")
     extra = [c for c in df.columns if c not in ("Region", "Alder", "Kon", "Tid", "value",
                                                 "status", "ContentsCode")]
+    bad_tid = df.filter(~pl.col("Tid").str.contains(r"^\d{4}(M\d{2})?$"))
+    if bad_tid.height:
+        raise InvalidBody(f"population response has a Tid code {bad_tid['Tid'][0]!r} that "
+                          "is not a year (YYYY or YYYYMmm)")
     df = df.filter(pl.col("Kon").is_in(SEXES) & pl.col("Alder").is_in(AGES))
     if extra or "ContentsCode" in df.columns:
         keys = ["Region", "Alder", "Kon", "Tid"]
