@@ -188,6 +188,13 @@ def _only_categories(table: pl.DataFrame, categories: list[list[str]] | None
     return table.filter(pl.col("category").is_in(wanted))
 
 
+def _check_out(out: Path | None) -> None:
+    """``--out`` of compare/screen names a file; refuse a folder before computing anything."""
+    if out is not None and out.is_dir():
+        raise InputError(f"--out {out} is a folder; give a file name such as "
+                         f"{out / 'compare.csv'}")
+
+
 def _not_built(capability: str) -> int:
     print(f"error: '{capability}' is not available in this version yet", file=sys.stderr)
     return 1
@@ -214,6 +221,7 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.compare import compare
     from benchmark.output import write_table
 
+    _check_out(args.out)
     table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings)
     table = _only_categories(table, args.category)
     write_table(table, args.format, args.out, kind="compare")
@@ -224,6 +232,7 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.output import write_table
     from benchmark.screen import screen
 
+    _check_out(args.out)
     table = screen(args.year, settings=settings)
     table = _only_categories(table, args.category)
     write_table(table, args.format, args.out, kind="screen")

@@ -119,6 +119,8 @@ def _cli_cases(settings: Settings) -> dict[str, tuple[list[str], list[str]]]:
                                   ["at least one other municipality", "kommungrupp, lan"]),
         "peer-group-bad-code": ([*cmp, "2024", "--peer-group", "0180,12"],
                                 ["'12'", "four digits"]),
+        "out-is-a-folder": ([*cmp, "2024", "--out", str(settings.data_dir)],
+                            [f"--out {settings.data_dir} is a folder", "file name"]),
         "format-unknown": ([*cmp, "2024", "--format", "xlsx"],
                            ["'xlsx'", "'table', 'csv', 'json'"]),
     }
@@ -147,7 +149,8 @@ CLI_CASES = ["code-5-digits", "code-letters", "code-3-digits", "code-not-in-regi
              "year-not-in-data", "screen-year-not-in-data", "category-unknown",
              "screen-category-unknown", "category-empty", "category-missing-value",
              "peer-group-unknown", "peer-group-no-data", "peer-group-only-itself",
-             "peer-group-empty-list", "peer-group-bad-code", "format-unknown"]
+             "peer-group-empty-list", "peer-group-bad-code", "out-is-a-folder",
+             "format-unknown"]
 
 
 @pytest.mark.parametrize("case", CLI_CASES)
