@@ -459,6 +459,59 @@ def test_retries_running_out_midway_keep_earlier_snapshots(tmp_path: Path) -> No
         assert read_table(name, settings).equals(read_table(name, clean)), name
 
 
+def _tables_without_provenance(settings: Settings) -> dict[str, pl.DataFrame]:
+    out = {}
+    for name in ("lss", "population", "municipalities", "peer_groups", "costs"):
+        df = read_table(name, settings)
+        out[name] = df.drop("snapshot") if "snapshot" in df.columns else df
+    return out
+
+
+def test_faults_on_later_pages_are_retried_and_resumed(tmp_path: Path) -> None:
+    """Kolada answers in pages of 25 rows: every fault kind hits a page-2 request and is
+    retried; then retries run out on a page-3 request. Pages 1–2 of that listing are kept,
+    the rerun continues at page 3, and the tables equal an undisturbed unpaged fetch."""
+    years = [2023, 2024]
+    dataset = small_dataset(years)
+    ref = get_settings(data_dir=tmp_path / "ref", kolada_url="http://k.test/v3",
+                       scb_url="http://s.test/api/v2")
+    fetch(years, settings=ref, transport=ApiEmulator(dataset).transport(), progress=False)
+    process(settings=ref)
+
+    emu = ApiEmulator(dataset, calls_per_window=1000, window_s=1, max_per_page=25)
+    with LoopbackServer(emu, slow_s=0.5) as srv:
+        faulty = srv.settings(tmp_path / "faulty", timeout_s=0.2)
+        srv.inject("500", "truncate", "slow", "429", "drop", "schema", match="&page=2")
+        fetch(years, settings=faulty, client=fast_client(faulty, retries=6), progress=False)
+        hit = [(r.fault, r.path) for r in srv.requests if r.fault]
+        assert [f for f, _ in hit] == ["500", "truncate", "slow", "429", "drop", "schema"]
+        assert all("&page=2" in path for _, path in hit)
+        pages = [s.meta["page"] for s in iter_snapshots(faulty)]
+        assert max(pages) >= 3  # the listing really is paged
+
+        resumed = srv.settings(tmp_path / "resumed")
+        srv.inject("500", "500", "500", match="&page=3")
+        start = len(srv.requests)
+        with pytest.raises(FetchError, match="page=3"):
+            fetch(years, settings=resumed, client=fast_client(resumed, retries=2),
+                  progress=False)
+        failed = srv.requests[-1].path
+        prefix = failed.split("?")[0]
+        kept = {s.meta["page"] for s in iter_snapshots(resumed)
+                if s.meta["url"].split("?")[0].endswith(prefix)}
+        assert kept == {1, 2}
+        again = fetch(years, settings=resumed, client=fast_client(resumed), progress=False)
+        new_paths = [r.path for r in srv.requests[start:] if r.fault is None]
+        assert len(new_paths) == len(set(new_paths))  # no page fetched twice
+        assert again.saved + again.reused == len(pages)
+    process(settings=faulty)
+    process(settings=resumed)
+    want = _tables_without_provenance(ref)
+    for got in (_tables_without_provenance(faulty), _tables_without_provenance(resumed)):
+        for name, df in want.items():
+            assert got[name].equals(df), name
+
+
 # --------------------------------------------------------------------------- hostile labels
 # --------------------------------------------------------------------------- and suppression
 
