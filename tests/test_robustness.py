@@ -655,11 +655,15 @@ def test_report_neither_shows_nor_allows_deriving_suppressed_values(
       never shows both a pool with and one without the municipality, which would give the
       count by subtraction. Checked by recomputing the peer rate from the members only.
     * Riket minus the others: Riket's count includes suppressed persons, so Riket minus
-      the sum of all other municipalities gives the hidden cell. That needs every
-      municipality's count for the category, i.e. the national screening, which the
-      report does not contain for a category the municipality cannot be assessed in
-      (the all-municipality funnel is drawn only for assessed, flagged categories), and
-      Riket's count, which the report does not print (checked below).
+      the sum of all other municipalities gives the hidden cell when it is the only one
+      hidden in that category and year. That needs every municipality's count for the
+      category, i.e. the national screening, which the report does not contain for a
+      category the municipality cannot be assessed in (the all-municipality funnel is drawn
+      only for assessed, flagged categories), and Riket's count, which the report does not
+      print (checked below; the national rate it shows is rounded, and one person moves
+      Riket's rate by only 0.001 per 10 000). The route does exist in the national
+      screening output (``screen``: every municipality plus ``national_rate_per_10k`` at
+      full precision), exactly as it exists in Kolada's own published figures.
     * Overlap with the total: categories overlap (one person can hold several insatser),
       so the total minus the other categories is not the hidden count.
     """
