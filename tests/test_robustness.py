@@ -660,8 +660,8 @@ def test_report_neither_shows_nor_allows_deriving_suppressed_values(
       category, i.e. the national screening, which the report does not contain for a
       category the municipality cannot be assessed in (the all-municipality funnel is drawn
       only for assessed, flagged categories), and Riket's count, which the report does not
-      print (checked below; the national rate it shows is rounded, and one person moves
-      Riket's rate by only 0.001 per 10 000). The route does exist in the national
+      print (checked below), nor Riket's exact rate (one person moves it by only 0.001 per
+      10 000, far below any rounding a report uses). The route does exist in the national
       screening output (``screen``: every municipality plus ``national_rate_per_10k`` at
       full precision), exactly as it exists in Kolada's own published figures.
     * Overlap with the total: categories overlap (one person can hold several insatser),
