@@ -284,7 +284,7 @@ def expected_from_reference(ref: pl.DataFrame, local_pop: pl.DataFrame,
     joined = (pairs.join(rates, on=["ref", "year"], how="inner")
               .join(local_pop, on=["municipality", "year", "band"], how="left"))
     out = (joined.group_by("ref", "municipality", "year", "key")
-           .agg((pl.col("rate") * pl.col("pop")).sum().alias("expected"),
+           .agg((pl.col("rate") * pl.col("pop")).sort_by("band").sum().alias("expected"),
                 (pl.col("rate").is_null() | pl.col("pop").is_null()).any().alias("gap"),
                 pl.col("band").n_unique().alias("n_bands_found"),
                 pl.col("n_members").min().alias("n_members"))
@@ -402,7 +402,9 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
                          .alias("observed_assessed"),
                          pl.when(pl.col("flag_reason") == "").then(pl.col("expected"))
                          .alias("expected_assessed"))
-    df = _add_statistics(df, conf, strong)
+    # a fixed row order: the estimates across municipalities (φ, τ², shrinkage) sum floats
+    # in row order, and joins do not keep one, so reruns would differ in the last digit
+    df = _add_statistics(df.sort("municipality", "year", "category"), conf, strong)
     pooled = _pooled_window(df, targets, strong)
     df = _add_persistence(df, targets).join(pooled, on=["municipality", "year", "category"],
                                             how="left")
@@ -520,11 +522,13 @@ def _pooled_window(df: pl.DataFrame, targets: Sequence[int], strong: float) -> p
                       & (pl.col("hist_year") > pl.col("year") - POOLED_YEARS))
               .group_by("municipality", "category", "year")
               .agg(pl.col("observed_assessed").sum().alias("observed_3y"),
-                   pl.col("expected_assessed").sum().alias("expected_3y"),
+                   pl.col("expected_assessed").sort_by("hist_year").sum()
+                   .alias("expected_3y"),
                    pl.col("expected_assessed").is_not_null().sum().alias("n")))
     pooled = pooled.with_columns(
         *[pl.when(pl.col("n") == POOLED_YEARS).then(pl.col(c)).alias(c)
-          for c in ("observed_3y", "expected_3y")]).drop("n")
+          for c in ("observed_3y", "expected_3y")]).drop("n").sort(
+        "municipality", "category", "year")  # fixed order for the φ/τ² sums
     o = pooled["observed_3y"].to_numpy().astype(float)
     e = pooled["expected_3y"].to_numpy().astype(float)
     ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
