@@ -9,7 +9,11 @@ across all municipalities per category and year) and adds the peer comparison:
 * ``peer_expected`` = Σ_b (peer persons_b / peer population_b) · local population_b over the
   same reference age bands as the national E (the total over 0–22 / 23–64 / 65+ where the
   members publish the split, else all ages), and ``peer_ratio`` = O / peer_expected with
-  exact (O < 10) or Byar limits.
+  exact (O < 10) or Byar limits: the municipality against its peers;
+* ``peer_level`` = peer_expected / expected: where the peer group itself stands against
+  Riket, standardised to the municipality's own age structure. This is what charts with
+  Riket = 1 mark for the peer group (drawing ``peer_ratio`` there would be misread as the
+  peers' level).
 
 Peer groups (``peer_group``): ``None`` → the "Liknande kommuner LSS" group made for the
 municipality (the group whose ``focus`` is the municipality; the one for the requested
@@ -164,6 +168,8 @@ def _peer_columns(data: Data, table: pl.DataFrame, municipality: str,
         pl.lit(group.title).alias("peer_group_title"),
         col(r.estimate, "peer_ratio"), col(r.lower, "peer_ratio_lower"),
         col(r.upper, "peer_ratio_upper"),
+        pl.when(pl.col("expected") > 0).then(pl.col("peer_expected") / pl.col("expected"))
+        .alias("peer_level"),
     ).select(table.columns)
 
 

@@ -254,21 +254,36 @@ def forest_table(table: pl.DataFrame, lang: str = "sv") -> str:
             fmt.ratio(r.get("ratio"), lang) if ok else fmt.MISSING,
             fmt.interval(r.get("ratio_lower"), r.get("ratio_upper"), 2, lang) if ok
             else fmt.MISSING,
+            fmt.ratio(_peer_level(r), lang) if ok else fmt.MISSING,
             fmt.ratio(r.get("peer_ratio"), lang) if ok else fmt.MISSING,
             fmt.flag_label(_flag(r) if ok else "not_assessed", lang),
         ])
     headers = [fmt.text(k, lang) for k in ("category", "observed", "expected", "ratio",
-                                           "ratio_interval", "peer_ratio", "flag")]
+                                           "ratio_interval", "peer_level", "peer_ratio",
+                                           "flag")]
     caption = ("Kvot mellan faktiskt och förväntat antal personer per insats (1 = som riket)"
                if lang == "sv" else
                "Ratio of observed to expected persons per category (1 = as Sweden)")
-    return data_table(caption, headers, rows, [False, True, True, True, True, True, False])
+    return data_table(caption, headers, rows,
+                      [False, True, True, True, True, True, True, False])
+
+
+def _peer_level(r: dict) -> float | None:
+    """The peer group's standardised level against Riket (``peer_level``), for Riket = 1 axes.
+
+    Falls back to peer_expected / expected for tables made before the column existed.
+    """
+    level = r.get("peer_level")
+    if level is None and r.get("peer_expected") and r.get("expected"):
+        level = r["peer_expected"] / r["expected"]
+    return level
 
 
 def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
     """Standardised ratios with 95 % intervals per category for one municipality and year.
 
-    Riket = 1 is a vertical line; the pooled peer-group ratio is an open diamond; ▲/▼
+    Riket = 1 is a vertical line; the peer group's own standardised level against Riket
+    (``peer_level``) is an open diamond; ▲/▼
     markers and the label column on the right carry the flag (outside the 99,8 % limits).
     """
     fmt.check_lang(lang)
@@ -284,7 +299,7 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
 
     drawn = [r for r in rows if _ok(r, "ratio", "ratio_lower", "ratio_upper")]
     xs_all = [v for r in drawn for v in (r["ratio_lower"], r["ratio_upper"])]
-    xs_all += [r["peer_ratio"] for r in drawn if r.get("peer_ratio")]
+    xs_all += [_peer_level(r) for r in drawn if _peer_level(r)]
     fig.add_trace(go.Scatter(  # legend entry with a neutral marker; flags are on the right
         x=[None], y=[None], mode="markers", name=html.escape(name),
         legendgroup="municipality",
@@ -308,18 +323,19 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
             hovertext=[_forest_hover(r, lang) for r in sub],
             hoverinfo="text",
         ))
-    peers = [r for r in drawn if r.get("peer_ratio") is not None]
+    peers = [r for r in drawn if _peer_level(r) is not None]
     if peers:
-        title = peers[0].get("peer_group_title") or fmt.text("peer_ratio", lang)
+        title = peers[0].get("peer_group_title") or fmt.text("peer_level", lang)
         fig.add_trace(go.Scatter(
-            x=[r["peer_ratio"] for r in peers],
+            x=[_peer_level(r) for r in peers],
             y=[_label(r, lang) for r in peers],
             mode="markers",
-            name=fmt.text("peer_ratio", lang),
+            name=fmt.text("peer_level", lang),
             marker={"symbol": "diamond-open", "size": 11, "color": PALETTE["peer"],
                     "line": {"width": 2, "color": PALETTE["peer"]}},
-            hovertext=[f"{html.escape(str(title))}<br>{fmt.text('ratio', lang)} "
-                       f"{fmt.ratio(r['peer_ratio'], lang)}" for r in peers],
+            hovertext=[f"{html.escape(str(title))}<br>{fmt.text('peer_level', lang)} "
+                       f"{fmt.ratio(_peer_level(r), lang)}<br>{fmt.text('peer_ratio', lang)} "
+                       f"{fmt.ratio(r.get('peer_ratio'), lang)}" for r in peers],
             hoverinfo="text",
         ))
     lo, hi = _log_range(xs_all)
@@ -352,14 +368,17 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                    "nivå som riket, 1,5 betyder 50 % fler personer än väntat. Strecken visar "
                    "95 % konfidensintervall. ▲/▼ markerar insatser som ligger utanför "
                    "kontrollgränsen 99,8 % (tydligt högre eller lägre än riket). Romber visar "
-                   "liknande kommuner. Insatserna överlappar och ska inte summeras.")
+                   "var liknande kommuner själva ligger mot riket (räknat på kommunens egen "
+                   "åldersstruktur). Insatserna överlappar och ska inte summeras.")
     else:
         caption = ("The ratio compares the number of persons with the support with the "
                    "number expected if the municipality had Sweden's level in every age "
                    "group. 1 means the same level as Sweden, 1.5 means 50% more persons than "
                    "expected. Bars show 95% confidence intervals. ▲/▼ mark categories outside "
                    "the 99.8% control limit (clearly higher or lower than Sweden). Diamonds "
-                   "show similar municipalities. Categories overlap and must not be summed.")
+                   "show where similar municipalities themselves stand against Sweden "
+                   "(applied to this municipality's age structure). Categories overlap and "
+                   "must not be summed.")
     return Chart("forest", fig, title, _caption(caption, table, lang),
                  forest_table(table, lang), lang)
 
@@ -525,14 +544,14 @@ def trend_table(history: pl.DataFrame, category: str, lang: str = "sv") -> str:
             fmt.ratio(r.get("ratio"), lang) if ok else fmt.MISSING,
             fmt.interval(r.get("ratio_lower"), r.get("ratio_upper"), 2, lang) if ok
             else fmt.MISSING,
-            fmt.ratio(r.get("peer_ratio"), lang) if ok else fmt.MISSING,
+            fmt.ratio(_peer_level(r), lang) if ok else fmt.MISSING,
             fmt.flag_label(_flag(r) if ok else "not_assessed", lang),
         ])
     label = get_category(category).label(lang)
     caption = (f"{label}: kvot mot riket per år" if lang == "sv"
                else f"{label}: ratio to Sweden by year")
     headers = [fmt.text(k, lang) for k in ("year", "observed", "ratio", "ratio_interval",
-                                           "peer_ratio", "flag")]
+                                           "peer_level", "flag")]
     return data_table(caption, headers, rows, [False, True, True, True, True, False])
 
 
@@ -569,14 +588,14 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart
                      "color": PALETTE["municipality"], "thickness": 1.5, "width": 4},
             hovertext=[f"{r['year']}<br>" + _forest_hover(r, lang) for r in pts],
             hoverinfo="text"))
-    peers = [r for r in drawn if r.get("peer_ratio") is not None]
+    peers = [r for r in drawn if _peer_level(r) is not None]
     if peers:
         fig.add_trace(go.Scatter(
-            x=[r["year"] for r in peers], y=[r["peer_ratio"] for r in peers],
-            mode="lines+markers", name=fmt.text("peer_ratio", lang),
+            x=[r["year"] for r in peers], y=[_peer_level(r) for r in peers],
+            mode="lines+markers", name=fmt.text("peer_level", lang),
             line={"color": PALETTE["peer"], "dash": "dash", "width": 2},
             marker={"symbol": "diamond-open", "size": 9, "color": PALETTE["peer"]},
-            hovertext=[f"{r['year']}: {fmt.ratio(r['peer_ratio'], lang)}" for r in peers],
+            hovertext=[f"{r['year']}: {fmt.ratio(_peer_level(r), lang)}" for r in peers],
             hoverinfo="text"))
     fig.add_hline(y=1, line={"color": PALETTE["riket"], "dash": "dash", "width": 1.5},
                   annotation_text=f"{fmt.text('riket', lang)} = 1",
@@ -586,7 +605,7 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart
         fig.add_annotation(x=r["year"], y=1, yshift=-18, showarrow=False,
                            text=html.escape(fmt.status_label(r.get("status"), lang)),
                            font={"size": 11})
-    ys = [v for r in drawn for v in (r["ratio_lower"], r["ratio_upper"], r.get("peer_ratio"))
+    ys = [v for r in drawn for v in (r["ratio_lower"], r["ratio_upper"], _peer_level(r))
           if v is not None]
     y_lo, y_hi = max(0.0, min([*ys, 1.0]) * 0.9), max([*ys, 1.0]) * 1.08
     years = [r["year"] for r in rows]
@@ -599,11 +618,11 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart
     fig.update_yaxes(title=fmt.text("ratio", lang), range=[y_lo, y_hi], tickformat=",.1f")
     caption = ("Kvoten mot riket år för år med 95 % konfidensintervall. En avvikelse som "
                "återkommer flera år i rad är mer sannolikt verklig än en enstaka topp. "
-               "Streckad orange linje: liknande kommuner."
+               "Streckad orange linje: liknande kommuners egen nivå mot riket."
                if lang == "sv" else
                "The ratio to Sweden year by year with 95% confidence intervals. A deviation "
                "that recurs several years in a row is more likely real than a single peak. "
-               "Dashed orange line: similar municipalities.")
+               "Dashed orange line: similar municipalities' own level against Sweden.")
     return Chart(f"trend-{category}", fig, title, _caption(caption, history, lang),
                  trend_table(history, category, lang), lang)
 

@@ -88,7 +88,7 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "category_label_en", "reference_band", "kolada_per_10k", "rate_method",
     "strong_confidence", "limit_lower_95", "limit_upper_95", "shrinkage_weight", "od_units",
     "persistence_direction", "years_assessed", "observed_3y", "expected_3y", "ratio_3y",
-    "flag_3y", "cost_year", "peer_members",
+    "flag_3y", "cost_year", "peer_members", "peer_level",
 )
 
 _CATEGORY_IDS = [c.id for c in CATEGORIES]
@@ -415,7 +415,7 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
                   pl.lit(None, dtype=pl.String).alias("peer_group_title"),
                   *[pl.lit(None, dtype=pl.Float64).alias(c) for c in (
                       "peer_rate_per_10k", "peer_expected", "peer_ratio", "peer_ratio_lower",
-                      "peer_ratio_upper")],
+                      "peer_ratio_upper", "peer_level")],
                   pl.lit(None, dtype=pl.Int64).alias("peer_members")]
     df = df.with_columns(*peer_nulls, pl.lit(data.origin).alias("data_origin"))
     order = {c: i for i, c in enumerate(_CATEGORY_IDS)}

@@ -150,3 +150,19 @@ def test_history(data_settings: Settings) -> None:
         history("0001", last_year=2023, n_years=0, settings=data_settings)
     with pytest.raises(InputError, match="available years"):
         history("0001", last_year=2018, settings=data_settings)
+
+
+
+def test_peer_level_is_the_peers_own_standardised_level(data_settings: Settings) -> None:
+    """peer_level = E_peer / E, so ratio = peer_level × peer_ratio (O/E = E_peer/E · O/E_peer)."""
+    table = compare("0001", 2023, settings=data_settings).filter(
+        pl.col("peer_ratio").is_not_null())
+    assert table.height > 0
+    for r in table.iter_rows(named=True):
+        assert r["peer_level"] == pytest.approx(r["peer_expected"] / r["expected"], rel=1e-12)
+        assert r["peer_level"] * r["peer_ratio"] == pytest.approx(r["ratio"], rel=1e-9)
+    # boende: peers' pooled band rate over the national band rate
+    r = _row(table, "boende")
+    _, band = _pooled(["0002", "0003", "0004"], "boende", 20, None)
+    national_band = r["expected"] / fx.band_pop("0001", 20, None)
+    assert r["peer_level"] == pytest.approx(band / national_band)

@@ -57,7 +57,9 @@ def test_forest_interval_riket_line_peer_and_category_order() -> None:
     assert list(riket.x) == [1, 1]
     peer = _traces_by_name(fig, "Liknande kommuner")[0]
     assert peer.marker.symbol == "diamond-open"
-    assert dict(zip(peer.y, peer.x, strict=True))["Daglig verksamhet"] == pytest.approx(1.12)
+    # the diamond is the peers' own level against Riket (O/E ÷ O/E_peer), not O/E_peer
+    assert dict(zip(peer.y, peer.x, strict=True))["Daglig verksamhet"] == pytest.approx(
+        1.30 / 1.12)
     order = list(fig.layout.yaxis.categoryarray)[::-1]
     pa = order.index("Personlig assistans (LSS)")
     assert order[pa + 1] == "Assistansersättning (SFB)"  # LSS and SFB adjacent
@@ -178,7 +180,7 @@ def test_trend_years_intervals_and_suppressed_year() -> None:
     assert "Skyddad uppgift (sekretess)" in chart.table_html
     assert "<th scope=\"row\">2015</th>" in chart.table_html
     peer = _traces_by_name(fig, "Liknande kommuner")[0]
-    assert list(peer.y) == pytest.approx([1.10] * 9)
+    assert list(peer.y) == pytest.approx([1.2485 / 1.10] * 9)  # peers' own level, per year
 
 
 def test_decomposition_bars_are_persons_with_signed_labels() -> None:
