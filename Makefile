@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
 DATA_DIR ?= data
 PROCESSED := $(DATA_DIR)/processed/manifest.json
-export BENCHMARK_DATA_DIR := $(DATA_DIR)
+export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 
 .PHONY: help setup data process compare screen report demo lab test lint format bench clean
 
@@ -53,7 +53,11 @@ report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR, REPORT_LANG (fetche
 demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)
 
-lab: setup ## Open JupyterLab on the notebooks
+lab: setup ## Open JupyterLab on the notebooks (builds the demo first when there are no data)
+	@if [ ! -f $(PROCESSED) ] && [ ! -f data/demo/processed/manifest.json ]; then \
+	  echo "No processed data yet: building the synthetic demo (make data + make process for real data)"; \
+	  $(PY) -m benchmark demo --out reports; \
+	fi
 	$(VENV)/bin/jupyter lab notebooks/
 
 test: setup ## Lint (ruff) and run the test suite (pytest)

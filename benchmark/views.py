@@ -10,6 +10,7 @@ table (contracts §C). All text coming from data (names, titles) is HTML-escaped
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,35 @@ import polars as pl
 from benchmark import fmt, plots
 from benchmark.catalog import CATEGORIES, PAIRED_CATEGORIES, get_category
 from benchmark.config import Settings, get_settings
+from benchmark.errors import DataError
 from benchmark.store import read_manifest
 
 #: Number of years shown in trends (the current year and the nine before it).
 TREND_YEARS = 10
+
+
+def notebook_settings(data_dir: str | Path | None = None) -> Settings:
+    """Settings for a notebook: ``data_dir`` if given, else the data a user most likely means.
+
+    JupyterLab starts kernels in ``notebooks/``, so a relative ``data`` would point to the
+    wrong place. Without ``data_dir`` this looks, in order, at ``$BENCHMARK_DATA_DIR``, then
+    ``data/`` and ``data/demo/`` in the working folder and its parents up to the project
+    root, and takes the first one holding processed tables: real data before the demo.
+    """
+    if data_dir:
+        return get_settings(data_dir=Path(data_dir))
+    candidates: list[Path] = []
+    if os.environ.get("BENCHMARK_DATA_DIR"):
+        candidates.append(Path(os.environ["BENCHMARK_DATA_DIR"]))
+    for base in (Path.cwd(), *Path.cwd().parents):
+        candidates += [base / "data", base / "data" / "demo"]
+        if (base / "pyproject.toml").exists():
+            break
+    for candidate in candidates:
+        if (candidate / "processed" / "manifest.json").exists():
+            return get_settings(data_dir=candidate.resolve())
+    raise DataError("no processed data found; run `make demo` (synthetic demo data, offline) "
+                    "or `make data` and `make process` (real data) in the project folder")
 
 
 @dataclass
@@ -53,7 +79,7 @@ def load_report_data(municipality: str, year: int, *, lang: str = "sv",
 
     fmt.check_lang(lang)
     if settings is None:
-        settings = get_settings(data_dir=Path(data_dir) if data_dir else None)
+        settings = notebook_settings(data_dir)
     table = compare.compare(municipality, int(year), settings=settings)
     hist = compare.history(municipality, last_year=int(year), n_years=TREND_YEARS,
                            settings=settings)
@@ -596,7 +622,7 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
     from benchmark.errors import BenchmarkError
     from benchmark.store import read_table
 
-    settings = get_settings(data_dir=Path(data_dir) if data_dir else None)
+    settings = notebook_settings(data_dir)
     munis = read_table("municipalities", settings).filter(pl.col("type") == "K").sort("name")
     options = [(f"{r['name']} ({r['municipality']})", r["municipality"])
                for r in munis.iter_rows(named=True)]

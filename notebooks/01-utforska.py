@@ -33,11 +33,11 @@
 # - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.
 #
 # Ingen statistik räknas i den här anteckningsboken; allt kommer från `benchmark`.
-# Kör `make demo` först om du vill prova med syntetiska demodata
-# (`data_dir = "data/demo"`).
+# Finns inga egna data (`make data` och `make process`) visas de syntetiska demodata som
+# `make demo` skapar, tydligt märkta.
 
 # %% tags=["parameters"]
-data_dir = "data"
+data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
 municipality = "2482"
 year = None
 

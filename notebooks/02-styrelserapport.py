@@ -32,7 +32,7 @@
 municipality = "2482"
 year = 2024
 lang = "sv"
-data_dir = "data"
+data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
 
 # %%
 from benchmark import plots, views

@@ -27,7 +27,7 @@
 # närmare.
 
 # %% tags=["parameters"]
-data_dir = "data"
+data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
 year = 2024
 municipality = None
 lang = "sv"
@@ -35,9 +35,8 @@ lang = "sv"
 # %%
 from benchmark import plots, screen, views
 from benchmark.catalog import CATEGORIES
-from benchmark.config import get_settings
 
-settings = get_settings(data_dir=data_dir)
+settings = views.notebook_settings(data_dir)
 table = screen.screen(year, settings=settings)
 if plots.is_synthetic(table):
     views.show('<p class="lss-demo"><strong>Syntetiska demodata – inte officiell '

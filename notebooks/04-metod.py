@@ -42,14 +42,13 @@
 # - **Befolkning** kommer från SCB (folkmängd 31 december per kommun, ålder och kön).
 
 # %% tags=["parameters"]
-data_dir = "data"
+data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
 year = 2024
 
 # %%
 from benchmark import plots, screen, views
-from benchmark.config import get_settings
 
-settings = get_settings(data_dir=data_dir)
+settings = views.notebook_settings(data_dir)
 
 # %% [markdown]
 # ## 2. Kategorier och referensåldrar

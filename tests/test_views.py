@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import polars as pl
+import pytest
 
 from benchmark import views
 from benchmark.catalog import CATEGORIES
@@ -145,3 +146,25 @@ def test_section_headings() -> None:
     assert views.section("summary") == "<h2>Sammanfattning</h2>"
     assert views.section("sources", "en", 3) == "<h3>Sources</h3>"
     assert views.category_heading("korttidstillsyn") == "<h3>Korttidstillsyn</h3>"
+
+
+def test_notebook_settings_prefers_real_data_then_demo(tmp_path, monkeypatch) -> None:
+    """Kernels start in notebooks/: data are found from there, real before demo."""
+    from benchmark.errors import DataError
+
+    root = tmp_path / "project"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("")
+    monkeypatch.chdir(root / "notebooks")
+    monkeypatch.delenv("BENCHMARK_DATA_DIR", raising=False)
+    with pytest.raises(DataError, match="make demo"):
+        views.notebook_settings(None)
+    demo = root / "data" / "demo" / "processed"
+    demo.mkdir(parents=True)
+    (demo / "manifest.json").write_text("{}")
+    assert views.notebook_settings(None).data_dir == (root / "data" / "demo").resolve()
+    real = root / "data" / "processed"
+    real.mkdir()
+    (real / "manifest.json").write_text("{}")
+    assert views.notebook_settings(None).data_dir == (root / "data").resolve()
+    assert views.notebook_settings("elsewhere").data_dir.name == "elsewhere"
