@@ -851,44 +851,30 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
     Steps: generate → fetch through the emulator → process (``data_dir``) → national
     screening (``out_dir/screening-<year>-DEMO.csv``) → comparison of ``DEMO_FOCUS``
     (``out_dir/compare-<code>-<year>-DEMO.csv``) → board report (``report.build_report``,
-    renamed ``…-DEMO.html``). A step whose module is not installed is skipped with a note.
+    ``…-DEMO.html``).
     """
+    from benchmark.compare import compare
+    from benchmark.report import build_report
+    from benchmark.screen import screen
+
     banner = "*** SYNTETISKA DEMODATA – inte officiell statistik / synthetic demo data ***"
     yield banner
     settings = yield from iter_prepare_demo_data(data_dir, progress=progress)
     year = DEMO_YEARS[-1]
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    try:
-        from benchmark.screen import screen
-    except ModuleNotFoundError:
-        yield "screening: skipped (benchmark.screen is not available in this version)"
-    else:
-        table = screen(year, settings=settings)
-        path = _write_demo_csv(table, out_dir / f"screening-{year}-DEMO.csv")
-        flagged = table.filter(pl.col("flag").is_in(["higher", "lower"])).height
-        yield (f"national screening {year}: {table.height} rows, {flagged} strong flags "
-               f"→ {path}")
+    table = screen(year, settings=settings)
+    path = _write_demo_csv(table, out_dir / f"screening-{year}-DEMO.csv")
+    flagged = table.filter(pl.col("flag").is_in(["higher", "lower"])).height
+    yield f"national screening {year}: {table.height} rows, {flagged} strong flags → {path}"
 
-    comparison = None
-    try:
-        from benchmark.compare import compare
-    except ModuleNotFoundError:
-        yield "comparison: skipped (benchmark.compare is not available in this version)"
-    else:
-        comparison = compare(DEMO_FOCUS, year, settings=settings)
-        path = _write_demo_csv(comparison, out_dir / f"compare-{DEMO_FOCUS}-{year}-DEMO.csv")
-        yield f"comparison {DEMO_FOCUS} {DEMO_FOCUS_NAME} {year} → {path}"
-        yield "planted deviations (see benchmark.demo.PLANTED):"
-        yield from planted_check(comparison.filter(pl.col("year") == year))
+    comparison = compare(DEMO_FOCUS, year, settings=settings)
+    path = _write_demo_csv(comparison, out_dir / f"compare-{DEMO_FOCUS}-{year}-DEMO.csv")
+    yield f"comparison {DEMO_FOCUS} {DEMO_FOCUS_NAME} {year} → {path}"
+    yield "planted deviations (see benchmark.demo.PLANTED):"
+    yield from planted_check(comparison.filter(pl.col("year") == year))
 
-    try:
-        from benchmark.report import build_report
-    except ModuleNotFoundError:
-        yield "report: skipped (benchmark.report is not available in this version)"
-    else:
-        report = build_report(DEMO_FOCUS, year, lang=lang, out_dir=out_dir, settings=settings)
-        if "DEMO" not in report.name:  # the file name says DEMO too, not only the page
-            report = report.replace(report.with_name(f"{report.stem}-DEMO{report.suffix}"))
-        yield f"board report (DEMO) for {DEMO_FOCUS} {DEMO_FOCUS_NAME} {year}: {report}"
+    # build_report names the file …-DEMO.html itself, because the manifest is synthetic
+    report = build_report(DEMO_FOCUS, year, lang=lang, out_dir=out_dir, settings=settings)
+    yield f"board report (DEMO) for {DEMO_FOCUS} {DEMO_FOCUS_NAME} {year}: {report}"
     yield banner

@@ -28,7 +28,7 @@ from benchmark import fmt
 from benchmark.catalog import normalise_municipality_code
 from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
 from benchmark.errors import DataError, InputError
-from benchmark.store import atomic_write_bytes, processed_path, read_table
+from benchmark.store import atomic_write_bytes, processed_path, read_manifest, read_table
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +44,18 @@ CELL_TIMEOUT_S = 600
 _KERNEL_NAME = "lss-benchmark-python"
 
 
-def report_path(municipality: str, year: int, lang: str, out_dir: Path) -> Path:
-    """``<out_dir>/lss-<kommun>-<year>-<lang>.html``."""
-    return Path(out_dir) / f"lss-{municipality}-{year}-{lang}.html"
+def report_path(municipality: str, year: int, lang: str, out_dir: Path, *,
+                synthetic: bool = False) -> Path:
+    """``<out_dir>/lss-<kommun>-<year>-<lang>.html`` (``…-DEMO.html`` for synthetic data)."""
+    suffix = "-DEMO" if synthetic else ""
+    return Path(out_dir) / f"lss-{municipality}-{year}-{lang}{suffix}.html"
 
 
 def build_report(municipality: str, year: int, *, lang: str = "sv",
                  out_dir: Path = Path("reports"), settings: Settings | None = None) -> Path:
     """Execute the board-report notebook for one municipality and year and write the
-    offline HTML report; returns its path (``reports/lss-<kommun>-<year>-<lang>.html``)."""
+    offline HTML report; returns its path (``reports/lss-<kommun>-<year>-<lang>.html``,
+    with ``-DEMO`` before ``.html`` when the data are synthetic)."""
     lang = fmt.check_lang(lang)
     settings = settings or get_settings()
     code, year = _check_inputs(municipality, year, settings)
@@ -67,7 +70,8 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
     problems = audit_html(text)
     if problems:
         raise DataError("report failed the offline/size checks: " + "; ".join(problems))
-    out = report_path(code, year, lang, out_dir)
+    synthetic = bool(read_manifest(settings).get("synthetic"))
+    out = report_path(code, year, lang, out_dir, synthetic=synthetic)
     atomic_write_bytes(out, text.encode("utf-8"))
     return out
 

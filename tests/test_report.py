@@ -103,8 +103,9 @@ def sv_html(demo_reports: dict[str, Any]) -> str:  # noqa: F811
 
 def test_file_name_and_size(demo_reports: dict[str, Any]) -> None:  # noqa: F811
     out = demo_reports["out"]
-    assert demo_reports["sv"] == out / "lss-0180-2024-sv.html"
-    assert demo_reports["en"] == out / "lss-0180-2024-en.html"
+    # synthetic data: the file name says DEMO too, not only the page
+    assert demo_reports["sv"] == out / "lss-0180-2024-sv-DEMO.html"
+    assert demo_reports["en"] == out / "lss-0180-2024-en-DEMO.html"
     for lang in ("sv", "en"):
         size = demo_reports[lang].stat().st_size
         assert 1_000_000 < size < 6 * 1024 * 1024
