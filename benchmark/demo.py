@@ -838,8 +838,8 @@ def planted_check(table: pl.DataFrame, municipality: str = DEMO_FOCUS) -> list[s
             planted.expected_flag == "similar" and r["flag"] != "higher")
         lines.append(
             f"  {cid}: planted ×{planted.multiplier:.2f} ({planted.effect}) → flag "
-            f"{r['flag']}, O/E {r['ratio']:.2f}, composition {r['composition_effect']:+.0f}, "
-            f"practice {r['practice_effect']:+.0f} persons — "
+            f"{r['flag']}, O/E {r['ratio']:.2f}, composition {round(r['composition_effect']):+d}, "
+            f"practice {round(r['practice_effect']):+d} persons — "
             + ("as planted" if ok else "NOT as planted"))
     return lines
 
