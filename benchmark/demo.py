@@ -33,8 +33,25 @@ inhabitants, an old age structure): ``make demo`` builds its report, and
 ``make report KOMMUN=0180 DATA_DIR=data/demo`` reproduces it. ``2482`` is an ordinary
 demo municipality (no planted deviation).
 
-How the numbers are drawn (figures cited from ``docs/domain.md``)
-----------------------------------------------------------------
+Sources of the national-like figures
+------------------------------------
+Section numbers (§2.x) below refer to the project's LSS research notes, which cite:
+
+* §2.1 persons with LSS support over time: Socialstyrelsen, "Personer med funktionsnedsättning –
+  insatser enligt LSS" (statistics pages and reports 2005-44-5, 2012-3-34; 79 100 persons on
+  1 October 2023).
+* §2.2 population 31 December 2021 (10 452 326): SCB, "Nu är vi över 10,5 miljoner invånare".
+* §2.3 persons per insats on 1 October 2021: SCB Jämställdhet, "Personer med insats enligt
+  LSS efter insatstyp den 1 oktober" (source: Registret över insatser enligt LSS,
+  Socialstyrelsen).
+* §2.4 persons per 10 000 inhabitants by age, sex and personkrets on 1 October 2021: SCB
+  Jämställdhet, "Personer med insats enligt LSS efter funktionsnedsättning och ålder
+  1 oktober 2021".
+* §2.6 assistansersättning (SFB) recipients: Försäkringskassan's statistics (13 731 in
+  October 2021).
+
+How the numbers are drawn
+-------------------------
 * Population: 290 municipalities, 2 400 – ~1 000 000 inhabitants (log-normal body plus
   three big cities, about 10.2 million in all), single-year age 0–99 and "100+", two
   sexes, 2015–2024. Each municipality has an age index (old rural – young urban, correlated
