@@ -9,9 +9,11 @@ children 13–22), so the band population is a better denominator than all inhab
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -179,3 +181,82 @@ def load_peer_groups(settings: Settings | None = None, kind: str | None = None
 
     groups = read_table("peer_groups", settings)
     return groups if kind is None else groups.filter(pl.col("kind") == kind)
+
+
+#: Oldest single-year age in the population table (100 = 100 years and older).
+MAX_AGE = 100
+_BAND_SYNTAX = ("write CATEGORY=LO-HI (e.g. daglig_verksamhet=18-64), CATEGORY=LO+ "
+                "(boende=20+) or CATEGORY=all (= 0+), ages 0–100 (100 = 100+)")
+_BAND_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(?:(\d+)\s*-\s*(\d+)|(\d+)\s*\+|(all))\s*$",
+                      re.IGNORECASE)
+
+
+def _check_band(category_id: object, band: object) -> tuple[str, tuple[int, int | None]]:
+    """Validate one reference-band override; return (id, (lo, hi)) with hi=100 as None."""
+    if not isinstance(category_id, str):
+        raise InputError(f"age band category must be a catalogue id string, got "
+                         f"{category_id!r}; valid categories: {', '.join(CATEGORY_BY_ID)}")
+    cat = get_category(category_id)
+    if cat.id == "totalt":
+        others = ", ".join(c for c in CATEGORY_BY_ID if c != "totalt")
+        raise InputError("the reference bands of 'totalt' cannot be changed: 0–22/23–64/65+ "
+                         "are fixed by the published Kolada KPIs N28891/N28890; valid "
+                         f"categories for an age band: {others}")
+    try:
+        lo, hi = band  # type: ignore[misc]
+        if isinstance(lo, bool) or isinstance(hi, bool):
+            raise TypeError
+        lo = operator.index(lo)
+        hi = None if hi is None else operator.index(hi)
+    except (TypeError, ValueError):
+        raise InputError(f"invalid age band {band!r} for {cat.id}: give (lo, hi) with whole "
+                         "ages 0 ≤ lo ≤ hi ≤ 100 (100 = 100+) or (lo, None) for lo+") from None
+    shown = f"{lo}+" if hi is None else f"{lo}-{hi}"
+    if not 0 <= lo <= MAX_AGE:
+        raise InputError(f"invalid age band {shown} for {cat.id}: the lower age must be "
+                         f"0–{MAX_AGE}; valid: LO-HI with 0 ≤ LO ≤ HI ≤ 100 (100 = 100+), "
+                         "LO+ or all")
+    if hi is not None and not lo <= hi <= MAX_AGE:
+        problem = "the lower age exceeds the upper" if hi < lo else \
+            f"the upper age exceeds {MAX_AGE}"
+        raise InputError(f"invalid age band {shown} for {cat.id}: {problem}; valid: LO-HI "
+                         "with 0 ≤ LO ≤ HI ≤ 100 (100 = 100+), LO+ or all")
+    return cat.id, (lo, None if hi == MAX_AGE else hi)
+
+
+def with_age_bands(overrides: Mapping[str, tuple[int, int | None]] | None
+                   ) -> tuple[Category, ...]:
+    """``CATEGORIES`` with the reference age bands in ``overrides`` (id → (lo, hi)).
+
+    ``hi=None`` (or 100, the open top age) means no upper limit. ``totalt`` cannot be
+    overridden: its bands 0–22/23–64/65+ are fixed by Kolada's published split. Without
+    overrides the catalogue itself is returned. Raises :class:`InputError` for an unknown
+    id, ``totalt`` or an invalid band.
+    """
+    if not overrides:
+        return CATEGORIES
+    if not isinstance(overrides, Mapping):
+        raise InputError(f"age bands must be a mapping category id → (lo, hi), got "
+                         f"{type(overrides).__name__}, e.g. {{'daglig_verksamhet': (18, 64)}}")
+    bands = dict(_check_band(cid, band) for cid, band in overrides.items())
+    return tuple(dataclasses.replace(c, age_min=bands[c.id][0], age_max=bands[c.id][1])
+                 if c.id in bands else c for c in CATEGORIES)
+
+
+def parse_age_band(text: str) -> tuple[str, tuple[int, int | None]]:
+    """Parse ``daglig_verksamhet=18-64``, ``boende=20+`` or ``ledsagarservice=all`` (0+).
+
+    Returns ``(category id, (lo, hi))`` validated as in :func:`with_age_bands`; raises
+    :class:`InputError` on bad syntax, an unknown or fixed category, or an invalid band.
+    """
+    m = _BAND_RE.match(str(text))
+    if m is None:
+        raise InputError(f"invalid age band {text!r}; {_BAND_SYNTAX}")
+    cid, lo, hi, open_lo, _all = m.groups()
+    if lo is not None:
+        band: tuple[int, int | None] = (int(lo), int(hi))
+    elif open_lo is not None:
+        band = (int(open_lo), None)
+    else:
+        band = (0, None)
+    return _check_band(cid, band)

@@ -7,9 +7,10 @@ across all municipalities per category and year) and adds the peer comparison:
 * the peer rate is pooled, Σ persons / Σ inhabitants over the group's members with data
   (the municipality itself excluded), per 10 000 inhabitants;
 * ``peer_expected`` = Σ_b (peer persons_b / peer population_b) · local population_b over the
-  same reference age bands as the national E (the total over 0–22 / 23–64 / 65+ where the
-  members publish the split, else all ages), and ``peer_ratio`` = O / peer_expected with
-  exact (O < 10) or Byar limits: the municipality against its peers;
+  same reference age bands as the national E (the catalogue's, or ``age_bands``; the total
+  over 0–22 / 23–64 / 65+ where the members publish the split, else all ages), and
+  ``peer_ratio`` = O / peer_expected with exact (O < 10) or Byar limits: the municipality
+  against its peers;
 * ``peer_level`` = peer_expected / expected: where the peer group itself stands against
   Riket, standardised to the municipality's own age structure. This is what charts with
   Riket = 1 mark for the peer group (drawing ``peer_ratio`` there would be misread as the
@@ -28,7 +29,7 @@ a custom group.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -39,12 +40,14 @@ from benchmark.config import Settings
 from benchmark.errors import InputError
 from benchmark.screen import (
     Data,
+    ReferenceBands,
     _pivot_crude,
     band_population,
     build_table,
     check_year,
     expected_from_reference,
     load_data,
+    reference_bands,
     reference_counts,
 )
 
@@ -121,10 +124,12 @@ def _group(groups: pl.DataFrame, group_id: str, municipality: str) -> PeerGroup:
 
 
 def _peer_columns(data: Data, table: pl.DataFrame, municipality: str,
-                  group: PeerGroup, confidence: float) -> pl.DataFrame:
-    """Add peer_* columns to ``table`` (rows of one municipality, one or more years)."""
+                  group: PeerGroup, confidence: float, reference: ReferenceBands
+                  ) -> pl.DataFrame:
+    """Add peer_* columns to ``table`` (rows of one municipality, one or more years),
+    pooling the peers over the same reference bands as the national E."""
     years = sorted(table["year"].unique().to_list())
-    band_pop = band_population(data.population, years)
+    band_pop = band_population(data.population, years, reference.bands)
     lss_ok = (data.lss.filter(pl.col("year").is_in(years) & (pl.col("status") == "ok")
                               & pl.col("count").is_not_null())
               .select("municipality", "year", "category", "count"))
@@ -132,14 +137,14 @@ def _peer_columns(data: Data, table: pl.DataFrame, municipality: str,
         "municipality": pl.String}).join(
         pl.DataFrame({"year": years}, schema={"year": pl.Int32}), how="cross"
     ).with_columns(pl.lit("peer").alias("ref"))
-    ref = reference_counts(lss_ok, band_pop, members)
+    ref = reference_counts(lss_ok, band_pop, members, reference.components)
     if ref.is_empty():
         raise InputError(f"peer group {group.group_id} ({group.title}) has no LSS data for "
                          f"{', '.join(map(str, years))}; choose another peer group ({_VALID})")
     pairs = pl.DataFrame({"ref": "peer", "municipality": municipality, "year": years},
                          schema={"ref": pl.String, "municipality": pl.String,
                                  "year": pl.Int32})
-    exp = _pivot_crude(expected_from_reference(ref, band_pop, pairs))
+    exp = _pivot_crude(expected_from_reference(ref, band_pop, pairs, reference.components))
     crude = (ref.filter(pl.col("key").str.ends_with("__crude"))
              .with_columns(pl.col("key").str.strip_suffix("__crude").alias("category"),
                            (pl.col("ref_count") / pl.col("ref_pop") * 1e4)
@@ -183,49 +188,59 @@ def _validate(data: Data, municipality: object) -> str:
 
 def compare(municipality: str, year: int, *, peer_group: str | None = None,
             settings: Settings | None = None, confidence: float = 0.95,
-            strong_confidence: float = 0.998) -> pl.DataFrame:
+            strong_confidence: float = 0.998,
+            age_bands: Mapping[str, tuple[int, int | None]] | None = None) -> pl.DataFrame:
     """The comparison table for one municipality and year: 10 rows, one per category.
 
     Columns as in contracts §C (see :mod:`benchmark.screen` for the method). Personal
     assistance under LSS and under SFB are always both present; suppressed or missing
     categories are kept with ``flag = "not_assessed"`` and a ``flag_reason``.
+    ``age_bands`` overrides catalogue reference bands (id → (lo, hi), hi None = open; not
+    ``totalt``) for both the national and the peer expectation.
     Raises :class:`InputError` for an unknown municipality, a year without data (listing
-    the available years) or a peer group that cannot be found or has no data.
+    the available years), a peer group that cannot be found or has no data, or an invalid
+    age band.
     """
     stats.check_confidence(confidence, "confidence")
     stats.check_confidence(strong_confidence, "strong_confidence")
+    reference = reference_bands(age_bands)
     data = load_data(settings)
     code = _validate(data, municipality)
     check_year(data, year)
     table = build_table(data, [int(year)], confidence=confidence,
-                        strong_confidence=strong_confidence, municipalities=[code])
+                        strong_confidence=strong_confidence, municipalities=[code],
+                        age_bands=age_bands)
     group = resolve_peer_group(data, code, int(year), peer_group)
     if group is not None:
-        table = _peer_columns(data, table, code, group, confidence)
+        table = _peer_columns(data, table, code, group, confidence, reference)
     return table
 
 
 def history(municipality: str, *, last_year: int, n_years: int = 10,
             peer_group: str | None = None, settings: Settings | None = None,
-            confidence: float = 0.95, strong_confidence: float = 0.998) -> pl.DataFrame:
+            confidence: float = 0.95, strong_confidence: float = 0.998,
+            age_bands: Mapping[str, tuple[int, int | None]] | None = None) -> pl.DataFrame:
     """The comparison table for each available year in (last_year − n_years, last_year].
 
     One pass over all years (for trend plots); the peer group is the one resolved for
-    ``last_year`` and kept for every year so the series stays comparable.
+    ``last_year`` and kept for every year so the series stays comparable. ``age_bands``
+    as in :func:`compare`.
     """
     if not isinstance(n_years, int) or n_years < 1:
         raise InputError(f"n_years must be a positive integer, got {n_years!r}")
     stats.check_confidence(confidence, "confidence")
     stats.check_confidence(strong_confidence, "strong_confidence")
+    reference = reference_bands(age_bands)
     data = load_data(settings)
     code = _validate(data, municipality)
     check_year(data, last_year)
     last_year = int(str(last_year).strip())
     years = [y for y in data.years() if last_year - n_years < y <= last_year]
     table = build_table(data, years, confidence=confidence,
-                        strong_confidence=strong_confidence, municipalities=[code])
+                        strong_confidence=strong_confidence, municipalities=[code],
+                        age_bands=age_bands)
     group = resolve_peer_group(data, code, int(last_year), peer_group)
     if group is not None:
-        table = _peer_columns(data, table, code, group, confidence)
+        table = _peer_columns(data, table, code, group, confidence, reference)
     return table
 

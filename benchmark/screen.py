@@ -11,7 +11,10 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
 * O = persons with the insats (Kolada count; the total is Kolada's rate × population).
 * E = Σ_b r_b · n_{m,b}: the national rate r_b = Riket persons / Riket population in band b
   times the local population of band b. Ordinary categories have one band, the
-  catalogue's reference age band (``Category.age_min``–``age_max``). The total
+  catalogue's reference age band (``Category.age_min``–``age_max``) unless ``age_bands``
+  overrides it (:func:`reference_bands`; for sensitivity analyses: E, φ, τ², shrinkage and
+  flags are then all computed with the chosen bands, and ``reference_band`` shows them;
+  the peer comparison in :mod:`benchmark.compare` pools over the same bands). The total
   (``totalt``) is standardised over ``TOTAL_BANDS`` 0–22 / 23–64 / 65+ with national
   persons per band derived from the auxiliary Kolada rows: persons 0–22 = ``totalt_0_22``
   (N28891), persons 23–64 = ``totalt_0_64`` (N28890) − ``totalt_0_22``, persons 65+ =
@@ -46,19 +49,20 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from benchmark import stats
-from benchmark.catalog import CATEGORIES, RIKET, TOTAL_BANDS
+from benchmark.catalog import CATEGORIES, RIKET, TOTAL_BANDS, Category, with_age_bands
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.store import read_manifest, read_table
 
-__all__ = ["COLUMNS", "MIN_OD_UNITS", "PERSISTENCE_YEARS", "screen"]
+__all__ = ["COLUMNS", "MIN_OD_UNITS", "PERSISTENCE_YEARS", "ReferenceBands", "reference_bands",
+           "screen"]
 
 #: Fewer municipalities than this with data: no overdispersion estimate (exact limits).
 MIN_OD_UNITS = 10
@@ -100,14 +104,14 @@ def _band_key(lo: int, hi: int | None) -> str:
     return f"{lo}-{'' if hi is None else hi}"
 
 
-def _components() -> pl.DataFrame:
+def _components(categories: Sequence[Category] = CATEGORIES) -> pl.DataFrame:
     """How each category's persons split into reference bands: (key, band, source, sign).
 
     ``key`` is the category id (banded) or ``<id>__crude`` (all ages, for crude rates).
     """
     rows: list[tuple[str, str, str, int]] = []
     (a_lo, a_hi), (b_lo, b_hi), (c_lo, c_hi) = TOTAL_BANDS
-    for cat in CATEGORIES:
+    for cat in categories:
         rows.append((cat.id + _CRUDE, _band_key(0, None), cat.id, 1))
         if cat.id == _TOTAL:
             rows += [
@@ -123,13 +127,54 @@ def _components() -> pl.DataFrame:
                                       "source": pl.String, "sign": pl.Int32}, orient="row")
 
 
+def _count_components(components: pl.DataFrame) -> pl.DataFrame:
+    """Per key: how many component rows and distinct bands a complete member has."""
+    return components.group_by("key").agg(pl.len().alias("n_components"),
+                                          pl.col("band").n_unique().alias("n_bands"))
+
+
+def _bands(categories: Sequence[Category] = CATEGORIES) -> dict[str, tuple[int, int | None]]:
+    """Band key → (lo, hi) for every band the categories use (all ages first)."""
+    return {_band_key(lo, hi): (lo, hi)
+            for lo, hi in [(0, None), *TOTAL_BANDS, *((c.age_min, c.age_max)
+                                                      for c in categories)]}
+
+
 COMPONENTS = _components()
-_N_COMPONENTS = COMPONENTS.group_by("key").agg(pl.len().alias("n_components"),
-                                               pl.col("band").n_unique().alias("n_bands"))
-_BANDS: dict[str, tuple[int, int | None]] = {
-    _band_key(lo, hi): (lo, hi)
-    for lo, hi in [(0, None), *TOTAL_BANDS, *((c.age_min, c.age_max) for c in CATEGORIES)]
-}
+_N_COMPONENTS = _count_components(COMPONENTS)
+_BANDS: dict[str, tuple[int, int | None]] = _bands()
+
+
+def _n_components(components: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_count_components`, precomputed for the catalogue's bands."""
+    return _N_COMPONENTS if components is COMPONENTS else _count_components(components)
+
+
+@dataclass(frozen=True, eq=False)
+class ReferenceBands:
+    """The categories with the reference age bands in use, and what the engine needs of
+    them: ``components`` (see :func:`_components`) and ``bands`` (key → (lo, hi))."""
+
+    categories: tuple[Category, ...]
+    components: pl.DataFrame
+    bands: dict[str, tuple[int, int | None]]
+
+
+_DEFAULT_REFERENCE = ReferenceBands(CATEGORIES, COMPONENTS, _BANDS)
+
+
+def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = None
+                    ) -> ReferenceBands:
+    """The reference bands with ``age_bands`` overrides (id → (lo, hi), hi None = open).
+
+    Without overrides (or when they equal the catalogue) the precomputed defaults are
+    returned. Raises :class:`InputError` for invalid overrides (see
+    :func:`benchmark.catalog.with_age_bands`).
+    """
+    categories = with_age_bands(age_bands)
+    if categories == CATEGORIES:
+        return _DEFAULT_REFERENCE
+    return ReferenceBands(categories, _components(categories), _bands(categories))
 
 
 # --------------------------------------------------------------------------- data
@@ -224,14 +269,17 @@ def _year_span(years: Sequence[int]) -> str:
 # --------------------------------------------------------------------------- building blocks
 
 
-def band_population(population: pl.DataFrame, years: Iterable[int]) -> pl.DataFrame:
+def band_population(population: pl.DataFrame, years: Iterable[int],
+                    bands: Mapping[str, tuple[int, int | None]] | None = None) -> pl.DataFrame:
     """Long table (municipality, year, band, pop) for every band used; Riket filled in.
 
-    Riket ("0000") is the SCB national row when present, otherwise the sum of municipalities.
+    ``bands`` (key → (lo, hi)) defaults to the catalogue's bands (see
+    :func:`reference_bands`). Riket ("0000") is the SCB national row when present,
+    otherwise the sum of municipalities.
     """
     pop = population.filter(pl.col("year").is_in(list(years)))
     aggs = []
-    for key, (lo, hi) in _BANDS.items():
+    for key, (lo, hi) in (_BANDS if bands is None else bands).items():
         cond = pl.col("age") >= lo if hi is None else pl.col("age").is_between(lo, hi)
         aggs.append(pl.col("population").filter(cond).sum().alias(key))
     wide = pop.group_by("municipality", "year").agg(aggs)
@@ -245,20 +293,23 @@ def band_population(population: pl.DataFrame, years: Iterable[int]) -> pl.DataFr
 
 
 def reference_counts(lss_ok: pl.DataFrame, band_pop: pl.DataFrame,
-                     members: pl.DataFrame) -> pl.DataFrame:
+                     members: pl.DataFrame, components: pl.DataFrame | None = None
+                     ) -> pl.DataFrame:
     """Pooled persons and population per reference band for reference sets.
 
     ``members`` (ref, municipality, year) lists the municipalities of each reference set
     ("national" = Riket, or a peer group). A member enters a category only when every
-    component row it needs has status ok and its band populations exist. Returns
+    component row it needs has status ok and its band populations exist. ``components``
+    defaults to the catalogue's bands (see :func:`reference_bands`). Returns
     (ref, year, key, band, ref_count, ref_pop, n_members).
     """
+    components = COMPONENTS if components is None else components
     comp = (members.join(lss_ok.rename({"category": "source"}),
                          on=["municipality", "year"], how="inner")
-            .join(COMPONENTS, on="source", how="inner"))
+            .join(components, on="source", how="inner"))
     complete = (comp.group_by("ref", "municipality", "year", "key")
                 .agg(pl.len().alias("n"))
-                .join(_N_COMPONENTS, on="key")
+                .join(_n_components(components), on="key")
                 .filter(pl.col("n") == pl.col("n_components"))
                 .select("ref", "municipality", "year", "key"))
     per_member = (comp.join(complete, on=["ref", "municipality", "year", "key"])
@@ -272,12 +323,15 @@ def reference_counts(lss_ok: pl.DataFrame, band_pop: pl.DataFrame,
 
 
 def expected_from_reference(ref: pl.DataFrame, local_pop: pl.DataFrame,
-                            pairs: pl.DataFrame) -> pl.DataFrame:
+                            pairs: pl.DataFrame, components: pl.DataFrame | None = None
+                            ) -> pl.DataFrame:
     """E = Σ_b (ref_count_b / ref_pop_b) · n_b for (ref, municipality, year) pairs.
 
     Returns (ref, municipality, year, key, expected, n_members); E is missing when a band
-    has no reference population or the local band population is unknown.
+    has no reference population or the local band population is unknown. ``components``
+    must be the ones ``ref`` was pooled with (default: the catalogue's bands).
     """
+    components = COMPONENTS if components is None else components
     rates = ref.with_columns(
         pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop"))
         .alias("rate"))
@@ -288,7 +342,7 @@ def expected_from_reference(ref: pl.DataFrame, local_pop: pl.DataFrame,
                 (pl.col("rate").is_null() | pl.col("pop").is_null()).any().alias("gap"),
                 pl.col("band").n_unique().alias("n_bands_found"),
                 pl.col("n_members").min().alias("n_members"))
-           .join(_N_COMPONENTS.select("key", "n_bands"), on="key")
+           .join(_n_components(components).select("key", "n_bands"), on="key")
            .with_columns(
                pl.when(~pl.col("gap") & (pl.col("n_bands_found") == pl.col("n_bands")))
                .then(pl.col("expected")).alias("expected")))
@@ -310,15 +364,20 @@ def _pivot_crude(exp: pl.DataFrame) -> pl.DataFrame:
 
 def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
                 strong_confidence: float = 0.998,
-                municipalities: Sequence[str] | None = None) -> pl.DataFrame:
+                municipalities: Sequence[str] | None = None,
+                age_bands: Mapping[str, tuple[int, int | None]] | None = None
+                ) -> pl.DataFrame:
     """The comparison table for every municipality and each of ``years``.
 
     Earlier years needed for persistence are computed as well and dropped at the end.
     ``municipalities`` only restricts the returned rows; estimates across municipalities
-    (φ, τ², shrinkage) always use them all.
+    (φ, τ², shrinkage) always use them all. ``age_bands`` overrides reference age bands
+    (category id → (lo, hi), see :func:`reference_bands`); everything, including the
+    estimates across municipalities, then uses those bands.
     """
     conf = stats.check_confidence(confidence, "confidence")
     strong = stats.check_confidence(strong_confidence, "strong_confidence")
+    reference = reference_bands(age_bands)
     targets = sorted({int(y) for y in years})
     window = sorted({y - k for y in targets for k in range(PERSISTENCE_YEARS)}
                     & set(data.years()))
@@ -327,7 +386,7 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
     lss = data.lss.filter(pl.col("year").is_in(window))
     lss_ok = (lss.filter((pl.col("status") == "ok") & pl.col("count").is_not_null())
               .select("municipality", "year", "category", "count"))
-    band_pop = band_population(data.population, window)
+    band_pop = band_population(data.population, window, reference.bands)
 
     register = _kommuner(data.municipalities).select("municipality", "name")
     codes = register.select("municipality")
@@ -338,10 +397,11 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
                                      "year": window},
                                     schema={"ref": pl.String, "municipality": pl.String,
                                             "year": pl.Int32})
-    ref = reference_counts(lss_ok, band_pop, national_members)
+    ref = reference_counts(lss_ok, band_pop, national_members, reference.components)
     pairs = codes.join(pl.DataFrame({"year": window}, schema={"year": pl.Int32}),
                        how="cross").with_columns(pl.lit("national").alias("ref"))
-    exp = _pivot_crude(expected_from_reference(ref, band_pop, pairs)).drop("ref")
+    exp = _pivot_crude(expected_from_reference(ref, band_pop, pairs,
+                                               reference.components)).drop("ref")
 
     national_crude = (ref.filter(pl.col("key").str.ends_with(_CRUDE))
                       .with_columns(pl.col("key").str.strip_suffix(_CRUDE).alias("category"),
@@ -349,14 +409,15 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
                                     .alias("national_rate_per_10k"))
                       .select("year", "category", "national_rate_per_10k"))
 
+    categories = reference.categories
     cats = pl.DataFrame({
-        "category": _CATEGORY_IDS,
-        "category_label": [c.label_sv for c in CATEGORIES],
-        "category_label_en": [c.label_en for c in CATEGORIES],
+        "category": [c.id for c in categories],
+        "category_label": [c.label_sv for c in categories],
+        "category_label_en": [c.label_en for c in categories],
         "band": [_band_key(0, None) if c.id == _TOTAL else _band_key(c.age_min, c.age_max)
-                 for c in CATEGORIES],
-        "band_label": [c.band_label for c in CATEGORIES],
-        "cost_kpi": [c.cost_kpi for c in CATEGORIES],
+                 for c in categories],
+        "band_label": [c.band_label for c in categories],
+        "cost_kpi": [c.cost_kpi for c in categories],
     })
     grid = (register.join(pl.DataFrame({"year": window}, schema={"year": pl.Int32}),
                           how="cross").join(cats, how="cross"))
@@ -592,14 +653,19 @@ def _add_costs(df: pl.DataFrame, data: Data) -> pl.DataFrame:
 
 
 def screen(year: int, *, settings: Settings | None = None, confidence: float = 0.95,
-           strong_confidence: float = 0.998) -> pl.DataFrame:
+           strong_confidence: float = 0.998,
+           age_bands: Mapping[str, tuple[int, int | None]] | None = None) -> pl.DataFrame:
     """The comparison table (contracts §C) for every municipality and category in ``year``.
 
     Peer columns are null (peer groups are chosen per municipality in
     :func:`benchmark.compare.compare`). Sort by ``ratio_shrunk`` to rank without
-    rewarding small-number noise.
+    rewarding small-number noise. ``age_bands`` replaces catalogue reference bands, e.g.
+    ``{"daglig_verksamhet": (18, 64), "boende": (20, None)}`` (not ``totalt``), to test
+    how sensitive the results are to the band assumption; ``reference_band`` shows the
+    band used.
     """
+    reference_bands(age_bands)  # bad overrides fail before any data is read
     data = load_data(settings)
     check_year(data, year)
     return build_table(data, [int(year)], confidence=confidence,
-                       strong_confidence=strong_confidence)
+                       strong_confidence=strong_confidence, age_bands=age_bands)
