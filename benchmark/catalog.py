@@ -196,9 +196,13 @@ def _check_band(category_id: object, band: object) -> tuple[str, tuple[int, int 
     if not isinstance(category_id, str):
         raise InputError(f"age band category must be a catalogue id string, got "
                          f"{category_id!r}; valid categories: {', '.join(CATEGORY_BY_ID)}")
-    cat = get_category(category_id)
+    others = ", ".join(c for c in CATEGORY_BY_ID if c != "totalt")
+    try:
+        cat = get_category(category_id)
+    except InputError:
+        raise InputError(f"unknown category {category_id!r} in an age band; valid "
+                         f"categories for an age band: {others}") from None
     if cat.id == "totalt":
-        others = ", ".join(c for c in CATEGORY_BY_ID if c != "totalt")
         raise InputError("the reference bands of 'totalt' cannot be changed: 0–22/23–64/65+ "
                          "are fixed by the published Kolada KPIs N28891/N28890; valid "
                          f"categories for an age band: {others}")

@@ -103,6 +103,29 @@ def _categories(text: str) -> list[str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _age_band(text: str) -> tuple[str, tuple[int, int | None]]:
+    from benchmark.catalog import parse_age_band
+
+    try:
+        return parse_age_band(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _age_bands(values: list[tuple[str, tuple[int, int | None]]] | None
+               ) -> dict[str, tuple[int, int | None]] | None:
+    """``--age-band`` values as a mapping; a category given twice is an error."""
+    if not values:
+        return None
+    bands: dict[str, tuple[int, int | None]] = {}
+    for cat_id, band in values:
+        if cat_id in bands:
+            raise InputError(f"--age-band given twice for {cat_id}; give each category at "
+                             "most once, e.g. --age-band daglig_verksamhet=18-64")
+        bands[cat_id] = band
+    return bands
+
+
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """--debug, --data-dir and --quiet; accepted before and after the command name."""
     default = {"default": argparse.SUPPRESS} if suppress else {}
@@ -151,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
                        "statistics are computed over all categories first, so the rows are "
                        "identical to the unfiltered table. Valid ids: "
                        + ", ".join(_category_ids()))
+        p.add_argument("--age-band", type=_age_band, action="append",
+                       metavar="CATEGORY=LO-HI", help="reference age band of one category's "
+                       "age standardisation (E), e.g. daglig_verksamhet=18-64, boende=20+ or "
+                       "ledsagarservice=all (= 0+); ages 0–100 (100 = 100+); repeatable. "
+                       "Without it the defaults are the catalogue's reference bands, "
+                       "justified in notebooks/04-metod; the total (totalt) keeps "
+                       "0–22/23–64/65+. Use it to test how sensitive the results are to the "
+                       "band assumption; the reference_band column shows the band used")
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
         p.add_argument("--out", type=Path, help="write to this file instead of stdout")
 
@@ -222,7 +253,8 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.output import write_table
 
     _check_out(args.out)
-    table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings)
+    table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings,
+                    age_bands=_age_bands(args.age_band))
     table = _only_categories(table, args.category)
     write_table(table, args.format, args.out, kind="compare")
     return 0
@@ -233,7 +265,7 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.screen import screen
 
     _check_out(args.out)
-    table = screen(args.year, settings=settings)
+    table = screen(args.year, settings=settings, age_bands=_age_bands(args.age_band))
     table = _only_categories(table, args.category)
     write_table(table, args.format, args.out, kind="screen")
     return 0

@@ -166,3 +166,92 @@ def test_peer_level_is_the_peers_own_standardised_level(data_settings: Settings)
     _, band = _pooled(["0002", "0003", "0004"], "boende", 20, None)
     national_band = r["expected"] / fx.band_pop("0001", 20, None)
     assert r["peer_level"] == pytest.approx(band / national_band)
+
+
+# --------------------------------------------------------------------------- age bands
+
+#: 65+ differs in age structure between Riket and the municipalities (see the fixture)
+BOENDE_65 = {"boende": (65, None)}
+
+
+def test_age_band_override_national_and_peer_expected(data_settings: Settings) -> None:
+    df = compare("0001", 2023, settings=data_settings, age_bands=BOENDE_65)
+    default = compare("0001", 2023, settings=data_settings)
+    r = _row(df, "boende")
+    assert r["reference_band"] == "65+"
+    assert r["population_band"] == fx.band_pop("0001", 65, None)
+    nat_rate = fx.national_count("boende") / fx.band_pop("0000", 65, None)
+    assert r["expected"] == pytest.approx(nat_rate * fx.band_pop("0001", 65, None), rel=1e-12)
+    assert r["expected"] != pytest.approx(_row(default, "boende")["expected"], rel=1e-3)
+    # the peers are pooled over the same (new) band
+    crude, band = _pooled(["0002", "0003", "0004"], "boende", 65, None)
+    assert r["peer_expected"] == pytest.approx(band * fx.band_pop("0001", 65, None),
+                                               rel=1e-12)
+    assert r["peer_rate_per_10k"] == pytest.approx(crude * 1e4)  # crude: band-free
+    ci = stats.standardised_ratio([r["observed"]], [r["peer_expected"]], 0.95)
+    assert (r["peer_ratio"], r["peer_ratio_lower"], r["peer_ratio_upper"]) == pytest.approx(
+        (ci.estimate[0], ci.lower[0], ci.upper[0]))
+    assert r["peer_level"] == pytest.approx(r["peer_expected"] / r["expected"], rel=1e-12)
+    # other categories: identical apart from the BH q-values (computed over all categories)
+    cols = [c for c in df.columns if c != "q_value"]
+    others = pl.col("category") != "boende"
+    assert df.filter(others).select(cols).equals(default.filter(others).select(cols))
+
+
+def test_age_band_override_matches_screen_and_history(data_settings: Settings) -> None:
+    bands = {"kontaktperson": (7, 30), "boende": (65, None)}
+    one = compare("0004", 2023, settings=data_settings, peer_group="lan", age_bands=bands)
+    all_ = screen(2023, settings=data_settings, age_bands=bands).filter(
+        pl.col("municipality") == "0004")
+    shared = [c for c in COLUMNS if c not in PEER_COLUMNS] + ["reference_band"]
+    assert one.select(shared).equals(all_.select(shared))
+    assert _row(one, "kontaktperson")["reference_band"] == "7–30"
+    h = history("0001", last_year=2023, n_years=3, settings=data_settings, age_bands=bands)
+    last = compare("0001", 2023, settings=data_settings, age_bands=bands)
+    assert h.filter(pl.col("year") == 2023).equals(last)
+    assert set(h.filter(pl.col("category") == "boende")["reference_band"]) == {"65+"}
+
+
+def test_default_age_bands_unchanged(data_settings: Settings) -> None:
+    ref = compare("0001", 2023, settings=data_settings)
+    assert compare("0001", 2023, settings=data_settings, age_bands=None).equals(ref)
+    assert compare("0001", 2023, settings=data_settings, age_bands={}).equals(ref)
+    h = history("0001", last_year=2023, n_years=2, settings=data_settings)
+    assert history("0001", last_year=2023, n_years=2, settings=data_settings,
+                   age_bands={}).equals(h)
+
+
+@pytest.mark.parametrize(("age_bands", "match"), [
+    ({"boendet": (20, None)}, "unknown category 'boendet'"),
+    ({"totalt": (0, 22)}, "N28891/N28890"),
+    ({"daglig_verksamhet": (64, 18)}, "lower age exceeds the upper"),
+    ({"daglig_verksamhet": (18, 101)}, "upper age exceeds 100"),
+])
+def test_invalid_age_bands(data_settings: Settings, age_bands: dict, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        compare("0001", 2023, settings=data_settings, age_bands=age_bands)
+    with pytest.raises(InputError, match=match):
+        history("0001", last_year=2023, settings=data_settings, age_bands=age_bands)
+
+
+def test_cli_compare_age_band(demo_data: Settings) -> None:
+    import json
+
+    from benchmark.demo import DEMO_FOCUS
+    from tests.test_robustness import _run
+
+    res = _run(["compare", "--kommun", DEMO_FOCUS, "--year", "2024", "--age-band",
+                "daglig_verksamhet=18-64", "--format", "json", "--data-dir",
+                str(demo_data.data_dir)])
+    assert res.returncode == 0, res.stderr
+    rows = {r["category"]: r for r in json.loads(res.stdout)["rows"]}
+    ref = compare(DEMO_FOCUS, 2024, settings=demo_data,
+                  age_bands={"daglig_verksamhet": (18, 64)})
+    default = compare(DEMO_FOCUS, 2024, settings=demo_data)
+    r = _row(ref, "daglig_verksamhet")
+    got = rows["daglig_verksamhet"]
+    assert r["reference_band"] == got["reference_band"] == "18–64"
+    for col in ("expected", "ratio", "peer_expected", "peer_ratio"):
+        assert got[col] == pytest.approx(r[col], rel=1e-9), col
+    assert got["expected"] != pytest.approx(_row(default, "daglig_verksamhet")["expected"],
+                                            rel=1e-4)

@@ -192,3 +192,175 @@ def test_pooled_three_year_test(table: pl.DataFrame, data_settings: Settings) ->
     early = screen(2020, settings=data_settings)  # only 2019–2020 exist
     assert early["ratio_3y"].null_count() == early.height
     assert set(early["flag_3y"]) == {"not_assessed"}
+
+
+# --------------------------------------------------------------------------- age bands
+
+#: 18–70 reaches into Riket's older, thinner ages (500 per age and sex from 65), so the new
+#: E differs from the default one (with a band inside 0–64 it would not: flat populations)
+DV_BAND = {"daglig_verksamhet": (18, 70)}
+
+
+@pytest.fixture(scope="module")
+def banded(data_settings: Settings) -> pl.DataFrame:
+    return screen(2023, settings=data_settings, age_bands=DV_BAND)
+
+
+def test_age_band_override_by_hand(banded: pl.DataFrame, table: pl.DataFrame) -> None:
+    # national rate in the NEW band (Riket persons / Riket 18–70) × local 18–70 population
+    nat_rate = fx.national_count("daglig_verksamhet") / fx.band_pop("0000", 18, 70)
+    for code in ("0001", "0007"):
+        r = _row(banded, code, "daglig_verksamhet")
+        assert r["reference_band"] == "18–70"
+        assert r["population_band"] == fx.band_pop(code, 18, 70)
+        assert r["expected"] == pytest.approx(nat_rate * fx.band_pop(code, 18, 70), rel=1e-12)
+        assert r["expected"] > 1.05 * _row(table, code, "daglig_verksamhet")["expected"]
+        assert r["ratio"] == pytest.approx(r["observed"] / r["expected"], rel=1e-12)
+    # crude figures do not depend on the band
+    r = _row(banded, "0001", "daglig_verksamhet")
+    assert r["expected_crude"] == pytest.approx(
+        fx.national_count("daglig_verksamhet") / fx.band_pop("0000", 0, None)
+        * fx.band_pop("0001", 0, None))
+
+
+def test_age_band_override_feeds_the_estimates_across_municipalities(
+        banded: pl.DataFrame, table: pl.DataFrame) -> None:
+    g = banded.filter((pl.col("category") == "daglig_verksamhet")
+                      & (pl.col("flag") != "not_assessed"))
+    o, e = g["observed"].to_numpy(), g["expected"].to_numpy()
+    od = stats.overdispersion(o, e, consistency=True)
+    assert g["phi"].unique().to_list() == [pytest.approx(od.phi)]
+    assert g["tau2"].unique().to_list() == [pytest.approx(od.tau2)]
+    np.testing.assert_allclose(g["ratio_shrunk"].to_numpy(), stats.eb_shrink(o, e)[0])
+    old = table.filter(pl.col("category") == "daglig_verksamhet")
+    assert g["phi"][0] != pytest.approx(old["phi"][0], rel=1e-6)  # the bands matter
+    f = stats.funnel_flags(o, e, 0.998, phi=od.phi, tau2=od.tau2)
+    assert g["flag"].to_list() == list(f.flag)
+    # the pooled 3-year test uses the new E as well
+    r = _row(banded, "0001", "daglig_verksamhet")
+    assert r["expected_3y"] == pytest.approx(3 * r["expected"])
+
+
+def test_age_band_override_leaves_other_categories(banded: pl.DataFrame,
+                                                   table: pl.DataFrame) -> None:
+    others = pl.col("category") != "daglig_verksamhet"
+    # q-values are BH within municipality × year over all categories, so they may move
+    cols = [c for c in banded.columns if c != "q_value"]
+    assert banded.filter(others).select(cols).equals(table.filter(others).select(cols))
+    assert _row(banded, "0001", "boende")["reference_band"] == "20+"
+
+
+def test_default_bands_unchanged(data_settings: Settings, table: pl.DataFrame) -> None:
+    assert screen(2023, settings=data_settings, age_bands=None).equals(table)
+    assert screen(2023, settings=data_settings, age_bands={}).equals(table)
+    # overriding with the catalogue's own band gives the same table
+    same = {"boende": (20, None), "daglig_verksamhet": (20, 64)}
+    assert screen(2023, settings=data_settings, age_bands=same).equals(table)
+
+
+def test_open_band_and_all_ages(data_settings: Settings) -> None:
+    df = screen(2023, settings=data_settings,
+                age_bands={"boende": (30, 100), "korttidstillsyn": (0, None)})
+    r = _row(df, "0004", "boende")
+    assert r["reference_band"] == "30+"
+    assert r["expected"] == pytest.approx(
+        fx.national_count("boende") / fx.band_pop("0000", 30, None)
+        * fx.band_pop("0004", 30, None), rel=1e-12)
+    k = _row(df, "0004", "korttidstillsyn")
+    assert k["reference_band"] == "alla åldrar"
+    # all ages: E is the crude expectation
+    assert k["expected"] == pytest.approx(k["expected_crude"], rel=1e-12)
+    assert k["composition_effect"] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("age_bands", "match"), [
+    ({"boendet": (20, None)}, "unknown category 'boendet'"),
+    ({"totalt": (0, 64)}, "N28891/N28890"),
+    ({"boende": (40, 30)}, "lower age exceeds the upper"),
+    ({"boende": (20, 120)}, "upper age exceeds 100"),
+    ({"boende": (120, None)}, "lower age must be 0–100"),
+])
+def test_invalid_age_bands(data_settings: Settings, tmp_path: Path, age_bands: dict,
+                           match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        screen(2023, settings=data_settings, age_bands=age_bands)
+    # checked before any data is read: no DataError for a folder without data
+    with pytest.raises(InputError, match=match):
+        screen(2023, settings=Settings(data_dir=tmp_path / "none"), age_bands=age_bands)
+
+
+# --------------------------------------------------------------------------- age bands: CLI
+
+
+def _cli_age_band_cases() -> dict[str, tuple[list[str], list[str]]]:
+    """case → (arguments after the command, substrings of the one error line)."""
+    from benchmark.demo import DEMO_FOCUS
+
+    cmp = ["compare", "--kommun", DEMO_FOCUS, "--year", "2024", "--age-band"]
+    scr = ["screen", "--year", "2024", "--age-band"]
+    return {
+        "unknown": ([*scr, "boendet=20+"], ["--age-band", "'boendet'", "daglig_verksamhet"]),
+        "totalt": ([*cmp, "totalt=0-22"], ["'totalt'", "N28891/N28890"]),
+        "backwards": ([*scr, "boende=30-20"], ["30-20", "lower age exceeds the upper"]),
+        "over-100": ([*cmp, "boende=20-101"], ["20-101", "upper age exceeds 100"]),
+        "syntax": ([*scr, "boende:20"], ["'boende:20'", "CATEGORY=LO-HI", "CATEGORY=LO+"]),
+        "missing-value": (cmp, ["--age-band", "expected one argument"]),
+        "twice": ([*cmp, "boende=20+", "--age-band", "boende=18+"],
+                  ["given twice for boende"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def cli_age_band_results(demo_data: Settings) -> dict[str, object]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_robustness import _run
+
+    cases = _cli_age_band_cases()
+    with ThreadPoolExecutor(4) as pool:
+        runs = pool.map(lambda a: _run([*a[0], "--data-dir", str(demo_data.data_dir)]),
+                        cases.values())
+        return dict(zip(cases, runs, strict=True))
+
+
+@pytest.mark.parametrize("case", list(_cli_age_band_cases()))
+def test_cli_bad_age_band_exits_2_with_one_line(case: str, cli_age_band_results: dict
+                                                ) -> None:
+    from tests.test_robustness import _one_line_error
+
+    res = cli_age_band_results[case]
+    line = _one_line_error(res, 2)
+    for needle in _cli_age_band_cases()[case][1]:
+        assert needle in line, (needle, line)
+    assert res.stdout == ""
+
+
+def test_cli_screen_age_band(demo_data: Settings) -> None:
+    from tests.test_robustness import _run
+
+    res = _run(["screen", "--year", "2024", "--age-band", "daglig_verksamhet=18-64",
+                "--age-band", "boende=all", "--category", "daglig_verksamhet,boende",
+                "--format", "csv", "--data-dir", str(demo_data.data_dir)])
+    assert res.returncode == 0, res.stderr
+    got = pl.read_csv(res.stdout.encode(), schema_overrides={"municipality": pl.String})
+    ref = screen(2024, settings=demo_data,
+                 age_bands={"daglig_verksamhet": (18, 64), "boende": (0, None)})
+    for cat, band in (("daglig_verksamhet", "18–64"), ("boende", "alla åldrar")):
+        a = got.filter(pl.col("category") == cat).sort("municipality")
+        b = ref.filter(pl.col("category") == cat).sort("municipality")
+        assert a.height == 290 and a["reference_band"].unique().to_list() == [band]
+        np.testing.assert_allclose(a["expected"].to_numpy(), b["expected"].to_numpy(),
+                                   rtol=1e-9)
+        assert a["flag"].to_list() == b["flag"].to_list()
+
+
+def test_cli_help_documents_age_band() -> None:
+    from tests.test_robustness import _run
+
+    for cmd in ("compare", "screen"):
+        res = _run([cmd, "--help"])
+        assert res.returncode == 0
+        text = " ".join(res.stdout.split())
+        assert "--age-band CATEGORY=LO-HI" in text
+        assert "catalogue's reference bands" in text and "notebooks/04-metod" in text
+        assert "boende=20+" in text and "=all" in text
