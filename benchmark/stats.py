@@ -219,8 +219,11 @@ def poisson_interval(x: Any, confidence: float = 0.95) -> Interval:
     conf = check_confidence(confidence)
     xa = _array(x, "x")
     exact = xa < EXACT_THRESHOLD
-    lo = np.where(exact, exact_poisson_lower(xa, conf), byars_lower(xa, conf))
-    hi = np.where(exact, exact_poisson_upper(xa, conf), byars_upper(xa, conf))
+    lo = byars_lower(xa, conf)
+    hi = byars_upper(xa, conf)
+    if exact.any():  # χ² quantiles are the costly part: compute them only where used
+        lo[exact] = exact_poisson_lower(xa[exact], conf)
+        hi[exact] = exact_poisson_upper(xa[exact], conf)
     method = np.where(np.isnan(xa), None, np.where(exact, "Exact", "Byars")).astype(object)
     return Interval(xa, lo, hi, method, conf)
 
@@ -538,10 +541,12 @@ def funnel_flags(observed: Any, expected: Any, confidence: float = 0.998, *,
     e_safe = np.where(ok, e, 1.0)
     o_safe = np.where(ok, o, 0.0)
     t_use = np.where(adj, t2, 0.0)
-    od_lo, od_hi = od_funnel_limits(e_safe, conf, tau2=t_use)
-    ex_lo, ex_hi = poisson_ratio_limits(e_safe, conf)
-    lo = np.where(ok, np.where(adj, od_lo, ex_lo), np.nan)
-    hi = np.where(ok, np.where(adj, od_hi, ex_hi), np.nan)
+    lo, hi = od_funnel_limits(e_safe, conf, tau2=t_use)
+    exact_rows = ok & ~adj  # exact funnel only where there is no OD adjustment
+    if exact_rows.any():
+        lo[exact_rows], hi[exact_rows] = poisson_ratio_limits(e_safe[exact_rows], conf)
+    lo = np.where(ok, lo, np.nan)
+    hi = np.where(ok, hi, np.nan)
     z = np.where(ok, od_z(o_safe, e_safe, t_use), np.nan)
     p_exact = p_value_poisson(o_safe, e_safe)
     p_od = 2 * stats.norm.sf(np.abs(z))
