@@ -80,7 +80,10 @@ views.show(views.reference_bands_table("sv"))
 #   med rikets antal per band från nyckeltalen N28891 (0–22) och N28890 (0–64).
 #
 # Om en kommun har många invånare utanför bandet påverkar det alltså inte det förväntade
-# antalet. Valet av band kan prövas genom att ändra katalogen och köra om.
+# antalet. Valet av band är ett antagande som kan prövas: `compare(..., age_bands=
+# {"daglig_verksamhet": (18, 64)})` i Python eller
+# `python -m benchmark compare --kommun 2482 --year 2024 --age-band daglig_verksamhet=18-64`
+# på kommandoraden ger samma tabell med ett annat referensband (totalen har fasta band).
 #
 # ## 3. Förväntat antal och kvot (indirekt standardisering)
 #
