@@ -408,13 +408,60 @@ def funnel_limits(expected: Sequence[float], confidence: float, phi: float | Non
     return [float(v) for v in lower], [float(v) for v in upper]
 
 
+#: What ▲/▼ mean in the funnel plot (the flag rule: limits *and* the exact test).
+FLAG_RULE: dict[str, str] = {
+    "sv": "▲/▼ = tydligt avvikande: utanför 99,8 %-gränsen och även signifikant i ett exakt "
+          "test, som skyddar kommuner med få personer.",
+    "en": "▲/▼ = clearly deviating: outside the 99.8% limit and also significant in an exact "
+          "test, which guards municipalities with few persons.",
+}
+#: Legend/table label of a point outside the drawn 99,8 % limits that is not flagged.
+OUTSIDE_UNFLAGGED: dict[str, str] = {
+    "sv": "Utanför gränsen men för få personer för säker slutsats",
+    "en": "Outside the limit but too few persons for a firm conclusion",
+}
+#: Marker of such a point (neither ▲/▼ nor the plain circle of "similar").
+OUTSIDE_SYMBOL = "circle-x-open"
+
+
+def _outside_unflagged(rows: Sequence[dict[str, Any]], phi: float | None,
+                       tau2: float) -> set[str]:
+    """Municipalities drawn outside the 99,8 % curves whose flag is nevertheless "similar"
+    (the exact test, required for a flag, is not significant)."""
+    pts = [r for r in rows if _ok(r, "expected", "ratio") and r["expected"] > 0
+           and _flag(r) == "similar"]
+    if not pts:
+        return set()
+    lower, upper = funnel_limits([r["expected"] for r in pts], 0.998, phi, tau2)
+    return {r["municipality"] for r, lo, hi in zip(pts, lower, upper, strict=True)
+            if r["ratio"] > hi or r["ratio"] < lo}
+
+
+def _funnel_params(rows: Sequence[dict[str, Any]]) -> tuple[float | None, float]:
+    tau2_vals = [r["tau2"] for r in rows if r.get("tau2") is not None]
+    phi_vals = [r["phi"] for r in rows if r.get("phi") is not None]
+    return (float(phi_vals[0]) if phi_vals else None,
+            float(tau2_vals[0]) if tau2_vals else 0.0)
+
+
+def _funnel_flag_text(r: dict[str, Any], outside: set[str], lang: str) -> str:
+    if r.get("status") != "ok":
+        return fmt.flag_label("not_assessed", lang)
+    if r["municipality"] in outside:
+        return OUTSIDE_UNFLAGGED[lang]
+    return fmt.flag_label(_flag(r), lang)
+
+
 def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = None,
                  lang: str = "sv") -> str:
-    """Data table for :func:`funnel_chart`: the chosen municipality and every flagged one."""
+    """Data table for :func:`funnel_chart`: the chosen municipality, every flagged one and
+    every one drawn outside the 99,8 % limits without a flag."""
     fmt.check_lang(lang)
     sub = table.filter(pl.col("category") == category)
+    phi, tau2 = _funnel_params([r for r in sub.to_dicts() if r.get("status") == "ok"])
+    outside = _outside_unflagged(sub.to_dicts(), phi, tau2)
     rows_in = [r for r in sub.sort("ratio", descending=True, nulls_last=True).to_dicts()
-               if r["municipality"] == municipality
+               if r["municipality"] == municipality or r["municipality"] in outside
                or (r.get("status") == "ok" and _flag(r) in ("higher", "lower"))]
     rows = [[
         _name(r) + (" ◆" if r["municipality"] == municipality else ""),
@@ -422,16 +469,24 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
         fmt.number(r.get("expected"), 1, lang) if r.get("status") == "ok" else fmt.MISSING,
         fmt.ratio(r.get("ratio"), lang) if r.get("status") == "ok" else fmt.MISSING,
         fmt.interval(r.get("limit_lower_998"), r.get("limit_upper_998"), 2, lang),
-        fmt.flag_label(_flag(r) if r.get("status") == "ok" else "not_assessed", lang),
+        _funnel_flag_text(r, outside, lang),
     ] for r in rows_in]
     n_ok = sub.filter(pl.col("status") == "ok").height
     n_hi = sub.filter((pl.col("status") == "ok") & (pl.col("flag") == "higher")).height
     n_lo = sub.filter((pl.col("status") == "ok") & (pl.col("flag") == "lower")).height
     label = get_category(category).label(lang)
-    caption = (f"{label}: {n_hi} av {n_ok} kommuner över och {n_lo} under kontrollgränsen "
-               "99,8 %" if lang == "sv" else
-               f"{label}: {n_hi} of {n_ok} municipalities above and {n_lo} below the 99.8% "
-               "control limit")
+    if lang == "sv":
+        caption = (f"{label}: {n_hi} av {n_ok} kommuner tydligt över och {n_lo} tydligt under "
+                   f"riket. {FLAG_RULE['sv']}")
+        if outside:
+            caption += (f" {len(outside)} till ligger utanför gränsen men har för få personer "
+                        "för en säker slutsats.")
+    else:
+        caption = (f"{label}: {n_hi} of {n_ok} municipalities clearly above and {n_lo} "
+                   f"clearly below Sweden. {FLAG_RULE['en']}")
+        if outside:
+            caption += (f" {len(outside)} more lie outside the limit but have too few persons "
+                        "for a firm conclusion.")
     headers = [fmt.text("municipality", lang), fmt.text("observed", lang),
                fmt.text("expected", lang), fmt.text("ratio", lang), fmt.text("limit_998", lang),
                fmt.text("flag", lang)]
@@ -453,10 +508,8 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
     rows = [r for r in sub.to_dicts() if _ok(r, "expected", "ratio") and r["expected"] > 0]
     if not rows:
         raise InputError(f"funnel_chart: no assessable municipality for {category!r} {year}")
-    tau2_vals = [r["tau2"] for r in rows if r.get("tau2") is not None]
-    tau2 = float(tau2_vals[0]) if tau2_vals else 0.0
-    phi_vals = [r["phi"] for r in rows if r.get("phi") is not None]
-    phi = float(phi_vals[0]) if phi_vals else None
+    phi, tau2 = _funnel_params(rows)
+    outside = _outside_unflagged(rows, phi, tau2)
     es = [r["expected"] for r in rows]
     e_lo, e_hi = min(es) / 1.3, max(es) * 1.3
     n = 160
@@ -471,27 +524,42 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
                 line={"color": PALETTE[key], "dash": dash, "width": 1.5}))
     fig.add_hline(y=1, line={"color": PALETTE["riket"], "width": 1})
     label = get_category(category).label(lang)
-    for flag in ("similar", "higher", "lower", "not_assessed"):
-        pts = [r for r in rows if _flag(r) == flag and r["municipality"] != municipality]
+    for flag in ("similar", "outside", "higher", "lower", "not_assessed"):
+        if flag == "outside":
+            pts = [r for r in rows if r["municipality"] in outside
+                   and r["municipality"] != municipality]
+        else:
+            pts = [r for r in rows if _flag(r) == flag and r["municipality"] != municipality
+                   and r["municipality"] not in outside]
         if not pts:
             continue
         fig.add_trace(go.Scatter(
             x=[r["expected"] for r in pts], y=[r["ratio"] for r in pts], mode="markers",
-            name=(fmt.flag_label(flag, lang) if flag != "similar"
+            name=(OUTSIDE_UNFLAGGED[lang] if flag == "outside"
+                  else fmt.flag_label(flag, lang) if flag != "similar"
                   else ("Övriga kommuner" if lang == "sv" else "Other municipalities")),
-            marker={"symbol": SYMBOLS[flag], "size": 8 if flag == "similar" else 10,
-                    "color": PALETTE["other"], "opacity": 0.85},
-            hovertext=[_funnel_hover(r, lang) for r in pts], hoverinfo="text"))
+            legendgroup=flag,
+            marker={"symbol": OUTSIDE_SYMBOL if flag == "outside" else SYMBOLS[flag],
+                    "size": 8 if flag == "similar" else 10,
+                    "color": PALETTE["other"], "opacity": 0.85,
+                    "line": {"color": PALETTE["other"], "width": 1.5}},
+            hovertext=[_funnel_hover(r, lang, outside) for r in pts], hoverinfo="text"))
     chosen = [r for r in rows if r["municipality"] == municipality]
     for r in chosen:
+        is_out = r["municipality"] in outside
+        short = ((("⊗ För få för säker slutsats" if lang == "sv"
+                   else "⊗ Too few for a firm conclusion")) if is_out
+                 else fmt.flag_label(_flag(r), lang, short=True))
         fig.add_trace(go.Scatter(
             x=[r["expected"]], y=[r["ratio"]], mode="markers+text",
-            name=html.escape(f"{_name(r)}: {fmt.flag_label(_flag(r), lang, short=True)}"),
-            text=[html.escape(f"{_name(r)} {fmt.flag_label(_flag(r), lang, short=True)}")],
+            name=html.escape(f"{_name(r)}: {short}"),
+            text=[html.escape(f"{_name(r)} {short}")],
             textposition="top center", textfont={"size": 14, "color": PALETTE["municipality"]},
-            marker={"symbol": SYMBOLS[_flag(r)], "size": 16, "color": PALETTE["municipality"],
-                    "line": {"color": "#ffffff", "width": 1.5}},
-            hovertext=[_funnel_hover(r, lang)], hoverinfo="text"))
+            marker={"symbol": OUTSIDE_SYMBOL if is_out else SYMBOLS[_flag(r)], "size": 16,
+                    "color": PALETTE["municipality"],
+                    "line": {"color": PALETTE["municipality"] if is_out else "#ffffff",
+                             "width": 2 if is_out else 1.5}},
+            hovertext=[_funnel_hover(r, lang, outside)], hoverinfo="text"))
     mid_e = sorted(es)[len(es) // 2]
     mid_lo, mid_hi = funnel_limits([mid_e], 0.998, phi, tau2)
     ys = [r["ratio"] for r in rows] + mid_lo + mid_hi
@@ -505,28 +573,37 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
         " (logaritmisk skala)" if lang == "sv" else " (log scale)"), tickvals=tickvals,
         ticktext=ticktext, range=[math.log10(e_lo), math.log10(e_hi)])
     fig.update_yaxes(title=fmt.text("ratio", lang), range=[y_lo, y_hi], tickformat=",.1f")
-    phi_txt = fmt.number(phi_vals[0], 2, lang) if phi_vals else fmt.MISSING
+    phi_txt = fmt.number(phi, 2, lang) if phi is not None else fmt.MISSING
+    widened = phi is not None and math.isfinite(phi) and phi > 1
     if lang == "sv":
+        limits = (f"Gränserna är vidgade för verklig variation mellan kommuner "
+                  f"(överspridning φ = {phi_txt})." if widened else
+                  f"Gränserna är exakta Poissongränser (bara slumpvariation), eftersom ingen "
+                  f"överspridning utöver slumpen kunde påvisas (φ = {phi_txt}).")
         caption = (f"Varje punkt är en kommun. Ju fler personer som väntas (längre åt höger), "
                    f"desto smalare blir tratten, eftersom slumpen betyder mindre i stora "
                    f"kommuner. Streckade linjer: kontrollgräns 99,8 %; prickade: 95 %. "
-                   f"Gränserna är vidgade för verklig variation mellan kommuner "
-                   f"(överspridning φ = {phi_txt}). ▲/▼ = utanför 99,8 %-gränsen.")
+                   f"{limits} {FLAG_RULE['sv']} ⊗ = utanför gränsen men för få personer för "
+                   f"säker slutsats (det exakta testet är inte signifikant).")
     else:
+        limits = (f"Limits are widened for real variation between municipalities "
+                  f"(overdispersion φ = {phi_txt})." if widened else
+                  f"Limits are exact Poisson limits (chance variation only), since no "
+                  f"overdispersion beyond chance could be shown (φ = {phi_txt}).")
         caption = (f"Each point is a municipality. The more persons expected (further right), "
                    f"the narrower the funnel, because chance matters less in large "
-                   f"municipalities. Dashed lines: 99.8% control limit; dotted: 95%. Limits "
-                   f"are widened for real variation between municipalities (overdispersion "
-                   f"φ = {phi_txt}). ▲/▼ = outside the 99.8% limit.")
+                   f"municipalities. Dashed lines: 99.8% control limit; dotted: 95%. "
+                   f"{limits} {FLAG_RULE['en']} ⊗ = outside the limit but too few persons for "
+                   f"a firm conclusion (the exact test is not significant).")
     return Chart(f"funnel-{category}", fig, title, _caption(caption, table, lang),
                  funnel_table(sub, category, municipality, lang), lang)
 
 
-def _funnel_hover(r: dict[str, Any], lang: str) -> str:
+def _funnel_hover(r: dict[str, Any], lang: str, outside: set[str] | None = None) -> str:
     return (f"<b>{html.escape(_name(r))}</b><br>{fmt.text('expected', lang)}: "
             f"{fmt.number(r['expected'], 1, lang)}<br>{fmt.text('observed', lang)}: "
             f"{fmt.integer(r.get('observed'), lang)}<br>{fmt.text('ratio', lang)}: "
-            f"{fmt.ratio(r['ratio'], lang)}<br>{fmt.flag_label(_flag(r), lang)}")
+            f"{fmt.ratio(r['ratio'], lang)}<br>{_funnel_flag_text(r, outside or set(), lang)}")
 
 
 # --- (3) trend ----------------------------------------------------------------------------

@@ -158,7 +158,40 @@ def test_funnel_limits_come_from_stats_and_chosen_is_highlighted() -> None:
     xs = [x for t in fig.data if t.mode == "markers" for x in t.x]
     assert len(xs) == 10  # 12 municipalities − Malå (suppressed) − Skellefteå (highlighted)
     assert "Malå" not in chart.table_html
-    assert "2 av 11 kommuner över och 1 under" in chart.table_html
+    assert "2 av 11 kommuner tydligt över och 1 tydligt under riket" in chart.table_html
+    assert plots.FLAG_RULE["sv"] in chart.table_html and plots.FLAG_RULE["sv"] in chart.caption
+    assert "exakt test, som skyddar kommuner med få personer" in chart.caption
+    assert "vidgade för verklig variation" in chart.caption and "3,20" in chart.caption
+
+
+def test_funnel_points_outside_limits_but_not_flagged_get_their_own_marker() -> None:
+    # Upplands Väsby: O = 90, E = 38 → 2.37, above the 99.8 % curve (1.73 at E = 38 with
+    # τ² = 0.004) but "similar" because the exact test is not significant
+    table = make_screen().with_columns(
+        observed=pl.when(pl.col("municipality") == "0114").then(90.0)
+        .otherwise(pl.col("observed")),
+        ratio=pl.when(pl.col("municipality") == "0114").then(90.0 / 38.0)
+        .otherwise(pl.col("ratio")))
+    for lang in ("sv", "en"):
+        chart = plots.funnel_chart(table, "boende", "2482", lang)
+        fig = chart.figure
+        out = [t for t in fig.data if t.marker.symbol == plots.OUTSIDE_SYMBOL]
+        assert len(out) == 1 and out[0].name == plots.OUTSIDE_UNFLAGGED[lang]
+        assert list(out[0].x) == [38.0]
+        # the picture never contradicts the legend: every plain circle lies inside the curves
+        for t in fig.data:
+            if t.mode == "markers" and t.marker.symbol == "circle":
+                lo, hi = plots.funnel_limits(list(t.x), 0.998, 3.2, 0.004)
+                assert all(a <= y <= b for y, a, b in zip(t.y, lo, hi, strict=True))
+        assert plots.OUTSIDE_UNFLAGGED[lang] in chart.table_html
+        assert "Upplands Väsby" in chart.table_html
+        assert "⊗" in chart.caption
+    sv = plots.funnel_chart(table, "boende", "2482").table_html
+    assert "1 till ligger utanför gränsen men har för få personer" in sv
+    # the chosen municipality itself outside but unflagged: distinct marker, no ▲
+    chosen = plots.funnel_chart(table, "boende", "0114").figure
+    me = next(t for t in chosen.data if t.mode == "markers+text")
+    assert me.marker.symbol == plots.OUTSIDE_SYMBOL and "▲" not in me.text[0]
 
 
 def test_funnel_without_overdispersion_uses_poisson_limits() -> None:
@@ -168,6 +201,11 @@ def test_funnel_without_overdispersion_uses_poisson_limits() -> None:
     up = next(t for t in fig.data if t.legendgroup == "limit_998")
     _, hi = stats.poisson_ratio_limits(np.asarray(up.x), 0.998)
     np.testing.assert_allclose(up.y, hi)
+    caption = plots.funnel_chart(table, "boende", "2482").caption
+    assert "vidgade" not in caption and "exakta Poissongränser" in caption
+    en = plots.funnel_chart(table.with_columns(phi=pl.lit(None, pl.Float64)), "boende", "2482",
+                            "en").caption
+    assert "widened" not in en and "exact Poisson limits" in en and "φ = \u2013" in en
 
 
 def test_trend_years_intervals_and_suppressed_year() -> None:
