@@ -72,6 +72,8 @@ PERSISTENCE_MIN = 3
 #: Years pooled for the pooled persistence test (``flag_3y``).
 POOLED_YEARS = 3
 NET_COST_KPI = "N28018"
+#: Oldest age in the population table (100 = 100+).
+MAX_AGE = 100
 
 ORIGIN_SYNTHETIC = "syntetiska demodata"
 ORIGIN_REAL = "Kolada (RKA) och SCB"
@@ -275,16 +277,25 @@ def band_population(population: pl.DataFrame, years: Iterable[int],
 
     ``bands`` (key → (lo, hi)) defaults to the catalogue's bands (see
     :func:`reference_bands`). Riket ("0000") is the SCB national row when present,
-    otherwise the sum of municipalities.
+    otherwise the sum of municipalities. A band population is null (never a partial sum)
+    when any of its population cells is null or the band lacks age × sex rows (fewer
+    than 2 × its ages, ages 0..100 with 100 = 100+); the summed Riket band is null when
+    any municipality's is.
     """
     pop = population.filter(pl.col("year").is_in(list(years)))
     aggs = []
     for key, (lo, hi) in (_BANDS if bands is None else bands).items():
         cond = pl.col("age") >= lo if hi is None else pl.col("age").is_between(lo, hi)
-        aggs.append(pl.col("population").filter(cond).sum().alias(key))
+        cells = pl.col("population").filter(cond)
+        n_cells = 2 * ((MAX_AGE if hi is None else min(hi, MAX_AGE)) - lo + 1)
+        aggs.append(pl.when((cells.len() == n_cells) & (cells.null_count() == 0))
+                    .then(cells.sum()).alias(key))
     wide = pop.group_by("municipality", "year").agg(aggs)
     munis = wide.filter(pl.col("municipality") != RIKET)
-    summed = munis.drop("municipality").group_by("year").sum().with_columns(
+    band_cols = [c for c in wide.columns if c not in ("municipality", "year")]
+    summed = munis.group_by("year").agg(
+        pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c)
+        for c in band_cols).with_columns(
         pl.lit(RIKET).alias("municipality")).select(wide.columns)
     have = wide.filter(pl.col("municipality") == RIKET).select("year")
     wide = pl.concat([wide, summed.join(have, on="year", how="anti")])
@@ -316,6 +327,9 @@ def reference_counts(lss_ok: pl.DataFrame, band_pop: pl.DataFrame,
                   .group_by("ref", "municipality", "year", "key", "band")
                   .agg((pl.col("count") * pl.col("sign")).sum().alias("count"))
                   .join(band_pop, on=["municipality", "year", "band"], how="inner"))
+    # a member whose population is unknown in any band of a key does not enter that key
+    per_member = per_member.filter(
+        pl.col("pop").is_not_null().all().over("ref", "municipality", "year", "key"))
     return (per_member.group_by("ref", "year", "key", "band")
             .agg(pl.col("count").sum().alias("ref_count"),
                  pl.col("pop").sum().alias("ref_pop"),
@@ -451,6 +465,8 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
         .then(pl.lit("suppressed in Kolada (few persons)"))
         .when(pl.col("status") != "ok").then(pl.lit("missing in Kolada"))
         .when(pl.col("count").is_null()).then(pl.lit("count missing in Kolada"))
+        .when(pl.col("population_band").is_null())
+        .then(pl.lit("no population data for the reference age band"))
         .when(pl.col("population_total").is_null() | (pl.col("population_total") <= 0))
         .then(pl.lit("no population data"))
         .when(pl.col("national_rate_per_10k").is_null())

@@ -364,3 +364,65 @@ def test_cli_help_documents_age_band() -> None:
         assert "--age-band CATEGORY=LO-HI" in text
         assert "catalogue's reference bands" in text and "notebooks/04-metod" in text
         assert "boende=20+" in text and "=all" in text
+
+
+def _gappy_population(s: Settings, *, drop_riket: bool = False) -> None:
+    """0001 2023: ages 30–39 (K) null; 0003 2023: the row age 70 (M) missing."""
+    path = s.processed_dir / "population.parquet"
+    pop = pl.read_parquet(path)
+    in_2023 = pl.col("year") == 2023
+    nulled = in_2023 & (pl.col("municipality") == "0001") & (pl.col("sex") == "K") \
+        & pl.col("age").is_between(30, 39)
+    pop = pop.with_columns(pl.when(nulled).then(None).otherwise(pl.col("population"))
+                           .alias("population"))
+    pop = pop.filter(~(in_2023 & (pl.col("municipality") == "0003") & (pl.col("sex") == "M")
+                       & (pl.col("age") == 70)))
+    if drop_riket:
+        pop = pop.filter(pl.col("municipality") != "0000")
+    pop.write_parquet(path)
+
+
+def test_missing_population_cells_are_not_assessed(tmp_path: Path) -> None:
+    s = fx.write_processed(tmp_path)
+    _gappy_population(s)
+    df = screen(2023, settings=s)
+    for code in ("0001", "0003"):
+        r = _row(df, code, "boende")  # band 20+ holds the gap: no partial sum, no E
+        assert r["population_band"] is None and r["expected"] is None
+        assert r["flag"] == r["flag_95"] == "not_assessed"
+        assert r["flag_reason"] == "no population data for the reference age band"
+        # a complete band, but the total population (crude rate, expected_crude) is unknown
+        k = _row(df, code, "korttidstillsyn")
+        assert k["population_band"] == fx.band_pop(code, 13, 22)
+        assert k["population_total"] is None
+        assert k["flag"] == "not_assessed" and k["flag_reason"] == "no population data"
+    # the others are unaffected (Riket is SCB's own row here)
+    r = _row(df, "0002", "boende")
+    assert r["expected"] == pytest.approx(fx.national_count("boende") / fx.band_pop(
+        "0000", 20, None) * fx.band_pop("0002", 20, None))
+    assert r["flag_reason"] == ""
+
+
+def test_missing_population_cells_leave_the_summed_riket_and_peers(tmp_path: Path) -> None:
+    from benchmark.compare import compare
+
+    s = fx.write_processed(tmp_path)
+    _gappy_population(s)
+    # peers: 0001 and 0003 (incomplete population) leave Testlän; 0004–0006 remain
+    r = compare("0002", 2023, settings=s, peer_group="G400").filter(
+        pl.col("category") == "boende").row(0, named=True)
+    assert r["peer_members"] == 3
+    members = ["0004", "0005", "0006"]
+    x = sum(fx.local_count(m, "boende") for m in members)
+    assert r["peer_rate_per_10k"] == pytest.approx(
+        x / sum(fx.band_pop(m, 0, None) for m in members) * 1e4)
+    assert r["peer_expected"] == pytest.approx(
+        x / sum(fx.band_pop(m, 20, None) for m in members) * fx.band_pop("0002", 20, None))
+    # Riket summed from municipalities: unknown when any municipality's band is
+    s2 = fx.write_processed(tmp_path / "no_riket")
+    _gappy_population(s2, drop_riket=True)
+    df = screen(2023, settings=s2)
+    assert set(df["flag"].to_list()) == {"not_assessed"}
+    assert df["expected"].null_count() == df.height
+    assert set(df.filter(pl.col("municipality") == "0004")["flag_reason"].to_list()) == {
+        "no national figure for this year"}
