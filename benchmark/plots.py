@@ -53,6 +53,14 @@ SYMBOLS: dict[str, str] = {
     "not_assessed": "circle-open",
 }
 
+#: Forest chart marker of a category with O = 0 (ratio 0 lies off a log axis: drawn at
+#: the axis minimum, pointing left, with a "0" above it).
+ZERO_SYMBOL = "arrow-left"
+ZERO_NOTE: dict[str, str] = {
+    "sv": "Inga personer (kvot 0): visas vid axelns vänstra kant",
+    "en": "No persons (ratio 0): shown at the left edge of the axis",
+}
+
 SYNTHETIC_ORIGIN = "syntetiska demodata"
 _Z_95 = 1.959963984540054
 _Z_998 = 3.090232306167813
@@ -304,6 +312,10 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
         x=[None], y=[None], mode="markers", name=html.escape(name),
         legendgroup="municipality",
         marker={"symbol": "circle", "size": 10, "color": PALETTE["municipality"]}))
+    # O = 0 gives ratio 0, which a log axis cannot show: such categories are drawn at the
+    # axis minimum with a "0" and a left arrow (see below), keeping the interval's upper end
+    zeros = [r for r in drawn if r["ratio"] <= 0]
+    drawn = [r for r in drawn if r["ratio"] > 0]
     for flag in ("higher", "lower", "similar", "not_assessed"):
         sub = [r for r in drawn if _flag(r) == flag]
         if not sub:
@@ -338,7 +350,24 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                        f"{fmt.ratio(r.get('peer_ratio'), lang)}" for r in peers],
             hoverinfo="text",
         ))
+    xs_all += [r["ratio_upper"] for r in zeros]
     lo, hi = _log_range(xs_all)
+    if zeros:
+        zero_x = lo  # the axis minimum before padding for the arrow marker
+        lo = lo / 1.25
+        fig.add_trace(go.Scatter(
+            x=[zero_x] * len(zeros), y=[_label(r, lang) for r in zeros],
+            mode="markers+text", text=["0"] * len(zeros), textposition="top center",
+            textfont={"size": 13, "color": PALETTE["municipality"]},
+            name=html.escape(name), legendgroup="municipality", showlegend=False,
+            marker={"symbol": ZERO_SYMBOL, "size": 14, "color": PALETTE["municipality"]},
+            error_x={"type": "data", "symmetric": False,
+                     "array": [r["ratio_upper"] - zero_x for r in zeros],
+                     "arrayminus": [0.0] * len(zeros),
+                     "color": PALETTE["municipality"], "thickness": 2, "width": 5},
+            hovertext=[_forest_hover(r, lang) + "<br>" + html.escape(ZERO_NOTE[lang])
+                       for r in zeros],
+            hoverinfo="text"))
     tickvals, ticktext = _ratio_ticks(lo, hi, lang)
     fig.add_trace(go.Scatter(
         x=[1, 1], y=[labels[0], labels[-1]], mode="lines", name=f"{fmt.text('riket', lang)} = 1",
@@ -379,6 +408,13 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                    "show where similar municipalities themselves stand against Sweden "
                    "(applied to this municipality's age structure). Categories overlap and "
                    "must not be summed.")
+    if zeros:
+        caption += (" ◀ med 0: inga personer (kvot 0), som inte kan visas på den "
+                    "logaritmiska skalan; markeringen står vid axelns vänstra kant och "
+                    "strecket visar intervallets övre gräns." if lang == "sv" else
+                    " ◀ with 0: no persons (ratio 0), which a log scale cannot show; the "
+                    "marker sits at the left edge of the axis and the bar shows the "
+                    "interval's upper end.")
     return Chart("forest", fig, title, _caption(caption, table, lang),
                  forest_table(table, lang), lang)
 

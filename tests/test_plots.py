@@ -294,3 +294,34 @@ def test_suppressed_values_are_never_shown_even_if_present() -> None:
     trend = plots.trend_chart(hist, "boende")
     assert "9,99" not in trend.table_html
     assert 9.99 not in [y for t in trend.figure.data for y in (t.y or ()) if y is not None]
+
+
+def test_forest_draws_zero_observed_at_axis_minimum_with_upper_end() -> None:
+    # avlösarservice with O = 0: ratio 0 and lower limit 0 cannot sit on the log axis
+    table = make_compare().with_columns(
+        observed=pl.when(pl.col("category") == "avlosarservice").then(0.0)
+        .otherwise(pl.col("observed")),
+        ratio=pl.when(pl.col("category") == "avlosarservice").then(0.0)
+        .otherwise(pl.col("ratio")),
+        ratio_lower=pl.when(pl.col("category") == "avlosarservice").then(0.0)
+        .otherwise(pl.col("ratio_lower")),
+        ratio_upper=pl.when(pl.col("category") == "avlosarservice").then(0.7378)
+        .otherwise(pl.col("ratio_upper")))
+    chart = plots.forest_chart(table)
+    fig = chart.figure
+    zero = [t for t in fig.data if t.marker.symbol == plots.ZERO_SYMBOL]
+    assert len(zero) == 1 and list(zero[0].y) == ["Avlösarservice"]
+    assert list(zero[0].text) == ["0"]
+    x_min = 10 ** fig.layout.xaxis.range[0]
+    x0 = zero[0].x[0]
+    assert x_min < x0 < 0.75 * 1.0  # inside the axis, left of every other value
+    others = [x for t in fig.data if t.legendgroup == "municipality" and t is not zero[0]
+              for x in (t.x or ()) if x is not None]
+    assert all(x0 < x for x in others)
+    assert x0 + zero[0].error_x.array[0] == pytest.approx(0.7378)  # the upper end is kept
+    assert zero[0].error_x.arrayminus[0] == 0
+    # no other trace tries to put the zero on the axis
+    assert 0.0 not in [x for t in fig.data for x in (t.x or ()) if x is not None]
+    assert "Inga personer (kvot 0)" in zero[0].hovertext[0]
+    assert "◀ med 0: inga personer" in chart.caption
+    assert "◀ med 0" not in plots.forest_chart(make_compare()).caption
