@@ -288,27 +288,76 @@ def funnel_categories(table: pl.DataFrame) -> list[str]:
     return [c.id for c in CATEGORIES if c.id in (flagged or ["totalt"])]
 
 
+def _cost_range(r: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The cost of the difference priced from the ratio interval:
+    E·(ratio_lower − 1)·cost … E·(ratio_upper − 1)·cost."""
+    e, cost = r.get("expected"), r.get("cost_per_user")
+    lo, hi = r.get("ratio_lower"), r.get("ratio_upper")
+    if None in (e, cost, lo, hi):
+        return None, None
+    return e * (lo - 1) * cost, e * (hi - 1) * cost
+
+
+def _round_kr(value: float | None) -> float | None:
+    return None if value is None else round(value, -4)
+
+
 def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
-    """Rough cost of the remaining difference where Kolada publishes a national cost per
-    user; an empty string when no category has one."""
+    """Rough cost of the difference for the categories that deviate clearly from Riket
+    (``flag`` higher/lower) and have a national cost per user in Kolada, as a range priced
+    from the ratio's interval, with the cost year and KPI named; an empty string when no
+    category has a cost per user and no net cost deviation is published."""
+    fmt.check_lang(lang)
     if "excess_cost" not in table.columns:
         return ""
-    rows_in = [r for r in table.to_dicts()
-               if r.get("status") == "ok" and r.get("excess_cost") is not None]
+    priced = [r for r in table.to_dicts()
+              if r.get("status") == "ok" and r.get("cost_per_user") is not None]
+    flagged = [r for r in priced if r.get("flag") in ("higher", "lower")]
+    sv = lang == "sv"
     out = ""
-    if rows_in:
-        rows = [[get_category(r["category"]).label(lang),
-                 fmt.number(r.get("excess"), 0, lang, sign=True),
-                 fmt.kronor(r.get("cost_per_user"), lang),
-                 fmt.kronor(r.get("excess_cost"), lang, sign=True)] for r in rows_in]
-        headers = (["Insats", "Skillnad i personer", "Kostnad per brukare (riket)",
-                    "Ungefärlig kostnad för skillnaden"] if lang == "sv" else
-                   ["Category", "Difference in persons", "Cost per user (Sweden)",
-                    "Approximate cost of the difference"])
-        cap = ("Grov uppskattning: skillnad mot förväntat antal × rikets kostnad per brukare"
-               if lang == "sv" else
-               "Rough estimate: difference from expected × Sweden's cost per user")
-        out += plots.data_table(cap, headers, rows, [False, True, True, True])
+    if priced and not flagged:
+        out += "<p>" + html.escape(
+            "Ingen kostnad visas, eftersom ingen av insatserna med en publicerad kostnad per "
+            "brukare avviker tydligt från riket." if sv else
+            "No cost is shown because none of the categories with a published cost per user "
+            "deviates clearly from Sweden.") + "</p>"
+    if flagged:
+        cats = [get_category(r["category"]) for r in flagged]
+        kpis = _join([f"{c.cost_kpi} för {c.label(lang).lower()}" if sv
+                      else f"{c.cost_kpi} for {c.label(lang)}" for c in cats], lang)
+        years = sorted({int(r["cost_year"]) for r in flagged if r.get("cost_year") is not None})
+        year_txt = _join([str(y) for y in years], lang) if years else fmt.MISSING
+        out += "<p>" + html.escape(
+            "Bara insatser som avviker tydligt från riket (▲/▼) prissätts; för övriga går "
+            "skillnaden inte att skilja från slumpen. Kostnaden per brukare är rikets "
+            f"genomsnitt år {year_txt} enligt Kolada (nyckeltal {kpis})." if sv else
+            "Only categories that deviate clearly from Sweden (▲/▼) are priced; for the others "
+            "the difference cannot be told apart from chance. The cost per user is Sweden's "
+            f"average in {year_txt} from Kolada (KPI {kpis}).") + "</p>"
+        word = " till " if sv else " to "
+        rows = []
+        for r in flagged:
+            lo, hi = _cost_range(r)
+            year = r.get("cost_year")
+            rows.append([
+                get_category(r["category"]).label(lang),
+                fmt.number(r.get("excess"), 0, lang, sign=True),
+                fmt.kronor(r.get("cost_per_user"), lang)
+                + (f" ({int(year)})" if year is not None else ""),
+                fmt.kronor(_round_kr(r.get("excess_cost")), lang, sign=True),
+                fmt.kronor(_round_kr(lo), lang, sign=True) + word
+                + fmt.kronor(_round_kr(hi), lang, sign=True) if lo is not None else fmt.MISSING,
+            ])
+        headers = (["Insats", "Skillnad i personer", "Kostnad per brukare (riket, år)",
+                    "Ungefärlig kostnad för skillnaden", "Spann (95 % intervall)"] if sv else
+                   ["Category", "Difference in persons", "Cost per user (Sweden, year)",
+                    "Approximate cost of the difference", "Range (95% interval)"])
+        cap = ("Grov uppskattning: (faktiskt − förväntat antal) × rikets kostnad per brukare; "
+               "spannet är förväntat antal × (kvotens gränser − 1) × kostnaden per brukare, "
+               "avrundat till 10 000 kr" if sv else
+               "Rough estimate: (observed − expected) × Sweden's cost per user; the range is "
+               "expected × (ratio limits − 1) × the cost per user, rounded to SEK 10,000")
+        out += plots.data_table(cap, headers, rows, [False, True, True, True, True])
     dev = [r.get("net_cost_deviation_pct") for r in table.to_dicts()
            if r.get("net_cost_deviation_pct") is not None]
     if dev:

@@ -102,14 +102,31 @@ def test_meaning_says_what_numbers_do_not_mean() -> None:
     assert "do not mean" in views.meaning("en")
 
 
-def test_cost_section() -> None:
+def test_cost_section_prices_only_clear_deviations_as_a_range() -> None:
     t = make_compare().with_columns(
-        cost_per_user=pl.when(pl.col("category") == "boende").then(1_000_000.0),
-        excess_cost=pl.when(pl.col("category") == "boende").then(82_000_000.0))
+        cost_per_user=pl.when(pl.col("category").is_in(["boende", "daglig_verksamhet"]))
+        .then(1_000_000.0),
+        excess_cost=pl.when(pl.col("category") == "boende").then(82_000_000.0)
+        .when(pl.col("category") == "daglig_verksamhet").then(120_000_000.0),
+        cost_year=pl.lit(2023.0))
+    # daglig verksamhet is "similar" here: a difference that may be chance is not priced
+    t = t.with_columns(flag=pl.when(pl.col("category") == "daglig_verksamhet")
+                       .then(pl.lit("similar")).otherwise(pl.col("flag")))
     out = views.cost_section(t)
+    assert "Bostad med särskild service" in out and "Daglig verksamhet" not in out
+    assert "Bara insatser som avviker tydligt från riket" in out
     assert f"+82{NB}000{NB}000{NB}kr" in out
-    assert f"1{NB}000{NB}000{NB}kr" in out
+    assert f"1{NB}000{NB}000{NB}kr (2023)" in out
+    assert "rikets genomsnitt år 2023 enligt Kolada (nyckeltal N28013 för bostad" in out
+    # E·(ratio_lower − 1)·cost … E·(ratio_upper − 1)·cost = 330·0.1311 … 330·0.3752 Mkr
+    assert f"+43{NB}260{NB}000{NB}kr till +123{NB}820{NB}000{NB}kr" in out
     assert f"+3,5{NB}%" in out  # net cost deviation N28018
+    en = views.cost_section(t, "en")
+    assert "Only categories that deviate clearly" in en and "average in 2023" in en
+    calm = t.with_columns(flag=pl.lit("similar"))
+    out = views.cost_section(calm)
+    assert "Ingen kostnad visas, eftersom ingen av insatserna" in out
+    assert "<table" not in out and "82" not in out
     none = make_compare().with_columns(net_cost_deviation_pct=pl.lit(None, pl.Float64))
     assert views.cost_section(none) == ""
 
