@@ -232,10 +232,10 @@ def _flags(o: np.ndarray, e: np.ndarray, phi: np.ndarray, tau2: np.ndarray,
                                              stats.poisson.sf(o_ - 1, e_)))
     p_od = 2 * stats.norm.sf(np.abs(z))
     p = np.where(ok, np.where(adj, np.maximum(p_od, p_exact), p_exact), np.nan)
-    ratio = o_ / e_
-    flag = np.where(~ok, "not_assessed", np.where(ratio > hi, "higher",
-                                                  np.where(ratio < lo, "lower", "similar")))
-    flag = np.where(ok & (p_exact >= 1 - conf), "similar", flag)
+    # flagged ⇔ p < 1 − conf (adjusted: outside the OD limits and exact-significant)
+    sig = ok & (np.nan_to_num(p, nan=1.0) < 1 - conf)
+    flag = np.where(~ok, "not_assessed", np.where(
+        sig, np.where(o_ > e_, "higher", "lower"), "similar"))
     return {"z": z, "p": p, "lower": lo, "upper": hi, "flag": flag, "adj": adj}
 
 

@@ -30,12 +30,14 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
   by its expectation under pure Poisson variation (0.679 at 10 % winsorisation; FunnelPlotR
   omits this, which biases φ and τ² low and, in our simulation, flags about three times the
   nominal share). When φ > 1 the funnel limits are (1 ∓ z·√(1/(4E) + τ²))² (lower floored
-  at 0), otherwise exact Poisson. ``flag`` = outside the limits at ``strong_confidence``
-  (99.8 %) *and* significant in the exact Poisson test at that level (guards small E, where
-  the √-approximation is too narrow); ``flag_95`` likewise at ``confidence``.
-* p-value: max(p from z = 2(√O − √E)/√(1 + 4Eτ²), exact Poisson p) when adjusted, else
-  exact Poisson, so ``flag`` ≠ similar ⇔ p < 1 − strong_confidence; q-value:
-  Benjamini–Hochberg within municipality × year over the assessed categories.
+  at 0), otherwise the continuous exact-Poisson funnel (drawn in the plots).
+* p-value: when OD-adjusted (φ > 1) max(p from z = 2(√O − √E)/√(1 + 4Eτ²), exact Poisson
+  p), otherwise (φ ≤ 1 or unknown) the exact two-sided Poisson p. The rule, exactly:
+  ``flag`` ≠ similar ⇔ p < 1 − strong_confidence (99.8 %), 'higher' if O > E else 'lower';
+  adjusted, that is outside the OD limits *and* significant in the exact test (which
+  guards small E, where the √-approximation is too narrow). ``flag_95`` likewise at
+  ``confidence``. q-value: Benjamini–Hochberg within municipality × year over the
+  assessed categories.
 * ratio_shrunk: empirical-Bayes shrunk O/E across municipalities (methods.md §4.1), for
   display and ranking only.
 * persistent: flag_95 in the same direction in ≥ 3 of the last five years (t−4 … t);

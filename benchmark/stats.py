@@ -522,14 +522,17 @@ def funnel_flags(observed: Any, expected: Any, confidence: float = 0.998, *,
                  phi: Any = math.nan, tau2: Any = 0.0) -> FunnelFlags:
     """Flag O/E as 'higher'/'lower'/'similar' against overdispersion-aware funnel limits.
 
-    Where φ > 1 the limits are the √-scale OD-adjusted ones (:func:`od_funnel_limits`),
-    otherwise the exact-Poisson funnel (:func:`poisson_ratio_limits`). A unit is flagged
-    when it lies outside those limits **and** the exact two-sided Poisson test rejects at
-    the same level: the normal approximation behind the OD limits is too narrow for small
-    E, and the continuous exact funnel flags O = 0 at any E; the exact test guards both.
-    The p-value is accordingly max(p_OD, p_exact) where adjusted, else p_exact, so that
-    flag ≠ 'similar' ⇔ p < 1 − confidence. ``phi``/``tau2`` broadcast (per category).
-    Missing O or E (or E ≤ 0) gives 'not_assessed' and NaN.
+    The rule: flag ≠ 'similar' ⇔ p < 1 − confidence, 'higher' if O > E else 'lower'.
+    Where φ > 1 (OD-adjusted) p = max(p_OD, p_exact), with p_OD from the √-scale
+    z = 2(√O − √E)/√(1 + 4Eτ²): that is, outside the OD-adjusted limits
+    (:func:`od_funnel_limits`) *and* significant in the exact two-sided Poisson test (the
+    normal approximation is too narrow for small E). Otherwise (φ ≤ 1 or unknown)
+    p = p_exact, the exact two-sided Poisson test alone. The returned limits are the
+    OD-adjusted ones where adjusted, else the continuous exact-Poisson funnel
+    (:func:`poisson_ratio_limits`), for drawing; without adjustment a point can lie just
+    inside them and be flagged, or (O = 0) just outside and not be, because the count is
+    discrete. ``phi``/``tau2`` broadcast (per category). Missing O or E (or E ≤ 0) gives
+    'not_assessed' and NaN.
     """
     conf = check_confidence(confidence)
     o = _array(observed, "observed")
@@ -551,9 +554,10 @@ def funnel_flags(observed: Any, expected: Any, confidence: float = 0.998, *,
     p_exact = p_value_poisson(o_safe, e_safe)
     p_od = 2 * stats.norm.sf(np.abs(z))
     p = np.where(ok, np.where(adj, np.maximum(p_od, p_exact), p_exact), np.nan)
-    ratio = np.where(ok, o_safe / e_safe, np.nan)
-    flag = classify(ratio, lo, hi)
-    flag[ok & (p_exact >= 1 - conf)] = "similar"
+    flag = np.full(o.shape, "not_assessed", dtype=object)
+    flag[ok] = "similar"
+    sig = ok & (np.nan_to_num(p, nan=1.0) < 1 - conf)
+    flag[sig] = np.where(o_safe[sig] > e_safe[sig], "higher", "lower")
     return FunnelFlags(flag, p, z, lo, hi, adj, conf)
 
 

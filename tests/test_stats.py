@@ -147,6 +147,29 @@ def test_funnel_flags_rules() -> None:
     assert g.p_value[2] > f.p_value[2]
 
 
+def test_funnel_flag_iff_p_below_alpha() -> None:
+    """flag ≠ similar ⇔ p < 1 − confidence, with and without OD adjustment."""
+    # reviewer's case: 0687 2021 personlig_assistans_lss, O = 17, E = 6.93, no OD
+    # adjustment: exact p ≈ 0.0017 < 0.002, yet O/E lies just inside the continuous funnel
+    f = stats.funnel_flags([17.0], [6.93], 0.998)
+    assert f.p_value[0] == pytest.approx(0.0017, abs=5e-5)
+    assert f.flag[0] == "higher"
+    assert f.upper[0] >= 17 / 6.93  # limits unchanged: drawn in the funnel plots
+    rng = np.random.default_rng(5)
+    e = np.exp(rng.uniform(np.log(0.5), np.log(2000), 4000))
+    o = rng.poisson(e * rng.gamma(4, 0.25, e.size)).astype(float)
+    for conf in (0.95, 0.998):
+        for phi, tau2 in ((np.nan, 0.0), (0.8, 0.0), (2.0, 0.03)):
+            g = stats.funnel_flags(o, e, conf, phi=phi, tau2=tau2)
+            sig = g.p_value < 1 - conf
+            assert ((g.flag != "similar") == sig).all()
+            assert (g.flag[sig] == np.where(o > e, "higher", "lower")[sig]).all()
+            if phi > 1:  # adjusted: p = max(p_OD, p_exact), the former AND rule
+                outside = (o / e > g.upper) | (o / e < g.lower)
+                exact = stats.p_value_poisson(o, e) < 1 - conf
+                assert (sig == (outside & exact)).all()
+
+
 def test_bh_within_groups_equals_separate_runs() -> None:
     rng = np.random.default_rng(7)
     p = rng.uniform(0, 0.2, 40)
