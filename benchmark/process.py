@@ -22,6 +22,10 @@ rounded to whole persons (population of the same year, SCB, 31 December). A cate
 whose count KPI has no value at all (``missing``, never ``suppressed``) while its rate is
 published gets its count the same way from the total population. The extra column
 ``count_source`` says which: ``published``, ``derived_from_rate`` or null (no count).
+Without population for that municipality and year a rate-only row keeps status ``ok``
+with a null count: ``status`` is Kolada's publication status (contracts §A: ``ok`` =
+published with a value, which the rate is), and ``per_10k`` stays usable;
+:mod:`benchmark.screen` reports such rows as not assessed, "no population data".
 ``population`` keeps SCB's ``status`` symbol and the ``snapshot`` beside the contract
 columns.
 

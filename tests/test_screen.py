@@ -426,3 +426,25 @@ def test_missing_population_cells_leave_the_summed_riket_and_peers(tmp_path: Pat
     assert df["expected"].null_count() == df.height
     assert set(df.filter(pl.col("municipality") == "0004")["flag_reason"].to_list()) == {
         "no national figure for this year"}
+
+
+def test_rate_only_total_without_population_says_so(tmp_path: Path) -> None:
+    """process keeps a published rate-only row 'ok' with a null count when the population
+    is missing (contracts §A); screen names the cause, not Kolada."""
+    s = fx.write_processed(tmp_path)
+    proc = s.processed_dir
+    gone = (pl.col("municipality") == "0005") & (pl.col("year") == 2023)
+    pl.read_parquet(proc / "population.parquet").filter(~gone).write_parquet(
+        proc / "population.parquet")
+    lss = pl.read_parquet(proc / "lss.parquet")
+    lss.with_columns(pl.when(gone & (pl.col("category") == "totalt")).then(None)
+                     .otherwise(pl.col("count")).alias("count"),
+                     pl.when(gone & (pl.col("category") == "totalt")).then(25.0)
+                     .otherwise(pl.col("per_10k")).alias("per_10k")
+                     ).write_parquet(proc / "lss.parquet")
+    df = screen(2023, settings=s)
+    t = _row(df, "0005", "totalt")
+    assert t["status"] == "ok" and t["observed"] is None
+    assert t["flag"] == "not_assessed" and t["flag_reason"] == "no population data"
+    b = _row(df, "0005", "boende")
+    assert b["flag_reason"] == "no population data for the reference age band"
