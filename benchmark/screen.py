@@ -200,9 +200,12 @@ class Data:
         return ORIGIN_SYNTHETIC if self.synthetic else ORIGIN_REAL
 
     def years(self) -> list[int]:
-        """Years with LSS data for at least one municipality (not only Riket)."""
+        """Years with assessable LSS data: a catalogue category with status ok for at
+        least one municipality (not only Riket; rows that are all missing or suppressed
+        do not make a data year)."""
         df = self.lss.filter((pl.col("municipality") != RIKET)
-                             & pl.col("category").is_in(_CATEGORY_IDS))
+                             & pl.col("category").is_in(_CATEGORY_IDS)
+                             & (pl.col("status") == "ok"))
         return sorted(int(y) for y in df["year"].unique().to_list())
 
     def register(self) -> list[str]:

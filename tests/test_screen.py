@@ -448,3 +448,20 @@ def test_rate_only_total_without_population_says_so(tmp_path: Path) -> None:
     assert t["flag"] == "not_assessed" and t["flag_reason"] == "no population data"
     b = _row(df, "0005", "boende")
     assert b["flag_reason"] == "no population data for the reference age band"
+
+
+def test_year_of_only_missing_rows_is_not_a_data_year(tmp_path: Path) -> None:
+    s = fx.write_processed(tmp_path)
+    path = s.processed_dir / "lss.parquet"
+    lss = pl.read_parquet(path)
+    # 2024: a row per municipality and category, all missing (Kolada lists the year early)
+    empty = (lss.filter(pl.col("year") == 2023)
+             .with_columns(pl.lit(2024, dtype=pl.Int32).alias("year"),
+                           pl.lit(None, dtype=pl.Float64).alias("count"),
+                           pl.lit(None, dtype=pl.Float64).alias("per_10k"),
+                           pl.when(pl.col("municipality") == "0000").then(pl.lit("ok"))
+                           .otherwise(pl.lit("missing")).alias("status")))
+    pl.concat([lss, empty]).write_parquet(path)
+    with pytest.raises(InputError, match=r"available years: 2019–2023$"):
+        screen(2024, settings=s)
+    assert screen(2023, settings=s).height == len(fx.CODES) * len(CATEGORIES)
