@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from benchmark.catalog import get_category
+from benchmark.catalog import CATEGORIES, get_category
 from benchmark.errors import InputError
 
 NBSP = "\u00a0"
@@ -162,6 +162,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "expected": {"sv": "Förväntat antal", "en": "Expected persons"},
     "ratio": {"sv": "Kvot mot riket", "en": "Ratio to Sweden"},
     "ratio_interval": {"sv": "95 % intervall", "en": "95% interval"},
+    "reference_band": {"sv": "Jämförda åldrar", "en": "Ages compared"},
     "peer_level": {"sv": "Liknande kommuner", "en": "Similar municipalities"},
     "peer_ratio": {"sv": "Kvot mot liknande", "en": "Ratio to similar"},
     "flag": {"sv": "Bedömning", "en": "Assessment"},
@@ -214,3 +215,59 @@ def status_label(status: str | None, lang: str = "sv", *, short: bool = False) -
 def category_label(category_id: str, lang: str = "sv") -> str:
     """Catalogue label of a category id in ``lang``."""
     return get_category(category_id).label(check_lang(lang))
+
+
+# --- reference age bands (what "age-adjusted" means here) -----------------------------------
+
+ALL_AGES_SV = "alla åldrar"
+
+
+def is_all_ages(band: str | None) -> bool:
+    """True when a ``reference_band`` covers all ages (no age adjustment: E is the national
+    rate per inhabitant × the local population, so ``composition_effect`` is 0)."""
+    return bool(band) and str(band).startswith(ALL_AGES_SV)
+
+
+def band_label(band: str | None, lang: str = "sv") -> str:
+    """Reader-facing ``reference_band`` (``20–64``, ``alla åldrar``/``all ages``, …)."""
+    check_lang(lang)
+    if not band:
+        return MISSING
+    text = str(band)
+    if lang == "en":
+        text = (text.replace("alla åldrar", "all ages")
+                .replace("ej åldersstandardiserad", "not age-standardised"))
+    return text
+
+
+#: Marks a composition effect that is 0 by construction (the category has no age band).
+NOT_AGE_ADJUSTED: dict[str, str] = {
+    "sv": "ej åldersjusterad (insatsen ges i alla åldrar)",
+    "en": "not age-adjusted (the support is given at all ages)",
+}
+
+
+def age_adjustment_note(lang: str = "sv") -> str:
+    """How the expected number E is formed, in plain language (one band per category)."""
+    check_lang(lang)
+    all_ages = [c.label(lang) for c in CATEGORIES
+                if c.age_min == 0 and c.age_max is None and c.id != "totalt"]
+    if lang == "sv":
+        names = " och ".join([", ".join(all_ages[:-1]), all_ages[-1]] if len(all_ages) > 1
+                             else all_ages).lower()
+        return ("Förväntat antal = rikets andel med insatsen bland invånarna i insatsens "
+                "åldersgrupp (t.ex. 20 år och äldre för bostad med särskild service) gånger "
+                "kommunens invånare i samma åldrar. Varje insats jämförs alltså i en enda "
+                "åldersgrupp, inte ålder för ålder. "
+                f"{names[:1].upper() + names[1:]} ges i alla åldrar och jämförs per invånare, "
+                "utan åldersjustering. Personer med någon LSS-insats jämförs i tre "
+                "åldersgrupper (0–22, 23–64 och 65 år och äldre).")
+    names = " and ".join([", ".join(all_ages[:-1]), all_ages[-1]] if len(all_ages) > 1
+                         else all_ages)
+    return ("Expected number = Sweden's share with the support among inhabitants in the "
+            "category's age band (e.g. 20 and over for housing with special service) times "
+            "the municipality's inhabitants of those ages. Each category is thus compared "
+            "in a single age band, not age by age. "
+            f"{names} are given at all ages and compared per inhabitant, without age "
+            "adjustment. Persons with any LSS support are compared in three age bands "
+            "(0–22, 23–64 and 65 and over).")

@@ -257,6 +257,7 @@ def forest_table(table: pl.DataFrame, lang: str = "sv") -> str:
         ok = r.get("status") == "ok"
         rows.append([
             _label(r, lang),
+            _band(r, lang),
             _value_or_status(r, "observed", lang, 0),
             fmt.number(r.get("expected"), 1, lang) if ok else fmt.MISSING,
             fmt.ratio(r.get("ratio"), lang) if ok else fmt.MISSING,
@@ -266,14 +267,24 @@ def forest_table(table: pl.DataFrame, lang: str = "sv") -> str:
             fmt.ratio(r.get("peer_ratio"), lang) if ok else fmt.MISSING,
             fmt.flag_label(_flag(r) if ok else "not_assessed", lang),
         ])
-    headers = [fmt.text(k, lang) for k in ("category", "observed", "expected", "ratio",
-                                           "ratio_interval", "peer_level", "peer_ratio",
-                                           "flag")]
-    caption = ("Kvot mellan faktiskt och förväntat antal personer per insats (1 = som riket)"
-               if lang == "sv" else
-               "Ratio of observed to expected persons per category (1 = as Sweden)")
+    headers = [fmt.text(k, lang) for k in ("category", "reference_band", "observed",
+                                           "expected", "ratio", "ratio_interval", "peer_level",
+                                           "peer_ratio", "flag")]
+    caption = ("Kvot mellan faktiskt och förväntat antal personer per insats (1 = som riket); "
+               "förväntat antal räknas i de åldrar som anges" if lang == "sv" else
+               "Ratio of observed to expected persons per category (1 = as Sweden); the "
+               "expected number is computed in the ages shown")
     return data_table(caption, headers, rows,
-                      [False, True, True, True, True, True, True, False])
+                      [False, False, True, True, True, True, True, True, False])
+
+
+def _band(r: dict[str, Any], lang: str) -> str:
+    """The reference age band of a row (``reference_band``, else the catalogue's)."""
+    band = r.get("reference_band")
+    if not band:
+        cat = get_category(r["category"])
+        band = "0–22/23–64/65+" if cat.id == "totalt" else cat.band_label
+    return fmt.band_label(band, lang)
 
 
 def _peer_level(r: dict) -> float | None:
@@ -393,7 +404,9 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                      range=[-0.5, len(labels) - 0.5], automargin=True)
     if lang == "sv":
         caption = ("Kvoten jämför antalet personer med insatsen med det antal som skulle "
-                   "väntas om kommunen hade rikets nivå i varje åldersgrupp. 1 betyder samma "
+                   "väntas om kommunen hade rikets andel i insatsens åldersgrupp (tabellen "
+                   "visar vilka åldrar; insatser för alla åldrar är inte åldersjusterade). "
+                   "1 betyder samma "
                    "nivå som riket, 1,5 betyder 50 % fler personer än väntat. Strecken visar "
                    "95 % konfidensintervall. ▲/▼ markerar insatser som ligger utanför "
                    "kontrollgränsen 99,8 % (tydligt högre eller lägre än riket). Romber visar "
@@ -401,8 +414,10 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                    "åldersstruktur). Insatserna överlappar och ska inte summeras.")
     else:
         caption = ("The ratio compares the number of persons with the support with the "
-                   "number expected if the municipality had Sweden's level in every age "
-                   "group. 1 means the same level as Sweden, 1.5 means 50% more persons than "
+                   "number expected if the municipality had Sweden's share in the "
+                   "category's age band (the table shows which ages; categories for all ages "
+                   "are not age-adjusted). 1 means the same level as Sweden, 1.5 means 50% "
+                   "more persons than "
                    "expected. Bars show 95% confidence intervals. ▲/▼ mark categories outside "
                    "the 99.8% control limit (clearly higher or lower than Sweden). Diamonds "
                    "show where similar municipalities themselves stand against Sweden "
@@ -752,22 +767,37 @@ def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
     rows = []
     for r in _ordered(table):
         ok = r.get("status") == "ok"
+        adjusted = not _all_ages(r)
         rows.append([
             _label(r, lang),
+            _band(r, lang),
             _value_or_status(r, "observed", lang, 0),
             fmt.number(r.get("expected_crude"), 1, lang) if ok else fmt.MISSING,
-            fmt.number(r.get("composition_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
+            fmt.number(r.get("composition_effect"), 1, lang, sign=True) if ok and adjusted
+            else fmt.MISSING,
             fmt.number(r.get("practice_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
         ])
+    note = fmt.NOT_AGE_ADJUSTED[lang]
     if lang == "sv":
-        headers = ["Insats", "Antal personer", "Om rikets nivå rakt av",
-                   "Skillnad p.g.a. åldersstruktur", "Övrig skillnad"]
-        caption = "Skillnaden mot riket i antal personer, uppdelad på orsak"
+        headers = ["Insats", fmt.text("reference_band", lang), "Antal personer",
+                   "Om rikets nivå rakt av", "Skillnad p.g.a. åldersstruktur", "Övrig skillnad"]
+        caption = ("Skillnaden mot riket i antal personer, uppdelad på orsak. "
+                   f"{fmt.MISSING} i kolumnen om åldersstruktur: {note}")
     else:
-        headers = ["Category", "Persons", "At Sweden's crude rate",
-                   "Difference from age structure", "Remaining difference"]
-        caption = "The difference from Sweden in persons, split by cause"
-    return data_table(caption, headers, rows, [False, True, True, True, True])
+        headers = ["Category", fmt.text("reference_band", lang), "Persons",
+                   "At Sweden's crude rate", "Difference from age structure",
+                   "Remaining difference"]
+        caption = ("The difference from Sweden in persons, split by cause. "
+                   f"{fmt.MISSING} in the age-structure column: {note}")
+    return data_table(caption, headers, rows, [False, False, True, True, True, True])
+
+
+def _all_ages(r: dict[str, Any]) -> bool:
+    band = r.get("reference_band")
+    if band is None:
+        cat = get_category(r["category"])
+        return cat.id != "totalt" and cat.age_min == 0 and cat.age_max is None
+    return fmt.is_all_ages(band)
 
 
 def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
@@ -788,9 +818,10 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
     # the legend is reversed to read in the same order
     for col, key, pattern in (("practice_effect", "practice", "/"),
                               ("composition_effect", "composition", "")):
-        vals = [r[col] for r in drawn]
+        bars = [r for r in drawn if key == "practice" or not _all_ages(r)]
+        vals = [r[col] for r in bars]
         fig.add_trace(go.Bar(
-            y=[_label(r, lang) for r in drawn], x=vals, orientation="h",
+            y=[_label(r, lang) for r in bars], x=vals, orientation="h",
             name=fmt.text(key, lang),
             marker={"color": PALETTE[key], "pattern": {"shape": pattern, "fgcolor": "#ffffff",
                                                        "solidity": 0.3},
@@ -799,10 +830,14 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
             cliponaxis=False,
             hovertext=[f"{html.escape(_label(r, lang))}<br>{fmt.text(key, lang)}: "
                        f"{fmt.number(r[col], 1, lang, sign=True)} {fmt.text('persons', lang)}"
-                       for r in drawn],
+                       for r in bars],
             hoverinfo="text"))
     fig.add_vline(x=0, line={"color": PALETTE["riket"], "width": 1})
     for r, label in zip(rows, labels, strict=True):
+        if r in drawn and _all_ages(r):
+            fig.add_annotation(x=0, y=label, yshift=-12, xanchor="left", showarrow=False,
+                               text=html.escape(f"{fmt.MISSING} {fmt.NOT_AGE_ADJUSTED[lang]}"),
+                               font={"size": 11})
         if r.get("status") != "ok":
             fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False,
                                text=html.escape(fmt.status_label(r.get("status"), lang)),
@@ -824,13 +859,15 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
         caption = ("Skillnaden mellan kommunens antal och det antal rikets genomsnittsnivå skulle "
                    "ge, i personer. Hel stapel: den del som beror på att kommunen har fler eller "
                    "färre invånare i de åldrar där insatsen är vanlig. Randig stapel: resten, "
-                   "som kan bero på behov, praxis eller utbud. Insatserna överlappar och ska "
-                   "inte summeras.")
+                   "som kan bero på behov, praxis eller utbud. Insatser som ges i alla åldrar "
+                   f"saknar hel stapel ({fmt.MISSING}): de är {fmt.NOT_AGE_ADJUSTED['sv']}. "
+                   "Insatserna överlappar och ska inte summeras.")
     else:
         caption = ("The difference between the municipality's number and the number Sweden's "
                    "average level would give, in persons. Solid bar: the part due to more or "
                    "fewer inhabitants in the ages where the support is common. Striped bar: "
-                   "the rest, which may reflect needs, practice or supply. Categories overlap "
-                   "and must not be summed.")
+                   "the rest, which may reflect needs, practice or supply. Categories given "
+                   f"at all ages have no solid bar ({fmt.MISSING}): they are "
+                   f"{fmt.NOT_AGE_ADJUSTED['en']}. Categories overlap and must not be summed.")
     return Chart("decomposition", fig, title, _caption(caption, table, lang),
                  decomposition_table(table, lang), lang)

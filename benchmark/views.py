@@ -223,9 +223,12 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
         if persistent:
             items.append(f"Avvikelsen har funnits minst tre av de senaste fem åren för "
                          f"{_join(persistent, lang).lower()}.")
-        lead = ("Jämförelsen tar hänsyn till att kommunen har en annan åldersfördelning än "
-                "riket. ”Tydligt” betyder att skillnaden är större än vad slumpen och vanlig "
-                "variation mellan kommuner brukar ge (utanför kontrollgränsen 99,8 %).")
+        lead = ("Jämförelsen tar hänsyn till hur många invånare kommunen har i de åldrar "
+                "där insatsen ges (en åldersgrupp per insats; ledsagarservice och "
+                "kontaktperson ges i alla åldrar och är inte åldersjusterade). ”Tydligt” "
+                "betyder att skillnaden är större än vad slumpen och vanlig variation mellan "
+                "kommuner brukar ge (utanför kontrollgränsen 99,8 % och signifikant även i ett "
+                "exakt test).")
     else:
         items.append(f"{len(hi)} of {n} categories are clearly above Sweden"
                      + (f": {_join(hi, lang)}." if hi else "."))
@@ -238,10 +241,12 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
         if persistent:
             items.append(f"The deviation has lasted at least three of the last five years for "
                          f"{_join(persistent, lang)}.")
-        lead = ("The comparison allows for the municipality's age structure differing from "
-                "Sweden's. “Clearly” means the difference is larger than chance and ordinary "
+        lead = ("The comparison allows for how many inhabitants the municipality has in the "
+                "ages where the support is given (one age band per category; companion "
+                "service and contact person are given at all ages and not age-adjusted). "
+                "“Clearly” means the difference is larger than chance and ordinary "
                 "variation between municipalities usually give (outside the 99.8% control "
-                "limit).")
+                "limit and also significant in an exact test).")
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
     return (f'<div class="lss-summary"><ul>{lis}</ul></div><p>{html.escape(lead)}</p>')
 
@@ -380,8 +385,8 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
         means = [
             "Antalet personer som hade ett verkställt beslut om insatsen den 1 oktober, "
             "alltså personer som faktiskt fick insatsen den dagen.",
-            "Kvoten mot riket: faktiskt antal delat med det antal som kommunen skulle ha om "
-            "den hade rikets nivå i varje åldersgrupp. 1,20 betyder 20 % fler än väntat.",
+            "Kvoten mot riket: faktiskt antal delat med förväntat antal. 1,20 betyder 20 % "
+            "fler än väntat. " + fmt.age_adjustment_note("sv"),
             "Konfidensintervallet visar hur mycket siffran kan variera av slump. "
             "Kontrollgränsen 99,8 % tar också hänsyn till den variation som finns mellan "
             "alla kommuner.",
@@ -401,8 +406,8 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
         means = [
             "The number of persons with an executed decision on the support on 1 October, "
             "i.e. persons actually receiving it that day.",
-            "The ratio to Sweden: the observed number divided by the number the municipality "
-            "would have at Sweden's level in every age group. 1.20 means 20% more than expected.",
+            "The ratio to Sweden: the observed number divided by the expected number. 1.20 "
+            "means 20% more than expected. " + fmt.age_adjustment_note("en"),
             "The confidence interval shows how much the figure may vary by chance. The 99.8% "
             "control limit also allows for the variation between all municipalities.",
         ]
@@ -433,8 +438,10 @@ def glossary(lang: str = "sv") -> str:
         ("LSS-insats", "Stöd enligt lagen om stöd och service till vissa funktionshindrade, "
          "t.ex. bostad med särskild service eller daglig verksamhet."),
         ("Verkställt beslut", "Ett beslut om insats som har börjat gälla i praktiken."),
-        ("Förväntat antal", "Det antal personer kommunen skulle ha med rikets nivå i varje "
-         "åldersgrupp."),
+        ("Förväntat antal", "Det antal personer kommunen skulle ha om andelen med insatsen "
+         "bland invånarna i insatsens åldersgrupp var densamma som i riket. Varje insats har en "
+         "åldersgrupp (se tabellerna); ledsagarservice och kontaktperson ges i alla åldrar och "
+         "är inte åldersjusterade, personer med någon LSS-insats jämförs i tre åldersgrupper."),
         ("Kontrollgräns", "Gräns för hur långt från riket en kommun brukar hamna av slump och "
          "vanlig variation. Utanför 99,8 %-gränsen kallas skillnaden tydlig."),
         ("Konfidensintervall", "Intervall som med 95 % sannolikhet innehåller den nivå siffran "
@@ -443,8 +450,11 @@ def glossary(lang: str = "sv") -> str:
         ("LSS support", "Support under the Swedish act on support and service for persons "
          "with certain functional impairments (LSS)."),
         ("Executed decision", "A decision on support that has taken effect in practice."),
-        ("Expected number", "The number of persons the municipality would have at Sweden's "
-         "level in every age group."),
+        ("Expected number", "The number of persons the municipality would have if the share "
+         "with the support among inhabitants in the category's age band were Sweden's. Each "
+         "category has one age band (see the tables); companion service and contact person "
+         "are given at all ages and not age-adjusted, persons with any LSS support are "
+         "compared in three age bands."),
         ("Control limit", "How far from Sweden a municipality usually lands by chance and "
          "ordinary variation. Outside the 99.8% limit the difference is called clear."),
         ("Confidence interval", "An interval that with 95% probability contains the level the "

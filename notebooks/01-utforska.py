@@ -20,7 +20,8 @@
 #
 # Välj kommun, år och jämförelsegrupp i listorna. Diagrammen visar direkt vilka insatser
 # som ligger **tydligt högre** (▲) eller **tydligt lägre** (▼) än riket, när man tagit
-# hänsyn till att kommuner har olika åldersfördelning.
+# hänsyn till hur många invånare kommunen har i insatsens åldersgrupp (en åldersgrupp per
+# insats; ledsagarservice och kontaktperson ges i alla åldrar och är inte åldersjusterade).
 #
 # Så läser du diagrammen:
 #

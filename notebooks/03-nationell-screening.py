@@ -18,9 +18,12 @@
 # %% [markdown]
 # # Nationell screening: alla kommuner och insatser
 #
-# Alla kommuner jämförs med riket för varje LSS-insats samma år, med hänsyn till
-# åldersfördelningen. ▲/▼ betyder utanför kontrollgränsen 99,8 % (justerad för verklig
-# variation mellan kommuner, så kallad överspridning). Tabellen kan sorteras genom att
+# Alla kommuner jämförs med riket för varje LSS-insats samma år, med hänsyn till antalet
+# invånare i insatsens åldersgrupp (en åldersgrupp per insats; ledsagarservice och
+# kontaktperson ges i alla åldrar och är inte åldersjusterade). ▲/▼ betyder tydligt
+# avvikande: utanför kontrollgränsen 99,8 % (justerad för verklig variation mellan
+# kommuner, så kallad överspridning) och även signifikant i ett exakt test, som skyddar
+# kommuner med få personer. Tabellen kan sorteras genom att
 # klicka på en kolumnrubrik. Metoden beskrivs i `04-metod`.
 #
 # Att en kommun avviker betyder inte att den gör fel: det visar var det är värt att titta

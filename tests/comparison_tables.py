@@ -36,6 +36,13 @@ SCHEMA: dict[str, pl.DataType] = {
     "data_origin": pl.String(),
 }
 
+#: Extra columns of compare()/screen() beyond contracts §C that the reports read.
+EXTRA: dict[str, pl.DataType] = {
+    "reference_band": pl.String(), "cost_year": pl.Float64(),
+    "persistence_direction": pl.String(),
+}
+FULL_SCHEMA: dict[str, pl.DataType] = {**SCHEMA, **EXTRA}
+
 # category → (status, observed, expected, expected_crude, ratio, lower, upper, flag, peer)
 _CASES: dict[str, tuple[Any, ...]] = {
     "boende": ("ok", 412.0, 330.0, 300.0, 1.2485, 1.1311, 1.3752, "higher", 1.10),
@@ -43,7 +50,7 @@ _CASES: dict[str, tuple[Any, ...]] = {
     "personlig_assistans_lss": ("ok", 61.0, 60.0, 58.0, 1.0167, 0.7776, 1.3059, "similar", 0.95),
     "personlig_assistans_sfb": ("ok", 90.0, 120.0, 118.0, 0.75, 0.6031, 0.9219, "lower", 0.90),
     "ledsagarservice": ("suppressed", None, None, None, None, None, None, "not_assessed", None),
-    "kontaktperson": ("ok", 150.0, 140.0, 150.0, 1.0714, 0.9067, 1.2573, "similar", 1.00),
+    "kontaktperson": ("ok", 150.0, 140.0, 140.0, 1.0714, 0.9067, 1.2573, "similar", 1.00),
     "avlosarservice": ("ok", 4.0, 5.0, 5.2, 0.80, 0.2180, 2.0483, "not_assessed", 1.05),
     "korttidsvistelse": ("ok", 70.0, 52.0, 50.0, 1.3462, 1.0493, 1.7007, "similar", 1.20),
     "korttidstillsyn": ("missing", None, None, None, None, None, None, "not_assessed", None),
@@ -81,7 +88,13 @@ def _row(municipality: str, name: str, year: int, category: str, origin: str,
         "peer_ratio_upper": peer * 1.1 if peer else None,
         "peer_level": ratio / peer if ok and peer else None, "cost_per_user": None,
         "excess_cost": None, "net_cost_deviation_pct": 3.5, "data_origin": origin,
+        "reference_band": _BANDS[category], "cost_year": None,
+        "persistence_direction": "higher" if flag == "higher" else None,
     }
+
+
+#: Reference age bands as compare() names them (kontaktperson, ledsagarservice: all ages).
+_BANDS = {c.id: ("0–22/23–64/65+" if c.id == "totalt" else c.band_label) for c in CATEGORIES}
 
 
 def make_compare(municipality: str = "2482", name: str = "Skellefteå", year: int = 2024, *,
@@ -89,7 +102,7 @@ def make_compare(municipality: str = "2482", name: str = "Skellefteå", year: in
     """compare()-shaped table: 10 categories, 3 higher (incl. totalt), 1 lower, 1 suppressed."""
     origin = "syntetiska demodata" if synthetic else "Kolada (RKA) och SCB"
     rows = [_row(municipality, name, year, c.id, origin, _CASES[c.id]) for c in CATEGORIES]
-    return pl.DataFrame(rows, schema=SCHEMA)
+    return pl.DataFrame(rows, schema=FULL_SCHEMA)
 
 
 def make_screen(year: int = 2024, category: str = "boende", *, synthetic: bool = False,
@@ -117,7 +130,7 @@ def make_screen(year: int = 2024, category: str = "boende", *, synthetic: bool =
         case = (status, obs, exp if ok else None, exp if ok else None, ratio,
                 ratio * 0.9 if ok else None, ratio * 1.1 if ok else None, flag, None)
         rows.append(_row(code, name, year, category, origin, case, phi=3.2, tau2=0.004))
-    return pl.DataFrame(rows, schema=SCHEMA)
+    return pl.DataFrame(rows, schema=FULL_SCHEMA)
 
 
 def make_history(municipality: str = "2482", name: str = "Skellefteå",

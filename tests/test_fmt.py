@@ -76,3 +76,16 @@ def test_labels_sv_en() -> None:
 def test_unknown_language_is_input_error() -> None:
     with pytest.raises(InputError, match="valid languages: sv, en"):
         fmt.number(1.0, 1, "de")
+
+
+def test_reference_band_labels_and_all_ages() -> None:
+    assert fmt.is_all_ages("alla åldrar")
+    assert fmt.is_all_ages("alla åldrar (ej åldersstandardiserad)")
+    assert not fmt.is_all_ages("0–22/23–64/65+") and not fmt.is_all_ages(None)
+    assert fmt.band_label("alla åldrar", "en") == "all ages"
+    assert fmt.band_label("alla åldrar (ej åldersstandardiserad)", "en") == (
+        "all ages (not age-standardised)")
+    assert fmt.band_label("20–64", "sv") == "20–64"
+    assert fmt.band_label(None) == fmt.MISSING
+    note = fmt.age_adjustment_note("sv")
+    assert "Ledsagarservice och kontaktperson ges i alla åldrar" in note

@@ -22,7 +22,7 @@ def _traces_by_name(fig, name: str) -> list:
 
 def test_fixture_follows_contract_c_columns() -> None:
     t = make_compare()
-    assert list(t.columns) == list(SCHEMA)
+    assert list(t.columns)[:len(SCHEMA)] == list(SCHEMA)
     assert t.height == 10
 
 
@@ -325,3 +325,28 @@ def test_forest_draws_zero_observed_at_axis_minimum_with_upper_end() -> None:
     assert "Inga personer (kvot 0)" in zero[0].hovertext[0]
     assert "◀ med 0: inga personer" in chart.caption
     assert "◀ med 0" not in plots.forest_chart(make_compare()).caption
+
+
+def test_reference_band_named_and_all_ages_not_shown_as_age_adjusted() -> None:
+    t = make_compare()
+    forest = plots.forest_chart(t)
+    assert "<th scope=\"col\">Jämförda åldrar</th>" in forest.table_html
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", forest.table_html).group(1)
+    assert "<td>20+</td>" in row
+    assert "<td>0–22/23–64/65+</td>" in forest.table_html
+    assert "rikets andel i insatsens åldersgrupp" in forest.caption
+    assert "varje åldersgrupp" not in forest.caption
+    assert "all ages" in plots.forest_chart(t, "en").table_html
+    chart = plots.decomposition_chart(t)
+    kp = re.search(r"Kontaktperson</th>(.*?)</tr>", chart.table_html).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", kp)
+    assert cells[0] == "alla åldrar" and cells[3] == "\u2013"  # not "+0,0"
+    assert "+0" not in kp
+    assert "ej åldersjusterad (insatsen ges i alla åldrar)" in chart.table_html
+    comp = _traces_by_name(chart.figure, "Befolkningens sammansättning")[0]
+    assert "Kontaktperson" not in comp.y and "Bostad med särskild service" in comp.y
+    prac = _traces_by_name(chart.figure, "Övrig skillnad (t.ex. praxis, behov)")[0]
+    assert "Kontaktperson" in prac.y
+    notes = [a.text for a in chart.figure.layout.annotations if a.y == "Kontaktperson"]
+    assert notes == ["\u2013 ej åldersjusterad (insatsen ges i alla åldrar)"]
+    assert "ej åldersjusterad" in chart.caption

@@ -185,3 +185,16 @@ def test_notebook_settings_prefers_real_data_then_demo(tmp_path, monkeypatch) ->
     (real / "manifest.json").write_text("{}")
     assert views.notebook_settings(None).data_dir == (root / "data").resolve()
     assert views.notebook_settings("elsewhere").data_dir.name == "elsewhere"
+
+
+def test_age_adjustment_is_described_as_one_band_per_category() -> None:
+    for out in (views.meaning("sv"), views.glossary("sv"), views.summary(make_compare())):
+        assert "varje åldersgrupp" not in out
+    m = views.meaning("sv")
+    assert "i en enda åldersgrupp, inte ålder för ålder" in m
+    assert "Ledsagarservice och kontaktperson ges i alla åldrar" in m
+    assert "utan åldersjustering" in m and "0–22, 23–64 och 65 år och äldre" in m
+    assert "not age by age" in views.meaning("en") and "every age group" not in views.meaning(
+        "en")
+    assert "är inte åldersjusterade" in views.glossary("sv")
+    assert "en åldersgrupp per insats" in views.summary(make_compare())
