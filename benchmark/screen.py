@@ -19,7 +19,12 @@ Method (docs/methods.md §5), per municipality m, category c, year t:
   persons per band derived from the auxiliary Kolada rows: persons 0–22 = ``totalt_0_22``
   (N28891), persons 23–64 = ``totalt_0_64`` (N28890) − ``totalt_0_22``, persons 65+ =
   ``totalt`` − ``totalt_0_64``. If those national rows are missing for a year, the total
-  falls back to the crude (all-ages) expectation and ``reference_band`` says so.
+  falls back to the crude (all-ages) expectation and ``reference_band`` says so. A
+  negative derived band (the KPIs disagree, e.g. on råd och stöd) is never used: for Riket
+  the total is then not assessed in that year (``flag_reason`` names the band), a peer
+  member leaves the banded peer total.
+* Band populations are null, never partial sums, when a population cell is null or age ×
+  sex rows are missing (:func:`band_population`); such rows are not assessed.
 * expected_crude = national crude rate × local total population; composition_effect =
   E − expected_crude (what age structure explains), practice_effect = O − E (the rest);
   they sum to O − expected_crude.
@@ -308,16 +313,14 @@ def band_population(population: pl.DataFrame, years: Iterable[int],
                         value_name="pop").with_columns(pl.col("pop").cast(pl.Int64))
 
 
-def reference_counts(lss_ok: pl.DataFrame, band_pop: pl.DataFrame,
-                     members: pl.DataFrame, components: pl.DataFrame | None = None
-                     ) -> pl.DataFrame:
-    """Pooled persons and population per reference band for reference sets.
+def member_band_counts(lss_ok: pl.DataFrame, members: pl.DataFrame,
+                       components: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Persons per reference band for each member of each reference set.
 
-    ``members`` (ref, municipality, year) lists the municipalities of each reference set
-    ("national" = Riket, or a peer group). A member enters a category only when every
-    component row it needs has status ok and its band populations exist. ``components``
-    defaults to the catalogue's bands (see :func:`reference_bands`). Returns
-    (ref, year, key, band, ref_count, ref_pop, n_members).
+    ``members`` (ref, municipality, year); a member enters a key only when every component
+    row it needs has status ok. Derived bands of the total (23–64 = N28890 − N28891,
+    65+ = N28892 − N28890) can come out negative when the KPIs disagree (e.g. on råd och
+    stöd). Returns (ref, municipality, year, key, band, count).
     """
     components = COMPONENTS if components is None else components
     comp = (members.join(lss_ok.rename({"category": "source"}),
@@ -328,13 +331,30 @@ def reference_counts(lss_ok: pl.DataFrame, band_pop: pl.DataFrame,
                 .join(_n_components(components), on="key")
                 .filter(pl.col("n") == pl.col("n_components"))
                 .select("ref", "municipality", "year", "key"))
-    per_member = (comp.join(complete, on=["ref", "municipality", "year", "key"])
-                  .group_by("ref", "municipality", "year", "key", "band")
-                  .agg((pl.col("count") * pl.col("sign")).sum().alias("count"))
+    return (comp.join(complete, on=["ref", "municipality", "year", "key"])
+            .group_by("ref", "municipality", "year", "key", "band")
+            .agg((pl.col("count") * pl.col("sign")).sum().alias("count")))
+
+
+def reference_counts(lss_ok: pl.DataFrame, band_pop: pl.DataFrame,
+                     members: pl.DataFrame, components: pl.DataFrame | None = None
+                     ) -> pl.DataFrame:
+    """Pooled persons and population per reference band for reference sets.
+
+    ``members`` (ref, municipality, year) lists the municipalities of each reference set
+    ("national" = Riket, or a peer group). A member enters a category only when every
+    component row it needs has status ok, no derived band count is negative (see
+    :func:`member_band_counts`) and its band populations exist. ``components``
+    defaults to the catalogue's bands (see :func:`reference_bands`). Returns
+    (ref, year, key, band, ref_count, ref_pop, n_members).
+    """
+    unit = ["ref", "municipality", "year", "key"]
+    per_member = (member_band_counts(lss_ok, members, components)
                   .join(band_pop, on=["municipality", "year", "band"], how="inner"))
-    # a member whose population is unknown in any band of a key does not enter that key
+    # a member whose population is unknown in any band of a key, or whose derived band
+    # count is negative (inconsistent KPIs), does not enter that key
     per_member = per_member.filter(
-        pl.col("pop").is_not_null().all().over("ref", "municipality", "year", "key"))
+        (pl.col("pop").is_not_null() & (pl.col("count") >= 0)).all().over(unit))
     return (per_member.group_by("ref", "year", "key", "band")
             .agg(pl.col("count").sum().alias("ref_count"),
                  pl.col("pop").sum().alias("ref_pop"),
@@ -422,6 +442,18 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
     exp = _pivot_crude(expected_from_reference(ref, band_pop, pairs,
                                                reference.components)).drop("ref")
 
+    # a negative derived national band of the total (KPIs disagree): no banded E and no
+    # silent crude fallback; the total is not assessed in that year, and says why
+    split_bad = (member_band_counts(lss_ok, national_members, reference.components)
+                 .filter((pl.col("key") == _TOTAL) & (pl.col("count") < 0))
+                 .group_by("year").agg(pl.col("band").sort().str.replace(r"-$", "+").str.join(", ")
+                      .alias("bad"))
+                 .select("year", pl.lit(_TOTAL).alias("category"),
+                         pl.format("inconsistent national total split: derived persons "
+                                   "{} negative (N28892 ≥ N28890 ≥ N28891 expected)",
+                                   pl.col("bad").str.replace_all("-", "–"))
+                         .alias("split_reason")))
+
     national_crude = (ref.filter(pl.col("key").str.ends_with(_CRUDE))
                       .with_columns(pl.col("key").str.strip_suffix(_CRUDE).alias("category"),
                                     (pl.col("ref_count") / pl.col("ref_pop") * 1e4)
@@ -452,14 +484,16 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
           .join(band_pop.rename({"pop": "population_band"}),
                 on=["municipality", "year", "band"], how="left")
           .join(exp, on=["municipality", "year", "category"], how="left")
-          .join(national_crude, on=["year", "category"], how="left"))
+          .join(national_crude, on=["year", "category"], how="left")
+          .join(split_bad, on=["year", "category"], how="left"))
 
     totalt_banded = pl.col("category") == _TOTAL
+    split_ok = pl.col("split_reason").is_null()
     df = df.with_columns(
         pl.col("status").fill_null("missing"),
-        pl.when(totalt_banded & pl.col("expected").is_null())
+        pl.when(totalt_banded & pl.col("expected").is_null() & split_ok)
         .then(pl.col("expected_crude")).otherwise(pl.col("expected")).alias("expected"),
-        pl.when(totalt_banded & pl.col("expected").is_not_null())
+        pl.when(totalt_banded & (pl.col("expected").is_not_null() | ~split_ok))
         .then(pl.lit("0–22/23–64/65+"))
         .when(totalt_banded).then(pl.lit("alla åldrar (ej åldersstandardiserad)"))
         .otherwise(pl.col("band_label")).alias("reference_band"),
@@ -469,6 +503,7 @@ def build_table(data: Data, years: Sequence[int], *, confidence: float = 0.95,
         pl.when(pl.col("status") == "suppressed")
         .then(pl.lit("suppressed in Kolada (few persons)"))
         .when(pl.col("status") != "ok").then(pl.lit("missing in Kolada"))
+        .when(~split_ok).then(pl.col("split_reason"))
         # before the count: a rate-only row (totalt) has no count without population
         .when(pl.col("population_band").is_null() & ~totalt_banded)
         .then(pl.lit("no population data for the reference age band"))

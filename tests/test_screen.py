@@ -465,3 +465,51 @@ def test_year_of_only_missing_rows_is_not_a_data_year(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"available years: 2019–2023$"):
         screen(2024, settings=s)
     assert screen(2023, settings=s).height == len(fx.CODES) * len(CATEGORIES)
+
+
+def test_negative_derived_band_of_the_total(tmp_path: Path) -> None:
+    """23–64 = (0–64) − (0–22) < 0 (N28890 and N28891 disagree): not used silently."""
+    from benchmark.compare import compare
+
+    s = fx.write_processed(tmp_path)
+    path = s.processed_dir / "lss.parquet"
+    lss = pl.read_parquet(path)
+    riket_2023 = (pl.col("municipality") == "0000") & (pl.col("year") == 2023)
+    c022 = lss.filter(riket_2023 & (pl.col("category") == "totalt_0_22"))["count"][0]
+    lss = lss.with_columns(  # Riket 2023: persons 0–64 below persons 0–22
+        pl.when(riket_2023 & (pl.col("category") == "totalt_0_64")).then(c022 - 10)
+        .otherwise(pl.col("count")).alias("count"))
+    # peers 0005 (consistent) and 0006 (0–64 < 0–22) publish the split in 2023
+    t5, t6 = fx.local_count("0005", "totalt"), fx.local_count("0006", "totalt")
+    aux = pl.DataFrame({
+        "municipality": ["0005", "0005", "0006", "0006"], "year": [2023] * 4,
+        "category": ["totalt_0_22", "totalt_0_64"] * 2,
+        "count": [0.2 * t5, 0.7 * t5, 0.5 * t6, 0.4 * t6]}, schema_overrides={
+            "year": pl.Int32})
+    aux = aux.with_columns(pl.lit(None, dtype=pl.Float64).alias("per_10k"),
+                           pl.lit("ok").alias("status"),
+                           pl.lit(None, dtype=pl.String).alias("kpi_count"),
+                           pl.lit("N0").alias("kpi_rate"), pl.lit("test").alias("snapshot"))
+    pl.concat([lss, aux.select(lss.columns)]).write_parquet(path)
+
+    df = screen(2023, settings=s)
+    tot = df.filter(pl.col("category") == "totalt")
+    assert set(tot["flag"].to_list()) == {"not_assessed"}
+    assert tot["expected"].null_count() == tot.height  # no silent crude fallback
+    reason = tot["flag_reason"][0]
+    assert "inconsistent national total split" in reason and "23–64" in reason
+    assert set(tot["reference_band"].to_list()) == {"0–22/23–64/65+"}
+    other = df.filter(pl.col("category") != "totalt")
+    assert "inconsistent" not in " ".join(other["flag_reason"].to_list())
+    # 2022 is untouched: the total is standardised as usual
+    t22 = screen(2022, settings=s).filter(pl.col("category") == "totalt")
+    assert set(t22["flag_reason"].to_list()) == {""}
+
+    # peers: 0006's negative 23–64 keeps it out of the banded total; 0005 alone remains
+    r = compare("0001", 2023, settings=s, peer_group="0005,0006").filter(
+        pl.col("category") == "totalt").row(0, named=True)
+    bands = {(0, 22): 0.2 * t5, (23, 64): 0.5 * t5, (65, None): 0.3 * t5}
+    expected = sum(n / fx.band_pop("0005", lo, hi) * fx.band_pop("0001", lo, hi)
+                   for (lo, hi), n in bands.items())
+    assert r["peer_expected"] == pytest.approx(expected)
+    assert r["peer_members"] == 2  # both still pool the crude (all-ages) rate
