@@ -287,6 +287,23 @@ def _band(r: dict[str, Any], lang: str) -> str:
     return fmt.band_label(band, lang)
 
 
+def _peer_title(rows: Sequence[dict[str, Any]], lang: str) -> str:
+    """The actual peer group's title (``peer_group_title``), else the generic label."""
+    titles = [str(r["peer_group_title"]) for r in rows if r.get("peer_group_title")]
+    return titles[0] if titles else fmt.text("peer_group", lang)
+
+
+def _peer_suffix(rows: Sequence[dict[str, Any]]) -> str:
+    """`` (Liknande kommuner LSS, X, 2024)``: the actual group's title, or nothing."""
+    titles = [str(r["peer_group_title"]) for r in rows if r.get("peer_group_title")]
+    return f" ({titles[0]})" if titles else ""
+
+
+def _peer_phrase(rows: Sequence[dict[str, Any]], lang: str) -> str:
+    """“jämförelsegruppen (Liknande kommuner LSS, X, 2024)” for captions."""
+    return ("jämförelsegruppen" if lang == "sv" else "the peer group") + _peer_suffix(rows)
+
+
 def _peer_level(r: dict) -> float | None:
     """The peer group's standardised level against Riket (``peer_level``), for Riket = 1 axes.
 
@@ -348,12 +365,12 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
         ))
     peers = [r for r in drawn if _peer_level(r) is not None]
     if peers:
-        title = peers[0].get("peer_group_title") or fmt.text("peer_level", lang)
+        title = _peer_title(peers, lang)
         fig.add_trace(go.Scatter(
             x=[_peer_level(r) for r in peers],
             y=[_label(r, lang) for r in peers],
             mode="markers",
-            name=fmt.text("peer_level", lang),
+            name=fmt.text("peer_group", lang),
             marker={"symbol": "diamond-open", "size": 11, "color": PALETTE["peer"],
                     "line": {"width": 2, "color": PALETTE["peer"]}},
             hovertext=[f"{html.escape(str(title))}<br>{fmt.text('peer_level', lang)} "
@@ -409,9 +426,10 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                    "1 betyder samma "
                    "nivå som riket, 1,5 betyder 50 % fler personer än väntat. Strecken visar "
                    "95 % konfidensintervall. ▲/▼ markerar insatser som ligger utanför "
-                   "kontrollgränsen 99,8 % (tydligt högre eller lägre än riket). Romber visar "
-                   "var liknande kommuner själva ligger mot riket (räknat på kommunens egen "
-                   "åldersstruktur). Insatserna överlappar och ska inte summeras.")
+                   "kontrollgränsen 99,8 % och även är signifikanta i ett exakt test "
+                   "(tydligt högre eller lägre än riket). Romber visar var "
+                   f"{_peer_phrase(rows, lang)} själv ligger mot riket (räknat på kommunens "
+                   "egen åldersstruktur). Insatserna överlappar och ska inte summeras.")
     else:
         caption = ("The ratio compares the number of persons with the support with the "
                    "number expected if the municipality had Sweden's share in the "
@@ -419,10 +437,10 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                    "are not age-adjusted). 1 means the same level as Sweden, 1.5 means 50% "
                    "more persons than "
                    "expected. Bars show 95% confidence intervals. ▲/▼ mark categories outside "
-                   "the 99.8% control limit (clearly higher or lower than Sweden). Diamonds "
-                   "show where similar municipalities themselves stand against Sweden "
-                   "(applied to this municipality's age structure). Categories overlap and "
-                   "must not be summed.")
+                   "the 99.8% control limit and also significant in an exact test (clearly "
+                   f"higher or lower than Sweden). Diamonds show where {_peer_phrase(rows, lang)}"
+                   " itself stands against Sweden (applied to this municipality's age "
+                   "structure). Categories overlap and must not be summed.")
     if zeros:
         caption += (" ◀ med 0: inga personer (kvot 0), som inte kan visas på den "
                     "logaritmiska skalan; markeringen står vid axelns vänstra kant och "
@@ -720,10 +738,12 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart
     if peers:
         fig.add_trace(go.Scatter(
             x=[r["year"] for r in peers], y=[_peer_level(r) for r in peers],
-            mode="lines+markers", name=fmt.text("peer_level", lang),
+            mode="lines+markers", name=fmt.text("peer_group", lang),
             line={"color": PALETTE["peer"], "dash": "dash", "width": 2},
             marker={"symbol": "diamond-open", "size": 9, "color": PALETTE["peer"]},
-            hovertext=[f"{r['year']}: {fmt.ratio(_peer_level(r), lang)}" for r in peers],
+            hovertext=[f"{r['year']}: {html.escape(_peer_title([r], lang))}<br>"
+                       f"{fmt.text('peer_level', lang)} {fmt.ratio(_peer_level(r), lang)}"
+                       for r in peers],
             hoverinfo="text"))
     fig.add_hline(y=1, line={"color": PALETTE["riket"], "dash": "dash", "width": 1.5},
                   annotation_text=f"{fmt.text('riket', lang)} = 1",
@@ -746,11 +766,13 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart
     fig.update_yaxes(title=fmt.text("ratio", lang), range=[y_lo, y_hi], tickformat=",.1f")
     caption = ("Kvoten mot riket år för år med 95 % konfidensintervall. En avvikelse som "
                "återkommer flera år i rad är mer sannolikt verklig än en enstaka topp. "
-               "Streckad orange linje: liknande kommuners egen nivå mot riket."
+               "Streckad orange linje: jämförelsegruppens egen nivå mot riket"
+               f"{_peer_suffix(rows[-1:])}."
                if lang == "sv" else
                "The ratio to Sweden year by year with 95% confidence intervals. A deviation "
                "that recurs several years in a row is more likely real than a single peak. "
-               "Dashed orange line: similar municipalities' own level against Sweden.")
+               "Dashed orange line: the peer group's own level against Sweden"
+               f"{_peer_suffix(rows[-1:])}.")
     return Chart(f"trend-{category}", fig, title, _caption(caption, history, lang),
                  trend_table(history, category, lang), lang)
 

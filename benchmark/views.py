@@ -397,8 +397,10 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
             "behov, på hur länge insatser pågår, på utbud och på praxis. Siffrorna visar var "
             "det är värt att titta närmare, inte svaret.",
             "Insatserna överlappar (en person kan ha flera) och får därför inte läggas ihop.",
-            "Liknande kommuner är utvalda bland annat efter kostnad. Att kommunen liknar dem "
-            "säger därför mindre om kostnader än det verkar.",
+            "Jämförelsen med RKA:s Liknande kommuner LSS är delvis cirkulär: gruppen väljs ut "
+            "för att likna kommunen i kostnad för LSS, och kostnaden följer till stor del hur "
+            "många personer som har insatser. Att kommunen ligger nära gruppen i antal är "
+            "därför väntat och bevisar inte att nivån är rimlig.",
             "Uppgifter som källan skyddat av sekretesskäl visas aldrig; de räknas inte som noll.",
         ]
         h_means, h_not = "Vad siffrorna betyder", "Vad siffrorna inte betyder"
@@ -417,8 +419,10 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
             "needs, how long support lasts, supply and practice. The numbers show where to "
             "look closer, not the answer.",
             "The categories overlap (one person can have several) and must not be added up.",
-            "Similar municipalities are chosen partly by cost, so resembling them says less "
-            "about costs than it seems.",
+            "Comparing with RKA's Similar municipalities LSS is partly circular: the group is "
+            "chosen to resemble the municipality in LSS cost, and cost largely follows how "
+            "many persons have support. Being close to the group in numbers is therefore "
+            "expected and does not show that the level is reasonable.",
             "Values the source suppressed for confidentiality are never shown and never "
             "counted as zero.",
         ]

@@ -49,8 +49,10 @@ views.explorer(data_dir=data_dir, municipality=municipality, year=year)
 
 # %% [markdown]
 # **Jämför med:** "Liknande kommuner LSS" är RKA:s grupp för kommunen. Den är vald bland
-# annat efter kostnader för LSS, så kommuner som ger mycket LSS hamnar ofta i samma grupp.
-# Välj gärna också kommungrupp eller län för att se om bilden håller.
+# annat efter kostnader för LSS, och kostnaden följer till stor del antalet personer med
+# insatser. Att jämföra *antalet* med den gruppen är därför delvis cirkulärt: kommuner som
+# ger mycket LSS hamnar ofta i samma grupp. Välj gärna också kommungrupp eller län för att
+# se om bilden håller. Diagrammen kallar gruppen "Jämförelsegrupp" och namnger den i texten.
 #
 # Vill du se metoden i detalj: öppna `04-metod`. Rapporten till nämnd eller styrelse
 # skapas med `make report KOMMUN=<kod> YEAR=<år>`.

@@ -55,8 +55,9 @@ def test_forest_interval_riket_line_peer_and_category_order() -> None:
     assert up.error_x.arrayminus[0] == pytest.approx(1.2485 - 1.1311)
     riket = _traces_by_name(fig, "Riket = 1")[0]
     assert list(riket.x) == [1, 1]
-    peer = _traces_by_name(fig, "Liknande kommuner")[0]
+    peer = _traces_by_name(fig, "Jämförelsegrupp")[0]
     assert peer.marker.symbol == "diamond-open"
+    assert "Liknande kommuner LSS, Skellefteå, 2024" in peer.hovertext[0]
     # the diamond is the peers' own level against Riket (O/E ÷ O/E_peer), not O/E_peer
     assert dict(zip(peer.y, peer.x, strict=True))["Daglig verksamhet"] == pytest.approx(
         1.30 / 1.12)
@@ -217,7 +218,9 @@ def test_trend_years_intervals_and_suppressed_year() -> None:
     assert fig.layout.xaxis.tickformat == "d"
     assert "Skyddad uppgift (sekretess)" in chart.table_html
     assert "<th scope=\"row\">2015</th>" in chart.table_html
-    peer = _traces_by_name(fig, "Liknande kommuner")[0]
+    peer = _traces_by_name(fig, "Jämförelsegrupp")[0]
+    assert "Liknande kommuner LSS, Skellefteå, 2024" in peer.hovertext[-1]
+    assert "(Liknande kommuner LSS, Skellefteå, 2024)" in chart.caption
     assert list(peer.y) == pytest.approx([1.2485 / 1.10] * 9)  # peers' own level, per year
 
 
@@ -350,3 +353,22 @@ def test_reference_band_named_and_all_ages_not_shown_as_age_adjusted() -> None:
     notes = [a.text for a in chart.figure.layout.annotations if a.y == "Kontaktperson"]
     assert notes == ["\u2013 ej åldersjusterad (insatsen ges i alla åldrar)"]
     assert "ej åldersjusterad" in chart.caption
+
+
+def test_peer_labels_are_generic_and_the_caption_names_the_actual_group() -> None:
+    t = make_compare().with_columns(peer_group_title=pl.lit("Kommungrupp: Större städer"))
+    chart = plots.forest_chart(t)
+    names = [tr.name for tr in chart.figure.data]
+    assert "Jämförelsegrupp" in names and "Liknande kommuner" not in names
+    assert "jämförelsegruppen (Kommungrupp: Större städer)" in chart.caption
+    assert "liknande kommuner" not in chart.caption.lower()
+    assert "Jämförelsegruppens nivå" in chart.table_html
+    assert "Kvot mot jämförelsegruppen" in chart.table_html
+    assert "Liknande" not in chart.table_html
+    en = plots.forest_chart(t, "en")
+    assert "Peer group" in [tr.name for tr in en.figure.data]
+    assert "the peer group (Kommungrupp: Större städer)" in en.caption
+    trend = plots.trend_chart(make_history().with_columns(
+        peer_group_title=pl.lit("Samma län")), "boende")
+    assert "jämförelsegruppens egen nivå mot riket (Samma län)" in trend.caption
+    assert "Jämförelsegrupp" in [tr.name for tr in trend.figure.data]

@@ -198,3 +198,10 @@ def test_age_adjustment_is_described_as_one_band_per_category() -> None:
         "en")
     assert "är inte åldersjusterade" in views.glossary("sv")
     assert "en åldersgrupp per insats" in views.summary(make_compare())
+
+
+def test_meaning_explains_why_cost_matched_peers_are_partly_circular() -> None:
+    out = views.meaning("sv")
+    assert "delvis cirkulär" in out and "likna kommunen i kostnad" in out
+    assert "antal" in out
+    assert "partly circular" in views.meaning("en")
