@@ -207,9 +207,13 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     sim = _labels(table, ok & (pl.col("flag") == "similar"), lang)
     na = _labels(table, ~ok | (pl.col("flag") == "not_assessed") | pl.col("flag").is_null(),
                  lang)
+    # persistent in the direction of this year's flag only (an earlier run of "lower" years
+    # says nothing about a "higher" flag now)
     persistent = _labels(table, ok & pl.col("persistent").fill_null(False)
-                         & pl.col("flag").is_in(["higher", "lower"]), lang) \
-        if "persistent" in table.columns else []
+                         & pl.col("flag").is_in(["higher", "lower"])
+                         & (pl.col("persistence_direction") == pl.col("flag")).fill_null(False),
+                         lang) \
+        if {"persistent", "persistence_direction"} <= set(table.columns) else []
     items: list[str] = []
     if lang == "sv":
         items.append(f"{len(hi)} av {n} kategorier ligger tydligt över riket"
@@ -596,16 +600,23 @@ def national_overview(screen: pl.DataFrame, lang: str = "sv") -> str:
                 status = (r or {}).get("status") or "missing"
                 row.append((fmt.status_label(status, lang, short=True), ""))
             else:
+                key = r.get("ratio_shrunk")
+                key = r["ratio"] if key is None else key
                 row.append((fmt.ratio(r["ratio"], lang) + _GLYPH.get(r.get("flag") or "", ""),
-                            f"{r['ratio']:.6f}"))
+                            f"{key:.6f}"))
         rows.append(row)
     year = screen["year"].unique().to_list()
     headers = [fmt.text("municipality", lang)] + [c.label(lang) for c in cats]
     caption = (f"Kvot mot riket per kommun och insats {year[0] if year else ''} "
-               "(▲/▼ = tydligt högre/lägre; klicka på en rubrik för att sortera)"
-               if lang == "sv" else
+               "(▲/▼ = tydligt högre/lägre; klicka på en rubrik för att sortera). Sorteringen "
+               "använder den krympta kvoten, som drar osäkra värden i små kommuner mot 1, så "
+               "att rangordningen inte belönar slumpvärden från få personer; tabellen visar "
+               "den vanliga kvoten" if lang == "sv" else
                f"Ratio to Sweden by municipality and category {year[0] if year else ''} "
-               "(▲/▼ = clearly higher/lower; click a heading to sort)")
+               "(▲/▼ = clearly higher/lower; click a heading to sort). Sorting uses the shrunk "
+               "ratio, which pulls uncertain values in small municipalities towards 1, so the "
+               "ranking does not reward chance values from few persons; the table shows the "
+               "ordinary ratio")
     return sortable_table(caption, headers, rows, [False] + [True] * len(cats))
 
 

@@ -205,3 +205,27 @@ def test_meaning_explains_why_cost_matched_peers_are_partly_circular() -> None:
     assert "delvis cirkulär" in out and "likna kommunen i kostnad" in out
     assert "antal" in out
     assert "partly circular" in views.meaning("en")
+
+
+def test_summary_persistence_requires_the_same_direction_as_the_flag() -> None:
+    t = make_compare()
+    assert "minst tre av de senaste fem åren för bostad med särskild service" in views.summary(t)
+    # boende flagged higher now but persistently LOWER before: no persistence sentence for it
+    flipped = t.with_columns(persistence_direction=pl.when(pl.col("category") == "boende")
+                             .then(pl.lit("lower")).otherwise(pl.col("persistence_direction")))
+    out = views.summary(flipped)
+    assert "bostad med särskild service" not in out.split("minst tre av")[-1].split("</li>")[0]
+    assert "minst tre av de senaste fem åren för daglig verksamhet" in out
+    none = t.with_columns(persistence_direction=pl.lit(None, pl.String))
+    assert "senaste fem" not in views.summary(none)
+
+
+def test_national_overview_sorts_on_the_shrunk_ratio() -> None:
+    s = make_screen().with_columns(
+        ratio_shrunk=pl.when(pl.col("municipality") == "0604").then(1.02)
+        .otherwise(pl.col("ratio")))
+    out = views.national_overview(s)
+    aneby = re.search(r"Aneby \(0604\)</th>(.*?)</tr>", out).group(1)
+    assert ">1,20<" in aneby and 'data-sort="1.020000"' in aneby  # shown raw, ranked shrunk
+    assert "Sorteringen använder den krympta kvoten" in out
+    assert "Sorting uses the shrunk ratio" in views.national_overview(s, "en")
