@@ -201,19 +201,10 @@ def compare(municipality: str, year: int, *, peer_group: str | None = None,
     the available years), a peer group that cannot be found or has no data, or an invalid
     age band.
     """
-    stats.check_confidence(confidence, "confidence")
-    stats.check_confidence(strong_confidence, "strong_confidence")
-    reference = reference_bands(age_bands)
-    data = load_data(settings)
-    code = _validate(data, municipality)
-    check_year(data, year)
-    table = build_table(data, [int(year)], confidence=confidence,
-                        strong_confidence=strong_confidence, municipalities=[code],
-                        age_bands=age_bands)
-    group = resolve_peer_group(data, code, int(year), peer_group)
-    if group is not None:
-        table = _peer_columns(data, table, code, group, confidence, reference)
-    return table
+    data, code = _prepare(municipality, year, settings, confidence, strong_confidence,
+                          age_bands)
+    return _table(data, code, [int(year)], int(year), peer_group, confidence,
+                  strong_confidence, age_bands)
 
 
 def history(municipality: str, *, last_year: int, n_years: int = 10,
@@ -228,19 +219,37 @@ def history(municipality: str, *, last_year: int, n_years: int = 10,
     """
     if not isinstance(n_years, int) or n_years < 1:
         raise InputError(f"n_years must be a positive integer, got {n_years!r}")
-    stats.check_confidence(confidence, "confidence")
-    stats.check_confidence(strong_confidence, "strong_confidence")
-    reference = reference_bands(age_bands)
-    data = load_data(settings)
-    code = _validate(data, municipality)
-    check_year(data, last_year)
+    data, code = _prepare(municipality, last_year, settings, confidence, strong_confidence,
+                          age_bands)
     last_year = int(str(last_year).strip())
     years = [y for y in data.years() if last_year - n_years < y <= last_year]
+    return _table(data, code, years, last_year, peer_group, confidence, strong_confidence,
+                  age_bands)
+
+
+def _prepare(municipality: object, year: object, settings: Settings | None,
+             confidence: float, strong_confidence: float,
+             age_bands: Mapping[str, tuple[int, int | None]] | None) -> tuple[Data, str]:
+    """Validate the arguments (before reading data where possible) and load the tables."""
+    stats.check_confidence(confidence, "confidence")
+    stats.check_confidence(strong_confidence, "strong_confidence")
+    reference_bands(age_bands)
+    data = load_data(settings)
+    code = _validate(data, municipality)
+    check_year(data, year)
+    return data, code
+
+
+def _table(data: Data, code: str, years: list[int], peer_year: int, peer_group: str | None,
+           confidence: float, strong_confidence: float,
+           age_bands: Mapping[str, tuple[int, int | None]] | None) -> pl.DataFrame:
+    """Rows of ``code`` for ``years``, with the peer group resolved for ``peer_year``."""
     table = build_table(data, years, confidence=confidence,
                         strong_confidence=strong_confidence, municipalities=[code],
                         age_bands=age_bands)
-    group = resolve_peer_group(data, code, int(last_year), peer_group)
+    group = resolve_peer_group(data, code, peer_year, peer_group)
     if group is not None:
-        table = _peer_columns(data, table, code, group, confidence, reference)
+        table = _peer_columns(data, table, code, group, confidence,
+                              reference_bands(age_bands))
     return table
 
