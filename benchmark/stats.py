@@ -232,10 +232,14 @@ def rate_interval(x: Any, n: Any, confidence: float = 0.95,
                   multiplier: float = 100_000) -> Interval:
     """Crude rate x/n·multiplier with exact (x < 10) or Byar limits (PHE ``phe_rate``)."""
     na = _array(n, "n", strict=True)
-    ci = poisson_interval(x, confidence)
+    return _per(poisson_interval(x, confidence), na, multiplier)
+
+
+def _per(ci: Interval, denominator: np.ndarray, factor: float) -> Interval:
+    """A count interval divided by ``denominator`` and scaled by ``factor`` (rate or ratio)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return Interval(ci.estimate / na * multiplier, ci.lower / na * multiplier,
-                        ci.upper / na * multiplier, ci.method, ci.confidence)
+        return Interval(ci.estimate / denominator * factor, ci.lower / denominator * factor,
+                        ci.upper / denominator * factor, ci.method, ci.confidence)
 
 
 def mean_interval(values: Any, confidence: float = 0.95) -> Interval:
@@ -287,10 +291,7 @@ def standardised_ratio(observed: Any, expected: Any, confidence: float = 0.95,
                        refvalue: float = 1.0) -> Interval:
     """Standardised ratio O/E·refvalue; limits = Poisson limits of O (exact < 10, Byar) / E."""
     ea = _array(expected, "expected", strict=True)
-    ci = poisson_interval(observed, confidence)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return Interval(ci.estimate / ea * refvalue, ci.lower / ea * refvalue,
-                        ci.upper / ea * refvalue, ci.method, ci.confidence)
+    return _per(poisson_interval(observed, confidence), ea, refvalue)
 
 
 def standardised_rate(observed: Any, expected: Any, reference_rate: Any,
