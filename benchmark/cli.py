@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
+from benchmark.config import LAST_YEAR, Settings, get_settings
 from benchmark.errors import BenchmarkError, InputError
 
 if TYPE_CHECKING:
@@ -52,24 +52,16 @@ def parse_years(text: str) -> list[int]:
         raise InputError(
             f"invalid years {text!r}; write a year (2024), a range (2015-2024) or a list"
         ) from None
+    from benchmark.catalog import check_year
+
     return [check_year(y) for y in sorted(years)]
 
 
-def check_year(year: int) -> int:
-    """Reject years outside the period the public statistics cover."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputError(f"year {year} is out of range; valid years are {FIRST_YEAR}–{LAST_YEAR}")
-    return year
-
-
 def _year(text: str) -> int:
+    from benchmark.catalog import check_year
+
     try:
-        year = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"invalid year {text!r}; give a four-digit year such as 2024") from None
-    try:
-        return check_year(year)
+        return check_year(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -226,11 +218,6 @@ def _check_out(out: Path | None) -> None:
                          f"{out / 'compare.csv'}")
 
 
-def _not_built(capability: str) -> int:
-    print(f"error: '{capability}' is not available in this version yet", file=sys.stderr)
-    return 1
-
-
 def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.fetch import fetch
 
@@ -249,25 +236,27 @@ def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from benchmark.compare import compare
+    from benchmark.comparison import Method, compare
     from benchmark.output import write_table
 
     _check_out(args.out)
+    method = Method(age_bands=_age_bands(args.age_band))
     table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings,
-                    age_bands=_age_bands(args.age_band))
+                    method=method)
     table = _only_categories(table, args.category)
-    write_table(table, args.format, args.out, kind="compare")
+    write_table(table, args.format, args.out, kind="compare", method=method)
     return 0
 
 
 def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.comparison import Method, screen
     from benchmark.output import write_table
-    from benchmark.screen import screen
 
     _check_out(args.out)
-    table = screen(args.year, settings=settings, age_bands=_age_bands(args.age_band))
+    method = Method(age_bands=_age_bands(args.age_band))
+    table = screen(args.year, settings=settings, method=method)
     table = _only_categories(table, args.category)
-    write_table(table, args.format, args.out, kind="screen")
+    write_table(table, args.format, args.out, kind="screen", method=method)
     return 0
 
 
@@ -331,8 +320,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if debug:
             traceback.print_exc()
-        if exc.name and exc.name.startswith("benchmark."):
-            return _not_built(exc.name.removeprefix("benchmark."))
         print(f"error: a required package is missing: {exc.name} (run `make setup`)",
               file=sys.stderr)
         return 1

@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import polars as pl
 
 from benchmark import fmt
-from benchmark.catalog import normalise_municipality_code
-from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
+from benchmark.catalog import check_year
+from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
-from benchmark.store import atomic_write_bytes, processed_path, read_manifest, read_table
+from benchmark.store import atomic_write_bytes, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +76,13 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
 
 
 def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int]:
-    """Validate code and year against the processed data before starting a kernel."""
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise InputError(f"invalid year {year!r}; give a four-digit year such as 2024") from None
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputError(f"year {year} is out of range; valid years are {FIRST_YEAR}–{LAST_YEAR}")
-    known = read_table("municipalities", settings)["municipality"].to_list()
-    code = normalise_municipality_code(municipality, known=known)
-    years = (pl.scan_parquet(processed_path("lss", settings)).select(pl.col("year").unique())
-             .collect()["year"].to_list())
-    if year not in years:
-        span = f"{min(years)}–{max(years)}" if years else "none"
-        raise InputError(f"year {year} is not in the processed data; available years: {span}")
-    return code, year
+    """Validate code and year against the processed data before starting a kernel (the
+    same checks, and messages, as ``compare``)."""
+    from benchmark.comparison import load_inputs
+
+    year = check_year(year)
+    inputs = load_inputs(settings)
+    return inputs.check_municipality(municipality), inputs.check_year(year)
 
 
 # --- notebooks ----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ The notebooks (``notebooks/0*.py``) are thin: they call :func:`load_report_data`
 :func:`show` on charts from :mod:`benchmark.plots` and on the text sections built here
 (summary in words, what the numbers mean and do not mean, glossary, sources). No statistics
 are computed here either; the words are derived from the ``flag`` columns of the comparison
-table (contracts §C). All text coming from data (names, titles) is HTML-escaped.
+table (:data:`benchmark.comparison.COLUMNS`). All text coming from data (names, titles)
+is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -74,16 +75,16 @@ class ReportData:
 def load_report_data(municipality: str, year: int, *, lang: str = "sv",
                      data_dir: str | Path | None = None,
                      settings: Settings | None = None) -> ReportData:
-    """Run compare, history and screen for one municipality and year."""
-    from benchmark import compare, screen
+    """Run compare, history and screen for one municipality and year (tables read once)."""
+    from benchmark.comparison import compare, history, load_inputs, screen
 
     fmt.check_lang(lang)
     if settings is None:
         settings = notebook_settings(data_dir)
-    table = compare.compare(municipality, int(year), settings=settings)
-    hist = compare.history(municipality, last_year=int(year), n_years=TREND_YEARS,
-                           settings=settings)
-    scr = screen.screen(int(year), settings=settings)
+    inputs = load_inputs(settings)
+    table = compare(municipality, int(year), inputs=inputs)
+    hist = history(municipality, last_year=int(year), n_years=TREND_YEARS, inputs=inputs)
+    scr = screen(int(year), inputs=inputs)
     names = table["name"].drop_nulls().to_list() if "name" in table.columns else []
     manifest = read_manifest(settings)
     return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,
@@ -692,16 +693,14 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
     """
     import ipywidgets as w
 
-    from benchmark import compare
+    from benchmark.comparison import compare, history, load_inputs
     from benchmark.errors import BenchmarkError
-    from benchmark.store import read_table
 
-    settings = notebook_settings(data_dir)
-    munis = read_table("municipalities", settings).filter(pl.col("type") == "K").sort("name")
+    inputs = load_inputs(notebook_settings(data_dir))
     options = [(f"{r['name']} ({r['municipality']})", r["municipality"])
-               for r in munis.iter_rows(named=True)]
+               for r in inputs.kommuner.sort("name").iter_rows(named=True)]
     codes = [code for _, code in options]
-    years = sorted(read_table("lss", settings)["year"].unique().to_list(), reverse=True)
+    years = sorted(inputs.years, reverse=True)
     pick = w.Dropdown(options=options, value=municipality if municipality in codes else codes[0],
                       description="Kommun")
     when = w.Dropdown(options=years, value=year if year in years else years[0],
@@ -716,11 +715,10 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
         # headless execution (nbclient) until its timeout.
         out.outputs = ()
         try:
-            table = compare.compare(pick.value, int(when.value), peer_group=peers.value,
-                                    settings=settings)
-            hist = compare.history(pick.value, last_year=int(when.value),
-                                   n_years=TREND_YEARS, peer_group=peers.value,
-                                   settings=settings)
+            table = compare(pick.value, int(when.value), peer_group=peers.value,
+                            inputs=inputs)
+            hist = history(pick.value, last_year=int(when.value), n_years=TREND_YEARS,
+                           peer_group=peers.value, inputs=inputs)
         except BenchmarkError as exc:
             _append(out, "<p><strong>Det gick inte att jämföra:</strong> "
                     f"{html.escape(str(exc))}</p>")

@@ -1,0 +1,329 @@
+"""Expected counts: reference age bands, band populations, pooled reference counts and E.
+
+Indirect standardisation (docs/methods.md §3): E = Σ_b r_b · n_b, the reference rate
+r_b = reference persons / reference population in band b times the local population of
+band b. Ordinary categories have one band, the catalogue's reference age band (or an
+override, see :class:`ReferenceBands`); the total (``totalt``) is standardised over
+``TOTAL_BANDS`` 0–22 / 23–64 / 65+ with persons per band derived from the auxiliary Kolada
+rows: 0–22 = ``totalt_0_22`` (N28891), 23–64 = ``totalt_0_64`` (N28890) − ``totalt_0_22``,
+65+ = ``totalt`` − ``totalt_0_64``. Every category also has an all-ages key
+(``<id>__crude``) for crude rates and the crude expectation.
+
+The functions take and return polars LazyFrames so that the comparison table is planned
+as one query (:mod:`benchmark.comparison.grid`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+
+from benchmark.catalog import MAX_AGE, RIKET, TOTAL_BANDS, Category, with_age_bands
+
+__all__ = [
+    "ALL_AGES",
+    "CRUDE_SUFFIX",
+    "TOTAL",
+    "ReferenceBands",
+    "band_key",
+    "band_population",
+    "crude_rates",
+    "expected_from_reference",
+    "member_band_counts",
+    "reference_bands",
+    "reference_counts",
+    "split_crude",
+]
+
+#: The category standardised over three bands derived from auxiliary KPIs.
+TOTAL = "totalt"
+#: Suffix of the all-ages key of a category (crude rates and the crude expectation).
+CRUDE_SUFFIX = "__crude"
+
+
+def band_key(lo: int, hi: int | None) -> str:
+    """The key of an age band: ``"20-64"``, or ``"20-"`` for 20 and older.
+
+    Examples
+    --------
+    >>> band_key(20, 64), band_key(65, None)
+    ('20-64', '65-')
+    """
+    return f"{lo}-{'' if hi is None else hi}"
+
+
+#: The all-ages band.
+ALL_AGES = band_key(0, None)
+
+_COMPONENT_SCHEMA = {"key": pl.String, "band": pl.String, "source": pl.String,
+                     "sign": pl.Int32}
+
+
+def _components(categories: Sequence[Category]) -> pl.DataFrame:
+    """How each category's persons split into reference bands: (key, band, source, sign).
+
+    ``key`` is the category id (banded) or ``<id>__crude`` (all ages, for crude rates).
+    """
+    rows: list[tuple[str, str, str, int]] = []
+    (a_lo, a_hi), (b_lo, b_hi), (c_lo, c_hi) = TOTAL_BANDS
+    for cat in categories:
+        rows.append((cat.id + CRUDE_SUFFIX, ALL_AGES, cat.id, 1))
+        if cat.id == TOTAL:
+            rows += [
+                (TOTAL, band_key(a_lo, a_hi), "totalt_0_22", 1),
+                (TOTAL, band_key(b_lo, b_hi), "totalt_0_64", 1),
+                (TOTAL, band_key(b_lo, b_hi), "totalt_0_22", -1),
+                (TOTAL, band_key(c_lo, c_hi), "totalt", 1),
+                (TOTAL, band_key(c_lo, c_hi), "totalt_0_64", -1),
+            ]
+        else:
+            rows.append((cat.id, band_key(cat.age_min, cat.age_max), cat.id, 1))
+    return pl.DataFrame(rows, schema=_COMPONENT_SCHEMA, orient="row")
+
+
+@dataclass(frozen=True, eq=False)
+class ReferenceBands:
+    """The categories with the reference age bands in use, and what the engine needs.
+
+    Attributes
+    ----------
+    categories
+        The catalogue with any band overrides applied.
+    components
+        (key, band, source, sign): how each key's persons are built from LSS rows.
+    counts
+        (key, n_components, n_bands): what a complete member has per key.
+    bands
+        Band key → (lo, hi) for every band used (all ages first).
+    """
+
+    categories: tuple[Category, ...]
+    components: pl.DataFrame
+    counts: pl.DataFrame
+    bands: dict[str, tuple[int, int | None]]
+
+    @classmethod
+    def of(cls, categories: tuple[Category, ...]) -> ReferenceBands:
+        """The reference bands of ``categories``."""
+        components = _components(categories)
+        counts = components.group_by("key").agg(
+            pl.len().alias("n_components"), pl.col("band").n_unique().alias("n_bands"))
+        bands = {band_key(lo, hi): (lo, hi) for lo, hi in
+                 [(0, None), *TOTAL_BANDS, *((c.age_min, c.age_max) for c in categories)]}
+        return cls(categories, components, counts, bands)
+
+    @property
+    def band_of(self) -> dict[str, str]:
+        """Category id → its band key in the grid (all ages for the total)."""
+        return {c.id: ALL_AGES if c.id == TOTAL else band_key(c.age_min, c.age_max)
+                for c in self.categories}
+
+
+@cache
+def _reference(categories: tuple[Category, ...]) -> ReferenceBands:
+    return ReferenceBands.of(categories)
+
+
+def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = None
+                    ) -> ReferenceBands:
+    """The reference bands with ``age_bands`` overrides (id → (lo, hi), hi None = open).
+
+    Parameters
+    ----------
+    age_bands
+        Overrides of catalogue reference bands (not ``totalt``), e.g.
+        ``{"daglig_verksamhet": (18, 64)}``; ``None`` or empty: the catalogue.
+
+    Returns
+    -------
+    ReferenceBands
+        Built once per distinct set of bands and reused.
+
+    Raises
+    ------
+    InputError
+        For invalid overrides (see :func:`benchmark.catalog.with_age_bands`).
+
+    Examples
+    --------
+    >>> reference_bands({"daglig_verksamhet": (18, 64)}).band_of["daglig_verksamhet"]
+    '18-64'
+    """
+    return _reference(with_age_bands(age_bands))
+
+
+def band_population(population: pl.LazyFrame, years: Iterable[int],
+                    bands: Mapping[str, tuple[int, int | None]]) -> pl.LazyFrame:
+    """Long table (municipality, year, band, pop) for every band used; Riket filled in.
+
+    Riket ("0000") is the SCB national row when present, otherwise the sum of
+    municipalities. A band population is null (never a partial sum) when any of its
+    population cells is null or the band lacks age × sex rows (fewer than 2 × its ages,
+    ages 0..100 with 100 = 100+); the summed Riket band is null when any municipality's
+    is.
+
+    Parameters
+    ----------
+    population
+        The processed population table (municipality, year, sex, age, population).
+    years
+        The years wanted.
+    bands
+        Band key → (lo, hi), e.g. :attr:`ReferenceBands.bands`.
+
+    Returns
+    -------
+    polars.LazyFrame
+        (municipality, year, band, pop) with ``pop`` Int64.
+    """
+    pop = population.filter(pl.col("year").is_in(list(years))).select(
+        "municipality", "year", "age", "population")
+    aggs = []
+    for key, (lo, hi) in bands.items():
+        cond = pl.col("age") >= lo if hi is None else pl.col("age").is_between(lo, hi)
+        cells = pl.col("population").filter(cond)
+        n_cells = 2 * ((MAX_AGE if hi is None else min(hi, MAX_AGE)) - lo + 1)
+        aggs.append(pl.when((cells.len() == n_cells) & (cells.null_count() == 0))
+                    .then(cells.sum()).alias(key))
+    wide = pop.group_by("municipality", "year").agg(aggs)
+    summed = (wide.filter(pl.col("municipality") != RIKET).group_by("year").agg(
+        pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c) for c in bands)
+        .with_columns(pl.lit(RIKET).alias("municipality"))
+        .select("municipality", "year", *bands))
+    have = wide.filter(pl.col("municipality") == RIKET).select("year")
+    wide = pl.concat([wide, summed.join(have, on="year", how="anti")])
+    return wide.unpivot(index=["municipality", "year"], variable_name="band",
+                        value_name="pop").with_columns(pl.col("pop").cast(pl.Int64))
+
+
+def member_band_counts(lss_ok: pl.LazyFrame, members: pl.LazyFrame,
+                       reference: ReferenceBands) -> pl.LazyFrame:
+    """Persons per reference band for each member of each reference set.
+
+    A member enters a key only when every component row it needs has status ok. Derived
+    bands of the total (23–64 = N28890 − N28891, 65+ = N28892 − N28890) can come out
+    negative when the KPIs disagree (e.g. on råd och stöd).
+
+    Parameters
+    ----------
+    lss_ok
+        LSS rows with status ok and a count (municipality, year, category, count).
+    members
+        (ref, municipality, year): the members of each reference set.
+    reference
+        The reference bands in use.
+
+    Returns
+    -------
+    polars.LazyFrame
+        (ref, municipality, year, key, band, count).
+    """
+    comp = (members.join(lss_ok.rename({"category": "source"}),
+                         on=["municipality", "year"], how="inner")
+            .join(reference.components.lazy(), on="source", how="inner"))
+    complete = (comp.group_by("ref", "municipality", "year", "key")
+                .agg(pl.len().alias("n"))
+                .join(reference.counts.lazy(), on="key")
+                .filter(pl.col("n") == pl.col("n_components"))
+                .select("ref", "municipality", "year", "key"))
+    return (comp.join(complete, on=["ref", "municipality", "year", "key"])
+            .group_by("ref", "municipality", "year", "key", "band")
+            .agg((pl.col("count") * pl.col("sign")).sum().alias("count")))
+
+
+def reference_counts(lss_ok: pl.LazyFrame, band_pop: pl.LazyFrame, members: pl.LazyFrame,
+                     reference: ReferenceBands) -> pl.LazyFrame:
+    """Pooled persons and population per reference band for reference sets.
+
+    A member enters a category only when every component row it needs has status ok, no
+    derived band count is negative (see :func:`member_band_counts`) and its band
+    populations exist.
+
+    Parameters
+    ----------
+    lss_ok, members, reference
+        As in :func:`member_band_counts` ("national" = Riket, or a peer group).
+    band_pop
+        Band populations (:func:`band_population`).
+
+    Returns
+    -------
+    polars.LazyFrame
+        (ref, year, key, band, ref_count, ref_pop, n_members).
+    """
+    unit = ["ref", "municipality", "year", "key"]
+    per_member = (member_band_counts(lss_ok, members, reference)
+                  .join(band_pop, on=["municipality", "year", "band"], how="inner"))
+    # a member whose population is unknown in any band of a key, or whose derived band
+    # count is negative (inconsistent KPIs), does not enter that key
+    per_member = per_member.filter(
+        (pl.col("pop").is_not_null() & (pl.col("count") >= 0)).all().over(unit))
+    return (per_member.group_by("ref", "year", "key", "band")
+            .agg(pl.col("count").sum().alias("ref_count"),
+                 pl.col("pop").sum().alias("ref_pop"),
+                 pl.col("municipality").n_unique().alias("n_members")))
+
+
+def expected_from_reference(ref: pl.LazyFrame, local_pop: pl.LazyFrame,
+                            pairs: pl.LazyFrame, reference: ReferenceBands) -> pl.LazyFrame:
+    """E = Σ_b (ref_count_b / ref_pop_b) · n_b for (ref, municipality, year) pairs.
+
+    E is missing when a band has no reference population or the local band population is
+    unknown. ``reference`` must be the bands ``ref`` was pooled with.
+
+    Returns
+    -------
+    polars.LazyFrame
+        (ref, municipality, year, key, expected, n_members).
+    """
+    rates = ref.with_columns(
+        pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop"))
+        .alias("rate"))
+    joined = (pairs.join(rates, on=["ref", "year"], how="inner")
+              .join(local_pop, on=["municipality", "year", "band"], how="left")).collect()
+    # E sums floats over bands in band order: eager on purpose, because a lazy plan may
+    # drop the sort_by before a sum, and then reruns could differ in the last digit
+    out = (joined.group_by("ref", "municipality", "year", "key")
+           .agg((pl.col("rate") * pl.col("pop")).sort_by("band").sum().alias("expected"),
+                (pl.col("rate").is_null() | pl.col("pop").is_null()).any().alias("gap"),
+                pl.col("band").n_unique().alias("n_bands_found"),
+                pl.col("n_members").min().alias("n_members"))
+           .join(reference.counts.select("key", "n_bands"), on="key")
+           .with_columns(
+               pl.when(~pl.col("gap") & (pl.col("n_bands_found") == pl.col("n_bands")))
+               .then(pl.col("expected")).alias("expected")))
+    return out.select("ref", "municipality", "year", "key", "expected", "n_members").lazy()
+
+
+def split_crude(exp: pl.LazyFrame) -> pl.LazyFrame:
+    """Banded and crude keys of :func:`expected_from_reference` side by side per category.
+
+    Returns
+    -------
+    polars.LazyFrame
+        (ref, municipality, year, category, expected_crude, n_members_crude, expected,
+        n_members).
+    """
+    banded = exp.filter(~pl.col("key").str.ends_with(CRUDE_SUFFIX)).rename(
+        {"key": "category"})
+    crude = exp.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX)).with_columns(
+        pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category")).rename(
+        {"expected": "expected_crude", "n_members": "n_members_crude"}).drop("key")
+    return crude.join(banded, on=["ref", "municipality", "year", "category"], how="left")
+
+
+def crude_rates(ref: pl.LazyFrame, name: str) -> pl.LazyFrame:
+    """All-ages rate per 10 000 of a reference set per year and category.
+
+    Returns
+    -------
+    polars.LazyFrame
+        (year, category, ``name``).
+    """
+    return (ref.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX))
+            .with_columns(pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category"),
+                          (pl.col("ref_count") / pl.col("ref_pop") * 1e4).alias(name))
+            .select("year", "category", name))

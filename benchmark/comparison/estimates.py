@@ -1,0 +1,178 @@
+"""The statistics steps of the comparison table (docs/methods.md §4–§5), vectorised.
+
+:func:`statistics` adds the crude rate with its Wilson interval, O/E with exact (O < 10) or
+Byar limits, φ and τ² across the municipalities of each category and year, the funnel
+limits and flags at both confidence levels, BH q-values within municipality × year and the
+empirical-Bayes shrunk ratio. :func:`pooled_test` flags O and E pooled over the last years.
+The estimates across municipalities sum floats in row order, so both steps expect (and
+keep) a fixed row order: reruns give identical numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from benchmark import stats
+from benchmark.comparison.method import Method
+
+__all__ = ["across_municipalities", "pooled_test", "statistics"]
+
+
+def across_municipalities(o: np.ndarray, e: np.ndarray, ok: np.ndarray, keys: np.ndarray,
+                          method: Method) -> tuple[np.ndarray, ...]:
+    """φ, τ², units and EB shrinkage per group (category × year) across municipalities.
+
+    One small loop over the groups (about ten per year), never over municipalities.
+
+    Parameters
+    ----------
+    o, e
+        Observed and expected counts per row.
+    ok
+        Rows that enter the estimates.
+    keys
+        The group of each row.
+    method
+        ``min_od_units`` and ``od_trim`` are used.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(phi, tau2, units, shrunk, weight)`` per row; φ and τ² are NaN in groups with
+        fewer than ``min_od_units`` units.
+    """
+    phi = np.full(len(o), np.nan)
+    tau2 = np.full(len(o), np.nan)
+    units = np.zeros(len(o), dtype=np.int64)
+    shrunk = np.full(len(o), np.nan)
+    weight = np.full(len(o), np.nan)
+    if len(o) == 0:
+        return phi, tau2, units, shrunk, weight
+    _, group = np.unique(keys, return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    bounds = np.flatnonzero(np.diff(group[order])) + 1
+    for idx in np.split(order, bounds):
+        sel = idx[ok[idx]]
+        if len(sel) == 0:
+            continue
+        od = stats.overdispersion(o[sel], e[sel], trim=method.od_trim, consistency=True)
+        units[idx] = od.n_units
+        if od.n_units >= method.min_od_units:
+            phi[idx], tau2[idx] = od.phi, od.tau2
+        shrunk[sel], weight[sel] = stats.eb_shrink(o[sel], e[sel])
+    return phi, tau2, units, shrunk, weight
+
+
+def _keys(df: pl.DataFrame, *columns: str) -> np.ndarray:
+    return df.select(pl.concat_str(*columns, separator="|"))[:, 0].to_numpy()
+
+
+def _float(values: np.ndarray, name: str) -> pl.Series:
+    return pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
+
+
+def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
+    """Intervals, overdispersion, limits, flags, p/q-values and shrinkage.
+
+    Parameters
+    ----------
+    df
+        Rows from :func:`benchmark.comparison.grid.reasons`, sorted by municipality, year
+        and category.
+    method
+        Confidence levels and overdispersion options.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``df`` with the statistics columns of the comparison table.
+    """
+    conf, strong = method.confidence, method.strong_confidence
+    o = df["observed_assessed"].to_numpy().astype(float)
+    e = df["expected_assessed"].to_numpy().astype(float)
+    n_tot = df["population_total"].cast(pl.Float64).to_numpy()
+    ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
+    ok_rate = ~np.isnan(o) & ~np.isnan(n_tot) & (n_tot > 0)
+    ok_rate &= np.where(ok_rate, o <= np.nan_to_num(n_tot), False)
+    rate = stats.wilson_interval(np.where(ok_rate, o, np.nan), np.where(ok_rate, n_tot, 1.0),
+                                 conf, 1e4)
+    e_safe = np.where(ok, e, 1.0)
+    o_ok = np.where(ok, o, np.nan)
+    ratio = stats.standardised_ratio(o_ok, e_safe, conf)
+    phi, tau2, units, shrunk, weight = across_municipalities(
+        o, e, ok, _keys(df, "category", "year"), method)
+    f998 = stats.funnel_flags(o_ok, e_safe, strong, phi=phi, tau2=tau2)
+    f95 = stats.funnel_flags(o_ok, e_safe, conf, phi=phi, tau2=tau2)
+    q = stats.bh_qvalues(f998.p_value, _keys(df, "municipality", "year"))
+    return df.with_columns(
+        _float(rate.estimate, "rate_per_10k"), _float(rate.lower, "rate_lower"),
+        _float(rate.upper, "rate_upper"),
+        pl.Series("rate_method", np.where(ok_rate, "Wilson", None), dtype=pl.String),
+        _float(np.where(ok, ratio.estimate, np.nan), "ratio"),
+        _float(np.where(ok, ratio.lower, np.nan), "ratio_lower"),
+        _float(np.where(ok, ratio.upper, np.nan), "ratio_upper"),
+        pl.Series("ratio_method", np.where(ok, ratio.method, None), dtype=pl.String),
+        pl.lit(conf).alias("confidence"), pl.lit(strong).alias("strong_confidence"),
+        _float(shrunk, "ratio_shrunk"), _float(weight, "shrinkage_weight"),
+        _float(f998.z, "z"), _float(f998.p_value, "p_value"), _float(q, "q_value"),
+        _float(phi, "phi"), _float(tau2, "tau2"),
+        pl.Series("od_adjusted", f998.od_adjusted),
+        pl.Series("od_units", units, dtype=pl.Int64),
+        _float(f998.lower, "limit_lower_998"), _float(f998.upper, "limit_upper_998"),
+        _float(f95.lower, "limit_lower_95"), _float(f95.upper, "limit_upper_95"),
+        pl.Series("flag", f998.flag, dtype=pl.String),
+        pl.Series("flag_95", f95.flag, dtype=pl.String),
+    )
+
+
+def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.DataFrame:
+    """The pooled test over the last ``pooled_years`` years (methods.md §4.3 a, §5.6).
+
+    O and E are summed over years t−2…t (all must be assessed); φ/τ² are estimated on the
+    pooled values across municipalities and the flag uses the same rule as ``flag`` at
+    ``strong_confidence``. Years overlap in the persons they count, so this tests a
+    *level* that has lasted, not three independent observations.
+
+    Parameters
+    ----------
+    df
+        The table after :func:`statistics`, every year of the window.
+    targets
+        The table years.
+    method
+        ``pooled_years``, ``strong_confidence`` and the overdispersion options.
+
+    Returns
+    -------
+    polars.DataFrame
+        (municipality, category, year, observed_3y, expected_3y, ratio_3y, flag_3y).
+    """
+    n_years = method.pooled_years
+    hist = df.lazy().select("municipality", "category", pl.col("year").alias("hist_year"),
+                            "observed_assessed", "expected_assessed")
+    window = (pl.LazyFrame({"year": list(targets)}, schema={"year": pl.Int32})
+              .join(hist, how="cross")
+              .filter((pl.col("hist_year") <= pl.col("year"))
+                      & (pl.col("hist_year") > pl.col("year") - n_years))).collect()
+    # E is summed in year order: eager on purpose (a lazy plan may drop the sort_by)
+    pooled = (window.group_by("municipality", "category", "year")
+              .agg(pl.col("observed_assessed").sum().alias("observed_3y"),
+                   pl.col("expected_assessed").sort_by("hist_year").sum()
+                   .alias("expected_3y"),
+                   pl.col("expected_assessed").is_not_null().sum().alias("n"))
+              .with_columns(pl.when(pl.col("n") == n_years).then(pl.col(c)).alias(c)
+                            for c in ("observed_3y", "expected_3y"))
+              .drop("n")
+              .sort("municipality", "category", "year"))  # fixed order for the φ/τ² sums
+    o = pooled["observed_3y"].to_numpy().astype(float)
+    e = pooled["expected_3y"].to_numpy().astype(float)
+    ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
+    phi, tau2, *_ = across_municipalities(o, e, ok, _keys(pooled, "category", "year"), method)
+    flags = stats.funnel_flags(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
+                               method.strong_confidence, phi=phi, tau2=tau2)
+    return pooled.with_columns(
+        _float(np.where(ok, o / np.where(ok, e, 1.0), np.nan), "ratio_3y"),
+        pl.Series("flag_3y", flags.flag, dtype=pl.String))
