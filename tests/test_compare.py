@@ -259,3 +259,12 @@ def test_cli_compare_age_band(demo_data: Settings) -> None:
         assert got[col] == pytest.approx(r[col], rel=1e-9), col
     assert got["expected"] != pytest.approx(_row(default, "daglig_verksamhet")["expected"],
                                             rel=1e-4)
+
+
+def test_history_rows_equal_compare_on_national_data(demo_data: Settings) -> None:
+    """The same municipality-year gives the same row, to the last bit, whether computed
+    alone or as one year of a history (q-values included: BH works per group)."""
+    for code in ("2584", "0114"):
+        h = history(code, last_year=2024, n_years=4, settings=demo_data)
+        assert h.filter(pl.col("year") == 2024).equals(compare(code, 2024, settings=demo_data))
+        assert h.filter(pl.col("year") == 2022).equals(compare(code, 2022, settings=demo_data))

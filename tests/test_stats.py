@@ -184,6 +184,21 @@ def test_bh_within_groups_equals_separate_runs() -> None:
         np.testing.assert_allclose(q[valid], stats.bh_qvalues(p[valid]), rtol=1e-12)
 
 
+def test_bh_groups_do_not_affect_each_other_even_in_the_last_bit() -> None:
+    """A municipality-year's q-values are the same whether it is adjusted alone or among
+    thousands of others (compare and history then agree exactly)."""
+    rng = np.random.default_rng(11)
+    n_groups, size = 3000, 10
+    p = rng.uniform(0, 1, n_groups * size)
+    groups = np.repeat(np.arange(n_groups), size)
+    q = stats.bh_qvalues(p, groups)
+    for g in (0, 1, 1234, n_groups - 1):
+        m = groups == g
+        np.testing.assert_array_equal(q[m], stats.bh_qvalues(p[m]))
+    labels = np.array([f"k{g:04d}" for g in groups])  # text labels: the same result
+    np.testing.assert_array_equal(stats.bh_qvalues(p, labels), q)
+
+
 # --------------------------------------------------------------------------- validation
 
 

@@ -50,14 +50,16 @@ def bh_qvalues(p_values: Any, groups: Any = None) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (q-values), optionally within groups.
 
     q_(i) = min_{j ≥ i} m/j · p_(j), capped at 1, where m counts the non-missing p in the
-    group. Missing p stay missing. Vectorised across groups (no Python loop per group).
+    group. Missing p stay missing. The q-values of a group do not depend on the other
+    groups passed along.
 
     Parameters
     ----------
     p_values
         p-values in [0, 1] (NaN allowed).
     groups
-        Optional group label per p-value; the adjustment is done within each group.
+        Optional group label per p-value (integers, or anything with a text form); the
+        adjustment is done within each group.
 
     Returns
     -------
@@ -80,7 +82,8 @@ def bh_qvalues(p_values: Any, groups: Any = None) -> np.ndarray:
         g = np.asarray(groups.to_numpy() if hasattr(groups, "to_numpy") else groups).ravel()
         if g.size != n:
             raise InputError("groups must have the same length as p_values")
-        _, codes = np.unique(g.astype(str), return_inverse=True)
+        _, codes = np.unique(g if g.dtype.kind in "iub" else g.astype(str),
+                             return_inverse=True)
     valid = ~np.isnan(flat)
     out = np.full(n, np.nan)
     if not valid.any():
@@ -93,9 +96,9 @@ def bh_qvalues(p_values: Any, groups: Any = None) -> np.ndarray:
     starts = np.concatenate(([0], np.cumsum(m)[:-1]))
     rank = np.arange(len(order)) - starts[c_sorted] + 1
     raw = np.minimum(1.0, p_sorted * m[c_sorted] / rank)
-    # reverse cumulative minimum within groups: an offset of 2·code keeps groups apart
-    shifted = raw + 2.0 * c_sorted
-    q_sorted = np.minimum.accumulate(shifted[::-1])[::-1] - 2.0 * c_sorted
+    # reverse cumulative minimum within each group (exact: no offsets that would round)
+    q_sorted = np.concatenate([np.minimum.accumulate(seg[::-1])[::-1]
+                               for seg in np.split(raw, np.cumsum(m)[:-1])])
     res = np.empty(len(order))
     res[order] = q_sorted
     out[idx] = res
