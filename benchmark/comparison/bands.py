@@ -32,7 +32,9 @@ __all__ = [
     "band_population",
     "crude_rates",
     "expected_from_reference",
+    "long_bands",
     "member_band_counts",
+    "ordered_sum",
     "reference_bands",
     "reference_counts",
     "split_crude",
@@ -156,8 +158,8 @@ def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = Non
 
 
 def band_population(population: pl.LazyFrame, years: Iterable[int],
-                    bands: Mapping[str, tuple[int, int | None]]) -> pl.LazyFrame:
-    """Long table (municipality, year, band, pop) for every band used; Riket filled in.
+                    bands: Mapping[str, tuple[int, int | None]]) -> pl.DataFrame:
+    """Population per reference band: one row per municipality and year, one column per band.
 
     Riket ("0000") is the SCB national row when present, otherwise the sum of
     municipalities. A band population is null (never a partial sum) when any of its
@@ -176,27 +178,33 @@ def band_population(population: pl.LazyFrame, years: Iterable[int],
 
     Returns
     -------
-    polars.LazyFrame
-        (municipality, year, band, pop) with ``pop`` Int64.
+    polars.DataFrame
+        (municipality, year, one Int64 column per band key); :func:`long_bands` gives
+        the long form.
     """
     pop = population.filter(pl.col("year").is_in(list(years))).select(
         "municipality", "year", "age", "population")
     aggs = []
     for key, (lo, hi) in bands.items():
-        cond = pl.col("age") >= lo if hi is None else pl.col("age").is_between(lo, hi)
-        cells = pl.col("population").filter(cond)
+        inside = pl.col("age") >= lo if hi is None else pl.col("age").is_between(lo, hi)
         n_cells = 2 * ((MAX_AGE if hi is None else min(hi, MAX_AGE)) - lo + 1)
-        aggs.append(pl.when((cells.len() == n_cells) & (cells.null_count() == 0))
-                    .then(cells.sum()).alias(key))
-    wide = pop.group_by("municipality", "year").agg(aggs)
+        complete = ((inside.sum() == n_cells)
+                    & ((inside & pl.col("population").is_null()).sum() == 0))
+        aggs.append(pl.when(complete).then(pl.when(inside).then(pl.col("population")).sum())
+                    .cast(pl.Int64).alias(key))
+    wide = pop.group_by("municipality", "year").agg(aggs).collect()
+    have = wide.filter(pl.col("municipality") == RIKET).select("year")
     summed = (wide.filter(pl.col("municipality") != RIKET).group_by("year").agg(
         pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c) for c in bands)
-        .with_columns(pl.lit(RIKET).alias("municipality"))
-        .select("municipality", "year", *bands))
-    have = wide.filter(pl.col("municipality") == RIKET).select("year")
-    wide = pl.concat([wide, summed.join(have, on="year", how="anti")])
-    return wide.unpivot(index=["municipality", "year"], variable_name="band",
-                        value_name="pop").with_columns(pl.col("pop").cast(pl.Int64))
+        .join(have, on="year", how="anti")
+        .select(pl.lit(RIKET).alias("municipality"), "year", *bands))
+    return pl.concat([wide, summed])
+
+
+def long_bands(wide: pl.DataFrame) -> pl.LazyFrame:
+    """The long form (municipality, year, band, pop) of :func:`band_population`."""
+    return wide.lazy().unpivot(index=["municipality", "year"], variable_name="band",
+                               value_name="pop")
 
 
 def member_band_counts(lss_ok: pl.LazyFrame, members: pl.LazyFrame,
@@ -267,35 +275,72 @@ def reference_counts(lss_ok: pl.LazyFrame, band_pop: pl.LazyFrame, members: pl.L
                  pl.col("municipality").n_unique().alias("n_members")))
 
 
-def expected_from_reference(ref: pl.LazyFrame, local_pop: pl.LazyFrame,
-                            pairs: pl.LazyFrame, reference: ReferenceBands) -> pl.LazyFrame:
+def ordered_sum(terms: Sequence[pl.Expr]) -> pl.Expr:
+    """Σ ``terms`` in the order given, with Kahan compensation; null if any term is null.
+
+    Expected counts sum floats over bands (and pooled ones over years): a fixed order
+    and a compensated sum make the result independent of how the rows happen to be
+    arranged, so reruns give identical numbers.
+    """
+    total, comp = terms[0], pl.lit(0.0)
+    for term in terms[1:]:
+        y = term - comp
+        t = total + y
+        comp = (t - total) - y
+        total = t
+    return total
+
+
+def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.DataFrame,
+                            reference: ReferenceBands) -> pl.DataFrame:
     """E = Σ_b (ref_count_b / ref_pop_b) · n_b for (ref, municipality, year) pairs.
 
-    E is missing when a band has no reference population or the local band population is
-    unknown. ``reference`` must be the bands ``ref`` was pooled with.
+    The sum runs over the key's bands in band-key order (:func:`ordered_sum`). E is
+    missing when a band has no reference rate or the local band population is unknown.
+    ``reference`` must be the bands ``ref`` was pooled with.
+
+    Parameters
+    ----------
+    ref
+        Pooled reference counts (:func:`reference_counts`).
+    pop
+        Band populations, wide (:func:`band_population`).
+    pairs
+        (ref, municipality, year): whose E against which reference set.
+    reference
+        The reference bands in use.
 
     Returns
     -------
-    polars.LazyFrame
-        (ref, municipality, year, key, expected, n_members).
+    polars.DataFrame
+        (ref, municipality, year, key, expected, n_members), a row for each pair and each
+        key the reference set has data for in that year.
     """
-    rates = ref.with_columns(
+    rates = ref.select(
+        "ref", "year", pl.format("{}|{}", "key", "band").alias("column"),
         pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop"))
         .alias("rate"))
-    joined = (pairs.join(rates, on=["ref", "year"], how="inner")
-              .join(local_pop, on=["municipality", "year", "band"], how="left")).collect()
-    # E sums floats over bands in band order: eager on purpose, because a lazy plan may
-    # drop the sort_by before a sum, and then reruns could differ in the last digit
-    out = (joined.group_by("ref", "municipality", "year", "key")
-           .agg((pl.col("rate") * pl.col("pop")).sort_by("band").sum().alias("expected"),
-                (pl.col("rate").is_null() | pl.col("pop").is_null()).any().alias("gap"),
-                pl.col("band").n_unique().alias("n_bands_found"),
-                pl.col("n_members").min().alias("n_members"))
-           .join(reference.counts.select("key", "n_bands"), on="key")
-           .with_columns(
-               pl.when(~pl.col("gap") & (pl.col("n_bands_found") == pl.col("n_bands")))
-               .then(pl.col("expected")).alias("expected")))
-    return out.select("ref", "municipality", "year", "key", "expected", "n_members").lazy()
+    wide_rates = rates.pivot(on="column", index=["ref", "year"], values="rate")
+    members = ref.group_by("ref", "year", "key").agg(pl.col("n_members").min())
+    bands_of = (reference.components.select("key", "band").unique()
+                .sort("key", "band").group_by("key", maintain_order=True).agg("band"))
+    exprs = []
+    for key, bands in bands_of.iter_rows():
+        cols = [f"{key}|{b}" for b in bands]
+        if not all(c in wide_rates.columns for c in cols):
+            exprs.append(pl.lit(None, dtype=pl.Float64).alias(key))
+            continue
+        exprs.append(ordered_sum([pl.col(c) * pl.col(b) for c, b in zip(cols, bands,
+                                                                        strict=True)])
+                     .alias(key))
+    wide = (pairs.join(wide_rates, on=["ref", "year"], how="inner")
+            .join(pop, on=["municipality", "year"], how="left")
+            .select("ref", "municipality", "year", *exprs))
+    return (wide.unpivot(index=["ref", "municipality", "year"], variable_name="key",
+                         value_name="expected")
+            .join(members, on=["ref", "year", "key"], how="inner")
+            .select("ref", "municipality", "year", "key",
+                    pl.col("expected").cast(pl.Float64), "n_members"))
 
 
 def split_crude(exp: pl.LazyFrame) -> pl.LazyFrame:

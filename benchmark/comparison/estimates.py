@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from benchmark import stats
+from benchmark.comparison.bands import ordered_sum
 from benchmark.comparison.method import Method
 
 __all__ = ["across_municipalities", "pooled_test", "statistics"]
@@ -66,8 +67,9 @@ def across_municipalities(o: np.ndarray, e: np.ndarray, ok: np.ndarray, keys: np
     return phi, tau2, units, shrunk, weight
 
 
-def _keys(df: pl.DataFrame, *columns: str) -> np.ndarray:
-    return df.select(pl.concat_str(*columns, separator="|"))[:, 0].to_numpy()
+def _groups(df: pl.DataFrame, *columns: str) -> np.ndarray:
+    """Group number per row, numbered in the sort order of ``columns``."""
+    return df.select(pl.struct(*columns).rank("dense"))[:, 0].to_numpy()
 
 
 def _float(values: np.ndarray, name: str) -> pl.Series:
@@ -103,10 +105,9 @@ def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
     o_ok = np.where(ok, o, np.nan)
     ratio = stats.standardised_ratio(o_ok, e_safe, conf)
     phi, tau2, units, shrunk, weight = across_municipalities(
-        o, e, ok, _keys(df, "category", "year"), method)
-    f998 = stats.funnel_flags(o_ok, e_safe, strong, phi=phi, tau2=tau2)
-    f95 = stats.funnel_flags(o_ok, e_safe, conf, phi=phi, tau2=tau2)
-    q = stats.bh_qvalues(f998.p_value, _keys(df, "municipality", "year"))
+        o, e, ok, _groups(df, "category", "year"), method)
+    f998, f95 = stats.funnel_flags_at(o_ok, e_safe, [strong, conf], phi=phi, tau2=tau2)
+    q = stats.bh_qvalues(f998.p_value, _groups(df, "municipality", "year"))
     return df.with_columns(
         _float(rate.estimate, "rate_per_10k"), _float(rate.lower, "rate_lower"),
         _float(rate.upper, "rate_upper"),
@@ -131,7 +132,8 @@ def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
 def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.DataFrame:
     """The pooled test over the last ``pooled_years`` years (methods.md §4.3 a, §5.6).
 
-    O and E are summed over years t−2…t (all must be assessed); φ/τ² are estimated on the
+    O and E are summed over years t−2…t (all must be assessed; E in year order, see
+    :func:`~benchmark.comparison.bands.ordered_sum`); φ/τ² are estimated on the
     pooled values across municipalities and the flag uses the same rule as ``flag`` at
     ``strong_confidence``. Years overlap in the persons they count, so this tests a
     *level* that has lasted, not three independent observations.
@@ -151,26 +153,27 @@ def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.
         (municipality, category, year, observed_3y, expected_3y, ratio_3y, flag_3y).
     """
     n_years = method.pooled_years
-    hist = df.lazy().select("municipality", "category", pl.col("year").alias("hist_year"),
-                            "observed_assessed", "expected_assessed")
-    window = (pl.LazyFrame({"year": list(targets)}, schema={"year": pl.Int32})
-              .join(hist, how="cross")
-              .filter((pl.col("hist_year") <= pl.col("year"))
-                      & (pl.col("hist_year") > pl.col("year") - n_years))).collect()
-    # E is summed in year order: eager on purpose (a lazy plan may drop the sort_by)
-    pooled = (window.group_by("municipality", "category", "year")
-              .agg(pl.col("observed_assessed").sum().alias("observed_3y"),
-                   pl.col("expected_assessed").sort_by("hist_year").sum()
-                   .alias("expected_3y"),
-                   pl.col("expected_assessed").is_not_null().sum().alias("n"))
-              .with_columns(pl.when(pl.col("n") == n_years).then(pl.col(c)).alias(c)
-                            for c in ("observed_3y", "expected_3y"))
-              .drop("n")
-              .sort("municipality", "category", "year"))  # fixed order for the φ/τ² sums
+    hist = df.lazy().select("municipality", "category", "year", "observed_assessed",
+                            "expected_assessed")
+    keys = ["municipality", "category", "year"]
+    pooled = hist.filter(pl.col("year").is_in(list(targets))).select(keys)
+    for k in range(n_years):  # year t − k beside year t
+        pooled = pooled.join(hist.select(
+            "municipality", "category", (pl.col("year") + k).alias("year"),
+            pl.col("observed_assessed").alias(f"o{k}"),
+            pl.col("expected_assessed").alias(f"e{k}")), on=keys, how="left")
+    oldest_first = range(n_years - 1, -1, -1)
+    pooled = (pooled.select(
+        *keys, pl.sum_horizontal(f"o{k}" for k in oldest_first).alias("observed_3y"),
+        ordered_sum([pl.col(f"e{k}") for k in oldest_first]).alias("expected_3y"))
+        .with_columns(pl.when(pl.col("expected_3y").is_not_null())
+                      .then(pl.col("observed_3y")).alias("observed_3y"))
+        .sort("municipality", "category", "year")  # fixed order for the φ/τ² sums
+        .collect())
     o = pooled["observed_3y"].to_numpy().astype(float)
     e = pooled["expected_3y"].to_numpy().astype(float)
     ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
-    phi, tau2, *_ = across_municipalities(o, e, ok, _keys(pooled, "category", "year"), method)
+    phi, tau2, *_ = across_municipalities(o, e, ok, _groups(pooled, "category", "year"), method)
     flags = stats.funnel_flags(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
                                method.strong_confidence, phi=phi, tau2=tau2)
     return pooled.with_columns(

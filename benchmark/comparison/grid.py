@@ -22,6 +22,7 @@ from benchmark.comparison.bands import (
     band_population,
     crude_rates,
     expected_from_reference,
+    long_bands,
     member_band_counts,
     reference_counts,
     split_crude,
@@ -83,16 +84,16 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
     ok = lss_ok(inputs, window)
     # band populations and the national reference counts feed several joins: computed
     # once each rather than once per use
-    band_pop = band_population(inputs.population.lazy(), window, reference.bands
-                               ).collect().lazy()
+    pop = band_population(inputs.population.lazy(), window, reference.bands)
+    band_pop = long_bands(pop)
     register = inputs.kommuner.lazy().select("municipality", "name")
     years = _years(window)
     national = years.select(pl.lit("national").alias("ref"),
                             pl.lit(RIKET).alias("municipality"), "year")
-    ref = reference_counts(ok, band_pop, national, reference).collect().lazy()
+    ref = reference_counts(ok, band_pop, national, reference).collect()
     pairs = register.select("municipality").join(years, how="cross").with_columns(
-        pl.lit("national").alias("ref"))
-    exp = split_crude(expected_from_reference(ref, band_pop, pairs, reference)).drop("ref")
+        pl.lit("national").alias("ref")).collect()
+    exp = split_crude(expected_from_reference(ref, pop, pairs, reference).lazy()).drop("ref")
     categories = reference.categories
     cats = pl.LazyFrame({
         "category": [c.id for c in categories],
@@ -118,7 +119,7 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
             .join(band_pop.rename({"pop": "population_band"}),
                   on=["municipality", "year", "band"], how="left")
             .join(exp, on=["municipality", "year", "category"], how="left")
-            .join(crude_rates(ref, "national_rate_per_10k"), on=["year", "category"],
+            .join(crude_rates(ref.lazy(), "national_rate_per_10k"), on=["year", "category"],
                   how="left")
             .join(national_split_problems(ok, national, reference),
                   on=["year", "category"], how="left"))

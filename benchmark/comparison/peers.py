@@ -37,6 +37,7 @@ from benchmark.comparison.bands import (
     band_population,
     crude_rates,
     expected_from_reference,
+    long_bands,
     reference_counts,
     split_crude,
 )
@@ -158,20 +159,21 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
     """
     years = sorted(table["year"].unique().to_list())
     reference = method.bands
-    band_pop = band_population(inputs.population.lazy(), years, reference.bands).collect()
+    pop = band_population(inputs.population.lazy(), years, reference.bands)
     members = (pl.LazyFrame({"municipality": list(group.members)},
                             schema={"municipality": pl.String})
                .join(pl.LazyFrame({"year": years}, schema={"year": pl.Int32}), how="cross")
                .with_columns(pl.lit("peer").alias("ref")))
-    ref = reference_counts(lss_ok(inputs, years), band_pop.lazy(), members, reference).collect()
+    ref = reference_counts(lss_ok(inputs, years), long_bands(pop), members, reference
+                           ).collect()
     if ref.is_empty():
         raise InputError(f"peer group {group.group_id} ({group.title}) has no LSS data for "
                          f"{', '.join(map(str, years))}; choose another peer group "
                          f"({PEER_CHOICES})")
-    pairs = pl.LazyFrame({"ref": "peer", "municipality": municipality, "year": years},
+    pairs = pl.DataFrame({"ref": "peer", "municipality": municipality, "year": years},
                          schema={"ref": pl.String, "municipality": pl.String,
                                  "year": pl.Int32})
-    exp = split_crude(expected_from_reference(ref.lazy(), band_pop.lazy(), pairs, reference))
+    exp = split_crude(expected_from_reference(ref, pop, pairs, reference).lazy())
     peer = (exp.select("year", "category",
                        pl.coalesce(
                            pl.when(pl.col("category") == TOTAL)

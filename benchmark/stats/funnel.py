@@ -9,6 +9,7 @@ DerSimonian–Laird between-unit variance τ², exact-Poisson and overdispersion
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "FunnelFlags",
     "Overdispersion",
     "funnel_flags",
+    "funnel_flags_at",
     "funnel_limits",
     "od_funnel_limits",
     "od_z",
@@ -293,7 +295,24 @@ def funnel_flags(observed: Any, expected: Any, confidence: float = 0.998, *,
     >>> f.flag.tolist()
     ['higher', 'similar', 'similar']
     """
-    conf = check_confidence(confidence)
+    return funnel_flags_at(observed, expected, [confidence], phi=phi, tau2=tau2)[0]
+
+
+def funnel_flags_at(observed: Any, expected: Any, confidences: Sequence[float], *,
+                    phi: Any = math.nan, tau2: Any = 0.0) -> tuple[FunnelFlags, ...]:
+    """:func:`funnel_flags` at several confidence levels, sharing the tests.
+
+    The z-scores and p-values do not depend on the level, so they are computed once; the
+    limits and flags are computed per level. Each result equals
+    ``funnel_flags(observed, expected, level, phi=phi, tau2=tau2)``.
+
+    Examples
+    --------
+    >>> strong, weak = funnel_flags_at([70, 30], [40.0, 20.0], [0.998, 0.95])
+    >>> strong.flag.tolist(), weak.flag.tolist()
+    (['higher', 'similar'], ['higher', 'higher'])
+    """
+    levels = [check_confidence(c) for c in confidences]
     o = as_array(observed, "observed")
     e = as_array(expected, "expected")
     ph = np.broadcast_to(as_array(phi, "phi", minimum=None), o.shape)
@@ -303,20 +322,23 @@ def funnel_flags(observed: Any, expected: Any, confidence: float = 0.998, *,
     e_safe = np.where(ok, e, 1.0)
     o_safe = np.where(ok, o, 0.0)
     t_use = np.where(adj, t2, 0.0)
-    lo, hi = od_funnel_limits(e_safe, conf, tau2=t_use)
     exact_rows = ok & ~adj  # exact funnel only where there is no OD adjustment
-    if exact_rows.any():
-        lo[exact_rows], hi[exact_rows] = poisson_ratio_limits(e_safe[exact_rows], conf)
-    lo = np.where(ok, lo, np.nan)
-    hi = np.where(ok, hi, np.nan)
     z = np.where(ok, od_z(o_safe, e_safe, t_use), np.nan)
     p_exact = p_value_poisson(o_safe, e_safe)
     p_od = 2 * stats.norm.sf(np.abs(z))
     p = np.where(ok, np.where(adj, np.maximum(p_od, p_exact), p_exact), np.nan)
-    flag = np.full(o.shape, "not_assessed", dtype=object)
-    flag[ok] = "similar"
-    sig = ok & (np.nan_to_num(p, nan=1.0) < 1 - conf)
-    flag[sig] = np.where(o_safe[sig] > e_safe[sig], "higher", "lower")
-    return FunnelFlags(flag, p, z, lo, hi, adj, conf)
+    higher = o_safe > e_safe
+    out = []
+    for conf in levels:
+        lo, hi = od_funnel_limits(e_safe, conf, tau2=t_use)
+        if exact_rows.any():
+            lo[exact_rows], hi[exact_rows] = poisson_ratio_limits(e_safe[exact_rows], conf)
+        flag = np.full(o.shape, "not_assessed", dtype=object)
+        flag[ok] = "similar"
+        sig = ok & (np.nan_to_num(p, nan=1.0) < 1 - conf)
+        flag[sig] = np.where(higher[sig], "higher", "lower")
+        out.append(FunnelFlags(flag, p, z, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan),
+                               adj, conf))
+    return tuple(out)
 
 
