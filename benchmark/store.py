@@ -57,8 +57,10 @@ def processed_path(name: str, settings: Settings | None = None) -> Path:
     return settings.processed_dir / f"{name}.parquet"
 
 
-def read_table(name: str, settings: Settings | None = None) -> pl.DataFrame:
-    """Read one processed table, or raise :class:`DataError` saying how to build it."""
+def read_table(name: str, settings: Settings | None = None, *,
+               columns: list[str] | None = None) -> pl.DataFrame:
+    """Read one processed table (only ``columns`` when given), or raise :class:`DataError`
+    saying how to build it."""
     path = processed_path(name, settings)
     if not path.exists():
         raise DataError(
@@ -66,7 +68,7 @@ def read_table(name: str, settings: Settings | None = None) -> pl.DataFrame:
             "synthetic demo data)"
         )
     try:
-        return pl.read_parquet(path)
+        return pl.read_parquet(path, columns=columns)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise DataError(f"processed table {path} cannot be read ({type(exc).__name__}: "
                         f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); run "

@@ -157,7 +157,7 @@ def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = Non
     return _reference(with_age_bands(age_bands))
 
 
-def band_population(population: pl.LazyFrame, years: Iterable[int],
+def band_population(population: pl.DataFrame, years: Iterable[int],
                     bands: Mapping[str, tuple[int, int | None]]) -> pl.DataFrame:
     """Population per reference band: one row per municipality and year, one column per band.
 
@@ -182,7 +182,7 @@ def band_population(population: pl.LazyFrame, years: Iterable[int],
         (municipality, year, one Int64 column per band key); :func:`long_bands` gives
         the long form.
     """
-    pop = population.filter(pl.col("year").is_in(list(years))).select(
+    pop = population.lazy().filter(pl.col("year").is_in(list(years))).select(
         "municipality", "year", "age", "population")
     aggs = []
     for key, (lo, hi) in bands.items():

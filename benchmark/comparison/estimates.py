@@ -3,7 +3,9 @@
 :func:`statistics` adds the crude rate with its Wilson interval, O/E with exact (O < 10) or
 Byar limits, φ and τ² across the municipalities of each category and year, the funnel
 limits and flags at both confidence levels, BH q-values within municipality × year and the
-empirical-Bayes shrunk ratio. :func:`pooled_test` flags O and E pooled over the last years.
+empirical-Bayes shrunk ratio to the rows of the table years; :func:`earlier_flags` gives the
+earlier years' ``flag_95`` that persistence counts; :func:`pooled_test` flags O and E pooled
+over the last years.
 The estimates across municipalities sum floats in row order, so both steps expect (and
 keep) a fixed row order: reruns give identical numbers.
 """
@@ -19,11 +21,11 @@ from benchmark import stats
 from benchmark.comparison.bands import ordered_sum
 from benchmark.comparison.method import Method
 
-__all__ = ["across_municipalities", "pooled_test", "statistics"]
+__all__ = ["across_municipalities", "earlier_flags", "pooled_test", "statistics"]
 
 
 def across_municipalities(o: np.ndarray, e: np.ndarray, ok: np.ndarray, keys: np.ndarray,
-                          method: Method) -> tuple[np.ndarray, ...]:
+                          method: Method, *, shrink: bool = True) -> tuple[np.ndarray, ...]:
     """φ, τ², units and EB shrinkage per group (category × year) across municipalities.
 
     One small loop over the groups (about ten per year), never over municipalities.
@@ -38,6 +40,8 @@ def across_municipalities(o: np.ndarray, e: np.ndarray, ok: np.ndarray, keys: np
         The group of each row.
     method
         ``min_od_units`` and ``od_trim`` are used.
+    shrink
+        Whether to compute the shrinkage too (else ``shrunk`` and ``weight`` stay NaN).
 
     Returns
     -------
@@ -63,7 +67,8 @@ def across_municipalities(o: np.ndarray, e: np.ndarray, ok: np.ndarray, keys: np
         units[idx] = od.n_units
         if od.n_units >= method.min_od_units:
             phi[idx], tau2[idx] = od.phi, od.tau2
-        shrunk[sel], weight[sel] = stats.eb_shrink(o[sel], e[sel])
+        if shrink:
+            shrunk[sel], weight[sel] = stats.eb_shrink(o[sel], e[sel])
     return phi, tau2, units, shrunk, weight
 
 
@@ -74,6 +79,11 @@ def _groups(df: pl.DataFrame, *columns: str) -> np.ndarray:
 
 def _float(values: np.ndarray, name: str) -> pl.Series:
     return pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
+
+
+def _text(values: np.ndarray, name: str) -> pl.Series:
+    # from a list: polars would make an object column of a numpy array led by None
+    return pl.Series(name, values.tolist(), dtype=pl.String)
 
 
 def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
@@ -111,11 +121,11 @@ def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
     return df.with_columns(
         _float(rate.estimate, "rate_per_10k"), _float(rate.lower, "rate_lower"),
         _float(rate.upper, "rate_upper"),
-        pl.Series("rate_method", np.where(ok_rate, "Wilson", None), dtype=pl.String),
+        _text(np.where(ok_rate, "Wilson", None), "rate_method"),
         _float(np.where(ok, ratio.estimate, np.nan), "ratio"),
         _float(np.where(ok, ratio.lower, np.nan), "ratio_lower"),
         _float(np.where(ok, ratio.upper, np.nan), "ratio_upper"),
-        pl.Series("ratio_method", np.where(ok, ratio.method, None), dtype=pl.String),
+        _text(np.where(ok, ratio.method, None), "ratio_method"),
         pl.lit(conf).alias("confidence"), pl.lit(strong).alias("strong_confidence"),
         _float(shrunk, "ratio_shrunk"), _float(weight, "shrinkage_weight"),
         _float(f998.z, "z"), _float(f998.p_value, "p_value"), _float(q, "q_value"),
@@ -124,9 +134,38 @@ def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
         pl.Series("od_units", units, dtype=pl.Int64),
         _float(f998.lower, "limit_lower_998"), _float(f998.upper, "limit_upper_998"),
         _float(f95.lower, "limit_lower_95"), _float(f95.upper, "limit_upper_95"),
-        pl.Series("flag", f998.flag, dtype=pl.String),
-        pl.Series("flag_95", f95.flag, dtype=pl.String),
+        _text(f998.flag, "flag"), _text(f95.flag, "flag_95"),
     )
+
+
+def earlier_flags(df: pl.DataFrame, method: Method) -> pl.DataFrame:
+    """``flag_95`` for the earlier years that persistence looks back on.
+
+    The same φ/τ² and flag rule as :func:`statistics`, without the columns only the table
+    years show.
+
+    Parameters
+    ----------
+    df
+        Rows from :func:`benchmark.comparison.grid.reasons` of the earlier years, sorted
+        by municipality, year and category.
+    method
+        Confidence level and overdispersion options.
+
+    Returns
+    -------
+    polars.DataFrame
+        (municipality, category, year, flag_95).
+    """
+    o = df["observed_assessed"].to_numpy().astype(float)
+    e = df["expected_assessed"].to_numpy().astype(float)
+    ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
+    phi, tau2, *_ = across_municipalities(o, e, ok, _groups(df, "category", "year"), method,
+                                          shrink=False)
+    flags = stats.funnel_flags(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
+                               method.confidence, phi=phi, tau2=tau2)
+    return df.select("municipality", "category", "year").with_columns(
+        _text(flags.flag, "flag_95"))
 
 
 def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.DataFrame:
@@ -178,4 +217,4 @@ def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.
                                method.strong_confidence, phi=phi, tau2=tau2)
     return pooled.with_columns(
         _float(np.where(ok, o / np.where(ok, e, 1.0), np.nan), "ratio_3y"),
-        pl.Series("flag_3y", flags.flag, dtype=pl.String))
+        _text(flags.flag, "flag_3y"))

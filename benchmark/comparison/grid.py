@@ -84,7 +84,7 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
     ok = lss_ok(inputs, window)
     # band populations and the national reference counts feed several joins: computed
     # once each rather than once per use
-    pop = band_population(inputs.population.lazy(), window, reference.bands)
+    pop = band_population(inputs.population, window, reference.bands)
     band_pop = long_bands(pop)
     register = inputs.kommuner.lazy().select("municipality", "name")
     years = _years(window)

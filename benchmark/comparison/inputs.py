@@ -71,7 +71,8 @@ class Inputs:
     Attributes
     ----------
     lss, population, municipalities, peer_groups, costs
-        The processed tables (peer groups and costs may be empty).
+        The processed tables (peer groups and costs may be empty; ``population`` holds
+        the columns the comparison needs: municipality, year, age, population).
     synthetic
         Whether the data are the synthetic demo country (from the manifest).
     years
@@ -176,9 +177,10 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     lss = read_table("lss", settings).with_columns(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
         pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64))
-    population = read_table("population", settings).select(
+    population = read_table("population", settings,
+                            columns=["municipality", "year", "age", "population"]).select(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
-        pl.col("sex"), pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
+        pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
     municipalities = read_table("municipalities", settings)
     peer_groups = _optional("peer_groups", settings, _PEER_SCHEMA)
     costs = _optional("costs", settings, _COST_SCHEMA)

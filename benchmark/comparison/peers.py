@@ -159,7 +159,7 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
     """
     years = sorted(table["year"].unique().to_list())
     reference = method.bands
-    pop = band_population(inputs.population.lazy(), years, reference.bands)
+    pop = band_population(inputs.population, years, reference.bands)
     members = (pl.LazyFrame({"municipality": list(group.members)},
                             schema={"municipality": pl.String})
                .join(pl.LazyFrame({"year": years}, schema={"year": pl.Int32}), how="cross")

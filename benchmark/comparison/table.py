@@ -6,7 +6,8 @@
    populations and the national E (one lazy query);
 2. :func:`~benchmark.comparison.grid.reasons`: what can be assessed, and why not;
 3. :func:`~benchmark.comparison.estimates.statistics`: intervals, φ/τ², flags, q-values,
-   shrinkage (across all municipalities of a category and year);
+   shrinkage (across all municipalities of a category and year) for the table years, and
+   :func:`~benchmark.comparison.estimates.earlier_flags` for the years before them;
 4. :func:`persistence` and :func:`~benchmark.comparison.estimates.pooled_test`: the last
    years;
 5. :func:`costs`: the national cost per user and the municipality's net cost deviation;
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from benchmark.catalog import CATEGORY_BY_ID, RIKET
-from benchmark.comparison.estimates import pooled_test, statistics
+from benchmark.comparison.estimates import earlier_flags, pooled_test, statistics
 from benchmark.comparison.grid import grid, reasons
 from benchmark.comparison.inputs import Inputs
 from benchmark.comparison.method import Method
@@ -62,16 +63,17 @@ PEER_COLUMNS: dict[str, pl.DataType] = {
 NET_COST_KPI = "N28018"
 
 
-def persistence(df: pl.LazyFrame, targets: Sequence[int], method: Method) -> pl.LazyFrame:
-    """``years_flagged``/``persistent`` over the last years; keep only the table years.
+def persistence(df: pl.LazyFrame, flags: pl.LazyFrame, method: Method) -> pl.LazyFrame:
+    """``years_flagged``/``persistent`` over the last years of each table row.
 
     ``persistent`` is ``flag_95`` in the same direction in at least ``persistence_min`` of
     the last ``persistence_years`` years (t − 4 … t by default); descriptive, because the
-    same persons keep their decisions from year to year.
+    same persons keep their decisions from year to year. ``flags`` holds
+    (municipality, category, year, flag_95) for the table years and the earlier ones.
     """
-    hist = df.select("municipality", "category", pl.col("year").alias("hist_year"),
-                     "flag_95")
-    t = pl.LazyFrame({"year": list(targets)}, schema={"year": pl.Int32})
+    hist = flags.select("municipality", "category", pl.col("year").alias("hist_year"),
+                        "flag_95")
+    t = df.select("year").unique()
     win = (t.join(hist, how="cross")
            .filter((pl.col("hist_year") <= pl.col("year"))
                    & (pl.col("hist_year") > pl.col("year") - method.persistence_years))
@@ -79,8 +81,7 @@ def persistence(df: pl.LazyFrame, targets: Sequence[int], method: Method) -> pl.
            .agg((pl.col("flag_95") == "higher").sum().alias("n_higher"),
                 (pl.col("flag_95") == "lower").sum().alias("n_lower"),
                 (pl.col("flag_95") != "not_assessed").sum().alias("years_assessed")))
-    out = df.filter(pl.col("year").is_in(list(targets))).join(
-        win, on=["municipality", "category", "year"], how="left")
+    out = df.join(win, on=["municipality", "category", "year"], how="left")
     need = method.persistence_min
     return out.with_columns(
         pl.max_horizontal("n_higher", "n_lower").cast(pl.Int64).alias("years_flagged"),
@@ -170,8 +171,10 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
     # in row order, and joins do not keep one, so reruns would differ in the last digit
     df = reasons(grid(inputs, window, method.bands)).sort(
         "municipality", "year", "category").collect()
-    df = statistics(df, method)
-    pooled = pooled_test(df, targets, method)
-    table = persistence(df.lazy(), targets, method).join(
-        pooled.lazy(), on=["municipality", "category", "year"], how="left")
+    shown = pl.col("year").is_in(targets)
+    table = statistics(df.filter(shown), method)
+    keys = ["municipality", "category", "year"]
+    flags = pl.concat([table.select(*keys, "flag_95"), earlier_flags(df.filter(~shown), method)])
+    table = (persistence(table.lazy(), flags.lazy(), method)
+             .join(pooled_test(df, targets, method).lazy(), on=keys, how="left"))
     return finish(costs(table, inputs), inputs, method, municipalities).collect()
