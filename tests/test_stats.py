@@ -346,3 +346,24 @@ def test_polars_series_with_nulls_accepted() -> None:
     assert r.estimate[0] == pytest.approx(1.2) and list(r.method) == ["Exact", None, "Byars"]
     q = stats.bh_qvalues(pl.Series([0.01, None, 0.04]), pl.Series(["a", "a", "a"]))
     assert q[0] == pytest.approx(0.02) and math.isnan(q[1]) and q[2] == pytest.approx(0.04)
+
+
+def test_flag_only_and_several_levels_equal_funnel_flags() -> None:
+    """funnel_flag_only skips the exact test where it cannot decide; funnel_flags_at shares
+    the tests across levels: both must give exactly what funnel_flags gives."""
+    rng = np.random.default_rng(5)
+    e = rng.uniform(0.5, 400, 3000)
+    o = rng.poisson(e * rng.gamma(20, 1 / 20, e.size)).astype(float)
+    o[::97] = np.nan
+    phi = np.where(np.arange(e.size) % 3 == 0, 0.8, 2.5)  # a third not adjusted
+    tau2 = np.full(e.size, 0.01)
+    for conf in (0.95, 0.998):
+        ref = stats.funnel_flags(o, e, conf, phi=phi, tau2=tau2)
+        np.testing.assert_array_equal(stats.funnel_flag_only(o, e, conf, phi=phi, tau2=tau2),
+                                      ref.flag)
+        assert set(ref.flag) == {"higher", "lower", "similar", "not_assessed"}
+    f998, f95 = stats.funnel_flags_at(o, e, [0.998, 0.95], phi=phi, tau2=tau2)
+    for got, conf in ((f998, 0.998), (f95, 0.95)):
+        ref = stats.funnel_flags(o, e, conf, phi=phi, tau2=tau2)
+        for field in ("flag", "p_value", "z", "lower", "upper", "od_adjusted"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(ref, field))

@@ -162,10 +162,10 @@ def earlier_flags(df: pl.DataFrame, method: Method) -> pl.DataFrame:
     ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
     phi, tau2, *_ = across_municipalities(o, e, ok, _groups(df, "category", "year"), method,
                                           shrink=False)
-    flags = stats.funnel_flags(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
-                               method.confidence, phi=phi, tau2=tau2)
+    flags = stats.funnel_flag_only(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
+                                   method.confidence, phi=phi, tau2=tau2)
     return df.select("municipality", "category", "year").with_columns(
-        _text(flags.flag, "flag_95"))
+        _text(flags, "flag_95"))
 
 
 def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.DataFrame:
@@ -213,8 +213,8 @@ def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.
     e = pooled["expected_3y"].to_numpy().astype(float)
     ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
     phi, tau2, *_ = across_municipalities(o, e, ok, _groups(pooled, "category", "year"), method)
-    flags = stats.funnel_flags(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
-                               method.strong_confidence, phi=phi, tau2=tau2)
+    flags = stats.funnel_flag_only(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
+                                   method.strong_confidence, phi=phi, tau2=tau2)
     return pooled.with_columns(
         _float(np.where(ok, o / np.where(ok, e, 1.0), np.nan), "ratio_3y"),
-        _text(flags.flag, "flag_3y"))
+        _text(flags, "flag_3y"))

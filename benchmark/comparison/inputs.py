@@ -174,7 +174,8 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     (2024, '2482')
     """
     settings = settings or get_settings()
-    lss = read_table("lss", settings).with_columns(
+    lss = read_table("lss", settings, columns=[
+        "municipality", "year", "category", "count", "per_10k", "status"]).with_columns(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
         pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64))
     population = read_table("population", settings,

@@ -36,6 +36,7 @@ from __future__ import annotations
 from benchmark.stats.funnel import (
     FunnelFlags,
     Overdispersion,
+    funnel_flag_only,
     funnel_flags,
     funnel_flags_at,
     funnel_limits,
@@ -82,6 +83,7 @@ __all__ = [
     "exact_poisson_lower",
     "exact_poisson_upper",
     "expected_counts",
+    "funnel_flag_only",
     "funnel_flags",
     "funnel_flags_at",
     "funnel_limits",

@@ -24,6 +24,7 @@ from benchmark.stats.validation import as_array, check_confidence, z_value
 __all__ = [
     "FunnelFlags",
     "Overdispersion",
+    "funnel_flag_only",
     "funnel_flags",
     "funnel_flags_at",
     "funnel_limits",
@@ -313,32 +314,77 @@ def funnel_flags_at(observed: Any, expected: Any, confidences: Sequence[float], 
     (['higher', 'similar'], ['higher', 'higher'])
     """
     levels = [check_confidence(c) for c in confidences]
-    o = as_array(observed, "observed")
-    e = as_array(expected, "expected")
-    ph = np.broadcast_to(as_array(phi, "phi", minimum=None), o.shape)
-    t2 = np.broadcast_to(np.nan_to_num(as_array(tau2, "tau2"), nan=0.0), o.shape)
-    ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
-    adj = ok & ~np.isnan(ph) & (ph > 1)
-    e_safe = np.where(ok, e, 1.0)
-    o_safe = np.where(ok, o, 0.0)
-    t_use = np.where(adj, t2, 0.0)
-    exact_rows = ok & ~adj  # exact funnel only where there is no OD adjustment
-    z = np.where(ok, od_z(o_safe, e_safe, t_use), np.nan)
-    p_exact = p_value_poisson(o_safe, e_safe)
-    p_od = 2 * stats.norm.sf(np.abs(z))
-    p = np.where(ok, np.where(adj, np.maximum(p_od, p_exact), p_exact), np.nan)
-    higher = o_safe > e_safe
+    t = _Tests.of(observed, expected, phi, tau2)
+    exact_rows = t.ok & ~t.adj  # exact funnel only where there is no OD adjustment
+    p = t.p(p_value_poisson(t.o, t.e))
     out = []
     for conf in levels:
-        lo, hi = od_funnel_limits(e_safe, conf, tau2=t_use)
+        lo, hi = od_funnel_limits(t.e, conf, tau2=t.tau2)
         if exact_rows.any():
-            lo[exact_rows], hi[exact_rows] = poisson_ratio_limits(e_safe[exact_rows], conf)
-        flag = np.full(o.shape, "not_assessed", dtype=object)
-        flag[ok] = "similar"
-        sig = ok & (np.nan_to_num(p, nan=1.0) < 1 - conf)
-        flag[sig] = np.where(higher[sig], "higher", "lower")
-        out.append(FunnelFlags(flag, p, z, np.where(ok, lo, np.nan), np.where(ok, hi, np.nan),
-                               adj, conf))
+            lo[exact_rows], hi[exact_rows] = poisson_ratio_limits(t.e[exact_rows], conf)
+        out.append(FunnelFlags(t.flag(p, conf), p, t.z, np.where(t.ok, lo, np.nan),
+                               np.where(t.ok, hi, np.nan), t.adj, conf))
     return tuple(out)
+
+
+def funnel_flag_only(observed: Any, expected: Any, confidence: float = 0.998, *,
+                     phi: Any = math.nan, tau2: Any = 0.0) -> np.ndarray:
+    """The ``flag`` of :func:`funnel_flags` alone, for when limits and p are not shown.
+
+    The exact test is computed only where it can decide the flag (not where an
+    overdispersion-adjusted p already exceeds 1 − ``confidence``), so this is cheaper.
+
+    Examples
+    --------
+    >>> funnel_flag_only([70, 30], [40.0, 20.0], 0.95).tolist()
+    ['higher', 'higher']
+    """
+    conf = check_confidence(confidence)
+    t = _Tests.of(observed, expected, phi, tau2)
+    need = t.ok & (~t.adj | (t.p_od < 1 - conf))
+    p_exact = np.full(t.o.shape, np.nan)
+    p_exact[need] = p_value_poisson(t.o[need], t.e[need])
+    return t.flag(t.p(p_exact), conf)
+
+
+@dataclass(frozen=True)
+class _Tests:
+    """What the flag rule needs per unit, before any confidence level: the assessable
+    units, the adjusted ones, O and E (1 and 0 where not assessable), τ² in use, z and
+    the overdispersion p-value."""
+
+    ok: np.ndarray
+    adj: np.ndarray
+    o: np.ndarray
+    e: np.ndarray
+    tau2: np.ndarray
+    z: np.ndarray
+    p_od: np.ndarray
+
+    @classmethod
+    def of(cls, observed: Any, expected: Any, phi: Any, tau2: Any) -> _Tests:
+        o = as_array(observed, "observed")
+        e = as_array(expected, "expected")
+        ph = np.broadcast_to(as_array(phi, "phi", minimum=None), o.shape)
+        t2 = np.broadcast_to(np.nan_to_num(as_array(tau2, "tau2"), nan=0.0), o.shape)
+        ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
+        adj = ok & ~np.isnan(ph) & (ph > 1)
+        e_safe = np.where(ok, e, 1.0)
+        o_safe = np.where(ok, o, 0.0)
+        t_use = np.where(adj, t2, 0.0)
+        z = np.where(ok, od_z(o_safe, e_safe, t_use), np.nan)
+        return cls(ok, adj, o_safe, e_safe, t_use, z, 2 * stats.norm.sf(np.abs(z)))
+
+    def p(self, p_exact: np.ndarray) -> np.ndarray:
+        """The flag's p-value: max(p_OD, p_exact) where adjusted, else p_exact."""
+        return np.where(self.ok, np.where(self.adj, np.maximum(self.p_od, p_exact), p_exact),
+                        np.nan)
+
+    def flag(self, p: np.ndarray, conf: float) -> np.ndarray:
+        flag = np.full(self.o.shape, "not_assessed", dtype=object)
+        flag[self.ok] = "similar"
+        sig = self.ok & (np.nan_to_num(p, nan=1.0) < 1 - conf)
+        flag[sig] = np.where(self.o[sig] > self.e[sig], "higher", "lower")
+        return flag
 
 
