@@ -22,6 +22,7 @@ from functools import cache
 import polars as pl
 
 from benchmark.catalog import MAX_AGE, RIKET, TOTAL_BANDS, Category, with_age_bands
+from benchmark.comparison.frames import collect
 
 __all__ = [
     "ALL_AGES",
@@ -207,7 +208,7 @@ def band_population(population: pl.DataFrame, years: Iterable[int],
                     & (pl.when(inside).then(pl.col("nulls")).sum() == 0))
         aggs.append(pl.when(complete).then(pl.when(inside).then(pl.col("sum")).sum())
                     .cast(pl.Int64).alias(key))
-    wide = per_segment.group_by("municipality", "year").agg(aggs).collect()
+    wide = per_segment.group_by("municipality", "year").agg(aggs).pipe(collect)
     have = wide.filter(pl.col("municipality") == RIKET).select("year")
     summed = (wide.filter(pl.col("municipality") != RIKET).group_by("year").agg(
         pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c) for c in bands)

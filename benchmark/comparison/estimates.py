@@ -19,6 +19,7 @@ import polars as pl
 
 from benchmark import stats
 from benchmark.comparison.bands import ordered_sum
+from benchmark.comparison.frames import collect, float_column, text_column
 from benchmark.comparison.method import Method
 
 __all__ = ["across_municipalities", "earlier_flags", "pooled_test", "statistics"]
@@ -77,15 +78,6 @@ def _groups(df: pl.DataFrame, *columns: str) -> np.ndarray:
     return df.select(pl.struct(*columns).rank("dense"))[:, 0].to_numpy()
 
 
-def _float(values: np.ndarray, name: str) -> pl.Series:
-    return pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
-
-
-def _text(values: np.ndarray, name: str) -> pl.Series:
-    # from a list: polars would make an object column of a numpy array led by None
-    return pl.Series(name, values.tolist(), dtype=pl.String)
-
-
 def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
     """Intervals, overdispersion, limits, flags, p/q-values and shrinkage.
 
@@ -119,22 +111,23 @@ def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
     f998, f95 = stats.funnel_flags_at(o_ok, e_safe, [strong, conf], phi=phi, tau2=tau2)
     q = stats.bh_qvalues(f998.p_value, _groups(df, "municipality", "year"))
     return df.with_columns(
-        _float(rate.estimate, "rate_per_10k"), _float(rate.lower, "rate_lower"),
-        _float(rate.upper, "rate_upper"),
-        _text(np.where(ok_rate, "Wilson", None), "rate_method"),
-        _float(np.where(ok, ratio.estimate, np.nan), "ratio"),
-        _float(np.where(ok, ratio.lower, np.nan), "ratio_lower"),
-        _float(np.where(ok, ratio.upper, np.nan), "ratio_upper"),
-        _text(np.where(ok, ratio.method, None), "ratio_method"),
+        float_column(rate.estimate, "rate_per_10k"), float_column(rate.lower, "rate_lower"),
+        float_column(rate.upper, "rate_upper"),
+        text_column(np.where(ok_rate, "Wilson", None), "rate_method"),
+        float_column(np.where(ok, ratio.estimate, np.nan), "ratio"),
+        float_column(np.where(ok, ratio.lower, np.nan), "ratio_lower"),
+        float_column(np.where(ok, ratio.upper, np.nan), "ratio_upper"),
+        text_column(np.where(ok, ratio.method, None), "ratio_method"),
         pl.lit(conf).alias("confidence"), pl.lit(strong).alias("strong_confidence"),
-        _float(shrunk, "ratio_shrunk"), _float(weight, "shrinkage_weight"),
-        _float(f998.z, "z"), _float(f998.p_value, "p_value"), _float(q, "q_value"),
-        _float(phi, "phi"), _float(tau2, "tau2"),
+        float_column(shrunk, "ratio_shrunk"), float_column(weight, "shrinkage_weight"),
+        float_column(f998.z, "z"), float_column(f998.p_value, "p_value"),
+        float_column(q, "q_value"),
+        float_column(phi, "phi"), float_column(tau2, "tau2"),
         pl.Series("od_adjusted", f998.od_adjusted),
         pl.Series("od_units", units, dtype=pl.Int64),
-        _float(f998.lower, "limit_lower_998"), _float(f998.upper, "limit_upper_998"),
-        _float(f95.lower, "limit_lower_95"), _float(f95.upper, "limit_upper_95"),
-        _text(f998.flag, "flag"), _text(f95.flag, "flag_95"),
+        float_column(f998.lower, "limit_lower_998"), float_column(f998.upper, "limit_upper_998"),
+        float_column(f95.lower, "limit_lower_95"), float_column(f95.upper, "limit_upper_95"),
+        text_column(f998.flag, "flag"), text_column(f95.flag, "flag_95"),
     )
 
 
@@ -165,7 +158,7 @@ def earlier_flags(df: pl.DataFrame, method: Method) -> pl.DataFrame:
     flags = stats.funnel_flag_only(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
                                    method.confidence, phi=phi, tau2=tau2)
     return df.select("municipality", "category", "year").with_columns(
-        _text(flags, "flag_95"))
+        text_column(flags, "flag_95"))
 
 
 def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.DataFrame:
@@ -208,7 +201,7 @@ def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.
         .with_columns(pl.when(pl.col("expected_3y").is_not_null())
                       .then(pl.col("observed_3y")).alias("observed_3y"))
         .sort("municipality", "category", "year")  # fixed order for the φ/τ² sums
-        .collect())
+        .pipe(collect))
     o = pooled["observed_3y"].to_numpy().astype(float)
     e = pooled["expected_3y"].to_numpy().astype(float)
     ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
@@ -216,5 +209,5 @@ def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.
     flags = stats.funnel_flag_only(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
                                    method.strong_confidence, phi=phi, tau2=tau2)
     return pooled.with_columns(
-        _float(np.where(ok, o / np.where(ok, e, 1.0), np.nan), "ratio_3y"),
-        _text(flags, "flag_3y"))
+        float_column(np.where(ok, o / np.where(ok, e, 1.0), np.nan), "ratio_3y"),
+        text_column(flags, "flag_3y"))

@@ -27,6 +27,7 @@ from benchmark.comparison.bands import (
     reference_counts,
     split_crude,
 )
+from benchmark.comparison.frames import collect
 from benchmark.comparison.inputs import Inputs
 
 __all__ = ["grid", "lss_ok", "national_split_problems", "reasons"]
@@ -90,9 +91,9 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
     years = _years(window)
     national = years.select(pl.lit("national").alias("ref"),
                             pl.lit(RIKET).alias("municipality"), "year")
-    ref = reference_counts(ok, band_pop, national, reference).collect()
+    ref = reference_counts(ok, band_pop, national, reference).pipe(collect)
     pairs = register.select("municipality").join(years, how="cross").with_columns(
-        pl.lit("national").alias("ref")).collect()
+        pl.lit("national").alias("ref")).pipe(collect)
     exp = split_crude(expected_from_reference(ref, pop, pairs, reference).lazy()).drop("ref")
     categories = reference.categories
     cats = pl.LazyFrame({

@@ -41,6 +41,7 @@ from benchmark.comparison.bands import (
     reference_counts,
     split_crude,
 )
+from benchmark.comparison.frames import collect, float_column
 from benchmark.comparison.grid import lss_ok
 from benchmark.comparison.inputs import Inputs
 from benchmark.comparison.method import Method
@@ -165,7 +166,7 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
                .join(pl.LazyFrame({"year": years}, schema={"year": pl.Int32}), how="cross")
                .with_columns(pl.lit("peer").alias("ref")))
     ref = reference_counts(lss_ok(inputs, years), long_bands(pop), members, reference
-                           ).collect()
+                           ).pipe(collect)
     if ref.is_empty():
         raise InputError(f"peer group {group.group_id} ({group.title}) has no LSS data for "
                          f"{', '.join(map(str, years))}; choose another peer group "
@@ -183,7 +184,7 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
             .join(crude_rates(ref.lazy(), "peer_rate_per_10k"), on=["year", "category"],
                   how="full", coalesce=True))
     out = table.drop("peer_rate_per_10k", "peer_expected", "peer_members").lazy().join(
-        peer, on=["year", "category"], how="left", maintain_order="left").collect()
+        peer, on=["year", "category"], how="left", maintain_order="left").pipe(collect)
     o = out["observed"].to_numpy().astype(float)
     e = out["peer_expected"].to_numpy().astype(float)
     ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
@@ -191,8 +192,7 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
                                  method.confidence)
 
     def col(values: np.ndarray, name: str) -> pl.Series:
-        return pl.Series(name, np.where(ok, values, np.nan), dtype=pl.Float64,
-                         nan_to_null=True)
+        return float_column(np.where(ok, values, np.nan), name)
 
     return out.with_columns(
         pl.lit(group.group_id).alias("peer_group_id"),

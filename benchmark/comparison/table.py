@@ -26,6 +26,7 @@ import polars as pl
 
 from benchmark.catalog import CATEGORY_BY_ID, RIKET
 from benchmark.comparison.estimates import earlier_flags, pooled_test, statistics
+from benchmark.comparison.frames import collect
 from benchmark.comparison.grid import grid, reasons
 from benchmark.comparison.inputs import Inputs
 from benchmark.comparison.method import Method
@@ -170,11 +171,11 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
     # a fixed row order: the estimates across municipalities (φ, τ², shrinkage) sum floats
     # in row order, and joins do not keep one, so reruns would differ in the last digit
     df = reasons(grid(inputs, window, method.bands)).sort(
-        "municipality", "year", "category").collect()
+        "municipality", "year", "category").pipe(collect)
     shown = pl.col("year").is_in(targets)
     table = statistics(df.filter(shown), method)
     keys = ["municipality", "category", "year"]
     flags = pl.concat([table.select(*keys, "flag_95"), earlier_flags(df.filter(~shown), method)])
     table = (persistence(table.lazy(), flags.lazy(), method)
              .join(pooled_test(df, targets, method).lazy(), on=keys, how="left"))
-    return finish(costs(table, inputs), inputs, method, municipalities).collect()
+    return finish(costs(table, inputs), inputs, method, municipalities).pipe(collect)
