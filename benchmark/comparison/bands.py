@@ -22,7 +22,6 @@ from functools import cache
 import polars as pl
 
 from benchmark.catalog import MAX_AGE, RIKET, TOTAL_BANDS, Category, with_age_bands
-from benchmark.comparison.frames import collect
 
 __all__ = [
     "ALL_AGES",
@@ -208,7 +207,8 @@ def band_population(population: pl.DataFrame, years: Iterable[int],
                     & (pl.when(inside).then(pl.col("nulls")).sum() == 0))
         aggs.append(pl.when(complete).then(pl.when(inside).then(pl.col("sum")).sum())
                     .cast(pl.Int64).alias(key))
-    wide = per_segment.group_by("municipality", "year").agg(aggs).pipe(collect)
+    # the one step over the full population rows: polars' streaming engine is faster here
+    wide = per_segment.group_by("municipality", "year").agg(aggs).collect(engine="streaming")
     have = wide.filter(pl.col("municipality") == RIKET).select("year")
     summed = (wide.filter(pl.col("municipality") != RIKET).group_by("year").agg(
         pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c) for c in bands)

@@ -13,7 +13,8 @@ def collect(frame: pl.LazyFrame) -> pl.DataFrame:
 
     The frames are small (thousands of rows) and the plans have many joins: there the
     in-memory engine takes about half the time of the streaming one (polars' default
-    since 2.0), measured with ``make bench``.
+    since 2.0), measured with ``make bench``. (The band populations, summed over the
+    full population table, use the streaming engine.)
     """
     return frame.collect(engine="in-memory")
 
