@@ -37,7 +37,6 @@ __all__ = [
     "ordered_sum",
     "reference_bands",
     "reference_counts",
-    "split_crude",
 ]
 
 #: The category standardised over three bands derived from auxiliary KPIs.
@@ -258,20 +257,20 @@ def member_band_counts(lss_ok: pl.LazyFrame, members: pl.LazyFrame,
             .agg((pl.col("count") * pl.col("sign")).sum().alias("count")))
 
 
-def reference_counts(lss_ok: pl.LazyFrame, band_pop: pl.LazyFrame, members: pl.LazyFrame,
-                     reference: ReferenceBands) -> pl.LazyFrame:
+def reference_counts(member_counts: pl.LazyFrame, band_pop: pl.LazyFrame) -> pl.LazyFrame:
     """Pooled persons and population per reference band for reference sets.
 
-    A member enters a category only when every component row it needs has status ok, no
-    derived band count is negative (see :func:`member_band_counts`) and its band
+    A member enters a key only when every component row it needs has status ok (see
+    :func:`member_band_counts`), no derived band count of the key is negative and its band
     populations exist.
 
     Parameters
     ----------
-    lss_ok, members, reference
-        As in :func:`member_band_counts` ("national" = Riket, or a peer group).
+    member_counts
+        Persons per band of each member (:func:`member_band_counts`; "national" = Riket,
+        or a peer group).
     band_pop
-        Band populations (:func:`band_population`).
+        Band populations, long (:func:`long_bands`).
 
     Returns
     -------
@@ -279,8 +278,8 @@ def reference_counts(lss_ok: pl.LazyFrame, band_pop: pl.LazyFrame, members: pl.L
         (ref, year, key, band, ref_count, ref_pop, n_members).
     """
     unit = ["ref", "municipality", "year", "key"]
-    per_member = (member_band_counts(lss_ok, members, reference)
-                  .join(band_pop, on=["municipality", "year", "band"], how="inner"))
+    per_member = member_counts.join(band_pop, on=["municipality", "year", "band"],
+                                    how="inner")
     # a member whose population is unknown in any band of a key, or whose derived band
     # count is negative (inconsistent KPIs), does not enter that key
     per_member = per_member.filter(
@@ -311,9 +310,10 @@ def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.Data
                             reference: ReferenceBands) -> pl.DataFrame:
     """E = Σ_b (ref_count_b / ref_pop_b) · n_b for (ref, municipality, year) pairs.
 
-    The sum runs over the key's bands in band-key order (:func:`ordered_sum`). E is
-    missing when a band has no reference rate or the local band population is unknown.
-    ``reference`` must be the bands ``ref`` was pooled with.
+    Both per category: over its reference bands (``expected``) and over all ages
+    (``expected_crude``). The sum runs over the bands in band-key order
+    (:func:`ordered_sum`). E is missing when a band has no reference rate or the local
+    band population is unknown. ``reference`` must be the bands ``ref`` was pooled with.
 
     Parameters
     ----------
@@ -329,15 +329,14 @@ def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.Data
     Returns
     -------
     polars.DataFrame
-        (ref, municipality, year, key, expected, n_members), a row for each pair and each
-        key the reference set has data for in that year.
+        (ref, municipality, year, category, expected, expected_crude) for each pair and
+        each category whose all-ages figure the reference set has in that year.
     """
     rates = ref.select(
         "ref", "year", pl.format("{}|{}", "key", "band").alias("column"),
         pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop"))
         .alias("rate"))
     wide_rates = rates.pivot(on="column", index=["ref", "year"], values="rate")
-    members = ref.group_by("ref", "year", "key").agg(pl.col("n_members").min())
     bands_of = (reference.components.select("key", "band").unique()
                 .sort("key", "band").group_by("key", maintain_order=True).agg("band"))
     exprs = []
@@ -348,32 +347,22 @@ def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.Data
             continue
         exprs.append(ordered_sum([pl.col(c) * pl.col(b) for c, b in zip(cols, bands,
                                                                         strict=True)])
-                     .alias(key))
+                     .cast(pl.Float64).alias(key))
+    index = ["ref", "municipality", "year"]
     wide = (pairs.join(wide_rates, on=["ref", "year"], how="inner")
             .join(pop, on=["municipality", "year"], how="left")
-            .select("ref", "municipality", "year", *exprs))
-    return (wide.unpivot(index=["ref", "municipality", "year"], variable_name="key",
-                         value_name="expected")
-            .join(members, on=["ref", "year", "key"], how="inner")
-            .select("ref", "municipality", "year", "key",
-                    pl.col("expected").cast(pl.Float64), "n_members"))
-
-
-def split_crude(exp: pl.LazyFrame) -> pl.LazyFrame:
-    """Banded and crude keys of :func:`expected_from_reference` side by side per category.
-
-    Returns
-    -------
-    polars.LazyFrame
-        (ref, municipality, year, category, expected_crude, n_members_crude, expected,
-        n_members).
-    """
-    banded = exp.filter(~pl.col("key").str.ends_with(CRUDE_SUFFIX)).rename(
-        {"key": "category"})
-    crude = exp.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX)).with_columns(
-        pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category")).rename(
-        {"expected": "expected_crude", "n_members": "n_members_crude"}).drop("key")
-    return crude.join(banded, on=["ref", "municipality", "year", "category"], how="left")
+            .select(*index, *exprs))
+    # two unpivots over the categories in the same order: their rows line up
+    ids = [c.id for c in reference.categories]
+    banded = wide.select(*index, *ids).unpivot(index=index, variable_name="category",
+                                               value_name="expected")
+    crude = wide.select(*(pl.col(i + CRUDE_SUFFIX).alias(i) for i in ids)).unpivot(
+        value_name="expected_crude")
+    # a category counts where the reference set has its all-ages figure that year
+    present = ref.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX)).select(
+        "ref", "year", pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category"))
+    return banded.with_columns(crude["expected_crude"]).join(
+        present, on=["ref", "year", "category"], how="semi")
 
 
 def crude_rates(ref: pl.LazyFrame, name: str) -> pl.LazyFrame:
@@ -382,9 +371,9 @@ def crude_rates(ref: pl.LazyFrame, name: str) -> pl.LazyFrame:
     Returns
     -------
     polars.LazyFrame
-        (year, category, ``name``).
+        (year, category, ``name``, n_members): the rate and how many members it pools.
     """
     return (ref.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX))
-            .with_columns(pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category"),
-                          (pl.col("ref_count") / pl.col("ref_pop") * 1e4).alias(name))
-            .select("year", "category", name))
+            .select("year", pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category"),
+                    (pl.col("ref_count") / pl.col("ref_pop") * 1e4).alias(name),
+                    "n_members"))

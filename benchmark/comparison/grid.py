@@ -25,7 +25,6 @@ from benchmark.comparison.bands import (
     long_bands,
     member_band_counts,
     reference_counts,
-    split_crude,
 )
 from benchmark.comparison.frames import collect
 from benchmark.comparison.inputs import Inputs
@@ -46,14 +45,15 @@ def lss_ok(inputs: Inputs, years: Sequence[int]) -> pl.LazyFrame:
             .select("municipality", "year", "category", "count"))
 
 
-def national_split_problems(ok: pl.LazyFrame, national: pl.LazyFrame,
-                            reference: ReferenceBands) -> pl.LazyFrame:
+def national_split_problems(national_counts: pl.LazyFrame) -> pl.LazyFrame:
     """Years whose derived national band of the total is negative (the KPIs disagree).
 
     Such a year gets no banded E for the total and no silent crude fallback: the total is
-    not assessed, and ``split_reason`` says why. Returns (year, category, split_reason).
+    not assessed, and ``split_reason`` says why. ``national_counts`` are Riket's persons
+    per band (:func:`~benchmark.comparison.bands.member_band_counts`). Returns (year,
+    category, split_reason).
     """
-    return (member_band_counts(ok, national, reference)
+    return (national_counts
             .filter((pl.col("key") == TOTAL) & (pl.col("count") < 0))
             .group_by("year").agg(pl.col("band").sort().str.replace(r"-$", "+").str.join(", ")
                                   .alias("bad"))
@@ -91,10 +91,11 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
     years = _years(window)
     national = years.select(pl.lit("national").alias("ref"),
                             pl.lit(RIKET).alias("municipality"), "year")
-    ref = reference_counts(ok, band_pop, national, reference).pipe(collect)
+    national_counts = member_band_counts(ok, national, reference).pipe(collect).lazy()
+    ref = reference_counts(national_counts, band_pop).pipe(collect)
     pairs = register.select("municipality").join(years, how="cross").with_columns(
         pl.lit("national").alias("ref")).pipe(collect)
-    exp = split_crude(expected_from_reference(ref, pop, pairs, reference).lazy()).drop("ref")
+    exp = expected_from_reference(ref, pop, pairs, reference).lazy().drop("ref")
     categories = reference.categories
     cats = pl.LazyFrame({
         "category": [c.id for c in categories],
@@ -120,10 +121,10 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
             .join(band_pop.rename({"pop": "population_band"}),
                   on=["municipality", "year", "band"], how="left")
             .join(exp, on=["municipality", "year", "category"], how="left")
-            .join(crude_rates(ref.lazy(), "national_rate_per_10k"), on=["year", "category"],
-                  how="left")
-            .join(national_split_problems(ok, national, reference),
-                  on=["year", "category"], how="left"))
+            .join(crude_rates(ref.lazy(), "national_rate_per_10k").drop("n_members"),
+                  on=["year", "category"], how="left")
+            .join(national_split_problems(national_counts), on=["year", "category"],
+                  how="left"))
 
 
 def reasons(df: pl.LazyFrame) -> pl.LazyFrame:

@@ -38,8 +38,8 @@ from benchmark.comparison.bands import (
     crude_rates,
     expected_from_reference,
     long_bands,
+    member_band_counts,
     reference_counts,
-    split_crude,
 )
 from benchmark.comparison.frames import collect, float_column
 from benchmark.comparison.grid import lss_ok
@@ -165,8 +165,8 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
                             schema={"municipality": pl.String})
                .join(pl.LazyFrame({"year": years}, schema={"year": pl.Int32}), how="cross")
                .with_columns(pl.lit("peer").alias("ref")))
-    ref = reference_counts(lss_ok(inputs, years), long_bands(pop), members, reference
-                           ).pipe(collect)
+    ref = reference_counts(member_band_counts(lss_ok(inputs, years), members, reference),
+                           long_bands(pop)).pipe(collect)
     if ref.is_empty():
         raise InputError(f"peer group {group.group_id} ({group.title}) has no LSS data for "
                          f"{', '.join(map(str, years))}; choose another peer group "
@@ -174,15 +174,16 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
     pairs = pl.DataFrame({"ref": "peer", "municipality": municipality, "year": years},
                          schema={"ref": pl.String, "municipality": pl.String,
                                  "year": pl.Int32})
-    exp = split_crude(expected_from_reference(ref, pop, pairs, reference).lazy())
+    exp = expected_from_reference(ref, pop, pairs, reference).lazy()
     peer = (exp.select("year", "category",
                        pl.coalesce(
                            pl.when(pl.col("category") == TOTAL)
                            .then(pl.coalesce("expected", "expected_crude"))
-                           .otherwise(pl.col("expected"))).alias("peer_expected"),
-                       pl.col("n_members_crude").cast(pl.Int64).alias("peer_members"))
-            .join(crude_rates(ref.lazy(), "peer_rate_per_10k"), on=["year", "category"],
-                  how="full", coalesce=True))
+                           .otherwise(pl.col("expected"))).alias("peer_expected"))
+            .join(crude_rates(ref.lazy(), "peer_rate_per_10k").select(
+                "year", "category", "peer_rate_per_10k",
+                pl.col("n_members").cast(pl.Int64).alias("peer_members")),
+                on=["year", "category"], how="full", coalesce=True))
     out = table.drop("peer_rate_per_10k", "peer_expected", "peer_members").lazy().join(
         peer, on=["year", "category"], how="left", maintain_order="left").pipe(collect)
     o = out["observed"].to_numpy().astype(float)
