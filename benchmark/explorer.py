@@ -42,6 +42,8 @@ PEER_GROUPS: dict[str, str | None] = {"liknande_lss": None, "kommungrupp": "komm
                                       "lan": "lan"}
 
 Output = dict[str, Any]
+#: Height of the funnel plots in the screening tool (ten in a row; the report's are taller).
+FUNNEL_HEIGHT = 480
 #: Layout of a row of controls: wraps on narrow screens, clear of the chart below.
 CONTROL_ROW = {"flex_flow": "row wrap", "align_items": "center", "margin": "0 0 10px 0"}
 
@@ -54,9 +56,11 @@ def html_output(fragment: str) -> Output:
             "metadata": {}}
 
 
-def chart_outputs(chart: plots.Chart, lang: str = "sv") -> list[Output]:
+def chart_outputs(chart: plots.Chart, lang: str = "sv", *,
+                  caption_on_demand: bool = False) -> list[Output]:
     """A chart as outputs for a widget: the figure as a plotly mime bundle (HTML fallback
-    naming the chart), then its caption and, on demand, its data table."""
+    naming the chart), then its caption and, on demand, its data table (the caption too
+    with ``caption_on_demand``, for a series of charts read the same way)."""
     figure = json.loads(pio.to_json(chart.figure, validate=False, remove_uids=True))
     bundle = {"data": figure.get("data", []), "layout": figure.get("layout", {}),
               "config": plots.PLOTLY_CONFIG}
@@ -65,9 +69,11 @@ def chart_outputs(chart: plots.Chart, lang: str = "sv") -> list[Output]:
                   "data": {PLOTLY_MIME: bundle, "text/html": f"<p><strong>{fallback}</strong></p>",
                            "text/plain": chart.title},
                   "metadata": {}}
+    caption = f"<p>{html.escape(chart.caption)}</p>"
+    more = html.escape(fmt.text("show_more" if caption_on_demand else "show_table", lang))
     return [figure_out, html_output(
-        f"<p>{html.escape(chart.caption)}</p><details><summary>"
-        f"{html.escape(fmt.text('show_table', lang))}</summary>{chart.table_html}</details>")]
+        ("" if caption_on_demand else caption) + f"<details><summary>{more}</summary>"
+        + (caption if caption_on_demand else "") + f"{chart.table_html}</details>")]
 
 
 def figure_titles(outputs: Sequence[Output]) -> list[str]:
@@ -286,11 +292,13 @@ def screening_tool(*, data_dir: str | Path | None = None, municipality: str | No
         for c in CATEGORIES:
             try:
                 chart = plots.funnel_chart(table, c.id, pick.value, lang, demo_label=False)
+                chart.figure.update_layout(height=FUNNEL_HEIGHT)
             except BenchmarkError:
                 items.append(html_output("<p>" + html.escape(fmt.text(
                     "no_funnel", lang, category=c.label(lang), year=when.value)) + "</p>"))
                 continue
-            items += chart_outputs(chart, lang)
+            # the first funnel explains how to read them all; the others on demand
+            items += chart_outputs(chart, lang, caption_on_demand=len(items) > 1)
         funnel_out.outputs = tuple(items)
 
     def view_changed(*_: Any) -> None:

@@ -99,6 +99,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "compare_failed": {"sv": "Det gick inte att jämföra: {error}",
                        "en": "The comparison could not be made: {error}"},
     "show_table": {"sv": "Visa siffrorna i en tabell", "en": "Show the numbers in a table"},
+    "show_more": {"sv": "Visa förklaring och siffror", "en": "Show explanation and numbers"},
     "synthetic_tool": {
         "sv": "Syntetiska demodata – inte officiell statistik. Siffrorna är påhittade och visar "
               "bara hur verktyget fungerar.",

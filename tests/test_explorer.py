@@ -198,3 +198,17 @@ def test_screening_tool_highlights_the_municipality_in_every_funnel(data_dir: Pa
     view.value = ""  # back to the overview: its own sort orders
     assert [k for _, k in sort.options] == ["name", "most_higher", "most_lower"]
     assert sort.value == "name"
+
+
+def test_tools_in_english(data_dir: Path) -> None:
+    box = explorer.explorer(data_dir=data_dir, lang="en")
+    assert [c.description for c in _controls(box)] == ["Municipality", "Year", "Compare with"]
+    assert _controls(box)[2].label == "Similar municipalities LSS (RKA)"
+    titles = explorer.figure_titles(box.children[-1].outputs)
+    assert titles[0].startswith(f"{DEMO_FOCUS_NAME} 2024: LSS support compared with Sweden")
+    assert "Peer group: Similar municipalities LSS, Demoby, 2024" in titles[0]
+    assert "Synthetic demo data" in box.children[0].value
+    tool = explorer.screening_tool(data_dir=data_dir, lang="en")
+    text = str([c.outputs for c in tool.children if type(c).__name__ == "Output"])
+    assert "Summary by category" in text and "Demoby: ratio to Sweden" in text
+    assert "▲ daily activity, ▼ contact person" in text

@@ -205,6 +205,8 @@ def test_explorer_charts_follow_every_dropdown(lab: Any, demo_data: Settings,
     folder, times = shots
     name = "01-utforska.ipynb"
     times["01_run_all"] = _open_and_run(page, name, 3)
+    times["01_length_px"] = page.evaluate(
+        f"lss.panel('{name}').node.querySelector('.jp-WindowedPanel-outer').scrollHeight")
     titles = page.evaluate(f"lss.titles(lss.panel('{name}').node)")
     assert titles[0].startswith(f"{DEMO_FOCUS_NAME} 2024: LSS-insatser"), titles
     assert all(DEMO_FOCUS_NAME in t for t in titles), titles
@@ -258,6 +260,8 @@ def test_screening_tool_highlights_the_municipality_and_fits_the_width(
     folder, times = shots
     name = "03-nationell-screening.ipynb"
     times["03_run_all"] = _open_and_run(page, name, 10)
+    times["03_length_px"] = page.evaluate(
+        f"lss.panel('{name}').node.querySelector('.jp-WindowedPanel-outer').scrollHeight")
     highlight = (f"Array.from(lss.panel('{name}').node.querySelectorAll('.jp-RenderedPlotly'))"
                  ".map(f => Array.from(f.querySelectorAll('.textpoint text'))"
                  ".map(t => t.textContent).join('|'))")
