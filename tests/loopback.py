@@ -23,7 +23,9 @@ Fault kinds (``FAULTS``):
 
 ``patch`` (a function of the request path and the parsed JSON body of a 200 answer,
 returning the body to send) changes what the server says, e.g. an unknown field or v2
-member keys, to test what ``fetch`` and ``doctor`` make of a changed API.
+member keys, to test what ``fetch`` and ``doctor`` make of a changed API. ``recorded``
+maps a path fragment to a recorded response body, served byte for byte (200,
+``application/json``) to every request whose path contains it: a replay of real answers.
 
 Faults come from two sources: an explicit queue (:meth:`inject`, consumed by the next
 requests whose URL contains ``match``) and, with ``failure_rate`` > 0, random faults drawn
@@ -76,8 +78,10 @@ class LoopbackServer(EmulatorServer):
     def __init__(self, emulator: ApiEmulator, *, failure_rate: float = 0.0, seed: int = 0,
                  random_kinds: tuple[str, ...] = TRANSIENT, slow_s: float = 1.0,
                  retry_after: str = "0", delay_s: float = 0.0,
-                 patch: Callable[[str, Any], Any] | None = None) -> None:
+                 patch: Callable[[str, Any], Any] | None = None,
+                 recorded: dict[str, bytes] | None = None) -> None:
         super().__init__(emulator)
+        self.recorded = dict(recorded or {})
         self.delay_s = delay_s
         self.failure_rate = failure_rate
         self.random_kinds = random_kinds
@@ -146,7 +150,12 @@ class LoopbackServer(EmulatorServer):
             self.send(h, status, headers, payload)
             rec.status = status
             return
-        status, headers, content = self.emulator.handle(h.command, self.url + path, body or None)
+        replay = next((c for frag, c in self.recorded.items() if frag in path), None)
+        if replay is not None:
+            status, headers, content = 200, {"Content-Type": "application/json"}, replay
+        else:
+            status, headers, content = self.emulator.handle(h.command, self.url + path,
+                                                            body or None)
         if self.patch is not None and status == 200:
             content = json.dumps(self.patch(path, json.loads(content)),
                                  ensure_ascii=False).encode()

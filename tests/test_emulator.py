@@ -192,7 +192,8 @@ def test_deleted_entries_are_served_in_the_frame_order() -> None:
     ds = small_dataset([2024])
     live = ds.kolada_values.with_columns(pl.lit(False).alias("isdeleted"))
     stale = live.filter((pl.col("kpi") == "N28801") & (pl.col("municipality") == "2482")
-                        ).with_columns(pl.lit(999.0).alias("value"), pl.lit(True).alias("isdeleted"))
+                        ).with_columns(pl.lit(999.0).alias("value"),
+                                       pl.lit(True).alias("isdeleted"))
     emu = ApiEmulator(type(ds)(pl.concat([stale, live]), ds.municipalities, ds.groups, ds.kpis,
                                ds.population))
     _s, _h, data = _get(emu, "http://k/v3/data/kpi/N28801/municipality/2482/year/2024")

@@ -199,7 +199,7 @@ def test_classify_group() -> None:
 
 def test_group_members_of_another_shape_are_refused() -> None:
     check = kolada.validator("kolada-groups")
-    with pytest.raises(InvalidBody, match="neither member_id .v3. nor id .v2."):
+    with pytest.raises(InvalidBody, match=r"neither member_id \(v3\) nor id \(v2\)"):
         check(_envelope([{"id": "G1", "title": "x", "members": ["0180"]}]))
     with pytest.raises(InvalidBody):
         check(_envelope([{"id": "G1", "title": "x", "members": [{"member_id": 180}]}]))
