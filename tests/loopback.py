@@ -40,13 +40,16 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
+from benchmark.config import Settings, get_settings
 from benchmark.sources.emulator import ApiEmulator
 from benchmark.sources.loopback import EmulatorServer
 
@@ -171,3 +174,12 @@ class LoopbackServer(EmulatorServer):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.send(h, status, headers, content)
         rec.status = status
+
+
+def closed_port_settings(data_dir: Path) -> Settings:
+    """Settings whose Kolada and SCB URLs point at a port on 127.0.0.1 nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return get_settings(data_dir=data_dir, kolada_url=f"http://127.0.0.1:{port}/v3",
+                        scb_url=f"http://127.0.0.1:{port}/api/v2")

@@ -7,18 +7,16 @@ v3-shape server gives all ok and exit 0. Nothing is written to the data folder.
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from benchmark.cli import main
-from benchmark.config import get_settings
 from benchmark.doctor import doctor
 from benchmark.sources.emulator import ApiEmulator
 from tests.apidata import fast_client, real_register_dataset
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, closed_port_settings
 
 TODAY = date(2026, 12, 2)  # after the real catalogue's publication dates of 2025
 YEARS = list(range(2015, 2026))
@@ -147,11 +145,7 @@ def test_missing_december_is_named(dataset, tmp_path) -> None:
 
 
 def test_unreachable_apis(tmp_path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = get_settings(data_dir=tmp_path, kolada_url=f"http://127.0.0.1:{port}/v3",
-                            scb_url=f"http://127.0.0.1:{port}/api/v2")
+    settings = closed_port_settings(tmp_path)
     report = doctor(settings=settings, client=fast_client(settings, retries=2), today=TODAY)
     assert not report.ok
     assert [c.status for c in report.checks] == ["unreachable"] * 7

@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -41,7 +40,7 @@ from benchmark.process import process
 from benchmark.sources.emulator import ApiEmulator
 from benchmark.store import iter_snapshots, load_snapshot, read_manifest, read_table
 from tests.apidata import fast_client, real_register_dataset, small_dataset
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, closed_port_settings
 
 YEARS = list(range(2015, 2025))
 MINIMUM = 25
@@ -211,11 +210,7 @@ def test_killed_subprocess_resumes(national, tmp_path) -> None:
 
 
 def test_no_network_and_empty_cache(tmp_path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = get_settings(data_dir=tmp_path, kolada_url=f"http://127.0.0.1:{port}/v3",
-                            scb_url=f"http://127.0.0.1:{port}/api/v2")
+    settings = closed_port_settings(tmp_path)
     with pytest.raises(FetchError) as err:
         fetch(YEARS, settings=settings, client=fast_client(settings, retries=1), progress=False)
     assert "Kolada" in str(err.value) and "make demo" in str(err.value)

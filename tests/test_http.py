@@ -220,6 +220,7 @@ def test_the_same_wrong_shape_twice_is_not_retried_further(emulator, tmp_path) -
     assert "after 2 attempts" in str(err.value)
     assert "neither member_id (v3) nor id (v2)" in str(err.value)
     assert "the same complete answer twice in a row" in str(err.value)
+    assert "python -m benchmark doctor" in str(err.value)
 
 
 def test_user_agent_is_sent(emulator, tmp_path) -> None:

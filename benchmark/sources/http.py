@@ -252,6 +252,9 @@ class HttpClient:
         if last.startswith(("connection error", "timeout")):
             hint = (f"; could not reach the {api} API - check the network connection "
                     "(`make demo` works offline on synthetic data)")
+        elif last.endswith("twice in a row"):
+            hint = (f"; the {api} API seems to have changed - `python -m benchmark doctor` "
+                    "shows how")
         raise FetchError(
             f"{api} request failed after {attempts} attempts: {method} {full_url} "
             f"(last: {last}){hint}"
