@@ -479,3 +479,47 @@ def test_next_url_without_per_page_keeps_it(tmp_path) -> None:
         fetch([2023, 2024], settings=settings, client=fast_client(settings), progress=False)
         later = [r.path for r in srv.requests if "page=" in r.path.replace("per_page", "")]
     assert later and all("per_page=5000" in p for p in later)
+
+
+def test_cli_fetch_422_is_one_line_after_one_attempt(tmp_path) -> None:
+    """A Kolada that refuses more than 20 ids per path segment answers the 25-KPI metadata
+    request with 422: `make data` stops at once with one line naming the URL and the
+    API's words, exit 1; nothing half-written is left."""
+    emu = ApiEmulator(small_dataset([2024]), max_items_per_segment=20)
+    with LoopbackServer(emu) as srv:
+        env = {**os.environ, "BENCHMARK_KOLADA_URL": srv.kolada_url,
+               "BENCHMARK_SCB_URL": srv.scb_url}
+        res = subprocess.run([sys.executable, "-m", "benchmark", "fetch", "--years", "2024",
+                              "-q", "--data-dir", str(tmp_path)], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=120)
+        refused = [r for r in srv.requests if r.status == 422]
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(refused) == 1
+    url = srv.url + refused[0].path
+    assert lines[0] == (f"error: Kolada refused GET {url}: HTTP 422: Unprocessable Entity (too "
+                        "many items in one path segment (25 > 20)) (not retried: the API "
+                        "rejects the request itself)")
+    assert_store_clean(tmp_path / "raw")
+
+
+def test_make_data_and_process_without_years(tmp_path) -> None:
+    """`make data` + `make process` (no YEARS) against a loopback server in the v3 shape
+    with data through 2025: 2015–2025 fetched, 2025 population from TAB6471."""
+    ds = small_dataset(list(range(2015, 2026)))
+    published = ds.kpis.with_columns(pl.lit("2026-04-15").alias("publication_date"))
+    ds = type(ds)(ds.kolada_values, ds.municipalities, ds.groups, published, ds.population)
+    with LoopbackServer(ApiEmulator(ds, calls_per_window=1000, window_s=1)) as srv:
+        env = {**os.environ, "BENCHMARK_KOLADA_URL": srv.kolada_url,
+               "BENCHMARK_SCB_URL": srv.scb_url}
+        res = subprocess.run(["make", "--no-print-directory", "data", "process",
+                              f"DATA_DIR={tmp_path}"], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "-m benchmark fetch \n" in res.stdout  # no --years: the newest year is asked
+    assert "Fetch for 2015–2025" in res.stdout and "complete: nothing missing" in res.stdout
+    assert "Processed" in res.stdout
+    settings = get_settings(data_dir=tmp_path)
+    assert read_manifest(settings)["years"] == list(range(2015, 2026))
+    pop = read_table("population", settings)
+    assert pop.filter(pl.col("year") == 2025).height == 4 * 2 * 101
