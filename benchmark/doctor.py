@@ -119,7 +119,7 @@ class _Doctor:
     def check(self, api: str, name: str, run: Callable[[], str]) -> None:
         if api in self.unreachable:
             self.report.checks.append(Check(UNREACHABLE, name, f"not tried ({api} could not "
-                                            f"be reached: {self.unreachable[api]})"))
+                                            f"be reached at {self.unreachable[api]})"))
             return
         try:
             self.report.checks.append(Check(OK, name, run()))
@@ -133,7 +133,8 @@ class _Doctor:
         except FetchError as exc:
             text = str(exc)
             if "could not reach" in text:
-                self.unreachable[api] = text.split(": ", 1)[-1][:160]
+                self.unreachable[api] = (self.settings.kolada_url if api == kolada.API
+                                         else self.settings.scb_url)
             self.report.checks.append(Check(UNREACHABLE, name, text))
 
     # -- Kolada -----------------------------------------------------------------------------

@@ -124,7 +124,6 @@ class _Runner:
     def __init__(self, settings: Settings, summary: FetchSummary, client: HttpClient | None,
                  bar: Any) -> None:
         self.settings, self.summary, self.client, self.bar = settings, summary, client, bar
-        self._noted: set[str] = set()
 
     def note_shape(self, req: PlannedRequest, data: Any) -> None:
         """A note (once per request kind and difference) when a Kolada answer departs
@@ -132,13 +131,11 @@ class _Runner:
         if req.api != kolada.API:
             return
         for diff in kolada.shape_notes(req.kind, data):
-            key = f"{req.kind}|{diff}"
-            if key not in self._noted:
-                self._noted.add(key)
-                self.summary.notes.append(
-                    f"Kolada {req.kind.removeprefix('kolada-')}: {diff} (the live API differs "
+            note = (f"Kolada {req.kind.removeprefix('kolada-')}: {diff} (the live API differs "
                     "from the v3 shape this version was built for; read anyway - run "
                     "`python -m benchmark doctor`)")
+            if note not in self.summary.notes:
+                self.summary.notes.append(note)
 
     def run(self, req: PlannedRequest, validate: Callable[[Any], None]
             ) -> list[tuple[Any, str]] | None:
