@@ -101,8 +101,11 @@ def _validated(validate: Callable[[Any], None], data: Any, what: str) -> None:
 def _kolada_shape(kind: str, data: Any) -> None:
     notes = kolada.shape_notes(kind, data)
     if notes:
-        raise _Differs("; ".join(notes) + " (fetch still works: both member shapes are "
-                       "read and unknown fields are ignored)")
+        why = [text for key, text in (("v2 keys", "it reads both member shapes"),
+                                      ("next_page", "it follows next_page too"),
+                                      ("unknown field", "it ignores unknown fields"))
+               if any(key in n for n in notes)]
+        raise _Differs("; ".join(notes) + f" (fetch still works: {', '.join(why)})")
 
 
 class _Doctor:
