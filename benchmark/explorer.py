@@ -140,9 +140,12 @@ def _municipality_options(settings: Settings) -> list[tuple[str, str]]:
 
 
 def _years(settings: Settings) -> list[int]:
-    from benchmark.store import read_table
+    """Years that can be assessed, newest first (none after the newest with population)."""
+    from benchmark import screen
 
-    return sorted(read_table("lss", settings)["year"].unique().to_list(), reverse=True)
+    data = screen.load_data(settings)
+    newest = data.newest_year()
+    return sorted((y for y in data.years() if y <= newest), reverse=True)
 
 
 def _controls(settings: Settings, municipality: str | None, year: int | None, lang: str

@@ -23,7 +23,7 @@
 
 # %% tags=["parameters"]
 data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
-year = None
+year = None  # None: the newest year in the data
 municipality = None  # None: KOMMUN from `make lab KOMMUN=…`, else the last one chosen
 lang = "sv"
 
