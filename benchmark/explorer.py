@@ -44,6 +44,9 @@ PEER_GROUPS: dict[str, str | None] = {"liknande_lss": None, "kommungrupp": "komm
 Output = dict[str, Any]
 #: Height of the funnel plots in the screening tool (ten in a row; the report's are taller).
 FUNNEL_HEIGHT = 480
+#: Controls: labels at their natural width, a gap after each.
+WIDE = {"description_width": "initial"}
+CONTROL_MARGIN = "2px 1.2em 2px 0"
 #: Layout of a row of controls: wraps on narrow screens, clear of the chart below.
 CONTROL_ROW = {"flex_flow": "row wrap", "align_items": "center", "margin": "0 0 10px 0"}
 
@@ -156,13 +159,12 @@ def _controls(settings: Settings, municipality: str | None, year: int | None, la
     options = _municipality_options(settings)
     codes = [code for _, code in options]
     years = _years(settings)
-    wide = {"description_width": "initial"}
     pick = w.Dropdown(options=options, value=start_municipality(settings, codes, municipality),
-                      description=fmt.text("municipality", lang), style=wide,
-                      layout=w.Layout(width="19em", margin="2px 1.2em 2px 0"))
+                      description=fmt.text("municipality", lang), style=WIDE,
+                      layout=w.Layout(width="19em", margin=CONTROL_MARGIN))
     when = w.Dropdown(options=years, value=int(year) if year in years else years[0],
-                      description=fmt.text("year", lang), style=wide,
-                      layout=w.Layout(width="8em", margin="2px 1.2em 2px 0"))
+                      description=fmt.text("year", lang), style=WIDE,
+                      layout=w.Layout(width="8em", margin=CONTROL_MARGIN))
     return pick, when
 
 
@@ -190,8 +192,7 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
     peers = w.Dropdown(options=[(fmt.text(f"peer_choice_{k}", lang), k) for k in PEER_GROUPS],
                        value=last_peer if last_peer in PEER_GROUPS else "liknande_lss",
                        description=fmt.text("compare_with", lang),
-                       style={"description_width": "initial"},
-                       layout=w.Layout(width="24em", margin="2px 1.2em 2px 0"))
+                       style=WIDE, layout=w.Layout(width="24em", margin=CONTROL_MARGIN))
     out = w.Output()
 
     def render(*_: Any) -> None:
@@ -250,14 +251,15 @@ def screening_tool(*, data_dir: str | Path | None = None, municipality: str | No
     view = w.Dropdown(options=[(fmt.text("overview_all", lang), "")]
                       + [(c.label(lang), c.id) for c in CATEGORIES],
                       value="", description=fmt.text("table_view", lang),
-                      layout=w.Layout(width="24em"))
+                      style=WIDE, layout=w.Layout(width="21em", margin=CONTROL_MARGIN))
     query = w.Text(value="", placeholder=fmt.text("search_hint", lang),
                    description=fmt.text("search", lang), continuous_update=True,
-                   layout=w.Layout(width="17em"))
+                   style=WIDE, layout=w.Layout(width="19em", margin=CONTROL_MARGIN))
     only = w.Checkbox(value=False, description=fmt.text("only_deviating", lang), indent=False,
                       layout=w.Layout(width="auto"))
     sort = w.Dropdown(options=views.sort_choices(None, lang), value="name",
-                      description=fmt.text("sort_by", lang), layout=w.Layout(width="16em"))
+                      description=fmt.text("sort_by", lang), style=WIDE,
+                      layout=w.Layout(width="17em", margin=CONTROL_MARGIN))
     summary_out, table_out, funnel_out = w.Output(), w.Output(), w.Output()
     cache: dict[int, pl.DataFrame] = {}
 

@@ -279,25 +279,37 @@ def test_screening_tool_highlights_the_municipality_and_fits_the_width(
     time.sleep(0.5)
     _shot(page, folder / "03-first-screen.png")
     assert page.evaluate("lss.sideways()") == []
-    # the table: one category's numbers, only clear deviations, highest ratio first
+    # the overview table of all municipalities fits the width (cells wrap, rows scroll)
+    page.evaluate(f"lss.panel('{name}').node.querySelector('.lss-scroll')"
+                  ".scrollIntoView({block: 'center'})")
+    time.sleep(0.5)
+    _shot(page, folder / "03-table-all.png")
+    assert page.evaluate("lss.sideways()") == []
+    # the table: one category's numbers, highest ratio first, only clear deviations; each
+    # step waits for the kernel's answer before the next choice
+    table = (f"(() => {{ const t = lss.panel('{name}').node.querySelector('.lss-scroll table');"
+             " if (!t) { return null; } const box = t.closest('.jp-OutputArea-output');"
+             " return {caption: t.caption.textContent, text: box.textContent,"
+             " rows: Array.from(t.querySelectorAll('tbody tr')).map(x => x.textContent)}; })()")
     page.evaluate(f"lss.choose('{name}', 'Visa', 'Daglig verksamhet')")
-    # the sort orders follow the view (a round trip to the kernel)
-    assert page.poll(f"lss.has('{name}', 'Sortera', 'Kvot, högst först')", 30)
+    assert page.poll(f"{table}.caption.includes('Daglig verksamhet')"
+                     f" && lss.has('{name}', 'Sortera', 'Kvot, högst först')", 60), \
+        page.evaluate(table)
     page.evaluate(f"lss.choose('{name}', 'Sortera', 'Kvot, högst först')")
-    page.evaluate("(() => { const c = Array.from(document.querySelectorAll('.widget-checkbox'))"
+    assert page.poll(f"{table}.text.includes('Sortering på kvot')", 60), page.evaluate(table)
+    page.evaluate(f"Array.from(lss.panel('{name}').node.querySelectorAll('.widget-checkbox'))"
                   ".find(d => d.textContent.includes('Bara tydligt avvikande'))"
-                  ".querySelector('input'); c.click(); return true; })()")
-    rows = page.poll("(() => { const t = document.querySelector('.lss-scroll table');"
-                     " const r = t ? Array.from(t.querySelectorAll('tbody tr')) : [];"
-                     " return t && t.caption.textContent.includes('Daglig verksamhet')"
-                     " && r.length < 50 ? r.map(x => x.textContent) : null; })()", 30)
+                  ".querySelector('input').click()")
+    assert page.poll(f"{table}.rows.length < 50", 60), page.evaluate(table)
+    rows = page.evaluate(f"{table}.rows")
     assert rows and all("▲" in r or "▼" in r for r in rows), rows
     assert any(r.startswith(f"{DEMO_FOCUS_NAME} ({DEMO_FOCUS})") for r in rows), rows
     chosen = page.evaluate("document.querySelector('.lss-scroll tr.lss-chosen th').textContent")
     assert chosen == f"{DEMO_FOCUS_NAME} ({DEMO_FOCUS})"
-    page.evaluate("document.querySelector('.lss-scroll').scrollIntoView()")
+    page.evaluate(f"lss.panel('{name}').node.querySelector('.lss-scroll')"
+                  ".scrollIntoView({block: 'center'})")
     time.sleep(0.5)
-    _shot(page, folder / "03-table.png")
+    _shot(page, folder / "03-table-filtered.png")
     assert page.evaluate("lss.sideways()") == []
     page.evaluate(f"lss.panel('{name}').node.querySelectorAll('.jp-RenderedPlotly')[5]"
                   ".scrollIntoView()")
