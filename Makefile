@@ -3,13 +3,18 @@
 SHELL := /bin/bash
 
 KOMMUN ?= 2482
-YEAR ?= 2024
-YEARS ?= 2015-$(YEAR)
+# Empty YEAR: the newest year in the processed data. Empty YEARS: 2015 through the newest
+# year Kolada and SCB have both published (asked from the APIs). Set either to pin it.
+YEAR ?=
+YEARS ?=
 REPORT_LANG ?= sv
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
+# JupyterLab's settings override for this venv only (no news prompt, no update check; the
+# user's own JupyterLab settings are not touched)
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 DATA_DIR ?= data
 PROCESSED := $(DATA_DIR)/processed/manifest.json
 export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
@@ -17,13 +22,13 @@ export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 LOCK := requirements.lock
 UV_VERSION ?= 0.13.8
 
-.PHONY: help setup lock data process compare screen report demo lab test lint format bench clean
+.PHONY: help setup lock doctor data process compare screen report demo lab test lint format bench clean
 
 help: ## List the targets (this text)
-	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(YEAR) REPORT_LANG=$(REPORT_LANG) YEARS=$(YEARS))"
+	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(or $(YEAR),newest) REPORT_LANG=$(REPORT_LANG) YEARS=$(or $(YEARS),2015-newest))"
 	@grep -E '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z_-]+):.*## (.*)/\1|\2/' | awk -F'|' '{printf "  %-10s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Build .venv from requirements.lock with pip (no-op unless the lock or pyproject.toml changed)
+setup: $(STAMP) $(LAB_OVERRIDES) ## Build .venv from requirements.lock (no-op unless the lock or pyproject.toml changed)
 
 # The exact versions come from the lock; the project itself is installed on top without
 # resolving anything again (--no-deps), so the venv holds exactly what the lock says.
@@ -42,8 +47,15 @@ lock: ## Regenerate requirements.lock from pyproject.toml (newest versions allow
 	@sed -i '1i # Exact versions for Python 3.11, from pyproject.toml (extra: dev). Regenerate with\n# `make lock` after changing dependencies in pyproject.toml; `make setup` installs it.' $(LOCK)
 	@echo "$(LOCK) written; run make setup (and make test) to install and check it"
 
-data: setup ## Fetch raw snapshots from Kolada and SCB for YEARS (incremental, resumable)
-	$(PY) -m benchmark fetch --years $(YEARS)
+$(LAB_OVERRIDES): etc/jupyterlab-overrides.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+doctor: setup ## Live self-check of Kolada and SCB (a few small requests; writes nothing)
+	$(PY) -m benchmark doctor
+
+data: setup ## Fetch raw snapshots from Kolada and SCB for YEARS (default 2015-newest; resumable)
+	$(PY) -m benchmark fetch $(if $(YEARS),--years $(YEARS))
 
 process: setup ## Parse raw snapshots into data/processed/*.parquet
 	$(PY) -m benchmark process
@@ -52,27 +64,30 @@ $(PROCESSED): | setup
 	@if [ "$(DATA_DIR)" = "data/demo" ]; then \
 	  $(PY) -m benchmark demo --out reports --lang $(REPORT_LANG); \
 	else \
-	  $(PY) -m benchmark fetch --years $(YEARS) && $(PY) -m benchmark process; \
+	  $(PY) -m benchmark fetch $(if $(YEARS),--years $(YEARS)) && $(PY) -m benchmark process; \
 	fi
 
-compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (terminal)
-	$(PY) -m benchmark compare --kommun $(KOMMUN) --year $(YEAR)
+compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (default newest) in the terminal
+	$(PY) -m benchmark compare --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR))
 
 screen: setup $(PROCESSED) ## National screening of all municipalities for YEAR (CSV in reports/)
-	$(PY) -m benchmark screen --year $(YEAR) --format csv --out reports/screening-$(YEAR).csv
+	$(PY) -m benchmark screen $(if $(YEAR),--year $(YEAR)) --format csv --out 'reports/screening-{year}.csv'
 
-report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR, REPORT_LANG (fetches real data the first time)
-	$(PY) -m benchmark report --kommun $(KOMMUN) --year $(YEAR) --lang $(REPORT_LANG) --out reports
+report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG (fetches real data the first time)
+	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) --out reports
 
 demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)
 
-lab: setup ## Open JupyterLab on the notebooks (builds the demo first when there are no data)
+# KOMMUN given (command line or environment) → the notebooks start with it
+LAB_KOMMUN := $(if $(filter command line environment,$(origin KOMMUN)),BENCHMARK_KOMMUN=$(KOMMUN))
+
+lab: setup ## Open JupyterLab on the notebooks, starting with KOMMUN if given (builds the demo when there are no data)
 	@if [ ! -f $(PROCESSED) ] && [ ! -f data/demo/processed/manifest.json ]; then \
 	  echo "No processed data yet: building the synthetic demo (make data + make process for real data)"; \
 	  $(PY) -m benchmark demo --out reports; \
 	fi
-	$(VENV)/bin/jupyter lab notebooks/
+	$(LAB_KOMMUN) $(VENV)/bin/jupyter lab notebooks/
 
 test: setup ## Lint (ruff) and run the test suite (pytest)
 	$(VENV)/bin/ruff check .

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmark.config import LAST_YEAR, Settings, get_settings
+from benchmark.config import Settings, get_settings
 from benchmark.errors import BenchmarkError, InputError
 
 if TYPE_CHECKING:
@@ -142,13 +142,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", parents=[common], help="download raw snapshots from Kolada and SCB",
                        description="Fetch the national picture (all municipalities, Riket, "
                        "peer groups, population) for the years asked. Incremental and resumable.")
-    p.add_argument("--years", type=_years, default=parse_years(f"2015-{LAST_YEAR - 1}"),
-                   help=f"years to fetch, e.g. 2015-2024 (default 2015-{LAST_YEAR - 1})")
+    p.add_argument("--years", type=_years, default=None,
+                   help="years to fetch, e.g. 2015-2024 (default: 2015 through the newest "
+                   "year Kolada and SCB have both published, asked from the APIs)")
     p.add_argument("--offline", action="store_true",
                    help="use only snapshots on disk; report exactly what is missing")
 
     sub.add_parser("process", parents=[common], help="turn raw snapshots into tidy parquet tables",
                    description="Parse the newest raw snapshots into data/processed/*.parquet.")
+
+    sub.add_parser("doctor", parents=[common], help="check that Kolada and SCB answer as "
+                   "this version expects (live, a handful of small requests)",
+                   description="Live self-check for a first run: reaches both APIs with a "
+                   "few small requests, validates each answer with the validators fetch "
+                   "uses and prints one line per check (ok / what differs / unreachable) "
+                   "and the requests a full `make data` needs. Writes nothing. Exit 0 when "
+                   "every check passes, 1 otherwise.")
 
     for name, helptext in (("compare", "one municipality against Riket and peers"),
                            ("screen", "every municipality for one year")):
@@ -159,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="four-digit kommunkod, e.g. 2482")
             p.add_argument("--peer-group", help="Kolada group id (e.g. G39684), 'liknande_lss' "
                            "(default), 'kommungrupp', 'lan', or a comma list of kommunkoder")
-        p.add_argument("--year", type=_year, required=True, help="reference year, e.g. 2024")
+        p.add_argument("--year", type=_year, default=None, help="reference year, e.g. 2024 "
+                       "(default: the newest year in the processed data)")
         p.add_argument("--category", type=_categories, nargs="+", action="extend",
                        metavar="ID", help="only these LSS categories (one or more catalogue "
                        "ids, space- or comma-separated), e.g. boende daglig_verksamhet; "
@@ -175,13 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "0–22/23–64/65+. Use it to test how sensitive the results are to the "
                        "band assumption; the reference_band column shows the band used")
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
-        p.add_argument("--out", type=Path, help="write to this file instead of stdout")
+        p.add_argument("--out", type=Path, help="write to this file instead of stdout; "
+                       "{year} in the name becomes the year used, e.g. "
+                       "reports/screening-{year}.csv")
 
     p = sub.add_parser("report", parents=[common],
                        help="build the board report (self-contained HTML)",
                        description="Execute the report notebook and export offline HTML.")
     p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
-    p.add_argument("--year", type=_year, required=True, help="reference year")
+    p.add_argument("--year", type=_year, default=None,
+                   help="reference year (default: the newest year in the processed data)")
     p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
 
@@ -211,11 +224,28 @@ def _only_categories(table: pl.DataFrame, categories: list[list[str]] | None
     return table.filter(pl.col("category").is_in(wanted))
 
 
-def _check_out(out: Path | None) -> None:
-    """``--out`` of compare/screen names a file; refuse a folder before computing anything."""
-    if out is not None and out.is_dir():
+def _check_out(out: Path | None, year: int) -> Path | None:
+    """``--out`` of compare/screen with ``{year}`` filled in; it names a file, so a folder
+    is refused before anything is computed."""
+    if out is None:
+        return None
+    out = Path(str(out).replace("{year}", str(year)))
+    if out.is_dir():
         raise InputError(f"--out {out} is a folder; give a file name such as "
                          f"{out / 'compare.csv'}")
+    return out
+
+
+def _year_or_newest(year: int | None, settings: Settings) -> int:
+    """``year``, or the newest year in the processed data, named in one line on stderr."""
+    if year is not None:
+        return year
+    from benchmark.comparison import latest_year
+
+    newest = latest_year(settings)
+    print(f"year: {newest} (the newest year in {settings.processed_dir} with LSS values and "
+          "population; choose another with --year or YEAR=)", file=sys.stderr)
+    return newest
 
 
 def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
@@ -225,6 +255,14 @@ def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
                     progress=not args.quiet)
     print(summary.render())
     return 0
+
+
+def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.doctor import doctor
+
+    report = doctor(settings=settings)
+    print(report.render())
+    return 0 if report.ok else 1
 
 
 def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
@@ -239,12 +277,13 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.comparison import Method, compare
     from benchmark.output import write_table
 
-    _check_out(args.out)
     method = Method(age_bands=_age_bands(args.age_band))
-    table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings,
+    year = _year_or_newest(args.year, settings)
+    out = _check_out(args.out, year)
+    table = compare(args.kommun, year, peer_group=args.peer_group, settings=settings,
                     method=method)
     table = _only_categories(table, args.category)
-    write_table(table, args.format, args.out, kind="compare", method=method)
+    write_table(table, args.format, out, kind="compare", method=method)
     return 0
 
 
@@ -252,18 +291,20 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.comparison import Method, screen
     from benchmark.output import write_table
 
-    _check_out(args.out)
     method = Method(age_bands=_age_bands(args.age_band))
-    table = screen(args.year, settings=settings, method=method)
+    year = _year_or_newest(args.year, settings)
+    out = _check_out(args.out, year)
+    table = screen(year, settings=settings, method=method)
     table = _only_categories(table, args.category)
-    write_table(table, args.format, args.out, kind="screen", method=method)
+    write_table(table, args.format, out, kind="screen", method=method)
     return 0
 
 
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.report import build_report
 
-    path = build_report(args.kommun, args.year, lang=args.lang, out_dir=args.out,
+    year = _year_or_newest(args.year, settings)
+    path = build_report(args.kommun, year, lang=args.lang, out_dir=args.out,
                         settings=settings)
     print(f"report written: {path}")
     return 0
@@ -282,6 +323,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "fetch": _cmd_fetch,
     "process": _cmd_process,
+    "doctor": _cmd_doctor,
     "compare": _cmd_compare,
     "screen": _cmd_screen,
     "report": _cmd_report,

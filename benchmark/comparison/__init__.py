@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from benchmark.comparison.api import compare, history, screen
 from benchmark.comparison.bands import ReferenceBands, reference_bands
-from benchmark.comparison.inputs import Inputs, available_years, load_inputs
+from benchmark.comparison.inputs import Inputs, available_years, latest_year, load_inputs
 from benchmark.comparison.method import Method
 from benchmark.comparison.peers import PeerGroup, resolve_peer_group
 from benchmark.comparison.table import COLUMNS, EXTRA_COLUMNS, build_table
@@ -43,6 +43,7 @@ __all__ = [
     "build_table",
     "compare",
     "history",
+    "latest_year",
     "load_inputs",
     "reference_bands",
     "resolve_peer_group",

@@ -27,7 +27,8 @@ __all__ = ["compare", "history", "screen"]
 Bands = Mapping[str, tuple[int, int | None]]
 
 
-def screen(year: int, *, method: Method | None = None, settings: Settings | None = None,
+def screen(year: int | None = None, *, method: Method | None = None,
+           settings: Settings | None = None,
            inputs: Inputs | None = None, confidence: float | None = None,
            strong_confidence: float | None = None, age_bands: Bands | None = None
            ) -> pl.DataFrame:
@@ -39,7 +40,8 @@ def screen(year: int, *, method: Method | None = None, settings: Settings | None
     Parameters
     ----------
     year
-        A year in the data.
+        A year in the data; None: the newest year with data
+        (:meth:`~benchmark.comparison.inputs.Inputs.newest_year`).
     method
         The method settings (default ``Method()``).
     settings
@@ -74,10 +76,10 @@ def screen(year: int, *, method: Method | None = None, settings: Settings | None
     method = resolve_method(method, confidence=confidence,
                             strong_confidence=strong_confidence, age_bands=age_bands)
     inputs = inputs or load_inputs(settings)
-    return build_table(inputs, [inputs.check_year(year)], method)
+    return build_table(inputs, [inputs.resolve_year(year)], method)
 
 
-def compare(municipality: str, year: int, *, peer_group: str | None = None,
+def compare(municipality: str, year: int | None = None, *, peer_group: str | None = None,
             method: Method | None = None, settings: Settings | None = None,
             inputs: Inputs | None = None, confidence: float | None = None,
             strong_confidence: float | None = None, age_bands: Bands | None = None
@@ -94,7 +96,7 @@ def compare(municipality: str, year: int, *, peer_group: str | None = None,
     municipality
         A four-digit kommunkod, e.g. ``"2482"``.
     year
-        A year in the data.
+        A year in the data; None: the newest year with data.
     peer_group
         ``None`` (the "Liknande kommuner LSS" group made for the municipality),
         ``"kommungrupp"``, ``"lan"``, a Kolada group id or a comma-separated list of
@@ -121,11 +123,11 @@ def compare(municipality: str, year: int, *, peer_group: str | None = None,
                             strong_confidence=strong_confidence, age_bands=age_bands)
     inputs = inputs or load_inputs(settings)
     code = inputs.check_municipality(municipality)
-    year = inputs.check_year(year)
+    year = inputs.resolve_year(year)
     return _table(inputs, code, [year], year, peer_group, method)
 
 
-def history(municipality: str, *, last_year: int, n_years: int = 10,
+def history(municipality: str, *, last_year: int | None = None, n_years: int = 10,
             peer_group: str | None = None, method: Method | None = None,
             settings: Settings | None = None, inputs: Inputs | None = None,
             confidence: float | None = None, strong_confidence: float | None = None,
@@ -140,7 +142,7 @@ def history(municipality: str, *, last_year: int, n_years: int = 10,
     municipality, peer_group, method, settings, inputs
         As in :func:`compare`.
     last_year
-        The newest year, which must be in the data.
+        The newest year, which must be in the data (None: the newest year with data).
     n_years
         How many years back (a positive integer).
     confidence, strong_confidence, age_bands
@@ -161,7 +163,7 @@ def history(municipality: str, *, last_year: int, n_years: int = 10,
                             strong_confidence=strong_confidence, age_bands=age_bands)
     inputs = inputs or load_inputs(settings)
     code = inputs.check_municipality(municipality)
-    last = inputs.check_year(last_year)
+    last = inputs.resolve_year(last_year)
     years = [y for y in inputs.years if last - n_years < y <= last]
     return _table(inputs, code, years, last, peer_group, method)
 

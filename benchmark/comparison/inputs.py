@@ -21,7 +21,7 @@ from benchmark.errors import DataError, InputError
 from benchmark.origin import origin_label
 from benchmark.store import read_manifest, read_table
 
-__all__ = ["Inputs", "available_years", "load_inputs", "year_span"]
+__all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span"]
 
 _PEER_SCHEMA = {"group_id": pl.String, "title": pl.String, "kind": pl.String,
                 "member": pl.String, "focus": pl.String}
@@ -125,6 +125,30 @@ class Inputs:
                              f"{year_span(self.years)}")
         return value
 
+    def newest_year(self) -> int:
+        """The year every command uses when none is given.
+
+        The newest of :attr:`years` that also has population for the municipalities
+        (without population nothing can be assessed); the newest of :attr:`years` when
+        none has.
+
+        Raises
+        ------
+        DataError
+            When the LSS table holds no municipality rows.
+        """
+        if not self.years:
+            raise DataError("the processed LSS table holds no municipality rows")
+        with_pop = set(self.population.filter(pl.col("municipality") != RIKET)["year"]
+                       .unique().to_list())
+        both = [y for y in self.years if y in with_pop]
+        return max(both or self.years)
+
+    def resolve_year(self, year: object | None) -> int:
+        """``year`` checked against the data (:meth:`check_year`), or :meth:`newest_year`
+        when ``year`` is None."""
+        return self.newest_year() if year is None else self.check_year(year)
+
     def check_municipality(self, municipality: object) -> str:
         """The kommunkod of a municipality in the data.
 
@@ -193,3 +217,10 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     return Inputs(lss, population, municipalities, peer_groups,
                   costs.with_columns(pl.col("year").cast(pl.Int32)),
                   bool(manifest["synthetic"]), available_years(lss))
+
+
+def latest_year(settings: Settings | None = None) -> int:
+    """The newest year in the processed data with LSS values and population: the year
+    ``compare``, ``screen`` and ``report`` use when none is given
+    (:meth:`Inputs.newest_year`)."""
+    return load_inputs(settings).newest_year()
