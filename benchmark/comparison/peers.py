@@ -32,15 +32,7 @@ import polars as pl
 
 from benchmark import stats
 from benchmark.catalog import normalise_municipality_code
-from benchmark.comparison.bands import (
-    TOTAL,
-    band_population,
-    crude_rates,
-    expected_from_reference,
-    long_bands,
-    member_band_counts,
-    reference_counts,
-)
+from benchmark.comparison import bands
 from benchmark.comparison.frames import collect, float_column
 from benchmark.comparison.grid import lss_ok
 from benchmark.comparison.inputs import Inputs
@@ -160,13 +152,13 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
     """
     years = sorted(table["year"].unique().to_list())
     reference = method.bands
-    pop = band_population(inputs.population, years, reference.bands)
+    pop = bands.band_population(inputs.population, years, reference.bands)
     members = (pl.LazyFrame({"municipality": list(group.members)},
                             schema={"municipality": pl.String})
                .join(pl.LazyFrame({"year": years}, schema={"year": pl.Int32}), how="cross")
                .with_columns(pl.lit("peer").alias("ref")))
-    ref = reference_counts(member_band_counts(lss_ok(inputs, years), members, reference),
-                           long_bands(pop)).pipe(collect)
+    counts = bands.member_band_counts(lss_ok(inputs, years), members, reference)
+    ref = bands.reference_counts(counts, bands.long_bands(pop)).pipe(collect)
     if ref.is_empty():
         raise InputError(f"peer group {group.group_id} ({group.title}) has no LSS data for "
                          f"{', '.join(map(str, years))}; choose another peer group "
@@ -174,13 +166,13 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
     pairs = pl.DataFrame({"ref": "peer", "municipality": municipality, "year": years},
                          schema={"ref": pl.String, "municipality": pl.String,
                                  "year": pl.Int32})
-    exp = expected_from_reference(ref, pop, pairs, reference).lazy()
+    exp = bands.expected_from_reference(ref, pop, pairs, reference).lazy()
     peer = (exp.select("year", "category",
                        pl.coalesce(
-                           pl.when(pl.col("category") == TOTAL)
+                           pl.when(pl.col("category") == bands.TOTAL)
                            .then(pl.coalesce("expected", "expected_crude"))
                            .otherwise(pl.col("expected"))).alias("peer_expected"))
-            .join(crude_rates(ref.lazy(), "peer_rate_per_10k").select(
+            .join(bands.crude_rates(ref.lazy(), "peer_rate_per_10k").select(
                 "year", "category", "peer_rate_per_10k",
                 pl.col("n_members").cast(pl.Int64).alias("peer_members")),
                 on=["year", "category"], how="full", coalesce=True))

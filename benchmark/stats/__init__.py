@@ -7,7 +7,8 @@ propagate to NaN outputs, as in PHEindicatormethods. Interval results carry the 
 (``Exact``/``Byars``/``Wilson``) and the confidence level, so a table explains itself.
 No I/O and no plotting here.
 
-One module per method family, all re-exported here (``from benchmark import stats``):
+One module per method family, their public functions re-exported here (``from benchmark
+import stats``; this ``__all__`` is the public API):
 
 * :mod:`~benchmark.stats.intervals`: Wilson (proportions), exact Poisson (Garwood), Byar,
   the PHE switch exact < 10 ≤ Byar, crude rates;

@@ -21,19 +21,6 @@ from benchmark.errors import InputError
 from benchmark.stats.testing import p_value_poisson
 from benchmark.stats.validation import as_array, check_confidence, z_value
 
-__all__ = [
-    "FunnelFlags",
-    "Overdispersion",
-    "funnel_flag_only",
-    "funnel_flags",
-    "funnel_flags_at",
-    "funnel_limits",
-    "od_funnel_limits",
-    "od_z",
-    "overdispersion",
-    "poisson_ratio_limits",
-    "trim_consistency",
-]
 
 @dataclass(frozen=True)
 class Overdispersion:
@@ -244,7 +231,6 @@ def funnel_limits(expected: Any, confidence: float = 0.95, *, phi: float = math.
         return lo, hi, True
     lo, hi = poisson_ratio_limits(expected, confidence)
     return lo, hi, False
-
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,6 @@ from scipy import stats
 from benchmark.errors import InputError
 from benchmark.stats.validation import as_array, check_confidence, z_value
 
-__all__ = [
-    "EXACT_THRESHOLD",
-    "Interval",
-    "byars_lower",
-    "byars_upper",
-    "exact_poisson_lower",
-    "exact_poisson_upper",
-    "poisson_interval",
-    "rate_interval",
-    "scale_interval",
-    "wilson_interval",
-    "wilson_lower",
-    "wilson_upper",
-]
-
 #: PHE switches from exact (Garwood) to Byar's limits at this count.
 EXACT_THRESHOLD = 10
 

@@ -8,7 +8,6 @@ import numpy as np
 
 from benchmark.stats.validation import as_array
 
-__all__ = ["eb_shrink"]
 
 def eb_shrink(observed: Any, expected: Any) -> tuple[np.ndarray, np.ndarray]:
     """Empirical-Bayes shrunk ratios O/E (Marshall 1991 global moments, spdep ``EBest``).

@@ -23,7 +23,6 @@ from benchmark.stats.intervals import (
 )
 from benchmark.stats.validation import as_array, check_confidence
 
-__all__ = ["dsr", "expected_counts", "standardised_rate", "standardised_ratio"]
 
 def expected_counts(local_population: Any, reference_counts: Any,
                     reference_population: Any) -> np.ndarray:

@@ -11,7 +11,6 @@ from scipy import special
 from benchmark.errors import InputError
 from benchmark.stats.validation import as_array
 
-__all__ = ["bh_qvalues", "p_value_poisson"]
 
 def p_value_poisson(observed: Any, expected: Any) -> np.ndarray:
     """Exact two-sided p = min(1, 2·min(P(X ≤ O), P(X ≥ O))), X ~ Poisson(E).
@@ -21,10 +20,8 @@ def p_value_poisson(observed: Any, expected: Any) -> np.ndarray:
 
     Parameters
     ----------
-    observed
-        Observed counts O (≥ 0).
-    expected
-        Expected counts E (> 0).
+    observed, expected
+        The observed count O (≥ 0) and the Poisson mean E (> 0) under the null.
 
     Returns
     -------
