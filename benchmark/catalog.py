@@ -1,7 +1,7 @@
 """LSS category catalogue (insatser), municipality codes and the register helpers.
 
 The catalogue is the single place that says which Kolada KPIs measure which LSS insats and
-which age band is the reference population for indirect standardisation (DESIGN.md §5).
+which age band is the reference population for indirect standardisation.
 The reference bands are assumptions, justified in ``notebooks/04-metod``: each insats is
 almost only given to people in its band (for example korttidstillsyn is for school-age
 children 13–22), so the band population is a better denominator than all inhabitants.
@@ -98,7 +98,7 @@ KPI_TOTAL_0_22 = "N28891"
 KPI_TOTAL_0_64_PCT = "N28890"
 TOTAL_BANDS: tuple[tuple[int, int | None], ...] = ((0, 22), (23, 64), (65, None))
 
-#: Cost KPIs fetched for context (kr/brukare, kr/inv, %); see docs/apis.md §2.5.
+#: Cost KPIs fetched for context (kr/brukare, kr/inv, %); Kolada's titles.
 COST_KPIS: dict[str, str] = {
     "N28013": "Kostnad LSS boende, kr/brukare",
     "N28015": "Kostnad LSS daglig verksamhet, kr/brukare",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark <command>`` (DESIGN.md §8).
+"""Command line: ``python -m benchmark <command>`` (README: "For statisticians").
 
 Exit codes: 0 success; 2 bad input (one line naming the problem and what would be valid);
 1 anything else (a clear message; ``--debug`` shows the traceback).

@@ -1,6 +1,7 @@
 """The comparison core: one municipality, or all, against Riket and peers, per LSS insats.
 
-Modules, in the order the table is built (docs/methods.md §5 for the method):
+Modules, in the order the table is built (the method, with its assumptions, is explained in
+``notebooks/04-metod``):
 
 * :mod:`~benchmark.comparison.method`: :class:`Method`, every setting in one frozen object;
 * :mod:`~benchmark.comparison.inputs`: :func:`load_inputs` reads the processed tables once;

@@ -1,6 +1,6 @@
 """Expected counts: reference age bands, band populations, pooled reference counts and E.
 
-Indirect standardisation (docs/methods.md §3): E = Σ_b r_b · n_b, the reference rate
+Indirect standardisation: E = Σ_b r_b · n_b, the reference rate
 r_b = reference persons / reference population in band b times the local population of
 band b. Ordinary categories have one band, the catalogue's reference age band (or an
 override, see :class:`ReferenceBands`); the total (``totalt``) is standardised over

@@ -1,4 +1,4 @@
-"""The statistics steps of the comparison table (docs/methods.md §4–§5), vectorised.
+"""The statistics steps of the comparison table, vectorised.
 
 :func:`statistics` adds the crude rate with its Wilson interval, O/E with exact (O < 10) or
 Byar limits, φ and τ² across the municipalities of each category and year, the funnel
@@ -162,7 +162,7 @@ def earlier_flags(df: pl.DataFrame, method: Method) -> pl.DataFrame:
 
 
 def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.DataFrame:
-    """The pooled test over the last ``pooled_years`` years (methods.md §4.3 a, §5.6).
+    """The pooled test over the last ``pooled_years`` years (persistence as a level).
 
     O and E are summed over years t−2…t (all must be assessed; E in year order, see
     :func:`~benchmark.comparison.bands.ordered_sum`); φ/τ² are estimated on the

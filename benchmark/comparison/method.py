@@ -42,7 +42,7 @@ def _whole(value: object, name: str, minimum: int) -> int:
 
 @dataclass(frozen=True)
 class Method:
-    """How a comparison table is computed (docs/methods.md §5).
+    """How a comparison table is computed (``notebooks/04-metod`` explains the method).
 
     Parameters
     ----------

@@ -14,7 +14,7 @@
 6. :func:`finish`: origin, method, empty peer columns, row order and the column set.
 
 The peer comparison (:func:`benchmark.comparison.peers.peers`) is a further step added by
-``compare``. The columns are :data:`COLUMNS` (the required set, DESIGN.md §7, in order)
+``compare``. The columns are :data:`COLUMNS` (the required set, in order)
 followed by :data:`EXTRA_COLUMNS`.
 """
 

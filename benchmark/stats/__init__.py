@@ -1,4 +1,4 @@
-"""Pure, vectorised statistics for comparing rates (docs/methods.md).
+"""Pure, vectorised statistics for comparing rates.
 
 Every function takes numpy arrays (or anything ``np.asarray`` accepts, including polars
 Series; nulls become NaN), validates its arguments up front and raises

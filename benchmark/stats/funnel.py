@@ -1,4 +1,4 @@
-"""Funnel plots and overdispersion (Spiegelhalter 2005, FunnelPlotR; docs/methods.md §2).
+"""Funnel plots and overdispersion (Spiegelhalter 2005, FunnelPlotR).
 
 z-scores on the square-root scale, the dispersion ratio φ (winsorised or truncated) and the
 DerSimonian–Laird between-unit variance τ², exact-Poisson and overdispersion-adjusted
@@ -50,7 +50,7 @@ def od_z(observed: Any, expected: Any, tau2: Any = 0.0) -> np.ndarray:
 def overdispersion(observed: Any, expected: Any, *, scale: str = "sqrt", trim: float = 0.1,
                    trim_method: str = "winsorise", consistency: bool = False
                    ) -> Overdispersion:
-    """φ and τ² across units (FunnelPlotR ``phi_func``/``tau_func``, methods.md §2.1–2.2).
+    """φ and τ² across units (FunnelPlotR ``phi_func``/``tau_func``).
 
     ``scale="sqrt"`` (CQC): z = 2(√O − √E), s = 1/(2√E). ``scale="log"`` (SHMI):
     z = √E·log(O/E), s = 1/√E. ``trim_method="winsorise"`` clamps z at the R type-7

@@ -1,4 +1,4 @@
-"""Confidence intervals for proportions and Poisson counts (docs/methods.md §1).
+"""Confidence intervals for proportions and Poisson counts.
 
 Wilson score intervals for proportions; exact (Garwood) and Byar limits for counts, with the
 PHE switch exact < 10 ≤ Byar; crude rates as scaled count intervals. Results are

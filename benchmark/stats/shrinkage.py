@@ -1,4 +1,4 @@
-"""Empirical-Bayes shrinkage of standardised ratios (Marshall 1991; docs/methods.md §4.1)."""
+"""Empirical-Bayes shrinkage of standardised ratios (Marshall 1991)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Standardisation: expected counts, standardised ratios and rates (docs/methods.md §3).
+"""Standardisation: expected counts, standardised ratios and rates.
 
 Indirect standardisation gives the expected count E = Σ_b (X_b / N_b) · n_b of a unit from
 reference rates per band and the unit's band populations, and the ratio O/E with the

@@ -1,5 +1,5 @@
 """Tests and multiple testing: the exact two-sided Poisson test and Benjamini–Hochberg
-q-values (docs/methods.md §4)."""
+q-values."""
 
 from __future__ import annotations
 
