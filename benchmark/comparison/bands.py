@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import polars as pl
 
@@ -290,14 +291,20 @@ def reference_counts(member_counts: pl.LazyFrame, band_pop: pl.LazyFrame) -> pl.
                  pl.col("municipality").n_unique().alias("n_members")))
 
 
-def ordered_sum(terms: Sequence[pl.Expr]) -> pl.Expr:
-    """Σ ``terms`` in the order given, with Kahan compensation; null if any term is null.
+def ordered_sum(terms: Sequence[Any]) -> Any:
+    """Σ ``terms`` in the order given, with Kahan compensation; null (NaN) if any is.
 
     Expected counts sum floats over bands (and pooled ones over years): a fixed order
     and a compensated sum make the result independent of how the rows happen to be
-    arranged, so reruns give identical numbers.
+    arranged, so reruns give identical numbers. ``terms`` are polars expressions or
+    numpy arrays (the same arithmetic either way).
+
+    Examples
+    --------
+    >>> float(ordered_sum([np.array(0.1), np.array(0.2), np.array(0.3)])), 0.1 + 0.2 + 0.3
+    (0.6, 0.6000000000000001)
     """
-    total, comp = terms[0], pl.lit(0.0)
+    total, comp = terms[0], 0.0
     for term in terms[1:]:
         y = term - comp
         t = total + y

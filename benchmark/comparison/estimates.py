@@ -4,25 +4,21 @@
 Byar limits, φ and τ² across the municipalities of each category and year, the funnel
 limits and flags at both confidence levels, BH q-values within municipality × year and the
 empirical-Bayes shrunk ratio to the rows of the table years; :func:`earlier_flags` gives the
-earlier years' ``flag_95`` that persistence counts; :func:`pooled_test` flags O and E pooled
-over the last years.
+earlier years' ``flag_95`` that persistence counts (:mod:`benchmark.comparison.lookback`).
 The estimates across municipalities sum floats in row order, so both steps expect (and
 keep) a fixed row order: reruns give identical numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import polars as pl
 
 from benchmark import stats
-from benchmark.comparison.bands import ordered_sum
-from benchmark.comparison.frames import collect, float_column, text_column
+from benchmark.comparison.frames import float_column, text_column
 from benchmark.comparison.method import Method
 
-__all__ = ["across_municipalities", "earlier_flags", "pooled_test", "statistics"]
+__all__ = ["across_municipalities", "earlier_flags", "statistics"]
 
 
 def across_municipalities(o: np.ndarray, e: np.ndarray, ok: np.ndarray, keys: np.ndarray,
@@ -131,7 +127,7 @@ def statistics(df: pl.DataFrame, method: Method) -> pl.DataFrame:
     )
 
 
-def earlier_flags(df: pl.DataFrame, method: Method) -> pl.DataFrame:
+def earlier_flags(df: pl.DataFrame, method: Method) -> np.ndarray:
     """``flag_95`` for the earlier years that persistence looks back on.
 
     The same φ/τ² and flag rule as :func:`statistics`, without the columns only the table
@@ -147,67 +143,13 @@ def earlier_flags(df: pl.DataFrame, method: Method) -> pl.DataFrame:
 
     Returns
     -------
-    polars.DataFrame
-        (municipality, category, year, flag_95).
+    numpy.ndarray
+        ``flag_95`` of each row of ``df``.
     """
     o = df["observed_assessed"].to_numpy().astype(float)
     e = df["expected_assessed"].to_numpy().astype(float)
     ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
     phi, tau2, *_ = across_municipalities(o, e, ok, _groups(df, "category", "year"), method,
                                           shrink=False)
-    flags = stats.funnel_flag_only(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
-                                   method.confidence, phi=phi, tau2=tau2)
-    return df.select("municipality", "category", "year").with_columns(
-        text_column(flags, "flag_95"))
-
-
-def pooled_test(df: pl.DataFrame, targets: Sequence[int], method: Method) -> pl.DataFrame:
-    """The pooled test over the last ``pooled_years`` years (persistence as a level).
-
-    O and E are summed over years t−2…t (all must be assessed; E in year order, see
-    :func:`~benchmark.comparison.bands.ordered_sum`); φ/τ² are estimated on the
-    pooled values across municipalities and the flag uses the same rule as ``flag`` at
-    ``strong_confidence``. Years overlap in the persons they count, so this tests a
-    *level* that has lasted, not three independent observations.
-
-    Parameters
-    ----------
-    df
-        The table after :func:`statistics`, every year of the window.
-    targets
-        The table years.
-    method
-        ``pooled_years``, ``strong_confidence`` and the overdispersion options.
-
-    Returns
-    -------
-    polars.DataFrame
-        (municipality, category, year, observed_3y, expected_3y, ratio_3y, flag_3y).
-    """
-    n_years = method.pooled_years
-    hist = df.lazy().select("municipality", "category", "year", "observed_assessed",
-                            "expected_assessed")
-    keys = ["municipality", "category", "year"]
-    pooled = hist.filter(pl.col("year").is_in(list(targets))).select(keys)
-    for k in range(n_years):  # year t − k beside year t
-        pooled = pooled.join(hist.select(
-            "municipality", "category", (pl.col("year") + k).alias("year"),
-            pl.col("observed_assessed").alias(f"o{k}"),
-            pl.col("expected_assessed").alias(f"e{k}")), on=keys, how="left")
-    oldest_first = range(n_years - 1, -1, -1)
-    pooled = (pooled.select(
-        *keys, pl.sum_horizontal(f"o{k}" for k in oldest_first).alias("observed_3y"),
-        ordered_sum([pl.col(f"e{k}") for k in oldest_first]).alias("expected_3y"))
-        .with_columns(pl.when(pl.col("expected_3y").is_not_null())
-                      .then(pl.col("observed_3y")).alias("observed_3y"))
-        .sort("municipality", "category", "year")  # fixed order for the φ/τ² sums
-        .pipe(collect))
-    o = pooled["observed_3y"].to_numpy().astype(float)
-    e = pooled["expected_3y"].to_numpy().astype(float)
-    ok = ~np.isnan(o) & ~np.isnan(e) & (e > 0)
-    phi, tau2, *_ = across_municipalities(o, e, ok, _groups(pooled, "category", "year"), method)
-    flags = stats.funnel_flag_only(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
-                                   method.strong_confidence, phi=phi, tau2=tau2)
-    return pooled.with_columns(
-        float_column(np.where(ok, o / np.where(ok, e, 1.0), np.nan), "ratio_3y"),
-        text_column(flags, "flag_3y"))
+    return stats.funnel_flag_only(np.where(ok, o, np.nan), np.where(ok, e, 1.0),
+                                  method.confidence, phi=phi, tau2=tau2)

@@ -8,8 +8,8 @@
 3. :func:`~benchmark.comparison.estimates.statistics`: intervals, φ/τ², flags, q-values,
    shrinkage (across all municipalities of a category and year) for the table years, and
    :func:`~benchmark.comparison.estimates.earlier_flags` for the years before them;
-4. :func:`persistence` and :func:`~benchmark.comparison.estimates.pooled_test`: the last
-   years;
+4. :func:`~benchmark.comparison.lookback.persistence` and
+   :func:`~benchmark.comparison.lookback.pooled_test`: the last years;
 5. :func:`costs`: the national cost per user and the municipality's net cost deviation;
 6. :func:`finish`: origin, method, empty peer columns, row order and the column set.
 
@@ -22,17 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 from benchmark.catalog import CATEGORY_BY_ID, RIKET
-from benchmark.comparison.estimates import earlier_flags, pooled_test, statistics
+from benchmark.comparison.estimates import earlier_flags, statistics
 from benchmark.comparison.frames import collect
 from benchmark.comparison.grid import grid, reasons
 from benchmark.comparison.inputs import Inputs
+from benchmark.comparison.lookback import Window, persistence, pooled_test
 from benchmark.comparison.method import Method
 
-__all__ = ["COLUMNS", "EXTRA_COLUMNS", "PEER_COLUMNS", "build_table", "costs", "finish",
-           "persistence"]
+__all__ = ["COLUMNS", "EXTRA_COLUMNS", "PEER_COLUMNS", "build_table", "costs", "finish"]
 
 #: The comparison table's required columns in order; extras follow.
 COLUMNS: tuple[str, ...] = (
@@ -62,36 +63,6 @@ PEER_COLUMNS: dict[str, pl.DataType] = {
 }
 #: Kolada's net cost deviation for LSS (%), shown for context.
 NET_COST_KPI = "N28018"
-
-
-def persistence(df: pl.LazyFrame, flags: pl.LazyFrame, method: Method) -> pl.LazyFrame:
-    """``years_flagged``/``persistent`` over the last years of each table row.
-
-    ``persistent`` is ``flag_95`` in the same direction in at least ``persistence_min`` of
-    the last ``persistence_years`` years (t − 4 … t by default); descriptive, because the
-    same persons keep their decisions from year to year. ``flags`` holds
-    (municipality, category, year, flag_95) for the table years and the earlier ones.
-    """
-    hist = flags.select("municipality", "category", pl.col("year").alias("hist_year"),
-                        "flag_95")
-    t = df.select("year").unique()
-    win = (t.join(hist, how="cross")
-           .filter((pl.col("hist_year") <= pl.col("year"))
-                   & (pl.col("hist_year") > pl.col("year") - method.persistence_years))
-           .group_by("municipality", "category", "year")
-           .agg((pl.col("flag_95") == "higher").sum().alias("n_higher"),
-                (pl.col("flag_95") == "lower").sum().alias("n_lower"),
-                (pl.col("flag_95") != "not_assessed").sum().alias("years_assessed")))
-    out = df.join(win, on=["municipality", "category", "year"], how="left")
-    need = method.persistence_min
-    return out.with_columns(
-        pl.max_horizontal("n_higher", "n_lower").cast(pl.Int64).alias("years_flagged"),
-        (pl.max_horizontal("n_higher", "n_lower") >= need).alias("persistent"),
-        pl.when(pl.col("n_higher") >= need).then(pl.lit("higher"))
-        .when(pl.col("n_lower") >= need).then(pl.lit("lower"))
-        .alias("persistence_direction"),
-        pl.col("years_assessed").cast(pl.Int64),
-    ).drop("n_higher", "n_lower")
 
 
 def costs(df: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
@@ -172,10 +143,14 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
     # in row order, and joins do not keep one, so reruns would differ in the last digit
     df = reasons(grid(inputs, window, method.bands)).sort(
         "municipality", "year", "category").pipe(collect)
-    shown = pl.col("year").is_in(targets)
+    shown = df["year"].is_in(targets).to_numpy()
     table = statistics(df.filter(shown), method)
-    keys = ["municipality", "category", "year"]
-    flags = pl.concat([table.select(*keys, "flag_95"), earlier_flags(df.filter(~shown), method)])
-    table = (persistence(table.lazy(), flags.lazy(), method)
-             .join(pooled_test(df, targets, method).lazy(), on=keys, how="left"))
-    return finish(costs(table, inputs), inputs, method, municipalities).pipe(collect)
+    flag_95 = np.empty(df.height, dtype=object)
+    flag_95[shown] = table["flag_95"].to_numpy()
+    flag_95[~shown] = earlier_flags(df.filter(~shown), method)
+    window = Window.of(df, targets)
+    table = table.with_columns(
+        *persistence(window, flag_95, method),
+        *pooled_test(window, df["observed_assessed"].to_numpy().astype(float),
+                     df["expected_assessed"].to_numpy().astype(float), method))
+    return finish(costs(table.lazy(), inputs), inputs, method, municipalities).pipe(collect)
