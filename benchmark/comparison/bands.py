@@ -301,6 +301,7 @@ def ordered_sum(terms: Sequence[Any]) -> Any:
 
     Examples
     --------
+    >>> import numpy as np
     >>> float(ordered_sum([np.array(0.1), np.array(0.2), np.array(0.3)])), 0.1 + 0.2 + 0.3
     (0.6, 0.6000000000000001)
     """
