@@ -11,7 +11,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
 DATA_DIR ?= data
-PROCESSED := $(DATA_DIR)/processed/manifest.json
+PROCESSED := $(DATA_DIR)/processed/current/manifest.json
 export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 
 .PHONY: help setup data process compare screen report demo lab test lint format bench clean
@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 data: setup ## Fetch raw snapshots from Kolada and SCB for YEARS (incremental, resumable)
 	$(PY) -m benchmark fetch --years $(YEARS)
 
-process: setup ## Parse raw snapshots into data/processed/*.parquet
+process: setup ## Parse raw snapshots into a new processed set (data/processed/current/)
 	$(PY) -m benchmark process
 
 $(PROCESSED): | setup
@@ -54,7 +54,7 @@ demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)
 
 lab: setup ## Open JupyterLab on the notebooks (builds the demo first when there are no data)
-	@if [ ! -f $(PROCESSED) ] && [ ! -f data/demo/processed/manifest.json ]; then \
+	@if [ ! -f $(PROCESSED) ] && [ ! -f data/demo/processed/current/manifest.json ]; then \
 	  echo "No processed data yet: building the synthetic demo (make data + make process for real data)"; \
 	  $(PY) -m benchmark demo --out reports; \
 	fi
@@ -76,6 +76,7 @@ bench: setup ## Speed and memory benchmarks (reports/bench.json); not part of ma
 	$(PY) -m bench
 
 clean: ## Remove generated output (reports, processed and demo data); raw snapshots are kept
-	rm -rf reports/*.html reports/*.csv reports/*.json data/processed/*.parquet data/processed/manifest.json data/demo
+	rm -rf reports/*.html reports/*.csv reports/*.json data/demo
+	rm -rf data/processed/current data/processed/sets data/processed/.lock data/processed/*.parquet data/processed/manifest.json
 	rm -rf .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

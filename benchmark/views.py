@@ -23,6 +23,7 @@ from benchmark.catalog import CATEGORIES, PAIRED_CATEGORIES, get_category
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
 from benchmark.store import read_manifest
+from benchmark.tableset import has_processed
 
 #: Number of years shown in trends (the current year and the nine before it).
 TREND_YEARS = 10
@@ -46,7 +47,7 @@ def notebook_settings(data_dir: str | Path | None = None) -> Settings:
         if (base / "pyproject.toml").exists():
             break
     for candidate in candidates:
-        if (candidate / "processed" / "manifest.json").exists():
+        if has_processed(candidate):
             return get_settings(data_dir=candidate.resolve())
     raise DataError("no processed data found; run `make demo` (synthetic demo data, offline) "
                     "or `make data` and `make process` (real data) in the project folder")

@@ -176,12 +176,12 @@ def test_notebook_settings_prefers_real_data_then_demo(tmp_path, monkeypatch) ->
     monkeypatch.delenv("BENCHMARK_DATA_DIR", raising=False)
     with pytest.raises(DataError, match="make demo"):
         views.notebook_settings(None)
-    demo = root / "data" / "demo" / "processed"
+    demo = root / "data" / "demo" / "processed" / "current"
     demo.mkdir(parents=True)
     (demo / "manifest.json").write_text("{}")
     assert views.notebook_settings(None).data_dir == (root / "data" / "demo").resolve()
-    real = root / "data" / "processed"
-    real.mkdir()
+    real = root / "data" / "processed" / "current"
+    real.mkdir(parents=True)
     (real / "manifest.json").write_text("{}")
     assert views.notebook_settings(None).data_dir == (root / "data").resolve()
     assert views.notebook_settings("elsewhere").data_dir.name == "elsewhere"
