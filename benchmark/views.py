@@ -519,6 +519,13 @@ def sources(manifest: dict[str, Any], lang: str = "sv", *,
             f"The data were processed on {fmt.long_date(created, lang)}.") + "</p>")
     if synthetic:
         parts.append(f'<p class="lss-demo">{html.escape(fmt.text("synthetic_note", lang))}</p>')
+    if manifest.get("complete") is False:  # processed with --allow-partial
+        gaps = len(manifest.get("missing") or [])
+        parts.append('<p class="lss-demo" role="note">' + html.escape(
+            f"Underlaget är ofullständigt (luckor i hämtade data: {gaps}). Siffror som "
+            "bygger på det som saknas visas inte eller bedöms inte." if lang == "sv" else
+            f"The data are incomplete (gaps in the fetched data: {gaps}). Figures that "
+            "depend on what is missing are not shown or not assessed.") + "</p>")
     return '<div class="lss-sources">' + "".join(parts) + "</div>"
 
 

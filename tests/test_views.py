@@ -74,6 +74,14 @@ def test_sources_with_retrieval_dates() -> None:
     assert "bearbetades 27 november 2026" in out
     assert "lss-demo" not in out
     assert "Syntetiska demodata" in views.sources({}, "sv", synthetic=True)
+    assert "ofullständigt" not in out
+
+
+def test_sources_say_when_the_data_are_partial() -> None:
+    manifest = {"complete": False, "missing": ["SCB population 2024 for 145 municipalities"]}
+    assert "Underlaget är ofullständigt (luckor i hämtade data: 1)" in views.sources(manifest, "sv")
+    assert "The data are incomplete (gaps in the fetched data: 1)" in views.sources(manifest, "en")
+    assert "incomplete" not in views.sources({"complete": True}, "en")
 
 
 def test_retrieval_dates_from_snapshot_sidecars(tmp_path) -> None:
