@@ -17,6 +17,7 @@ worked out offline), or a snapshot of a finished plan that has gone.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -245,7 +246,8 @@ def _run_plan(years: list[int], settings: Settings, summary: FetchSummary,
         runner = _fetch_all(years, settings, summary, client, bar)
     except BaseException as exc:
         record["stopped"] = f"{type(exc).__name__}: {exc}"[:500]
-        write_plan_record(record, settings)
+        with contextlib.suppress(DataError):  # e.g. the disk is full: keep the first error
+            write_plan_record(record, settings)
         raise
     record.update(finished_at=utc_now(), complete=not summary.missing,
                   snapshots=list(dict.fromkeys(runner.used)),

@@ -430,7 +430,7 @@ def _short(exc: BaseException) -> str:
 def _problem_detail(content: bytes) -> str:
     try:
         data = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     if isinstance(data, dict) and data.get("title"):
         detail = f": {data['title']}"
