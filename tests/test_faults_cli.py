@@ -161,6 +161,8 @@ def test_report_out_existing_file_is_refused_at_once(store: Path, tmp_path: Path
 
 # --------------------------------------------------------------------------- case 2: years
 
+# A fresh parent, so RUSAGE_CHILDREN's ru_maxrss is this one command's peak (plus the small
+# parent's RSS at fork, which Linux carries across exec).
 _PEAK = """
 import resource, subprocess, sys
 res = subprocess.run([sys.executable, "-m", "benchmark", *sys.argv[1:]], capture_output=True,
