@@ -28,10 +28,11 @@ from benchmark.files import (
 )
 
 __all__ = [
-    "PROCESSED_TABLES", "Snapshot", "atomic_write_bytes", "clean_partial", "find_snapshot",
-    "iter_snapshots", "load_snapshot", "orphan_bodies", "plan_records", "processed_path",
-    "raw_lock", "raw_read_lock", "read_manifest", "read_table", "save_snapshot", "sha256_hex",
-    "utc_now", "verify_snapshot", "write_plan_record", "write_table", "write_tables",
+    "PROCESSED_TABLES", "Snapshot", "atomic_write_bytes", "check_sidecar", "clean_partial",
+    "find_snapshot", "get_snapshot", "iter_snapshots", "load_snapshot", "orphan_bodies",
+    "partial_files", "plan_id", "plan_records", "processed_path", "raw_lock", "raw_read_lock",
+    "read_manifest", "read_table", "save_snapshot", "sha256_hex", "utc_now", "verify_snapshot",
+    "write_plan_record", "write_table", "write_tables",
 ]
 
 

@@ -90,14 +90,8 @@ class ProcessedSet:
         if not self.listed(name):
             raise DataError(f"processed table {path} is not in the processed set (its "
                             f"{self.manifest_path} does not list it); {_NEXT_STEP}")
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise DataError(f"processed table {path} is missing although {self.manifest_path} "
-                            f"lists it; {_NEXT_STEP}") from None
-        except OSError as exc:
-            raise DataError(f"processed table {path} cannot be read "
-                            f"({describe_os_error(exc)}); {_NEXT_STEP}") from None
+        data = _read_file(path, f"processed table {path} is missing although "
+                          f"{self.manifest_path} lists it")
         if sha256_hex(data) != self.manifest["tables"][name]["sha256"]:
             raise DataError(f"processed table {path} does not match the sha256 in "
                             f"{self.manifest_path} (damaged or changed by hand); {_NEXT_STEP}")
@@ -143,6 +137,18 @@ class ProcessedSet:
                                 "again") from None
             synthetic |= snap.synthetic
         return {**self.manifest, "synthetic": synthetic}
+
+
+def _read_file(path: Path, missing: str) -> bytes:
+    """The bytes of ``path``; :class:`DataError` with ``missing`` or the OS error, and the
+    way out."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{missing}; {_NEXT_STEP}") from None
+    except OSError as exc:
+        raise DataError(f"{path} cannot be read ({describe_os_error(exc)}); "
+                        f"{_NEXT_STEP}") from None
 
 
 def _current_dir(settings: Settings) -> Path | None:
@@ -195,14 +201,8 @@ def open_set(settings: Settings | None = None) -> ProcessedSet:
                         f"{MANIFEST}); run `make process` (or `make demo` for synthetic demo "
                         "data)")
     path = folder / MANIFEST
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path} is missing, so the processed set cannot be checked or its "
-                        f"origin known; {_NEXT_STEP}") from None
-    except OSError as exc:
-        raise DataError(f"{path} cannot be read ({describe_os_error(exc)}); "
-                        f"{_NEXT_STEP}") from None
+    content = _read_file(path, f"{path} is missing, so the processed set cannot be checked "
+                         "or its origin known")
     try:
         manifest = loads_json(content, str(path))
     except DataError as exc:
