@@ -28,7 +28,8 @@ from benchmark.sources.emulator import ApiEmulator
 from benchmark.sources.http import HttpClient, RetryPolicy
 from benchmark.store import iter_snapshots, plan_records
 from tests.apidata import fast_client, small_dataset
-from tests.loopback import HostileServer, LoopbackServer
+from tests.hostile import HostileServer
+from tests.loopback import LoopbackServer
 
 REPO = Path(__file__).resolve().parents[1]
 MB = 1024 * 1024
