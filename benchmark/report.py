@@ -12,7 +12,8 @@ processed set against its hash, the provenance) and so is the output file (the r
 :func:`benchmark.output.check_out_file`). The notebook runs in a temporary folder
 ``lss-report-<pid>-*`` that is removed on every exit (errors, Ctrl-C, SIGTERM through the
 command line); one left by a killed process (SIGKILL) is removed by the next report once
-that process no longer exists.
+that process no longer exists. A report whose processed set was replaced while it ran (a
+``process`` meanwhile) is refused rather than mixing two versions.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
     settings = settings or get_settings()
     code, year, synthetic = _check_inputs(municipality, year, settings)
     target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic))
+    set_id = open_set(settings).manifest.get("id")
     data_dir = settings.data_dir.resolve()
     remove_stale_tempdirs()
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
@@ -75,6 +77,10 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
             notebook_path(REPORT_NOTEBOOK, Path(tmp)),
             {"municipality": code, "year": year, "lang": lang, "data_dir": str(data_dir)},
             cwd=Path(tmp))
+    if open_set(settings).manifest.get("id") != set_id:  # a `process` ran meanwhile
+        raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
+                        "the report was being built, so its parts could come from two "
+                        "versions; run the report again")
     title = f"LSS-insatser {code} {year}" if lang == "sv" else f"LSS support {code} {year}"
     text = export_html(nb, lang=lang, title=title)
     problems = audit_html(text)

@@ -400,3 +400,20 @@ def test_report_tempdir_is_removed_on_every_exit(how: str, demo_data: Settings,
         assert remove_stale_tempdirs(tmpdir) == [folder]
         assert not folder.exists() and live.exists()
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_report_refuses_a_set_replaced_while_it_ran(copy: Settings, tmp_path: Path,
+                                                    monkeypatch) -> None:
+    """A ``process`` that switches the set during the notebook run would give a report
+    whose parts come from two versions: refused."""
+    import benchmark.report as report
+    from benchmark.store import write_table
+
+    def notebook_while_process_runs(*args: object, **kwargs: object) -> dict:
+        write_table("costs", open_set(copy).read("costs"), copy)  # a new set becomes current
+        return {}
+
+    monkeypatch.setattr(report, "execute_notebook", notebook_while_process_runs)
+    with pytest.raises(DataError, match="were replaced while the report was being built"):
+        report.build_report("2482", 2024, out_dir=tmp_path / "out", settings=copy)
+    assert not (tmp_path / "out").exists()
