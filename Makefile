@@ -3,8 +3,10 @@
 SHELL := /bin/bash
 
 KOMMUN ?= 2482
-YEAR ?= 2024
-YEARS ?= 2015-$(YEAR)
+# Empty YEAR: the newest year in the processed data. Empty YEARS: 2015 through the newest
+# year Kolada and SCB have both published (asked from the APIs). Set either to pin it.
+YEAR ?=
+YEARS ?=
 REPORT_LANG ?= sv
 PYTHON ?= python3
 VENV := .venv
@@ -14,10 +16,10 @@ DATA_DIR ?= data
 PROCESSED := $(DATA_DIR)/processed/current/manifest.json
 export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 
-.PHONY: help setup data process compare screen report demo lab test lint format bench clean
+.PHONY: help setup doctor data process compare screen report demo lab test lint format bench clean
 
 help: ## List the targets (this text)
-	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(YEAR) REPORT_LANG=$(REPORT_LANG) YEARS=$(YEARS))"
+	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(or $(YEAR),newest) REPORT_LANG=$(REPORT_LANG) YEARS=$(or $(YEARS),2015-newest))"
 	@grep -E '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z_-]+):.*## (.*)/\1|\2/' | awk -F'|' '{printf "  %-10s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## Build .venv with pip (no-op unless pyproject.toml changed)
@@ -28,8 +30,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-data: setup ## Fetch raw snapshots from Kolada and SCB for YEARS (incremental, resumable)
-	$(PY) -m benchmark fetch --years $(YEARS)
+doctor: setup ## Live self-check of Kolada and SCB (a few small requests; writes nothing)
+	$(PY) -m benchmark doctor
+
+data: setup ## Fetch raw snapshots from Kolada and SCB for YEARS (default 2015-newest; resumable)
+	$(PY) -m benchmark fetch $(if $(YEARS),--years $(YEARS))
 
 process: setup ## Parse raw snapshots into a new processed set (data/processed/current/)
 	$(PY) -m benchmark process
@@ -38,17 +43,17 @@ $(PROCESSED): | setup
 	@if [ "$(DATA_DIR)" = "data/demo" ]; then \
 	  $(PY) -m benchmark demo --out reports --lang $(REPORT_LANG); \
 	else \
-	  $(PY) -m benchmark fetch --years $(YEARS) && $(PY) -m benchmark process; \
+	  $(PY) -m benchmark fetch $(if $(YEARS),--years $(YEARS)) && $(PY) -m benchmark process; \
 	fi
 
-compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (terminal)
-	$(PY) -m benchmark compare --kommun $(KOMMUN) --year $(YEAR)
+compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (default newest) in the terminal
+	$(PY) -m benchmark compare --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR))
 
 screen: setup $(PROCESSED) ## National screening of all municipalities for YEAR (CSV in reports/)
-	$(PY) -m benchmark screen --year $(YEAR) --format csv --out reports/screening-$(YEAR).csv
+	$(PY) -m benchmark screen $(if $(YEAR),--year $(YEAR)) --format csv --out 'reports/screening-{year}.csv'
 
-report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR, REPORT_LANG (fetches real data the first time)
-	$(PY) -m benchmark report --kommun $(KOMMUN) --year $(YEAR) --lang $(REPORT_LANG) --out reports
+report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG (fetches real data the first time)
+	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) --out reports
 
 demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)

@@ -161,8 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", parents=[common], help="download raw snapshots from Kolada and SCB",
                        description="Fetch the national picture (all municipalities, Riket, "
                        "peer groups, population) for the years asked. Incremental and resumable.")
-    p.add_argument("--years", type=_years, default=parse_years(f"2015-{LAST_YEAR - 1}"),
-                   help=f"years to fetch, e.g. 2015-2024 (default 2015-{LAST_YEAR - 1})")
+    p.add_argument("--years", type=_years, default=None,
+                   help="years to fetch, e.g. 2015-2024 (default: 2015 through the newest "
+                   "year Kolada and SCB have both published, asked from the APIs)")
     p.add_argument("--offline", action="store_true",
                    help="use only snapshots on disk; report exactly what is missing")
 
@@ -176,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="process an incomplete raw store anyway; the manifest then says "
                    "complete: false and lists what is missing")
 
+    sub.add_parser("doctor", parents=[common], help="check that Kolada and SCB answer as "
+                   "this version expects (live, a handful of small requests)",
+                   description="Live self-check for a first run: reaches both APIs with a "
+                   "few small requests, validates each answer with the validators fetch "
+                   "uses and prints one line per check (ok / what differs / unreachable) "
+                   "and the requests a full `make data` needs. Writes nothing. Exit 0 when "
+                   "every check passes, 1 otherwise.")
+
     for name, helptext in (("compare", "one municipality against Riket and peers"),
                            ("screen", "every municipality for one year")):
         p = sub.add_parser(name, parents=[common], help=helptext,
@@ -185,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="four-digit kommunkod, e.g. 2482")
             p.add_argument("--peer-group", help="Kolada group id (e.g. G39684), 'liknande_lss' "
                            "(default), 'kommungrupp', 'lan', or a comma list of kommunkoder")
-        p.add_argument("--year", type=_year, required=True, help="reference year, e.g. 2024")
+        p.add_argument("--year", type=_year, default=None, help="reference year, e.g. 2024 "
+                       "(default: the newest year in the processed data)")
         p.add_argument("--category", type=_categories, nargs="+", action="extend",
                        metavar="ID", help="only these LSS categories (one or more catalogue "
                        "ids, space- or comma-separated), e.g. boende daglig_verksamhet; "
@@ -201,13 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "0–22/23–64/65+. Use it to test how sensitive the results are to the "
                        "band assumption; the reference_band column shows the band used")
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
-        p.add_argument("--out", type=Path, help="write to this file instead of stdout")
+        p.add_argument("--out", type=Path, help="write to this file instead of stdout; "
+                       "{year} in the name becomes the year used, e.g. "
+                       "reports/screening-{year}.csv")
 
     p = sub.add_parser("report", parents=[common],
                        help="build the board report (self-contained HTML)",
                        description="Execute the report notebook and export offline HTML.")
     p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
-    p.add_argument("--year", type=_year, required=True, help="reference year")
+    p.add_argument("--year", type=_year, default=None,
+                   help="reference year (default: the newest year in the processed data)")
     p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
 
@@ -237,12 +250,17 @@ def _only_categories(table: pl.DataFrame, categories: list[list[str]] | None
     return table.filter(pl.col("category").is_in(wanted))
 
 
-def _check_out(out: Path | None) -> OutTarget | None:
-    """``--out`` of compare/screen, checked before computing anything (see
-    :func:`benchmark.output.check_out_file`)."""
+def _check_out(out: Path | None, year: int | None) -> OutTarget | None:
+    """``--out`` of compare/screen with ``{year}`` filled in, checked before anything is
+    computed (:func:`benchmark.output.check_out_file`). Before the newest year is known, a
+    ``{year}`` template is checked with a stand-in (its folder must be usable); call it
+    again with the year once it is known."""
     from benchmark.output import check_out_file
 
-    return None if out is None else check_out_file(out)
+    if out is None:
+        return None
+    return check_out_file(Path(str(out).replace("{year}", "YEAR" if year is None
+                                                else str(year))))
 
 
 def _warn_if_partial(settings: Settings) -> None:
@@ -255,6 +273,18 @@ def _warn_if_partial(settings: Settings) -> None:
         print(f"warning: the processed data are incomplete (process --allow-partial; "
               f"{len(gaps)} gap(s), e.g. {gaps[0] if gaps else '?'}); figures that depend on "
               "the missing data are absent or not assessed", file=sys.stderr)
+
+
+def _year_or_newest(year: int | None, settings: Settings) -> int:
+    """``year``, or the newest year in the processed data, named in one line on stderr."""
+    if year is not None:
+        return year
+    from benchmark.screen import latest_year
+
+    newest = latest_year(settings)
+    print(f"year: {newest} (the newest year in {settings.processed_dir} with LSS values and "
+          "population; choose another with --year or YEAR=)", file=sys.stderr)
+    return newest
 
 
 def _not_built(capability: str) -> int:
@@ -271,6 +301,14 @@ def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.doctor import doctor
+
+    report = doctor(settings=settings)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
 def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.process import process
 
@@ -283,8 +321,10 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.compare import compare
     from benchmark.output import write_table
 
-    out = _check_out(args.out)
-    table = compare(args.kommun, args.year, peer_group=args.peer_group, settings=settings,
+    out = _check_out(args.out, args.year)
+    year = _year_or_newest(args.year, settings)
+    out = _check_out(args.out, year) if args.year is None else out
+    table = compare(args.kommun, year, peer_group=args.peer_group, settings=settings,
                     age_bands=_age_bands(args.age_band))
     table = _only_categories(table, args.category)
     _warn_if_partial(settings)
@@ -296,8 +336,10 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.output import write_table
     from benchmark.screen import screen
 
-    out = _check_out(args.out)
-    table = screen(args.year, settings=settings, age_bands=_age_bands(args.age_band))
+    out = _check_out(args.out, args.year)
+    year = _year_or_newest(args.year, settings)
+    out = _check_out(args.out, year) if args.year is None else out
+    table = screen(year, settings=settings, age_bands=_age_bands(args.age_band))
     table = _only_categories(table, args.category)
     _warn_if_partial(settings)
     write_table(table, args.format, out, kind="screen")
@@ -309,8 +351,9 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.report import build_report
 
     check_out_folder(args.out)
+    year = _year_or_newest(args.year, settings)
     _warn_if_partial(settings)
-    path = build_report(args.kommun, args.year, lang=args.lang, out_dir=args.out,
+    path = build_report(args.kommun, year, lang=args.lang, out_dir=args.out,
                         settings=settings)
     print(f"report written: {path}")
     return 0
@@ -331,6 +374,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "fetch": _cmd_fetch,
     "process": _cmd_process,
+    "doctor": _cmd_doctor,
     "compare": _cmd_compare,
     "screen": _cmd_screen,
     "report": _cmd_report,

@@ -44,11 +44,11 @@ from benchmark.screen import (
     _pivot_crude,
     band_population,
     build_table,
-    check_year,
     expected_from_reference,
     load_data,
     reference_bands,
     reference_counts,
+    resolve_year,
 )
 
 __all__ = ["PeerGroup", "compare", "history", "resolve_peer_group"]
@@ -186,7 +186,7 @@ def _validate(data: Data, municipality: object) -> str:
     return normalise_municipality_code(municipality, data.register())
 
 
-def compare(municipality: str, year: int, *, peer_group: str | None = None,
+def compare(municipality: str, year: int | None = None, *, peer_group: str | None = None,
             settings: Settings | None = None, confidence: float = 0.95,
             strong_confidence: float = 0.998,
             age_bands: Mapping[str, tuple[int, int | None]] | None = None) -> pl.DataFrame:
@@ -197,31 +197,31 @@ def compare(municipality: str, year: int, *, peer_group: str | None = None,
     categories are kept with ``flag = "not_assessed"`` and a ``flag_reason``.
     ``age_bands`` overrides catalogue reference bands (id → (lo, hi), hi None = open; not
     ``totalt``) for both the national and the peer expectation.
+    ``year=None`` takes the newest year with data (:func:`benchmark.screen.latest_year`).
     Raises :class:`InputError` for an unknown municipality, a year without data (listing
     the available years), a peer group that cannot be found or has no data, or an invalid
     age band.
     """
-    data, code = _prepare(municipality, year, settings, confidence, strong_confidence,
-                          age_bands)
-    return _table(data, code, [int(year)], int(year), peer_group, confidence,
-                  strong_confidence, age_bands)
+    data, code, year = _prepare(municipality, year, settings, confidence, strong_confidence,
+                                age_bands)
+    return _table(data, code, [year], year, peer_group, confidence, strong_confidence,
+                  age_bands)
 
 
-def history(municipality: str, *, last_year: int, n_years: int = 10,
+def history(municipality: str, *, last_year: int | None = None, n_years: int = 10,
             peer_group: str | None = None, settings: Settings | None = None,
             confidence: float = 0.95, strong_confidence: float = 0.998,
             age_bands: Mapping[str, tuple[int, int | None]] | None = None) -> pl.DataFrame:
     """The comparison table for each available year in (last_year − n_years, last_year].
 
     One pass over all years (for trend plots); the peer group is the one resolved for
-    ``last_year`` and kept for every year so the series stays comparable. ``age_bands``
-    as in :func:`compare`.
+    ``last_year`` and kept for every year so the series stays comparable (None: the
+    newest year with data). ``age_bands`` as in :func:`compare`.
     """
     if not isinstance(n_years, int) or n_years < 1:
         raise InputError(f"n_years must be a positive integer, got {n_years!r}")
-    data, code = _prepare(municipality, last_year, settings, confidence, strong_confidence,
-                          age_bands)
-    last_year = int(str(last_year).strip())
+    data, code, last_year = _prepare(municipality, last_year, settings, confidence,
+                                     strong_confidence, age_bands)
     years = [y for y in data.years() if last_year - n_years < y <= last_year]
     return _table(data, code, years, last_year, peer_group, confidence, strong_confidence,
                   age_bands)
@@ -229,15 +229,16 @@ def history(municipality: str, *, last_year: int, n_years: int = 10,
 
 def _prepare(municipality: object, year: object, settings: Settings | None,
              confidence: float, strong_confidence: float,
-             age_bands: Mapping[str, tuple[int, int | None]] | None) -> tuple[Data, str]:
-    """Validate the arguments (before reading data where possible) and load the tables."""
+             age_bands: Mapping[str, tuple[int, int | None]] | None
+             ) -> tuple[Data, str, int]:
+    """Validate the arguments (before reading data where possible), load the tables and
+    resolve the year (None: the newest with data)."""
     stats.check_confidence(confidence, "confidence")
     stats.check_confidence(strong_confidence, "strong_confidence")
     reference_bands(age_bands)
     data = load_data(settings)
     code = _validate(data, municipality)
-    check_year(data, year)
-    return data, code
+    return data, code, resolve_year(data, year)  # type: ignore[arg-type]
 
 
 def _table(data: Data, code: str, years: list[int], peer_year: int, peer_group: str | None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,9 +25,12 @@ KOLADA_URL = "https://api.kolada.se/v3"
 SCB_URL = "https://statistikdatabasen.scb.se/api/v2"
 USER_AGENT = "lss-benchmark/0.1 (+https://github.com/lss-benchmark; municipal LSS comparison)"
 
-#: First and last reference years the suite knows how to fetch and compare.
+#: First and last reference years the suite accepts. The last is the year before the
+#: current one: a year's statistics appear the year after (LSS persons on 1 October of
+#: year Y in April of Y+1), so no later year can have data. Which years really have data
+#: is asked from the APIs (``fetch`` without years) or read from the processed data.
 FIRST_YEAR = 2010
-LAST_YEAR = 2025
+LAST_YEAR = date.today().year - 1
 
 #: Largest response body accepted from an API (bytes, after decompression). The largest
 #: real pages are a few MB (a Kolada page of 5 000 values, an SCB answer of 150 000 cells).

@@ -699,15 +699,24 @@ def _population_frame(w: _World) -> pl.DataFrame:
     })
 
 
-def _kpi_frame() -> pl.DataFrame:
+def _kpi_frame(last_year: int) -> pl.DataFrame:
+    """The v3 KPI fields; ``publ_period`` is the last demo year, published (like the real
+    LSS KPIs) on 15 April of the year after."""
     ids = list(KPI_META)
+    n = len(ids)
     return pl.DataFrame({
         "id": ids,
         "title": [KPI_META[k][0] for k in ids],
         "description": [_DEMO_NOTE + KPI_META[k][1] for k in ids],
         "is_divided_by_gender": [k in _GENDERED_KPIS for k in ids],
-        "municipality_type": ["K"] * len(ids),
+        "municipality_type": ["K"] * n,
+        "auspice": ["T"] * n,
+        "operating_area": ["Äldre och funktionshinder"] * n,
         "perspective": ["Resurser" if k in COST_KPIS else "Volymer" for k in ids],
+        "prel_publication_date": [""] * n,
+        "publication_date": [f"{last_year + 1}-04-15"] * n,
+        "publ_period": [str(last_year)] * n,
+        "has_ou_data": [False] * n,
     })
 
 
@@ -731,7 +740,7 @@ def generate_dataset(seed: int = DEMO_SEED, years: range = DEMO_YEARS) -> ApiDat
         kolada_values=_kolada_rows(w),
         municipalities=municipalities,
         groups=_groups(w),
-        kpis=_kpi_frame(),
+        kpis=_kpi_frame(years_list[-1]),
         population=_population_frame(w),
         synthetic=True,
     )

@@ -13,6 +13,18 @@ Completeness is recorded per plan (the years asked, from the two servers) in
 true`` with every snapshot id once all are on disk. :func:`plan_gaps` turns the records
 into what ``process`` must refuse over: a plan that did not finish (what is still missing,
 worked out offline), or a snapshot of a finished plan that has gone.
+
+Without years, :func:`fetch` takes :data:`DEFAULT_FIRST_YEAR` through the newest year both
+sources have published (:func:`choose_years`): Kolada's ``publ_period`` of the LSS KPIs
+(a year counts once every current LSS KPI has passed its publication date), capped by
+SCB (TAB638 ends in 2024; later years need the December month ``<year>M12`` in TAB6471's
+metadata). Those two answers are stored like every other response, under a label with
+today's date, so they are asked afresh once a day; offline, the newest stored ones
+decide.
+
+Value entries marked ``isdeleted`` are counted in the summary (``process`` never uses
+them); any way a Kolada answer departs from the v3 shape (unknown fields, v2 member keys)
+becomes a note, since it means the live API has changed.
 """
 
 from __future__ import annotations
@@ -23,17 +35,19 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
-from benchmark.catalog import RIKET, all_kpis
+from benchmark.catalog import RIKET, all_kpis, lss_kpis
 from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings, redact_url
 from benchmark.errors import DataError, FetchError, InputError
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import HttpClient
 from benchmark.sources.plan import PlannedRequest
 from benchmark.store import (
+    Snapshot,
     clean_partial,
     find_snapshot,
     iter_snapshots,
@@ -49,6 +63,8 @@ from benchmark.store import (
 )
 
 MAX_PAGES = 10_000
+#: First year fetched when no years are given.
+DEFAULT_FIRST_YEAR = 2015
 
 
 @dataclass
@@ -66,6 +82,8 @@ class FetchSummary:
     minimum_requests: int | None = None
     synthetic: bool = False
     removed_partial: int = 0
+    year_choice: str = ""  # how the years were chosen when none were given
+    discovery_requests: int = 0  # the requests that chose the years (0 when given)
 
     @property
     def requests_made(self) -> int:
@@ -76,6 +94,8 @@ class FetchSummary:
             range(self.years[0], self.years[-1] + 1)) else ", ".join(map(str, self.years)))
         lines = [f"Fetch {'(offline) ' if self.offline else ''}for {span}"
                  + (" — SYNTHETIC demo data" if self.synthetic else "")]
+        if self.year_choice:
+            lines.append(f"  years: {self.year_choice}")
         lines.append(f"  HTTP requests made: {self.http_attempts} (new snapshots saved: "
                      f"{self.saved}; snapshots reused from disk: {self.reused})")
         if self.minimum_requests is not None:
@@ -120,6 +140,18 @@ class _Runner:
         self.settings, self.summary, self.client, self.bar = settings, summary, client, bar
         self.used: list[str] = []  # every snapshot id the plan consists of, in order
 
+    def note_shape(self, req: PlannedRequest, data: Any) -> None:
+        """A note (once per request kind and difference) when a Kolada answer departs
+        from the v3 shape."""
+        if req.api != kolada.API:
+            return
+        for diff in kolada.shape_notes(req.kind, data):
+            note = (f"Kolada {req.kind.removeprefix('kolada-')}: {diff} (the live API differs "
+                    "from the v3 shape this version was built for; read anyway - run "
+                    "`python -m benchmark doctor`)")
+            if note not in self.summary.notes:
+                self.summary.notes.append(note)
+
     def run(self, req: PlannedRequest, validate: Callable[[Any], None]
             ) -> list[tuple[Any, str]] | None:
         """All pages of ``req`` as ``(data, snapshot id)``; ``None`` if missing offline."""
@@ -156,6 +188,7 @@ class _Runner:
                 self.summary.synthetic |= synthetic is not None
             pages.append((data, sid))
             self.used.append(sid)
+            self.note_shape(req, data)
             if self.bar is not None:
                 self.bar.update(1 if page == 1 else 0)
             if not req.paged:
@@ -179,22 +212,27 @@ class _Runner:
                 f"announced {total} (data changed between pages?)")
 
 
-def fetch(years: list[int], *, offline: bool = False, settings: Settings | None = None,
-          progress: bool = True, transport: httpx.BaseTransport | None = None,
-          client: HttpClient | None = None) -> FetchSummary:
+def fetch(years: list[int] | None = None, *, offline: bool = False,
+          settings: Settings | None = None, progress: bool = True,
+          transport: httpx.BaseTransport | None = None, client: HttpClient | None = None,
+          today: date | None = None) -> FetchSummary:
     """Fetch (or, offline, check) every raw snapshot needed for ``years``.
 
+    ``years=None``: :data:`DEFAULT_FIRST_YEAR` through the newest year Kolada and SCB have
+    both published (see the module docstring; ``today`` fixes the date for tests).
     ``transport`` routes HTTP through e.g. the in-process emulator; ``client`` replaces the
     whole HTTP layer (tests pass one with tiny backoff and rate limits). Raises
     :class:`FetchError` when an API keeps failing or the fetch runs past
     ``Settings.fetch_deadline_s`` (snapshots saved so far are kept: rerun to resume) and,
     offline, :class:`DataError` listing what is missing.
     """
-    years = check_years(years)
+    if years is not None:
+        years = check_years(years)
     settings = settings or get_settings()
-    summary = FetchSummary(years=years, offline=offline)
+    summary = FetchSummary(years=years or [], offline=offline)
+    today = today or datetime.now(UTC).date()
     if offline:
-        _check_offline(years, settings, summary)
+        _check_offline(years, settings, summary, today)
         return summary
     own_client = client is None
     if client is None:
@@ -208,6 +246,9 @@ def fetch(years: list[int], *, offline: bool = False, settings: Settings | None 
         with raw_lock(settings), client.run_until(settings.fetch_deadline_s):
             summary.removed_partial = len(clean_partial(settings))
             before = client.requests_made
+            if years is None:
+                years = _choose(settings, summary, client, today)
+                summary.years = years
             _run_plan(years, settings, summary, client, bar)
             summary.http_attempts = client.requests_made - before
     finally:
@@ -218,13 +259,17 @@ def fetch(years: list[int], *, offline: bool = False, settings: Settings | None 
     return summary
 
 
-def _check_offline(years: list[int], settings: Settings, summary: FetchSummary) -> None:
+def _check_offline(years: list[int] | None, settings: Settings, summary: FetchSummary,
+                   today: date) -> None:
     """The offline check: read-only (no lock file, no clean-up, no plan record)."""
     with raw_read_lock(settings):
         leftovers = partial_files(settings)
         if leftovers:
             summary.notes.append(f"{len(leftovers)} partial file(s) of an interrupted fetch "
                                  "left as they are (a fetch with network removes them)")
+        if years is None:
+            years = _choose(settings, summary, None, today)
+            summary.years = years
         _fetch_all(years, settings, summary, None, None)
     if summary.missing:
         listing = "\n  - ".join(summary.missing)
@@ -297,6 +342,74 @@ def _span(years: list[int]) -> str:
     return ", ".join(map(str, years))
 
 
+def choose_years(kpi_items: Iterable[dict[str, Any]], ckm_metadata: dict[str, Any],
+                 today: date, first: int = DEFAULT_FIRST_YEAR) -> tuple[list[int], str]:
+    """``first`` through the newest year both sources have published, and one line
+    saying how that year was chosen.
+
+    Kolada: :func:`kolada.newest_published` over the LSS KPIs' metadata. SCB: TAB638 up to
+    2024, then every year with ``<year>M12`` in TAB6471's metadata (``ckm_metadata``).
+    Raises :class:`FetchError` when Kolada reports no publ_period at all.
+    """
+    k_year, notes = kolada.newest_published(kpi_items, today)
+    if k_year is None:
+        raise FetchError("Kolada's KPI metadata gives no publ_period for the LSS KPIs, so "
+                         "the newest year is unknown; give the years, e.g. "
+                         "`make data YEARS=2015-2024`")
+    december = scb.table_years(scb.TAB_CKM, ckm_metadata)
+    s_year = max([scb.FIRST_CKM_YEAR - 1, *december])
+    newest = min(k_year, s_year, LAST_YEAR)
+    why = (f"{first}–{newest}: Kolada has published LSS figures through {k_year}; SCB "
+           f"population through {s_year} ("
+           + (f"TAB6471 has {s_year}M12" if december else "TAB638 ends in 2024; TAB6471 has "
+              "no December yet") + ")")
+    if newest < k_year:
+        why += f"; {k_year} waits for SCB's population"
+    if notes:
+        why += "; " + "; ".join(notes)
+    if newest < first:
+        raise FetchError(f"the newest year both sources have published ({newest}) is before "
+                         f"{first}; give the years, e.g. `make data YEARS=2010-{newest}`")
+    return list(range(first, newest + 1)), why
+
+
+def _newest_stored(settings: Settings, req: PlannedRequest) -> Snapshot | None:
+    """The newest stored answer to ``req`` from any day (same URL, any dated label)."""
+    folder = req.key.rsplit("/", 1)[0]
+    snaps = [s for s in iter_snapshots(settings, f"{folder}/")
+             if s.meta.get("url") == redact_url(req.url) and s.meta.get("page", 1) == 1]
+    return max(snaps, key=lambda s: s.meta.get("retrieved_at", "")) if snaps else None
+
+
+def _choose(settings: Settings, summary: FetchSummary, client: HttpClient | None,
+            today: date) -> list[int]:
+    """The default years (:func:`choose_years`) from today's answers, or offline from the
+    newest stored ones."""
+    kpi_req = kolada.plan_publication(settings.kolada_url, lss_kpis(), today)
+    meta_req = scb.plan_metadata(settings.scb_url, scb.TAB_CKM, today)
+    if client is None:  # offline: the newest stored answers, whatever their date
+        found = []
+        for req in (kpi_req, meta_req):
+            snap = _newest_stored(settings, req)
+            if snap is None:
+                raise DataError("offline and no years given: no stored answer to "
+                                f"{req.describe()} says which year is the newest; run `make "
+                                "data` with network access or give the years (YEARS=2015-2024)")
+            found.append(load_snapshot(snap))
+        kpi_data, meta_data = found
+        kpi_items = kpi_data["values"]
+        summary.reused += 2
+    else:
+        runner = _Runner(settings, summary, client, None)
+        kpi_pages = runner.run(kpi_req, kolada.validator(kpi_req.kind)) or []
+        kpi_items = [i for data, _ in kpi_pages for i in data["values"]]
+        meta_data = (runner.run(meta_req, scb.validate_metadata) or [(None, "")])[0][0]
+    years, why = choose_years(kpi_items, meta_data, today)
+    summary.year_choice = why
+    summary.discovery_requests = 2
+    return years
+
+
 def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
                client: HttpClient | None, bar: Any) -> _Runner:
     """Run (or, without ``client``, check) the whole plan; returns the runner (ids used)."""
@@ -333,14 +446,17 @@ def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
     # 2. Kolada values.
     data_plan = kolada.plan_data(settings.kolada_url, kpis, years, n_units=n_units)
     total(len(data_plan))
-    n_values = 0
+    n_values = n_deleted = 0
     years_seen: set[int] = set()
     for req in data_plan:
         pages = runner.run(req, kolada.validate_data)
         for data, _ in pages or []:
             n_values += len(data["values"])
+            n_deleted += kolada.count_deleted(data)
             years_seen.update(int(i["period"]) for i in data["values"])
     summary.items["Kolada values (kpi × municipality × year)"] = n_values
+    if n_deleted:
+        summary.items["Kolada value entries marked deleted (skipped)"] = n_deleted
     if client is not None or not summary.missing:
         empty = [y for y in years if y not in years_seen]
         if empty:
@@ -371,7 +487,8 @@ def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
 
     n_groups_pages = max(1, len(results.get("kolada-groups") or [None]))
     summary.minimum_requests = (
-        kolada.min_data_pages(len(kpis), years, n_units) + 1 + n_groups_pages
+        summary.discovery_requests
+        + kolada.min_data_pages(len(kpis), years, n_units) + 1 + n_groups_pages
         + len(kolada.chunk(kpis)) + 1 + scb.min_population_requests(years, len(regions),
                                                                     max_cells)
     )

@@ -21,6 +21,10 @@ Tables (contracts §A): ``lss``, ``population``, ``municipalities``, ``peer_grou
 (and Riket) × year × category for every year Kolada returned LSS values for, so a
 municipality without a published value gets an explicit ``missing`` row, never a 0.
 
+Kolada value entries marked ``isdeleted: true`` are never used: per key the newest
+snapshot decides, a live entry beats a deleted one in the same snapshot, and a deleted
+newest entry leaves the key without a value (``missing``).
+
 Statuses: Kolada ``""`` with a value → ``ok``; ``Privacy`` → ``suppressed``; ``Missing``,
 ``Not applicable``, no value or no row at all → ``missing``.
 
@@ -98,6 +102,7 @@ class ProcessSummary:
     snapshots: int = 0
     synthetic: bool = False
     missing: list[str] = field(default_factory=list)  # gaps processed over (allow_partial)
+    deleted: int = 0  # Kolada entries marked isdeleted that were the newest for their key
 
     def render(self) -> str:
         span = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
@@ -109,6 +114,8 @@ class ProcessSummary:
         if self.status_counts:
             lines.append("  lss status: " + ", ".join(
                 f"{k} {v}" for k, v in self.status_counts.items()))
+        if self.deleted:
+            lines.append(f"  Kolada entries marked deleted (not used): {self.deleted}")
         n_bad = 0 if self.inconsistent is None else self.inconsistent.height
         lines.append(f"  consistency (count vs per_10k × population): {n_bad} "
                      "municipality-year-category rows disagree beyond rounding")
@@ -223,14 +230,20 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
         summary.warnings.append("no municipality groups snapshot: peer_groups is empty")
         used["peer_groups"] = []
 
-    # Kolada values (newest wins per kpi × municipality × year × gender).
+    # Kolada values (newest snapshot wins per kpi × municipality × year × gender; within a
+    # snapshot a live entry wins over one marked deleted; a deleted winner is dropped, so a
+    # deleted entry is never used and never resurrects an older value).
     frames = []
     for s in by_kind["kolada-data"]:
         data = _load(s, kolada.validate_data)
-        frames.append(kolada.parse_values([(data, s.id)]).with_columns(
+        frames.append(kolada.parse_values([(data, s.id)], keep_deleted=True).with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
-    values = (pl.concat(frames).sort("_at")
-              .unique(["kpi", "municipality", "year", "gender"], keep="last").drop("_at"))
+    values = (pl.concat(frames).with_columns((~pl.col("isdeleted")).alias("_live"))
+              .sort("_at", "_live", maintain_order=True)
+              .unique(["kpi", "municipality", "year", "gender"], keep="last",
+                      maintain_order=True))
+    summary.deleted = values.filter(pl.col("isdeleted")).height
+    values = values.filter(~pl.col("isdeleted")).drop("_at", "_live", "isdeleted")
     bad = values.filter(pl.col("municipality").str.len_chars() != 4)
     if bad.height:
         r = bad.row(0, named=True)
@@ -242,10 +255,16 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     for s in by_kind["scb-population"]:
         data = _load(s, scb.validate_jsonstat)
         try:
-            frames.append(scb.parse_population(data, s.id).with_columns(
-                pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
+            frame = scb.parse_population(data, s.id)
         except (InvalidBody, pl.exceptions.PolarsError) as exc:
             raise DataError(f"raw snapshot {s.path} is not a population table: {exc}") from None
+        if frame.height == 0:
+            ages = ", ".join(scb.table_codes(data).get("Alder", [])[:4])
+            summary.warnings.append(
+                f"population snapshot {s.id} holds no cell of a single year of age and sex "
+                f"(Alder codes {ages or 'none'}, …); it adds no population rows")
+        frames.append(frame.with_columns(
+            pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
     population = (pl.concat(frames).sort("_at")
                   .unique(["municipality", "year", "sex", "age"], keep="last").drop("_at")
                   .sort("municipality", "year", "sex", "age"))

@@ -216,6 +216,18 @@ class Data:
     def register(self) -> list[str]:
         return sorted(_kommuner(self.municipalities)["municipality"].to_list())
 
+    def newest_year(self) -> int:
+        """The newest of :meth:`years` that also has population for the municipalities
+        (without population nothing can be assessed); the newest of :meth:`years` when
+        none has."""
+        years = self.years()
+        if not years:
+            raise DataError("the processed LSS table holds no municipality rows")
+        with_pop = set(self.population.filter(pl.col("municipality") != RIKET)["year"]
+                       .unique().to_list())
+        both = [y for y in years if y in with_pop]
+        return max(both or years)
+
 
 def _kommuner(municipalities: pl.DataFrame) -> pl.DataFrame:
     """The municipality register without Riket (and only type K where a type is given)."""
@@ -251,6 +263,21 @@ def load_data(settings: Settings | None = None) -> Data:
         "status": pl.String})
     return Data(lss, population, municipalities, peer_groups,
                 costs.with_columns(pl.col("year").cast(pl.Int32)), bool(manifest["synthetic"]))
+
+
+def resolve_year(data: Data, year: int | None) -> int:
+    """``year`` checked against the data (:func:`check_year`), or the newest year
+    (:meth:`Data.newest_year`) when ``year`` is None."""
+    if year is None:
+        return data.newest_year()
+    check_year(data, year)
+    return int(str(year).strip())
+
+
+def latest_year(settings: Settings | None = None) -> int:
+    """The newest year in the processed data with LSS values and population: the year
+    ``compare``, ``screen`` and ``report`` use when none is given."""
+    return load_data(settings).newest_year()
 
 
 def check_year(data: Data, year: int) -> None:
@@ -704,7 +731,8 @@ def _add_costs(df: pl.DataFrame, data: Data) -> pl.DataFrame:
 # --------------------------------------------------------------------------- public API
 
 
-def screen(year: int, *, settings: Settings | None = None, confidence: float = 0.95,
+def screen(year: int | None = None, *, settings: Settings | None = None,
+           confidence: float = 0.95,
            strong_confidence: float = 0.998,
            age_bands: Mapping[str, tuple[int, int | None]] | None = None) -> pl.DataFrame:
     """The comparison table (contracts §C) for every municipality and category in ``year``.
@@ -714,10 +742,10 @@ def screen(year: int, *, settings: Settings | None = None, confidence: float = 0
     rewarding small-number noise. ``age_bands`` replaces catalogue reference bands, e.g.
     ``{"daglig_verksamhet": (18, 64), "boende": (20, None)}`` (not ``totalt``), to test
     how sensitive the results are to the band assumption; ``reference_band`` shows the
-    band used.
+    band used. ``year=None`` takes the newest year with data (:func:`latest_year`).
     """
     reference_bands(age_bands)  # bad overrides fail before any data is read
     data = load_data(settings)
-    check_year(data, year)
-    return build_table(data, [int(year)], confidence=confidence,
+    year = resolve_year(data, year)
+    return build_table(data, [year], confidence=confidence,
                        strong_confidence=strong_confidence, age_bands=age_bands)

@@ -72,15 +72,18 @@ class ReportData:
         return bool(self.manifest.get("synthetic")) or plots.is_synthetic(self.table)
 
 
-def load_report_data(municipality: str, year: int, *, lang: str = "sv",
+def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
                      data_dir: str | Path | None = None,
                      settings: Settings | None = None) -> ReportData:
-    """Run compare, history and screen for one municipality and year."""
+    """Run compare, history and screen for one municipality and year (None: the newest
+    year with data)."""
     from benchmark import compare, screen
 
     fmt.check_lang(lang)
     if settings is None:
         settings = notebook_settings(data_dir)
+    if year is None:
+        year = screen.latest_year(settings)
     table = compare.compare(municipality, int(year), settings=settings)
     hist = compare.history(municipality, last_year=int(year), n_years=TREND_YEARS,
                            settings=settings)

@@ -19,10 +19,11 @@
 # # Styrelserapport (mall)
 #
 # Den här anteckningsboken är mallen för styrelserapporten. Kör den inte för hand för att
-# skapa rapporten; använd `make report KOMMUN=2482 YEAR=2024` eller
-# `python -m benchmark report --kommun 2482 --year 2024`. Då körs den med papermill och
-# exporteras till en fristående HTML-fil utan kod. Cellen med taggen `parameters` nedan
-# styr kommun (kod som text, med inledande nolla), år, språk (`sv`/`en`) och datamapp.
+# skapa rapporten; använd `make report KOMMUN=2482` eller
+# `python -m benchmark report --kommun 2482` (det senaste året i datan; `YEAR=`/`--year`
+# väljer ett annat år). Då körs den med papermill och exporteras till en fristående
+# HTML-fil utan kod. Cellen med taggen `parameters` nedan styr kommun (kod som text, med
+# inledande nolla), år (`None` = det senaste året i datan), språk (`sv`/`en`) och datamapp.
 #
 # Anteckningsboken räknar ingenting själv: all statistik kommer från `benchmark.compare`
 # och `benchmark.screen`, diagrammen från `benchmark.plots` och texterna från
@@ -30,7 +31,7 @@
 
 # %% tags=["parameters"]
 municipality = "2482"
-year = 2024
+year = None  # None: the newest year in the data
 lang = "sv"
 data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
 

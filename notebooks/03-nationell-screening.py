@@ -31,7 +31,7 @@
 
 # %% tags=["parameters"]
 data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
-year = 2024
+year = None  # None: the newest year in the data
 municipality = None
 lang = "sv"
 

@@ -43,7 +43,7 @@
 
 # %% tags=["parameters"]
 data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
-year = 2024
+year = None  # None: the newest year in the data
 
 # %%
 from benchmark import plots, screen, views
@@ -82,7 +82,7 @@ views.show(views.reference_bands_table("sv"))
 # Om en kommun har många invånare utanför bandet påverkar det alltså inte det förväntade
 # antalet. Valet av band är ett antagande som kan prövas: `compare(..., age_bands=
 # {"daglig_verksamhet": (18, 64)})` i Python eller
-# `python -m benchmark compare --kommun 2482 --year 2024 --age-band daglig_verksamhet=18-64`
+# `python -m benchmark compare --kommun 2482 --age-band daglig_verksamhet=18-64`
 # på kommandoraden ger samma tabell med ett annat referensband (totalen har fasta band).
 #
 # ## 3. Förväntat antal och kvot (indirekt standardisering)

@@ -92,12 +92,26 @@ def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
                                       "count": pl.Int64}, orient="row")
 
 
-def kpi_frame(ids: list[str]) -> pl.DataFrame:
+def kpi_frame(ids: list[str], last_year: int) -> pl.DataFrame:
+    """The v3 KPI fields; ``publ_period`` ``last_year``, published 15 April the year after."""
+    n = len(ids)
     return pl.DataFrame({
-        "id": ids, "title": [f"KPI {i}" for i in ids], "description": [""] * len(ids),
+        "id": ids, "title": [f"KPI {i}" for i in ids], "description": [""] * n,
         "is_divided_by_gender": [i == KPI_TOTAL_0_22 for i in ids],
-        "municipality_type": ["K"] * len(ids), "perspective": ["Volymer"] * len(ids),
+        "municipality_type": ["K"] * n, "auspice": ["T"] * n,
+        "operating_area": ["Äldre och funktionshinder"] * n, "perspective": ["Volymer"] * n,
+        "prel_publication_date": [""] * n, "publication_date": [f"{last_year + 1}-04-15"] * n,
+        "publ_period": [str(last_year)] * n, "has_ou_data": [False] * n,
     })
+
+
+def real_kpis(shared: Path) -> pl.DataFrame:
+    """The real KPI catalogue rows of the suite's KPIs, every v3 field as recorded."""
+    from benchmark.catalog import all_kpis
+
+    return pl.read_csv(shared / "kolada" / "kpi_list.csv", infer_schema=False).filter(
+        pl.col("id").is_in(all_kpis())).with_columns(
+        pl.col("is_divided_by_gender", "has_ou_data") == "True")
 
 
 def small_dataset(years: list[int], *, privacy: set[tuple[str, int, str]] = frozenset(),
@@ -120,22 +134,19 @@ def small_dataset(years: list[int], *, privacy: set[tuple[str, int, str]] = froz
     kommuner = ["0180", "1480", "2482"]
     pop = build_population(kommuner, years)
     values = build_values(["0000", *kommuner], years, pop, privacy)
-    return ApiDataset(values, munis, groups, kpi_frame(all_kpis()), pop, synthetic)
+    return ApiDataset(values, munis, groups, kpi_frame(all_kpis(), max(years)), pop, synthetic)
 
 
 def real_register_dataset(shared: Path, years: list[int], synthetic: bool = True
                           ) -> ApiDataset:
-    """The real Kolada register (290 kommuner + Riket), groups and KPI catalogue, with
-    synthetic LSS values and population generated here."""
-    from benchmark.catalog import all_kpis
-
+    """The real Kolada register (290 kommuner + Riket), groups and KPI catalogue (every v3
+    field, publ_period included), with synthetic LSS values and population generated
+    here."""
     k = shared / "kolada"
     munis = pl.read_csv(k / "municipalities.csv", schema_overrides={"id": pl.Utf8})
     groups = pl.read_csv(k / "municipality_groups_members.csv",
                          schema_overrides={"member_id": pl.Utf8})
-    kpis = pl.read_csv(k / "kpi_list.csv").filter(pl.col("id").is_in(all_kpis())).select(
-        "id", "title", "description", pl.col("is_divided_by_gender").cast(pl.Boolean),
-        "municipality_type", "perspective")
+    kpis = real_kpis(shared)
     kommuner = munis.filter(pl.col("type") == "K")["id"].to_list()
     pop = build_population(kommuner, years)
     values = build_values(["0000", *kommuner], years, pop)

@@ -19,14 +19,21 @@ Fault kinds (``FAULTS``):
   Content-Length, so only the JSON is broken);
 * ``"schema"``   – 200 with complete JSON of the wrong shape;
 * ``"drop"``     – the connection is closed without any response;
+* ``"422"``      – 422 with a problem+json body (a request the API refuses: never retried);
 * ``"pass"``     – no fault (queue it to let some matching requests through first).
+
+``patch`` (a function of the request path and the parsed JSON body of a 200 answer,
+returning the body to send) changes what the server says, e.g. an unknown field or v2
+member keys, to test what ``fetch`` and ``doctor`` make of a changed API. ``recorded``
+maps a path fragment to a recorded response body, served byte for byte (200,
+``application/json``) to every request whose path contains it: a replay of real answers.
 
 Faults come from two sources: an explicit queue (:meth:`inject`, consumed by the next
 requests whose URL contains ``match``) and, with ``failure_rate`` > 0, random faults drawn
 from ``random_kinds`` with a seeded RNG (deterministic for a given request order).
 ``delay_s`` delays every answer (to interrupt a fetch midway in tests).
-The server runs in a daemon thread (``ThreadingHTTPServer`` on port 0) and is stopped on
-context exit.
+The server is :class:`benchmark.sources.loopback.EmulatorServer` (a daemon thread on port
+0), stopped on context exit.
 """
 
 from __future__ import annotations
@@ -34,17 +41,20 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from benchmark.config import Settings, get_settings
 from benchmark.sources.emulator import ApiEmulator
+from benchmark.sources.loopback import EmulatorServer
 
-FAULTS = ("429", "500", "slow", "truncate", "schema", "drop", "pass")
+FAULTS = ("429", "500", "slow", "truncate", "schema", "drop", "422", "pass")
 TRANSIENT = ("429", "500", "truncate", "schema", "drop")
 
 
@@ -65,82 +75,31 @@ class _Queued:
     retry_after: str
 
 
-class LoopbackServer:
+class LoopbackServer(EmulatorServer):
     """Serve ``emulator`` on ``http://127.0.0.1:<port>`` (Kolada under ``/v3``, SCB under
     ``/api/v2``) with optional fault injection; see the module docstring."""
 
     def __init__(self, emulator: ApiEmulator, *, failure_rate: float = 0.0, seed: int = 0,
                  random_kinds: tuple[str, ...] = TRANSIENT, slow_s: float = 1.0,
-                 retry_after: str = "0", delay_s: float = 0.0) -> None:
-        self.emulator = emulator
+                 retry_after: str = "0", delay_s: float = 0.0,
+                 patch: Callable[[str, Any], Any] | None = None,
+                 recorded: dict[str, bytes] | None = None) -> None:
+        super().__init__(emulator)
+        self.recorded = dict(recorded or {})
         self.delay_s = delay_s
         self.failure_rate = failure_rate
         self.random_kinds = random_kinds
         self.slow_s = slow_s
         self.retry_after = retry_after
+        self.patch = patch
         self.requests: list[RecordedRequest] = []
         self._rng = random.Random(seed)
         self._queue: list[_Queued] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._port: int | None = None
 
-    # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> LoopbackServer:
         self.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def do_GET(self) -> None:
-                owner._serve(self, b"")
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                owner._serve(self, self.rfile.read(length) if length else b"")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._port = self._server.server_address[1]
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    # -- addresses --------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        assert self._port is not None, "server not started"
-        return f"http://127.0.0.1:{self._port}"
-
-    @property
-    def kolada_url(self) -> str:
-        return f"{self.url}/v3"
-
-    @property
-    def scb_url(self) -> str:
-        return f"{self.url}/api/v2"
-
-    def settings(self, data_dir: Path, **overrides: Any) -> Settings:
-        """Settings pointing both APIs at this server and the data folder at ``data_dir``."""
-        return get_settings(data_dir=data_dir, kolada_url=self.kolada_url,
-                            scb_url=self.scb_url, **overrides)
 
     # -- faults -----------------------------------------------------------------------------
     def inject(self, *kinds: str, match: str = "", retry_after: str | None = None) -> None:
@@ -169,8 +128,9 @@ class LoopbackServer:
 
     def _record(self, h: BaseHTTPRequestHandler, body: bytes, fault: str | None
                 ) -> RecordedRequest:
-        rec = RecordedRequest(h.command, h.path, body, None, fault, dict(h.headers.items()))
         with self._lock:
+            rec = RecordedRequest(h.command, h.path, body, None, fault,
+                                  dict(h.headers.items()))
             self.requests.append(rec)
         return rec
 
@@ -184,35 +144,43 @@ class LoopbackServer:
             h.close_connection = True
             h.connection.close()
             return
-        if fault in ("429", "500"):
+        if fault in ("429", "500", "422"):
             status = int(fault)
-            payload = json.dumps({"type": "Error", "title": "injected", "status": status}).encode()
+            payload = json.dumps({"type": "Error", "title": "injected", "status": status,
+                                  "detail": f"injected {status} for {path}"}).encode()
             headers = {"Content-Type": "application/problem+json"}
             if status == 429:
                 headers["Retry-After"] = retry_after
-            self._send(h, status, headers, payload)
+            self.send(h, status, headers, payload)
             rec.status = status
             return
-        status, headers, content = self.emulator.handle(h.command, self.url + path, body or None)
+        replay = next((c for frag, c in self.recorded.items() if frag in path), None)
+        if replay is not None:
+            status, headers, content = 200, {"Content-Type": "application/json"}, replay
+        else:
+            status, headers, content = self.emulator.handle(h.command, self.url + path,
+                                                            body or None)
+        if self.patch is not None and status == 200:
+            content = json.dumps(self.patch(path, json.loads(content)),
+                                 ensure_ascii=False).encode()
         if fault == "slow":
             time.sleep(self.slow_s)
         elif fault == "truncate" and status == 200:
             content = content[: max(1, len(content) // 2)]
         elif fault == "schema" and status == 200:
-            content = json.dumps({"unexpected": "shape", "items": [1, 2, 3]}).encode()
+            # a transient glitch: never the same bytes twice (the client gives up on a wrong
+            # answer repeated verbatim, which is the API's real answer)
+            content = json.dumps({"unexpected": "shape", "n": len(self.requests)}).encode()
         # the client may have given up already (e.g. timed out on a slow answer)
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self._send(h, status, headers, content)
+            self.send(h, status, headers, content)
         rec.status = status
 
-    @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
-              content: bytes) -> None:
-        h.send_response(status)
-        for k, v in headers.items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(content)))
-        h.end_headers()
-        h.wfile.write(content)
-        h.wfile.flush()
 
+def closed_port_settings(data_dir: Path) -> Settings:
+    """Settings whose Kolada and SCB URLs point at a port on 127.0.0.1 nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return get_settings(data_dir=data_dir, kolada_url=f"http://127.0.0.1:{port}/v3",
+                        scb_url=f"http://127.0.0.1:{port}/api/v2")

@@ -53,18 +53,22 @@ def test_kolada_paging_follows_next_url(emu) -> None:
 def test_kolada_privacy_status_and_gender(emu) -> None:
     _s, _h, data = _get(emu, "http://k/v3/data/kpi/N28810,N28891/municipality/2482/year/2024")
     by_kpi = {i["kpi"]: i["values"] for i in data["values"]}
-    assert by_kpi["N28810"] == [{"gender": "T", "count": 1, "status": "Privacy", "value": None}]
+    assert by_kpi["N28810"] == [{"gender": "T", "count": 1, "status": "Privacy", "value": None,
+                                 "isdeleted": False}]
     assert sorted(v["gender"] for v in by_kpi["N28891"]) == ["K", "M", "T"]
 
 
 def test_kolada_segment_limit_is_enforced(emu) -> None:
     kpis = ",".join(f"N{i}" for i in range(26))
     status, headers, data = _get(emu, f"http://k/v3/data/kpi/{kpis}/year/2024")
-    assert status == 400 and headers["Content-Type"] == "application/problem+json"
+    assert status == 422 and headers["Content-Type"] == "application/problem+json"
     assert "26 > 25" in data["detail"]
     years = ",".join(str(y) for y in range(1990, 2016))
-    assert _get(emu, f"http://k/v3/data/kpi/N28801/year/{years}")[0] == 400
+    assert _get(emu, f"http://k/v3/data/kpi/N28801/year/{years}")[0] == 422
     assert _get(emu, "http://k/v3/data/kpi/N28801")[0] == 400  # needs two of three
+    # per_page above the limit is refused too (v3 answers 422), not silently capped
+    status, _h, data = _get(emu, "http://k/v3/data/kpi/N28801/year/2024?per_page=8")
+    assert status == 422 and "per_page 8 is above the maximum 7" in data["detail"]
 
 
 def test_kolada_metadata(emu) -> None:
@@ -72,8 +76,14 @@ def test_kolada_metadata(emu) -> None:
     assert {m["id"]: m["type"] for m in munis["values"]}["0000"] == "L"
     _s, _h, groups = _get(emu, "http://k/v3/municipality_groups/G39684")
     assert groups["values"] == [{"id": "G39684", "title": "Liknande kommuner LSS, Skellefteå, "
-                                 "2024", "members": [{"id": "0180", "title": "Stockholm"},
-                                                     {"id": "1480", "title": "Göteborg"}]}]
+                                 "2024", "members": [
+                                     {"member_id": "0180", "member_title": "Stockholm"},
+                                     {"member_id": "1480", "member_title": "Göteborg"}]}]
+    v2 = ApiEmulator(emu.dataset, member_shape="v2")
+    _s, _h, old = _get(v2, "http://k/v3/municipality_groups/G39684")
+    assert old["values"][0]["members"][0] == {"id": "0180", "title": "Stockholm"}
+    with pytest.raises(ValueError, match="member_shape"):
+        ApiEmulator(emu.dataset, member_shape="v1")
     _s, _h, kpis = _get(emu, "http://k/v3/kpi/N28891,N28801")
     assert {k["id"]: k["is_divided_by_gender"] for k in kpis["values"]} == {
         "N28801": False, "N28891": True}
@@ -176,3 +186,29 @@ def test_transport_plugs_into_httpx(emu) -> None:
         r = client.get("http://anything/v3/municipality")
     assert r.status_code == 200 and r.headers["x-synthetic-data"] == "demo"
     assert len(r.json()["values"]) == 5
+
+
+def test_deleted_entries_are_served_in_the_frame_order() -> None:
+    ds = small_dataset([2024])
+    live = ds.kolada_values.with_columns(pl.lit(False).alias("isdeleted"))
+    stale = live.filter((pl.col("kpi") == "N28801") & (pl.col("municipality") == "2482")
+                        ).with_columns(pl.lit(999.0).alias("value"),
+                                       pl.lit(True).alias("isdeleted"))
+    emu = ApiEmulator(type(ds)(pl.concat([stale, live]), ds.municipalities, ds.groups, ds.kpis,
+                               ds.population))
+    _s, _h, data = _get(emu, "http://k/v3/data/kpi/N28801/municipality/2482/year/2024")
+    entries = data["values"][0]["values"]
+    assert [(e["value"], e["isdeleted"]) for e in entries] == [
+        (999.0, True), (live.filter((pl.col("kpi") == "N28801")
+                                    & (pl.col("municipality") == "2482"))["value"][0], False)]
+
+
+def test_table_metadata_as_scb_sends_it_and_a_missing_table(emu) -> None:
+    _s, _h, meta = _get(emu, "http://s/api/v2/tables/TAB6471/metadata?lang=sv")
+    scb.validate_metadata(meta)
+    assert meta["value"] == [] and scb.table_years("TAB6471", meta) == []
+    _s, _h, meta = _get(emu, "http://s/api/v2/tables/TAB638/metadata?lang=sv")
+    assert scb.table_years("TAB638", meta) == [2023, 2024]
+    only638 = ApiEmulator(emu.dataset, tables=("TAB638",))
+    status, _h, data = _get(only638, "http://s/api/v2/tables/TAB6471/metadata")
+    assert status == 404 and data["title"] == "Non-existent table"

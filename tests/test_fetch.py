@@ -23,11 +23,11 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -35,12 +35,12 @@ import pytest
 
 from benchmark.config import get_settings
 from benchmark.errors import DataError, FetchError, InputError
-from benchmark.fetch import fetch
+from benchmark.fetch import choose_years, fetch
 from benchmark.process import process
 from benchmark.sources.emulator import ApiEmulator
 from benchmark.store import iter_snapshots, load_snapshot, read_manifest, read_table
 from tests.apidata import fast_client, real_register_dataset, small_dataset
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, closed_port_settings
 
 YEARS = list(range(2015, 2025))
 MINIMUM = 25
@@ -210,11 +210,7 @@ def test_killed_subprocess_resumes(national, tmp_path) -> None:
 
 
 def test_no_network_and_empty_cache(tmp_path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = get_settings(data_dir=tmp_path, kolada_url=f"http://127.0.0.1:{port}/v3",
-                            scb_url=f"http://127.0.0.1:{port}/api/v2")
+    settings = closed_port_settings(tmp_path)
     with pytest.raises(FetchError) as err:
         fetch(YEARS, settings=settings, client=fast_client(settings, retries=1), progress=False)
     assert "Kolada" in str(err.value) and "make demo" in str(err.value)
@@ -294,4 +290,236 @@ def test_2025_population_comes_from_the_ckm_table(tmp_path) -> None:
     process(settings=settings)
     pop = read_table("population", settings)
     assert sorted(pop["year"].unique()) == [2024, 2025]
+    assert pop.filter(pl.col("year") == 2025).height == 4 * 2 * 101
+
+
+# --------------------------------------------------------------------------- no years given
+
+TODAY = date(2026, 12, 2)
+
+
+def _through_2025(**emu: object) -> ApiEmulator:
+    return ApiEmulator(small_dataset(list(range(2015, 2026))), calls_per_window=1000,
+                       window_s=1, **emu)
+
+
+def test_choose_years_from_real_metadata(shared_data) -> None:
+    """The real KPI catalogue (publ_period 2025, published 2026-04-11/15) and the real
+    TAB6471 metadata (2025M01–2026M04: December only for 2025) give 2015–2025."""
+    import json
+
+    from benchmark.catalog import lss_kpis
+
+    kpis = pl.read_csv(shared_data / "kolada/kpi_list.csv", infer_schema=False).filter(
+        pl.col("id").is_in(lss_kpis())).to_dicts()
+    meta = json.loads((shared_data / "scb/pxweb_v2/TAB6471_metadata.json").read_text())
+    years, why = choose_years(kpis, meta, TODAY)
+    assert years == list(range(2015, 2026))
+    assert why == ("2015–2025: Kolada has published LSS figures through 2025; SCB population "
+                   "through 2025 (TAB6471 has 2025M12)")
+    # before Kolada's publication date: 2024, although SCB has 2025
+    assert choose_years(kpis, meta, date(2026, 3, 1))[0][-1] == 2024
+    # SCB without a December yet: capped at 2024 (TAB638), and the line says why
+    early = json.loads(json.dumps(meta))
+    early["dimension"]["Tid"]["category"]["index"] = {"2025M01": 0, "2025M02": 1}
+    years, why = choose_years(kpis, early, TODAY)
+    assert years[-1] == 2024
+    assert "TAB638 ends in 2024; TAB6471 has no December yet" in why
+    assert why.endswith("2025 waits for SCB's population")
+
+
+def test_fetch_without_years_takes_the_newest_published(tmp_path) -> None:
+    emu = _through_2025()
+    with LoopbackServer(emu) as srv:
+        settings = srv.settings(tmp_path)
+        summary = fetch(settings=settings, client=fast_client(settings), today=TODAY,
+                        progress=False)
+        assert summary.years == list(range(2015, 2026))
+        assert "through 2025" in summary.year_choice and "years: 2015–2025" in summary.render()
+        first = len(srv.requests)
+        assert first == summary.http_attempts == summary.minimum_requests
+        # the two answers that chose the years are kept, labelled with the day
+        ids = sorted(s.id for s in iter_snapshots(settings) if "2026-12-02" in s.id)
+        assert [i.split("/")[1] for i in ids] == ["kpi", "metadata"]
+        # the same day: nothing asked again; a later day asks the two questions afresh
+        again = fetch(settings=settings, client=fast_client(settings), today=TODAY,
+                      progress=False)
+        assert len(srv.requests) == first and again.http_attempts == 0
+        later = fetch(settings=settings, client=fast_client(settings),
+                      today=date(2026, 12, 3), progress=False)
+        assert later.http_attempts == 2 and later.years == summary.years
+    offline = fetch(offline=True, settings=settings, today=date(2027, 1, 1), progress=False)
+    assert offline.years == summary.years and offline.missing == []
+    process(settings=settings)
+    assert sorted(read_table("lss", settings)["year"].unique()) == summary.years
+    with pytest.raises(DataError, match="offline and no years given"):
+        fetch(offline=True, settings=get_settings(data_dir=tmp_path / "empty"),
+              progress=False)
+
+
+def test_cli_fetch_without_years_says_how_it_chose(tmp_path) -> None:
+    with LoopbackServer(_through_2025()) as srv:
+        env = {**os.environ, "BENCHMARK_KOLADA_URL": srv.kolada_url,
+               "BENCHMARK_SCB_URL": srv.scb_url}
+        res = subprocess.run([sys.executable, "-m", "benchmark", "fetch", "-q", "--data-dir",
+                              str(tmp_path)], cwd=REPO, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "Fetch for 2015–20" in res.stdout
+    assert "  years: 2015–" in res.stdout and "Kolada has published LSS figures" in res.stdout
+
+
+# --------------------------------------------------------------------------- v3 shapes
+
+def _with_deleted(ds, stale: list[tuple[str, str, int]], *, after: bool = False,
+                  only: list[tuple[str, str, int]] = ()):
+    """``ds`` with an entry marked deleted (value 999) for each key in ``stale``, placed
+    before (or after) the live one; keys in ``only`` keep just the deleted entry."""
+    live = ds.kolada_values.with_columns(pl.lit(False).alias("isdeleted"))
+    keys = pl.DataFrame(stale + list(only), schema=["kpi", "municipality", "year"],
+                        orient="row").with_columns(pl.col("year").cast(pl.Int32))
+    deleted = live.join(keys, on=["kpi", "municipality", "year"]).with_columns(
+        pl.lit(999.0).alias("value"), pl.lit(True).alias("isdeleted"))
+    if only:
+        gone = pl.DataFrame(list(only), schema=["kpi", "municipality", "year"],
+                            orient="row").with_columns(pl.col("year").cast(pl.Int32))
+        live = live.join(gone, on=["kpi", "municipality", "year"], how="anti")
+    values = pl.concat([live, deleted] if after else [deleted, live])
+    return type(ds)(values, ds.municipalities, ds.groups, ds.kpis, ds.population)
+
+
+@pytest.mark.parametrize("after", [False, True])
+def test_deleted_entries_never_reach_lss(tmp_path, after) -> None:
+    """A stale entry marked deleted before (or after) the live one for the same key is
+    skipped and counted; a key with only a deleted entry gets no value from it."""
+    ds = small_dataset([2024])
+    stale = [("N28801", "2482", 2024), ("N28892", "0180", 2024)]
+    only = [("N28807", "1480", 2024)]  # kontaktperson count: only a deleted entry
+    settings = get_settings(data_dir=tmp_path, kolada_url="http://k.test/v3",
+                            scb_url="http://s.test/api/v2")
+    emu = ApiEmulator(_with_deleted(ds, stale, after=after, only=only))
+    summary = fetch([2024], settings=settings, transport=emu.transport(), progress=False)
+    assert summary.items["Kolada value entries marked deleted (skipped)"] == 3
+    done = process(settings=settings)
+    assert done.deleted == 1  # the key with only a deleted entry
+    lss = read_table("lss", settings)
+    assert 999.0 not in lss["count"].to_list() and 999.0 not in lss["per_10k"].to_list()
+    live = ds.kolada_values
+
+    def published(kpi: str, m: str) -> float:
+        return live.filter((pl.col("kpi") == kpi) & (pl.col("municipality") == m)
+                           & (pl.col("gender") == "T"))["value"][0]
+
+    def row(m: str, cat: str) -> dict:
+        return lss.filter((pl.col("municipality") == m) & (pl.col("category") == cat)).row(
+            0, named=True)
+
+    assert row("2482", "boende")["count"] == published("N28801", "2482")
+    assert row("0180", "totalt")["per_10k"] == published("N28892", "0180")
+    kp = row("1480", "kontaktperson")  # count withdrawn: derived from the published rate
+    assert kp["count_source"] == "derived_from_rate"
+    assert kp["per_10k"] == published("N28813", "1480")
+
+
+def test_a_newer_deleted_entry_withdraws_an_older_value(tmp_path) -> None:
+    """Snapshot 1 (2024) has a live value; snapshot 2 (2023–2024, fetched later) marks it
+    deleted: the value is withdrawn, never resurrected from the older snapshot."""
+    ds = small_dataset([2023, 2024])
+    settings = get_settings(data_dir=tmp_path, kolada_url="http://k.test/v3",
+                            scb_url="http://s.test/api/v2")
+    fetch([2024], settings=settings, transport=ApiEmulator(ds).transport(), progress=False)
+    gone = [("N28892", "2482", 2024)]
+    fetch([2023, 2024], settings=settings,
+          transport=ApiEmulator(_with_deleted(ds, [], only=gone)).transport(), progress=False)
+    process(settings=settings)
+    lss = read_table("lss", settings)
+    r = lss.filter((pl.col("municipality") == "2482") & (pl.col("category") == "totalt")
+                   & (pl.col("year") == 2024)).row(0, named=True)
+    assert r["status"] == "missing" and r["per_10k"] is None and r["count"] is None
+
+
+def test_v2_member_shape_gives_the_same_groups_and_a_note(tmp_path) -> None:
+    ds = small_dataset([2024])
+    tables = {}
+    for shape in ("v3", "v2"):
+        settings = get_settings(data_dir=tmp_path / shape, kolada_url="http://k.test/v3",
+                                scb_url="http://s.test/api/v2")
+        summary = fetch([2024], settings=settings, progress=False,
+                        transport=ApiEmulator(ds, member_shape=shape).transport())
+        process(settings=settings)
+        tables[shape] = read_table("peer_groups", settings)
+        notes = [n for n in summary.notes if "member" in n]
+        assert notes == ([] if shape == "v3" else [
+            "Kolada groups: group members use the v2 keys 'id'/'title' instead of "
+            "'member_id'/'member_title' (6 of 6 members) (the live API differs from the v3 "
+            "shape this version was built for; read anyway - run `python -m benchmark "
+            "doctor`)"])
+    assert tables["v2"].drop("snapshot", strict=False).equals(
+        tables["v3"].drop("snapshot", strict=False))
+    g = tables["v3"].filter(pl.col("group_id") == "G39684")
+    assert sorted(g["member"]) == ["0180", "1480"] and g["focus"].unique().to_list() == ["2482"]
+
+
+def test_next_url_without_per_page_keeps_it(tmp_path) -> None:
+    """A server whose next_url drops per_page: every following page is still asked with
+    the per_page of the first request."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    def drop_per_page(path: str, data: dict) -> dict:
+        if isinstance(data, dict) and data.get("next_url"):
+            parts = urlsplit(data["next_url"])
+            q = [(k, v) for k, v in parse_qsl(parts.query) if k != "per_page"]
+            data["next_url"] = urlunsplit(parts._replace(query=urlencode(q)))
+        return data
+
+    emu = ApiEmulator(small_dataset([2023, 2024]), calls_per_window=1000, window_s=1,
+                      page_size=25)
+    with LoopbackServer(emu, patch=drop_per_page) as srv:
+        settings = srv.settings(tmp_path)
+        fetch([2023, 2024], settings=settings, client=fast_client(settings), progress=False)
+        later = [r.path for r in srv.requests if "page=" in r.path.replace("per_page", "")]
+    assert later and all("per_page=5000" in p for p in later)
+
+
+def test_cli_fetch_422_is_one_line_after_one_attempt(tmp_path) -> None:
+    """A Kolada that refuses more than 20 ids per path segment answers the 25-KPI metadata
+    request with 422: `make data` stops at once with one line naming the URL and the
+    API's words, exit 1; nothing half-written is left."""
+    emu = ApiEmulator(small_dataset([2024]), max_items_per_segment=20)
+    with LoopbackServer(emu) as srv:
+        env = {**os.environ, "BENCHMARK_KOLADA_URL": srv.kolada_url,
+               "BENCHMARK_SCB_URL": srv.scb_url}
+        res = subprocess.run([sys.executable, "-m", "benchmark", "fetch", "--years", "2024",
+                              "-q", "--data-dir", str(tmp_path)], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=120)
+        refused = [r for r in srv.requests if r.status == 422]
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and len(refused) == 1
+    url = srv.url + refused[0].path
+    assert lines[0] == (f"error: Kolada refused GET {url}: HTTP 422: Unprocessable Entity (too "
+                        "many items in one path segment (25 > 20)) (not retried: the API "
+                        "rejects the request itself)")
+    assert_store_clean(tmp_path / "raw")
+
+
+def test_make_data_and_process_without_years(tmp_path) -> None:
+    """`make data` + `make process` (no YEARS) against a loopback server in the v3 shape
+    with data through 2025: 2015–2025 fetched, 2025 population from TAB6471."""
+    ds = small_dataset(list(range(2015, 2026)))
+    published = ds.kpis.with_columns(pl.lit("2026-04-15").alias("publication_date"))
+    ds = type(ds)(ds.kolada_values, ds.municipalities, ds.groups, published, ds.population)
+    with LoopbackServer(ApiEmulator(ds, calls_per_window=1000, window_s=1)) as srv:
+        env = {**os.environ, "BENCHMARK_KOLADA_URL": srv.kolada_url,
+               "BENCHMARK_SCB_URL": srv.scb_url}
+        res = subprocess.run(["make", "--no-print-directory", "data", "process",
+                              f"DATA_DIR={tmp_path}"], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "-m benchmark fetch \n" in res.stdout  # no --years: the newest year is asked
+    assert "Fetch for 2015–2025" in res.stdout and "complete: nothing missing" in res.stdout
+    assert "Processed" in res.stdout
+    settings = get_settings(data_dir=tmp_path)
+    assert read_manifest(settings)["years"] == list(range(2015, 2026))
+    pop = read_table("population", settings)
     assert pop.filter(pl.col("year") == 2025).height == 4 * 2 * 101

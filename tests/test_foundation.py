@@ -85,7 +85,7 @@ def test_bad_input_exits_2_with_one_clear_line(args: list[str], needle: str) -> 
 
 
 def test_help_on_every_subcommand() -> None:
-    for cmd in ("fetch", "process", "compare", "screen", "report", "demo"):
+    for cmd in ("fetch", "process", "compare", "screen", "report", "demo", "doctor"):
         res = _cli(cmd, "--help")
         assert res.returncode == 0
         assert "usage:" in res.stdout

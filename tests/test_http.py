@@ -13,7 +13,14 @@ from benchmark.config import get_settings
 from benchmark.errors import FetchError
 from benchmark.sources import kolada
 from benchmark.sources.emulator import ApiEmulator
-from benchmark.sources.http import HttpClient, RateLimiter, RetryPolicy, parse_retry_after
+from benchmark.sources.http import (
+    HttpClient,
+    RateLimiter,
+    RequestRefused,
+    RetryPolicy,
+    api_message,
+    parse_retry_after,
+)
 from tests.apidata import small_dataset
 from tests.loopback import LoopbackServer
 
@@ -128,13 +135,92 @@ def test_exhausted_retries_name_api_url_and_status(emulator, tmp_path) -> None:
     assert "3 attempts" in msg
 
 
-def test_client_error_is_not_retried(emulator, tmp_path) -> None:
+def test_422_fails_in_one_attempt_naming_the_url_and_the_message(emulator, tmp_path) -> None:
+    """Kolada v3 answers 422 to more than 25 ids in a path segment: our own mistake, so one
+    attempt, one line with the URL and the API's own words."""
     with LoopbackServer(emulator) as srv:
         settings = srv.settings(tmp_path)
         url = f"{srv.kolada_url}/data/kpi/{','.join(['N1'] * 26)}/year/2024"
-        with pytest.raises(FetchError, match=r"HTTP 400.*too many items"):
-            _client(settings).get_json("Kolada", url)
-    assert len(srv.requests) == 1
+        sleeps: list[float] = []
+        with pytest.raises(RequestRefused) as err:
+            _client(settings, sleeps).get_json("Kolada", url)
+    msg = str(err.value)
+    assert len(srv.requests) == 1 and sleeps == []
+    assert "\n" not in msg
+    assert msg.startswith(f"Kolada refused GET {url}: HTTP 422: ")
+    assert "too many items in one path segment (26 > 25)" in msg
+    assert err.value.status == 422 and err.value.url == url
+    assert isinstance(err.value, FetchError)  # the CLI maps it to exit 1
+
+
+@pytest.mark.parametrize(("status", "path", "words"), [
+    (400, "/api/v2/tables/TAB638/data", "Missing selection for mandantory variable"),
+    (404, "/api/v2/tables/TAB999/data", "Non-existent table (table TAB999 not found)"),
+    (422, "/v3/data/kpi/N1/year/2024?per_page=6000", "per_page 6000 is above the maximum"),
+])
+def test_non_retryable_4xx_fail_at_once(status, path, words, emulator, tmp_path) -> None:
+    with LoopbackServer(emulator) as srv:
+        settings = srv.settings(tmp_path)
+        client = _client(settings)
+        with pytest.raises(RequestRefused) as err:
+            client.request("SCB" if "api/v2" in path else "Kolada",
+                           "POST" if path.endswith("/data") else "GET", srv.url + path,
+                           body={"selection": []} if path.endswith("/data") else None)
+    assert len(srv.requests) == 1 and err.value.status == status
+    assert f"HTTP {status}: " in str(err.value) and words in str(err.value)
+    assert srv.url + path in str(err.value)
+
+
+def test_injected_422_is_not_retried_but_429_and_5xx_are(emulator, tmp_path) -> None:
+    with LoopbackServer(emulator) as srv:
+        settings = srv.settings(tmp_path)
+        srv.inject("429", "500", match="/municipality")
+        res = _client(settings).get_json("Kolada", f"{srv.kolada_url}/municipality")
+        assert res.attempts == 3
+        srv.inject("422", match="/kpi")
+        with pytest.raises(RequestRefused, match=r"HTTP 422: injected \(injected 422 for"):
+            _client(settings).get_json("Kolada", f"{srv.kolada_url}/kpi")
+    assert [r.fault for r in srv.requests] == ["429", "500", None, "422"]
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (b'{"type":"Parameter error","title":"Missing selection for mandantory variable",'
+     b'"status":400}', "Missing selection for mandantory variable"),
+    (b'{"title":"Too many cells selected","detail":"200000 cells"}',
+     "Too many cells selected (200000 cells)"),
+    (b'{"detail":[{"loc":["query","per_page"],"msg":"Input should be less than or equal to '
+     b'5000","type":"less_than_equal"}]}',
+     "query.per_page: Input should be less than or equal to 5000"),
+    (b'{"detail":"Too many municipalities"}', "Too many municipalities"),
+    (b'{"message":"bad\\nrequest"}', "bad request"),
+    (b"<html>\n<h1>Bad Request</h1></html>", '"<html> <h1>Bad Request</h1></html>"'),
+    (b"", ""),
+])
+def test_api_message_is_one_line(body, words) -> None:
+    assert api_message(body) == words
+
+
+def test_the_same_wrong_shape_twice_is_not_retried_further(emulator, tmp_path) -> None:
+    """A complete answer of the wrong shape, repeated verbatim, is the API's real answer:
+    the client stops after two attempts with the validator's words."""
+
+    def members_as_strings(path: str, data: dict) -> dict:
+        if "municipality_groups" in path:
+            for g in data["values"]:
+                g["members"] = [m["member_id"] for m in g["members"]]
+        return data
+
+    with LoopbackServer(emulator, patch=members_as_strings) as srv:
+        settings = srv.settings(tmp_path)
+        with pytest.raises(FetchError) as err:
+            _client(settings, retries=6).get_json(
+                "Kolada", f"{srv.kolada_url}/municipality_groups",
+                validate=kolada.validator("kolada-groups"))
+    assert len(srv.requests) == 2
+    assert "after 2 attempts" in str(err.value)
+    assert "neither member_id (v3) nor id (v2)" in str(err.value)
+    assert "the same complete answer twice in a row" in str(err.value)
+    assert "python -m benchmark doctor" in str(err.value)
 
 
 def test_user_agent_is_sent(emulator, tmp_path) -> None:

@@ -75,10 +75,24 @@ def test_metadata_plan_chunks_kpi_ids() -> None:
 
 def test_next_link_forms() -> None:
     cur = "http://k/v3/data/kpi/N1/year/2024?per_page=2"
-    assert kolada.next_link({"next_url": "http://k/v3/x?page=2"}, cur) == "http://k/v3/x?page=2"
-    assert kolada.next_link({"next_page": "/v3/x?page=3"}, cur) == "http://k/v3/x?page=3"
+    assert kolada.next_link({"next_url": "http://k/v3/x?page=2&per_page=2"}, cur) == (
+        "http://k/v3/x?page=2&per_page=2")
+    assert kolada.next_link({"next_page": "/v3/x?page=3"}, cur) == (
+        "http://k/v3/x?page=3&per_page=2")
     assert kolada.next_link({"next_page": 2}, cur).endswith("per_page=2&page=2")
     assert kolada.next_link({"next_url": None}, cur) is None
+
+
+def test_next_url_without_per_page_keeps_the_requested_one() -> None:
+    cur = "http://k/v3/data/kpi/N1/year/2024?per_page=5000"
+    assert kolada.next_link({"next_url": "http://k/v3/data/kpi/N1/year/2024?page=2"}, cur) == (
+        "http://k/v3/data/kpi/N1/year/2024?page=2&per_page=5000")
+    assert kolada.next_link({"next_url": "http://k/v3/x"}, cur) == "http://k/v3/x?per_page=5000"
+    # a next_url that names its own per_page is followed as it is
+    assert kolada.next_link({"next_url": "http://k/v3/x?page=2&per_page=100"}, cur) == (
+        "http://k/v3/x?page=2&per_page=100")
+    assert kolada.next_link({"next_url": "http://k/v3/x?page=2"}, "http://k/v3/x") == (
+        "http://k/v3/x?page=2")
 
 
 def test_parse_real_v3_values(shared_data) -> None:
@@ -131,14 +145,29 @@ def test_parse_real_municipalities(register) -> None:
     assert register.filter(pl.col("id") == "0000")["type"].to_list() == ["L"]
 
 
-def test_parse_real_groups(shared_data, register) -> None:
+def _real_groups(shared_data, keys: tuple[str, str]) -> list[dict]:
+    """The real groups file as Kolada group items with these member keys."""
     df = pl.read_csv(shared_data / "kolada/municipality_groups_members.csv",
                      schema_overrides={"member_id": pl.Utf8})
-    items = [{"id": gid, "title": title,
-              "members": [{"id": m, "title": t} for m, t in
-                          sub.select("member_id", "member_title").iter_rows()]}
-             for (gid, title), sub in df.group_by(["group_id", "group_title"])]
+    return [{"id": gid, "title": title,
+             "members": [{keys[0]: m, keys[1]: t} for m, t in
+                         sub.select("member_id", "member_title").iter_rows()]}
+            for (gid, title), sub in df.group_by(["group_id", "group_title"],
+                                                 maintain_order=True)]
+
+
+@pytest.mark.parametrize("keys", [kolada.MEMBER_KEYS_V3, kolada.MEMBER_KEYS_V2])
+def test_parse_real_groups(shared_data, register, keys) -> None:
+    """Both member shapes (v3 member_id/member_title as the live API answers; v2 id/title)
+    give the same groups."""
+    items = _real_groups(shared_data, keys)
     kolada.validator("kolada-groups")(_envelope(items))
+    notes = kolada.shape_notes("kolada-groups", _envelope(items))
+    if keys == kolada.MEMBER_KEYS_V3:
+        assert notes == []
+    else:
+        assert notes == ["group members use the v2 keys 'id'/'title' instead of "
+                         "'member_id'/'member_title' (26573 of 26573 members)"]
     groups, unresolved = kolada.parse_groups(items, register)
     assert unresolved == []
     per_kind = groups.group_by("kind").agg(pl.col("group_id").n_unique()).sort("kind")
@@ -166,3 +195,84 @@ def test_classify_group() -> None:
     assert kolada.classify_group("G3", "Kommuner med 0 - 4 999 invånare (ovägt medel)")[0] == (
         "storlek")
     assert kolada.classify_group("G4", "Liknande kommuner äldreomsorg, Ale, 2024")[0] == "other"
+
+
+def test_group_members_of_another_shape_are_refused() -> None:
+    check = kolada.validator("kolada-groups")
+    with pytest.raises(InvalidBody, match=r"neither member_id \(v3\) nor id \(v2\)"):
+        check(_envelope([{"id": "G1", "title": "x", "members": ["0180"]}]))
+    with pytest.raises(InvalidBody):
+        check(_envelope([{"id": "G1", "title": "x", "members": [{"member_id": 180}]}]))
+
+
+def test_shape_notes_name_unknown_fields_exactly() -> None:
+    env = _envelope([{"kpi": "N1", "municipality": "0180", "period": 2024, "region": "x",
+                      "values": [{"gender": "T", "count": 1, "status": "", "value": 1.0,
+                                  "isdeleted": False, "quality": "A"}]}])
+    env["total_pages"] = 1
+    kolada.validate_data(env)  # unknown fields do not stop the fetch
+    assert kolada.shape_notes("kolada-data", env) == [
+        "unknown field 'total_pages' in the envelope",
+        "unknown field 'region' in data items",
+        "unknown field 'quality' in value entries",
+    ]
+    kpi = _envelope([{"id": "N28892", "title": "t", "auspices": "X", "publ_period": "2025"}])
+    assert kolada.shape_notes("kolada-kpi", kpi) == [
+        "unknown field 'auspices' in KPI entries"]
+    v2_paging = {"values": [], "count": 0, "next_page": None}
+    assert kolada.shape_notes("kolada-municipality", v2_paging) == [
+        "the envelope pages with v2 'next_page' instead of v3 'next_url'"]
+
+
+def _value(value: float, deleted: bool | None) -> dict:
+    v = {"gender": "T", "count": 1, "status": "", "value": value}
+    if deleted is not None:
+        v["isdeleted"] = deleted
+    return v
+
+
+def test_deleted_entries_are_skipped_and_counted() -> None:
+    env = _envelope([
+        {"kpi": "N28801", "municipality": "2482", "period": 2024,
+         "values": [_value(999.0, True), _value(55.0, False)]},
+        {"kpi": "N28801", "municipality": "0180", "period": 2024,
+         "values": [_value(12.0, None)]},  # no isdeleted field: live
+        {"kpi": "N28801", "municipality": "1480", "period": 2024,
+         "values": [_value(7.0, True)]},
+    ])
+    kolada.validate_data(env)
+    assert kolada.count_deleted(env) == 2
+    out = kolada.parse_values([(env, "s")])
+    assert dict(out.select("municipality", "value").iter_rows()) == {"2482": 55.0,
+                                                                      "0180": 12.0}
+    kept = kolada.parse_values([(env, "s")], keep_deleted=True)
+    assert kept.height == 4 and kept["isdeleted"].to_list() == [True, False, False, True]
+    with pytest.raises(InvalidBody, match="non-boolean isdeleted 'yes'"):
+        kolada.validate_data(_envelope([{"kpi": "N1", "municipality": "0180", "period": 2024,
+                                         "values": [_value(1.0, "yes")]}]))
+
+
+def test_newest_published_year_from_the_real_catalogue(shared_data) -> None:
+    """The real catalogue (cached 2026-03-23): the LSS person KPIs carry publ_period 2025
+    with publication dates 2026-04-11/2026-04-15."""
+    from datetime import date
+
+    from benchmark.catalog import lss_kpis
+
+    cat = pl.read_csv(shared_data / "kolada/kpi_list.csv", infer_schema=False)
+    items = cat.filter(pl.col("id").is_in(lss_kpis())).to_dicts()
+    assert len(items) == len(lss_kpis()) == 21
+    assert kolada.newest_published(items, date(2026, 12, 2)) == (2025, [])
+    # before the first publication date: 2025 is not out yet, so 2024
+    assert kolada.newest_published(items, date(2026, 3, 23))[0] == 2024
+    # between the two dates some KPIs have published 2025 and some not: still 2024
+    newest, notes = kolada.newest_published(items, date(2026, 4, 12))
+    early = sorted(i["id"] for i in items if i["publication_date"] <= "2026-04-12")
+    assert newest == 2024 and early and len(early) < 21
+    assert notes[0].startswith("2025 is not yet published for ")
+    # a discontinued KPI (older publ_period) does not hold the year back
+    stale = [{**items[0], "publ_period": "2019", "publication_date": "2020-04-01"}, *items[1:]]
+    newest, notes = kolada.newest_published(stale, date(2026, 12, 2))
+    assert newest == 2025 and items[0]["id"] in notes[0]
+    assert kolada.newest_published([{"id": "N1", "publ_period": ""}], date(2026, 1, 1)) == (
+        None, ["no LSS KPI reports a publ_period"])

@@ -486,7 +486,7 @@ def test_faults_on_later_pages_are_retried_and_resumed(tmp_path: Path) -> None:
     fetch(years, settings=ref, transport=ApiEmulator(dataset).transport(), progress=False)
     process(settings=ref)
 
-    emu = ApiEmulator(dataset, calls_per_window=1000, window_s=1, max_per_page=25)
+    emu = ApiEmulator(dataset, calls_per_window=1000, window_s=1, page_size=25)
     with LoopbackServer(emu, slow_s=0.5) as srv:
         faulty = srv.settings(tmp_path / "faulty", timeout_s=0.2)
         srv.inject("500", "truncate", "slow", "429", "drop", "schema", match="&page=2")

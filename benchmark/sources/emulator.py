@@ -24,10 +24,12 @@ class ApiDataset:
 
     kolada_values: kpi, municipality (str, also "0000"), year (Int32), gender ("T"|"K"|"M"),
         value (Float64, null when status != ""), status ("" | "Missing" | "Privacy"),
-        count (Int64 = 1).
+        count (Int64 = 1); optional isdeleted (Boolean): such rows are served as entries
+        marked ``"isdeleted": true`` next to the live ones, in the frame's order.
     municipalities: id, title, type ("K" | "L"); includes "0000" Riket (type "L").
     groups: group_id, group_title, member_id, member_title.
-    kpis: id, title, description, is_divided_by_gender (bool), municipality_type, perspective.
+    kpis: id, title, description, is_divided_by_gender (bool), municipality_type, perspective
+        and any other v3 KPI field (publ_period, publication_date, ...), served as given.
     population: region (SCB code: "00" Riket, 4-digit kommun), year (Int32),
         sex ("1" män | "2" kvinnor), age (str "0".."99", "100+"), population (Int64).
     synthetic: when true the emulator adds the response header ``X-Synthetic-Data: demo``.
@@ -75,13 +77,19 @@ class ApiEmulator:
     ``http://scb.local/api/v2``): Kolada ``/kpi``, ``/municipality``,
     ``/municipality_groups`` (optionally ``/{ids}``) and ``/data/kpi/{k}/[municipality/{m}/]
     year/{y}`` with ``per_page``/``page`` paging and the ``values/count/next_url`` envelope;
-    SCB ``/config``, ``/tables/{TAB638|TAB6471}/metadata`` and ``/tables/{id}/data``
-    (POST ``VariablesSelection`` body or GET ``valuecodes[VAR]=``) answering json-stat2,
-    with ``status`` ``".."`` for suppressed (null) population values. Errors are
-    ``application/problem+json`` like the real servers: 400 for more than
-    ``max_items_per_segment`` items in a Kolada path segment, 400 "Too many cells selected"
-    above ``max_cells``. TAB638 serves years ≤ 2024 (annual); TAB6471 serves years ≥ 2025
-    as December months (``2025M12``).
+    group members are v3 ``{member_id, member_title}`` (``member_shape="v2"`` serves v2's
+    ``{id, title}``, to test that both are read); value entries are
+    ``{gender, count, status, value, isdeleted}``. SCB ``/config``,
+    ``/tables/{TAB638|TAB6471}/metadata`` (json-stat2 with an empty ``value``, as SCB sends
+    it) and ``/tables/{id}/data`` (POST ``VariablesSelection`` body or GET
+    ``valuecodes[VAR]=``) answering json-stat2, with ``status`` ``".."`` for suppressed
+    (null) population values. Errors are ``application/problem+json``: Kolada 422 for more
+    than ``max_items_per_segment`` items in a path segment or ``per_page`` above
+    ``max_per_page`` (as v3 answers, docs/apis.md §2.3); SCB 400 "Too many cells selected"
+    above ``max_cells`` and 404 "Non-existent table" for a table not in ``tables``. TAB638
+    serves years ≤ 2024 (annual); TAB6471 serves years ≥ 2025 as December months
+    (``2025M12``). ``page_size`` (default ``max_per_page``) caps the rows per page below
+    what was asked, like a server with smaller pages.
     """
 
     def __init__(
@@ -90,13 +98,22 @@ class ApiEmulator:
         *,
         max_items_per_segment: int = 25,
         max_per_page: int = 5000,
+        page_size: int | None = None,
         max_cells: int = 150_000,
         calls_per_window: int = 30,
         window_s: int = 10,
+        member_shape: str = "v3",
+        tables: tuple[str, ...] = _TABLES,
     ) -> None:
+        if member_shape not in ("v3", "v2"):
+            raise ValueError(f"member_shape must be 'v3' or 'v2', not {member_shape!r}")
         self.dataset = dataset
+        self.member_keys = ("member_id", "member_title") if member_shape == "v3" else ("id",
+                                                                                        "title")
+        self.tables = tuple(tables)
         self.max_items = max_items_per_segment
         self.max_per_page = max_per_page
+        self.page_size = page_size or max_per_page
         self.max_cells = max_cells
         self.calls_per_window = calls_per_window
         self.window_s = window_s
@@ -109,13 +126,15 @@ class ApiEmulator:
     @staticmethod
     def _index_values(df: pl.DataFrame) -> dict[tuple[str, int], list[dict]]:
         out: dict[tuple[str, int], list[dict]] = {}
-        rows = df.sort(["kpi", "year", "municipality", "gender"]).iter_rows(named=True)
+        rows = df.sort(["kpi", "year", "municipality", "gender"],
+                       maintain_order=True).iter_rows(named=True)
         grouped: dict[tuple[str, str, int], list[dict]] = {}
         for r in rows:
             key = (r["kpi"], r["municipality"], int(r["year"]))
             grouped.setdefault(key, []).append(
                 {"gender": r["gender"], "count": int(r.get("count") or 1),
-                 "status": r["status"] or "", "value": r["value"]}
+                 "status": r["status"] or "", "value": r["value"],
+                 "isdeleted": bool(r.get("isdeleted") or False)}
             )
         for (kpi, muni, year), vals in grouped.items():
             out.setdefault((kpi, year), []).append(
@@ -172,10 +191,10 @@ class ApiEmulator:
         m = re.search(r"/tables/([^/]+)/(data|metadata)$", path)
         if m:
             table, what = m.groups()
-            if table not in _TABLES:
+            if table not in self.tables:
                 raise _Problem(404, "Non-existent table", f"table {table} not found")
             if what == "metadata":
-                return _json(200, self._jsonstat(table, self._table_vars(table), None))
+                return _json(200, self._jsonstat(table, self._table_vars(table), []))
             return self._scb_data(method, table, query, body)
         m = re.search(r"/data/(.+)$", path)
         if m:
@@ -190,7 +209,7 @@ class ApiEmulator:
         items = [s for s in text.split(",") if s]
         if len(items) > self.max_items:
             raise _Problem(
-                400, "Bad request",
+                422, "Unprocessable Entity",
                 f"too many items in one path segment ({len(items)} > {self.max_items})",
             )
         return items
@@ -203,7 +222,10 @@ class ApiEmulator:
             raise _Problem(400, "Bad request", "per_page and page must be integers") from None
         if per_page < 1 or page < 1:
             raise _Problem(400, "Bad request", "per_page and page must be positive")
-        per_page = min(per_page, self.max_per_page)
+        if per_page > self.max_per_page:
+            raise _Problem(422, "Unprocessable Entity",
+                           f"per_page {per_page} is above the maximum {self.max_per_page}")
+        per_page = min(per_page, self.page_size)
         start = (page - 1) * per_page
         chunk = items[start : start + per_page]
         pages = max(1, math.ceil(len(items) / per_page))
@@ -237,9 +259,10 @@ class ApiEmulator:
             groups = self.dataset.groups.sort(["group_id", "member_id"])
             for (gid, title), sub in groups.group_by(["group_id", "group_title"],
                                                      maintain_order=True):
+                key_id, key_title = self.member_keys
                 rows.append({
                     "id": gid, "title": title,
-                    "members": [{"id": m, "title": t}
+                    "members": [{key_id: m, key_title: t}
                                 for m, t in sub.select("member_id", "member_title").iter_rows()],
                 })
         if wanted is not None:
@@ -303,7 +326,7 @@ class ApiEmulator:
                 ("Tid", [str(y) for y in self._years(table)], False),
             ]
         return [
-            ("Region", self._regions, False),
+            ("Region", self._regions, True),
             ("Alder", ["TotSA", *SCB_AGES], False),
             ("Kon", ["TotSa", "1", "2"], True),
             ("ContentsCode", ["000007SF"], False),
@@ -398,8 +421,7 @@ class ApiEmulator:
         return total
 
     def _jsonstat(self, table: str, dims: list[tuple[str, list[str], bool]],
-                  values: list[int | None] | None, status: dict[str, str] | None = None
-                  ) -> dict:
+                  values: list[int | None], status: dict[str, str] | None = None) -> dict:
         labels = {"Region": "region", "Civilstand": "civilstånd", "Alder": "ålder",
                   "Kon": "kön", "ContentsCode": "tabellinnehåll", "Tid": "år"}
         dimension = {}
@@ -424,10 +446,9 @@ class ApiEmulator:
             out["note"] = ["Från och med referensåret 2025 och framåt är en liten kontrollerad "
                            "slumpmässig osäkerhet införd i samtliga redovisade uppgifter "
                            "(Cell Key Method, CKM)."]
-        if values is not None:
-            out["value"] = values
-            if status:
-                out["status"] = status
+        out["value"] = values
+        if status:
+            out["status"] = status
         return out
 
 

@@ -2,11 +2,16 @@
 
 Every request made by the suite goes through :class:`HttpClient`:
 
-* **Retries** on 429, 5xx, connection errors, timeouts and on bodies that are not complete
-  JSON of the expected shape (a ``validate`` callback raising :class:`InvalidBody`).
+* **Retries** on 408, 429, 5xx, connection errors, timeouts and on bodies that are not
+  complete JSON of the expected shape (a ``validate`` callback raising :class:`InvalidBody`).
   Delays grow exponentially (``backoff_base * 2**attempt``, capped at ``backoff_max``) with
   full jitter; a ``Retry-After`` header (seconds or an HTTP date) is honoured, capped at
-  ``retry_after_max``. Other 4xx answers are not retried.
+  ``retry_after_max``. The same complete JSON of the wrong shape twice in a row is the API's
+  real answer, not a glitch: it is not retried further.
+* **Other 4xx** (400, 404, 422, …) mean the request itself is wrong (or the API changed):
+  :class:`RequestRefused` at once, after one attempt, in one line naming the URL and the
+  API's own message (RFC 7807 problem+json ``title``/``detail``, a ``detail`` string or
+  list, ``message``/``error``, or the start of a text body).
 * **Rate limits**: a thread-safe sliding-window limiter per host (``calls`` per
   ``period`` seconds). SCB's limits come from its ``/config`` (see ``scb.py``); the
   fallback is 30 calls per 10 s for SCB and 5 per second for Kolada.
@@ -53,7 +58,7 @@ from benchmark.errors import FetchError
 #: Default rate limits (calls, period in seconds) by API name.
 DEFAULT_LIMITS: dict[str, tuple[int, float]] = {"SCB": (30, 10.0), "Kolada": (5, 1.0)}
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 class InvalidBody(ValueError):
@@ -139,6 +144,14 @@ def deadline_transport(deadline: _Deadline) -> httpx.HTTPTransport:
     pool = transport._pool
     pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
     return transport
+
+
+class RequestRefused(FetchError):
+    """A 4xx answer other than 408/429: retrying the same request cannot help."""
+
+    def __init__(self, message: str, *, status: int, url: str, api_message: str) -> None:
+        super().__init__(message)
+        self.status, self.url, self.api_message = status, url, api_message
 
 
 def decode_json(content: bytes | str) -> Any:
@@ -320,6 +333,7 @@ class HttpClient:
         policy = self.policy
         assert policy is not None
         last = "no response"
+        invalid: bytes | None = None  # the previous invalid 200 body
         full_url = str(httpx.URL(url, params=params)) if params else url
         shown = redact_url(full_url)
         deadline = self._request_deadline()
@@ -351,12 +365,18 @@ class HttpClient:
                 self._reached.add(urlsplit(full_url).netloc)
                 status = resp.status_code
                 if status == 200:
+                    data, complete = None, False
                     try:
                         data = decode_json(content)
+                        complete = True
                         if validate is not None:
                             validate(data)
                     except (ValueError, InvalidBody, KeyError, TypeError) as exc:
                         last = f"HTTP 200 with an invalid body ({_short(exc)})"
+                        if complete and content == invalid:
+                            last += ", the same complete answer twice in a row"
+                            break
+                        invalid = content if complete else None
                     else:
                         return HttpResult(method, full_url, status, dict(resp.headers), content,
                                           data, body, attempt + 1)
@@ -364,10 +384,12 @@ class HttpClient:
                     last = f"HTTP {status}"
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 else:
-                    raise FetchError(
-                        f"{api} refused the request {method} {shown}: HTTP {status}"
-                        f"{_problem_detail(content)}"
-                    )
+                    message = api_message(content)
+                    raise RequestRefused(
+                        f"{api} refused {method} {shown}: HTTP {status}"
+                        + (f": {message}" if message else "")
+                        + " (not retried: the API rejects the request itself)",
+                        status=status, url=shown, api_message=message)
             if attempt == policy.max_retries:
                 break
             delay = self._delay(attempt, retry_after)
@@ -382,6 +404,9 @@ class HttpClient:
         if last.startswith(("connection error", "timeout")):
             hint = (f"; could not reach the {api} API - check the network connection "
                     "(`make demo` works offline on synthetic data)")
+        elif last.endswith("twice in a row"):
+            hint = (f"; the {api} API seems to have changed - `python -m benchmark doctor` "
+                    "shows how")
         raise FetchError(
             f"{api} request failed after {attempts} attempts: {method} {shown} "
             f"(last: {last}){hint}"
@@ -427,14 +452,45 @@ def _short(exc: BaseException) -> str:
     return text if len(text) < 120 else text[:117] + "..."
 
 
-def _problem_detail(content: bytes) -> str:
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _detail_text(detail: Any) -> str:
+    """A FastAPI-style ``detail``: a string, or a list of ``{loc, msg}`` objects."""
+    if isinstance(detail, list):
+        parts = []
+        for d in detail:
+            if isinstance(d, dict) and d.get("msg"):
+                loc = d.get("loc")
+                where = ".".join(map(str, loc)) if isinstance(loc, list | tuple) else ""
+                parts.append(f"{where}: {d['msg']}" if where else str(d["msg"]))
+            elif d:
+                parts.append(str(d))
+        return "; ".join(parts)
+    return "" if detail is None else str(detail)
+
+
+def api_message(content: bytes) -> str:
+    """The API's own words in an error body, on one line (empty when there are none).
+
+    RFC 7807 problem+json (SCB): ``"<title> (<detail>)"``; a ``detail`` string or list
+    of ``{loc, msg}`` (FastAPI style); ``message`` or ``error``; else the start of a text
+    body.
+    """
     try:
         data = json.loads(content)
     except (ValueError, RecursionError):
-        return ""
-    if isinstance(data, dict) and data.get("title"):
-        detail = f": {data['title']}"
-        if data.get("detail"):
-            detail += f" ({data['detail']})"
-        return detail
-    return ""
+        text = content.decode("utf-8", "replace").strip()
+        return f"\"{_one_line(text, 200)}\"" if text else ""
+    if not isinstance(data, dict):
+        return _one_line(json.dumps(data, ensure_ascii=False), 200)
+    title = data.get("title") if isinstance(data.get("title"), str) else ""
+    detail = _detail_text(data.get("detail"))
+    if title:
+        return _one_line(f"{title} ({detail})" if detail and detail != title else title)
+    for key in ("message", "error", "errors"):
+        if data.get(key):
+            detail = detail or _detail_text(data[key])
+    return _one_line(detail) if detail else _one_line(json.dumps(data, ensure_ascii=False), 200)

@@ -6,6 +6,13 @@ Data come from the path form ``/data/kpi/{≤25 ids}/year/{≤25 years}?per_page
 dynamic programme so the number of pages is the minimum the 25-item and 5 000-row limits
 allow. Metadata: ``/kpi/{ids}``, ``/municipality`` and ``/municipality_groups``.
 
+Shapes as the live v3 API answers (docs/apis.md §2.2–2.3): group members are
+``{"member_id", "member_title"}`` (v2's ``{"id", "title"}`` is still accepted); a value
+entry may carry ``isdeleted`` and one with ``isdeleted: true`` is never used (an entry
+without the field is live). :func:`shape_notes` names every way a response departs from
+the v3 shape the suite was built for (unknown fields, v2 member keys), so ``fetch`` and
+``doctor`` can report a changed API instead of guessing.
+
 Peer groups (``parse_groups``) are classified by ``kind``:
 
 * ``liknande_lss``: "Liknande kommuner LSS, <kommun>, <år>"; ``focus`` is the municipality
@@ -22,8 +29,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
 
@@ -38,6 +46,26 @@ KOMMUNGRUPP_IDS = tuple(f"G{n}" for n in range(92786, 92795))
 VALUES_SCHEMA = {
     "kpi": pl.Utf8, "municipality": pl.Utf8, "year": pl.Int32, "gender": pl.Utf8,
     "value": pl.Float64, "status": pl.Utf8, "count": pl.Int64, "snapshot": pl.Utf8,
+}
+
+#: Member keys of a group: v3 first, then v2's (still accepted).
+MEMBER_KEYS_V3 = ("member_id", "member_title")
+MEMBER_KEYS_V2 = ("id", "title")
+
+#: Fields of the v3 shapes the suite was built for (docs/apis.md §2.2–2.3); anything else
+#: is reported by :func:`shape_notes` as a change in the live API.
+KNOWN_FIELDS: dict[str, frozenset[str]] = {
+    "envelope": frozenset({"values", "count", "next_url", "previous_url", "next_page",
+                           "previous_page"}),
+    "kolada-kpi": frozenset({"id", "title", "description", "is_divided_by_gender",
+                             "municipality_type", "auspice", "operating_area", "perspective",
+                             "prel_publication_date", "publication_date", "publ_period",
+                             "has_ou_data"}),
+    "kolada-municipality": frozenset({"id", "title", "type"}),
+    "kolada-groups": frozenset({"id", "title", "members"}),
+    "member": frozenset(MEMBER_KEYS_V3),
+    "kolada-data": frozenset({"kpi", "municipality", "period", "values"}),
+    "value": frozenset({"gender", "count", "status", "value", "isdeleted"}),
 }
 
 
@@ -114,20 +142,44 @@ def plan_metadata(base_url: str, kpis: Sequence[str], per_page: int = PER_PAGE
     return out
 
 
+PUBLICATION_LABEL = "publication"
+
+
+def plan_publication(base_url: str, kpis: Sequence[str], as_of: date,
+                     per_page: int = PER_PAGE) -> PlannedRequest:
+    """The KPI metadata that says which year is the newest published (``publ_period``).
+
+    One request for at most 25 KPIs. Its label carries the date ``as_of``, so it is asked
+    afresh once a day (an older answer would hide a new year) and every answer is kept.
+    """
+    ks = list(kpis)[:MAX_SEGMENT]
+    q = urlencode({"per_page": per_page})
+    return PlannedRequest(API, "kolada-kpi", "GET", f"{base_url}/kpi/{','.join(ks)}?{q}",
+                          f"{PUBLICATION_LABEL}-{as_of.isoformat()}", paged=True)
+
+
 def next_link(data: dict[str, Any], current_url: str) -> str | None:
-    """URL of the next page: ``next_url`` (v3), else ``next_page`` (URL or page number)."""
+    """URL of the next page: ``next_url`` (v3), else ``next_page`` (URL or page number).
+
+    A next URL without the ``per_page`` of the current request gets it back, so every page
+    is as large as the one asked for (the server's default page size may be smaller).
+    """
     nxt = data.get("next_url") or data.get("next_page")
     if nxt in (None, "", False):
         return None
+    parts = urlsplit(current_url)
     if isinstance(nxt, int):
-        parts = urlsplit(current_url)
         q = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
         q["page"] = str(nxt)
         return urlunsplit(parts._replace(query="&".join(f"{k}={v}" for k, v in q.items())))
     nxt = str(nxt)
     if nxt.startswith("/"):
-        parts = urlsplit(current_url)
-        return f"{parts.scheme}://{parts.netloc}{nxt}"
+        nxt = f"{parts.scheme}://{parts.netloc}{nxt}"
+    asked = dict(parse_qsl(parts.query)).get("per_page")
+    nparts = urlsplit(nxt)
+    if asked and "per_page" not in dict(parse_qsl(nparts.query)):
+        query = f"{nparts.query}&per_page={asked}" if nparts.query else f"per_page={asked}"
+        nxt = urlunsplit(nparts._replace(query=query))
     return nxt
 
 
@@ -163,7 +215,8 @@ def validate_data(data: Any) -> None:
 
     Items: ``kpi``, ``municipality`` (str), ``period`` (a year: int or 4-digit string) and
     ``values``, a list of ``{gender: str, value: number|null, status: str|null,
-    count: int|null}``.
+    count: int|null, isdeleted: bool (optional)}``. Other fields are allowed (see
+    :func:`shape_notes`).
     """
     for item in _check_envelope(data):
         _need(isinstance(item, dict) and isinstance(item.get("kpi"), str)
@@ -181,6 +234,8 @@ def validate_data(data: Any) -> None:
                   and (v.get("count") is None
                        or (_is_int(v.get("count")) and abs(v.get("count")) < 2**63)),
                   "Kolada data value has the wrong shape")
+            _need(v.get("isdeleted") is None or isinstance(v.get("isdeleted"), bool),
+                  f"Kolada data value has a non-boolean isdeleted {v.get('isdeleted')!r}")
 
 
 def validate_metadata(kind: str) -> Any:
@@ -192,8 +247,8 @@ def validate_metadata(kind: str) -> Any:
                   and isinstance(item.get("title"), str), f"{kind} item lacks id/title")
             if kind == "kolada-groups":
                 _need(isinstance(item.get("members"), list)
-                      and all(isinstance(m, dict) and isinstance(m.get("id"), str)
-                              for m in item["members"]), "group members have the wrong shape")
+                      and all(member_code(m) is not None for m in item["members"]),
+                      "group members have neither member_id (v3) nor id (v2) as a string")
             if kind == "kolada-municipality":
                 _need(isinstance(item.get("type"), str), "municipality lacks type")
 
@@ -204,19 +259,133 @@ def validator(kind: str) -> Any:
     return validate_data if kind == "kolada-data" else validate_metadata(kind)
 
 
+def member_code(member: Any) -> str | None:
+    """A group member's municipality code: v3 ``member_id``, else v2 ``id``."""
+    if not isinstance(member, dict):
+        return None
+    for key in (MEMBER_KEYS_V3[0], MEMBER_KEYS_V2[0]):
+        if isinstance(member.get(key), str):
+            return member[key]
+    return None
+
+
+def is_deleted(entry: dict[str, Any]) -> bool:
+    """True for a value entry marked ``isdeleted: true`` (absent = live)."""
+    return entry.get("isdeleted") is True
+
+
+def count_deleted(data: dict[str, Any]) -> int:
+    """Value entries marked deleted in one data envelope."""
+    return sum(is_deleted(v) for item in data["values"] for v in item["values"])
+
+
+def _unknown(where: str, objs: Iterable[Any], known: frozenset[str]) -> list[str]:
+    extra = sorted({k for o in objs if isinstance(o, dict) for k in o} - known)
+    if not extra:
+        return []
+    names = ", ".join(repr(k) for k in extra)
+    return [f"unknown field{'s' if len(extra) > 1 else ''} {names} in {where}"]
+
+
+def shape_notes(kind: str, data: Any) -> list[str]:
+    """How a (valid) Kolada response departs from the v3 shape the suite was built for.
+
+    Each note is one phrase naming exactly what differs, e.g. "group members use the v2
+    keys 'id'/'title' instead of 'member_id'/'member_title'" or "unknown field 'foo' in
+    value entries". An empty list means the shape is exactly as expected. The
+    fetch still works with every difference named here (unknown fields are ignored and
+    both member shapes are read); a body it cannot use fails validation instead.
+    """
+    if not isinstance(data, dict):
+        return []
+    notes = _unknown("the envelope", [data], KNOWN_FIELDS["envelope"])
+    if "next_url" not in data and "next_page" in data:
+        notes.append("the envelope pages with v2 'next_page' instead of v3 'next_url'")
+    items = [i for i in data.get("values") or [] if isinstance(i, dict)]
+    if kind in KNOWN_FIELDS:
+        label = {"kolada-kpi": "KPI entries", "kolada-municipality": "municipality entries",
+                 "kolada-groups": "group entries", "kolada-data": "data items"}[kind]
+        notes += _unknown(label, items, KNOWN_FIELDS[kind])
+    if kind == "kolada-groups":
+        members = [m for i in items for m in i.get("members") or [] if isinstance(m, dict)]
+        v2 = [m for m in members if MEMBER_KEYS_V3[0] not in m and MEMBER_KEYS_V2[0] in m]
+        if v2:
+            notes.append(f"group members use the v2 keys 'id'/'title' instead of "
+                         f"'member_id'/'member_title' ({len(v2)} of {len(members)} members)")
+        v3 = [m for m in members if m not in v2]
+        notes += _unknown("group members", v3, KNOWN_FIELDS["member"])
+    if kind == "kolada-data":
+        entries = [v for i in items for v in i.get("values") or [] if isinstance(v, dict)]
+        notes += _unknown("value entries", entries, KNOWN_FIELDS["value"])
+    return notes
+
+
+def published_year(item: dict[str, Any], today: date) -> int | None:
+    """The newest year a KPI has published, from its ``publ_period`` and
+    ``publication_date`` (docs/apis.md §2.5: the period of the next or latest scheduled
+    release): ``publ_period`` once ``publication_date`` has passed (or when no date is
+    given), else the year before. ``None`` when there is no ``publ_period``."""
+    period = item.get("publ_period")
+    try:
+        year = int(str(period).strip()[:4])
+    except (TypeError, ValueError):
+        return None
+    when = str(item.get("publication_date") or "").strip()[:10]
+    try:
+        due = date.fromisoformat(when) if when else None
+    except ValueError:
+        due = None
+    return year - 1 if due is not None and due > today else year
+
+
+def newest_published(items: Iterable[dict[str, Any]], today: date
+                     ) -> tuple[int | None, list[str]]:
+    """The newest year every current LSS KPI has published, and notes on the others.
+
+    Per KPI: :func:`published_year`. KPIs more than one year behind the newest are
+    taken as discontinued or stale and left out (named in a note); of the rest, the
+    oldest year wins, so a year counts only once all of them have published it (a year
+    half published would be fetched half empty and kept that way on disk).
+    """
+    years = {i["id"]: published_year(i, today) for i in items if isinstance(i.get("id"), str)}
+    known = {k: y for k, y in years.items() if y is not None}
+    if not known:
+        return None, ["no LSS KPI reports a publ_period"]
+    top = max(known.values())
+    current = {k: y for k, y in known.items() if y >= top - 1}
+    notes = []
+    behind = sorted(k for k in known if k not in current)
+    if behind:
+        notes.append(f"KPI(s) {', '.join(behind)} report an older publ_period and were "
+                     "left out of the choice of the newest year")
+    newest = min(current.values())
+    waiting = sorted(k for k, y in current.items() if y < top)
+    if waiting:
+        notes.append(f"{top} is not yet published for {', '.join(waiting)}")
+    return newest, notes
+
+
 # -- parsers ----------------------------------------------------------------------------------
-def parse_values(pages: Iterable[tuple[Any, str]]) -> pl.DataFrame:
+def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
+                 ) -> pl.DataFrame:
     """Tidy values from data envelopes: one row per kpi × municipality × year × gender.
 
     ``pages`` yields ``(parsed JSON, snapshot id)``. Columns: kpi, municipality, year,
     gender, value (null when not published), status (Kolada's string, "" when published),
-    count, snapshot. A page that is not a v3 data envelope raises :class:`InvalidBody`.
+    count, snapshot. Entries marked ``isdeleted: true`` are skipped; with
+    ``keep_deleted`` they are kept and a Boolean column ``isdeleted`` says which (for a
+    caller that resolves several snapshots first). A page that is not a v3 data envelope
+    raises :class:`InvalidBody`.
     """
     cols: dict[str, list[Any]] = {k: [] for k in VALUES_SCHEMA}
+    deleted: list[bool] = []
     for data, snap in pages:
         validate_data(data)
         for item in data["values"]:
             for v in item["values"]:
+                if is_deleted(v) and not keep_deleted:
+                    continue
+                deleted.append(is_deleted(v))
                 cols["kpi"].append(item["kpi"])
                 cols["municipality"].append(item["municipality"])
                 cols["year"].append(int(item["period"]))
@@ -226,7 +395,9 @@ def parse_values(pages: Iterable[tuple[Any, str]]) -> pl.DataFrame:
                 cols["status"].append(v.get("status") or "")
                 cols["count"].append(v.get("count"))
                 cols["snapshot"].append(snap)
-    return pl.DataFrame(cols, schema=VALUES_SCHEMA)
+    df = pl.DataFrame(cols, schema=VALUES_SCHEMA)
+    return df.with_columns(pl.Series("isdeleted", deleted, dtype=pl.Boolean)) if keep_deleted \
+        else df
 
 
 def parse_municipalities(items: Iterable[dict[str, Any]]) -> pl.DataFrame:
@@ -268,7 +439,8 @@ def parse_groups(items: Iterable[dict[str, Any]], municipalities: pl.DataFrame
                  ) -> tuple[pl.DataFrame, list[str]]:
     """Peer groups, one row per member, and the focus names that could not be resolved.
 
-    Columns: group_id, title, kind, member, focus, year. ``municipalities`` is the register
+    Columns: group_id, title, kind, member, focus, year. Members may be v3
+    ``{member_id, member_title}`` or v2 ``{id, title}``. ``municipalities`` is the register
     (id, title) used to resolve a focus name to its code.
     """
     by_name = {t: i for i, t in municipalities.select("id", "title").iter_rows()}
@@ -283,8 +455,9 @@ def parse_groups(items: Iterable[dict[str, Any]], municipalities: pl.DataFrame
             if focus is None:
                 unresolved.append(f"{item['id']} {item['title']}")
         for m in item["members"]:
-            if m["id"] != focus:  # the focus is never a member of its own comparison group
-                rows.append((item["id"], item["title"], kind, m["id"], focus, year))
+            code = member_code(m)
+            if code != focus:  # the focus is never a member of its own comparison group
+                rows.append((item["id"], item["title"], kind, code, focus, year))
     schema = {"group_id": pl.Utf8, "title": pl.Utf8, "kind": pl.Utf8, "member": pl.Utf8,
               "focus": pl.Utf8, "year": pl.Int32}
     return pl.DataFrame(rows, schema=schema, orient="row"), unresolved

@@ -22,7 +22,9 @@ each). json-stat2 is parsed in-house; ``status`` symbols are kept.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -63,6 +65,75 @@ def limits_from_config(data: dict[str, Any]) -> tuple[int, int, float]:
     if calls <= 0 or window <= 0:
         calls, window = DEFAULT_CALLS, DEFAULT_WINDOW
     return cells, calls, window
+
+
+# -- table metadata ---------------------------------------------------------------------------
+#: Top-level members of a json-stat 2.0 dataset (https://json-stat.org/format/).
+JSONSTAT_FIELDS = frozenset({"version", "class", "href", "label", "note", "source", "updated",
+                             "link", "error", "extension", "id", "size", "role", "dimension",
+                             "value", "status"})
+
+
+def plan_metadata(base_url: str, table: str, as_of: date | None = None) -> PlannedRequest:
+    """``GET /tables/{table}/metadata`` (json-stat2 without values). With ``as_of`` the
+    label carries that date, so the answer is asked afresh once a day (it says which
+    months the table holds)."""
+    label = f"{table}-metadata" + (f"-{as_of.isoformat()}" if as_of else "")
+    return PlannedRequest(API, "scb-metadata", "GET",
+                          f"{base_url}/tables/{table}/metadata?lang=sv", label)
+
+
+def validate_metadata(data: Any) -> None:
+    """Raise :class:`InvalidBody` unless ``data`` is json-stat2 table metadata: ``id``,
+    ``size`` and a ``dimension`` with a category index of ``size`` codes each (``value``
+    absent or empty, as SCB sends it)."""
+    if not (isinstance(data, dict) and isinstance(data.get("value"), list | type(None))
+            and not data.get("value")):
+        raise InvalidBody("SCB table metadata is not a json-stat2 dataset without values")
+    validate_jsonstat({**data, "value": {}})
+
+
+def table_codes(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Codes per variable of a (validated) json-stat2 dataset, in index order."""
+    return {v: _codes(data["dimension"][v]) for v in data["id"]}
+
+
+def table_years(table: str, data: dict[str, Any]) -> list[int]:
+    """Reference years the suite can take from this table: every ``YYYY`` of TAB638;
+    every year with a December month (``YYYYM12``, 31 December) of TAB6471."""
+    tids = table_codes(data).get("Tid", [])
+    pattern = r"^(\d{4})$" if table == TAB_ANNUAL else r"^(\d{4})M12$"
+    return sorted({int(m.group(1)) for t in tids if (m := re.match(pattern, t))})
+
+
+def metadata_problems(table: str, data: dict[str, Any], years: Sequence[int] = ()
+                      ) -> list[str]:
+    """What the population requests need from ``table`` and its metadata lacks.
+
+    Checked: the variables Region, Alder, Kon, ContentsCode and Tid; the single ages
+    ``0``…``99`` and ``100+``; the sexes ``1``/``2``; the content code; Riket ``00`` and
+    290 four-digit municipality codes; and the ``Tid`` codes of ``years``. An empty list
+    means the fetch can ask for everything it will ask for.
+    """
+    codes = table_codes(data)
+    problems = [f"no variable {v}" for v in ("Region", "Alder", "Kon", "ContentsCode", "Tid")
+                if v not in codes]
+    if problems:
+        return problems
+    contents = "BE0101N1" if table == TAB_ANNUAL else "000007SF"
+    wanted = {"Alder": AGES, "Kon": SEXES, "ContentsCode": (contents,), "Region": ("00",),
+              "Tid": tuple(str(y) if table == TAB_ANNUAL else f"{y}M12" for y in years)}
+    for var, need in wanted.items():
+        have = set(codes[var])
+        lacking = [c for c in need if c not in have]
+        if lacking:
+            shown = ", ".join(lacking[:5]) + (f" and {len(lacking) - 5} more"
+                                              if len(lacking) > 5 else "")
+            problems.append(f"{var} lacks {shown}")
+    n_kommun = sum(1 for c in codes["Region"] if len(c) == 4 and c.isdigit())
+    if n_kommun < 290:
+        problems.append(f"Region has {n_kommun} municipality codes, expected 290")
+    return problems
 
 
 # -- planning ---------------------------------------------------------------------------------
