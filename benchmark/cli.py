@@ -253,14 +253,14 @@ def _only_categories(table: pl.DataFrame, categories: list[list[str]] | None
 def _check_out(out: Path | None, year: int | None) -> OutTarget | None:
     """``--out`` of compare/screen with ``{year}`` filled in, checked before anything is
     computed (:func:`benchmark.output.check_out_file`). Before the newest year is known, a
-    ``{year}`` template is checked with a stand-in (its folder must be usable); call it
-    again with the year once it is known."""
+    ``{year}`` template is checked as written (its folder must be usable); call it again
+    with the year once it is known."""
     from benchmark.output import check_out_file
 
     if out is None:
         return None
-    return check_out_file(Path(str(out).replace("{year}", "YEAR" if year is None
-                                                else str(year))))
+    return check_out_file(Path(str(out) if year is None
+                               else str(out).replace("{year}", str(year))))
 
 
 def _warn_if_partial(settings: Settings) -> None:

@@ -145,6 +145,15 @@ def test_out_refused_before_any_work(kind: str, tmp_path: Path) -> None:
         assert "--out" in line and needle in line, line
 
 
+def test_out_year_template_is_checked_before_the_newest_year_is_looked_up(
+        tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    line = _error_line(_run(["screen", "--format", "csv", "--out",
+                             str(tmp_path / "file" / "screening-{year}.csv")],
+                            tmp_path / "no-data"), 2)
+    assert "screening-{year}.csv" in line and "is a file, not a folder" in line
+
+
 def test_report_out_existing_file_is_refused_at_once(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     out.write_text("keep me")
