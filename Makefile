@@ -12,6 +12,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
+# JupyterLab's settings override for this venv only (no news prompt, no update check; the
+# user's own JupyterLab settings are not touched)
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 DATA_DIR ?= data
 PROCESSED := $(DATA_DIR)/processed/current/manifest.json
 export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
@@ -22,13 +25,17 @@ help: ## List the targets (this text)
 	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(or $(YEAR),newest) REPORT_LANG=$(REPORT_LANG) YEARS=$(or $(YEARS),2015-newest))"
 	@grep -E '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z_-]+):.*## (.*)/\1|\2/' | awk -F'|' '{printf "  %-10s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Build .venv with pip (no-op unless pyproject.toml changed)
+setup: $(STAMP) $(LAB_OVERRIDES) ## Build .venv with pip (no-op unless pyproject.toml changed)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+$(LAB_OVERRIDES): etc/jupyterlab-overrides.json $(STAMP)
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 doctor: setup ## Live self-check of Kolada and SCB (a few small requests; writes nothing)
 	$(PY) -m benchmark doctor
@@ -58,12 +65,15 @@ report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), RE
 demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)
 
-lab: setup ## Open JupyterLab on the notebooks (builds the demo first when there are no data)
+# KOMMUN given (command line or environment) → the notebooks start with it
+LAB_KOMMUN := $(if $(filter command line environment,$(origin KOMMUN)),BENCHMARK_KOMMUN=$(KOMMUN))
+
+lab: setup ## Open JupyterLab on the notebooks, starting with KOMMUN if given (builds the demo when there are no data)
 	@if [ ! -f $(PROCESSED) ] && [ ! -f data/demo/processed/current/manifest.json ]; then \
 	  echo "No processed data yet: building the synthetic demo (make data + make process for real data)"; \
 	  $(PY) -m benchmark demo --out reports; \
 	fi
-	$(VENV)/bin/jupyter lab notebooks/
+	$(LAB_KOMMUN) $(VENV)/bin/jupyter lab notebooks/
 
 test: setup ## Lint (ruff) and run the test suite (pytest)
 	$(VENV)/bin/ruff check .

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from benchmark.catalog import CATEGORIES, get_category
 from benchmark.errors import InputError
+from benchmark.texts import TEMPLATES
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -97,11 +98,15 @@ def interval(lower: float | None, upper: float | None, decimals: int = 2,
 
 
 def kronor(value: float | None, lang: str = "sv", *, sign: bool = False) -> str:
-    """An amount in kronor: ``1234567`` → ``1 234 567 kr`` (sv) or ``SEK 1,234,567`` (en)."""
+    """An amount in kronor: ``1234567`` → ``1 234 567 kr`` (sv) or ``SEK 1,234,567`` (en);
+    with ``sign=True`` the sign leads: ``+1 234 567 kr``, ``+SEK 1,234,567``."""
     if _is_missing(value):
         return MISSING
     text = integer(value, lang, sign=sign)
-    return f"{text}{NBSP}kr" if lang == "sv" else f"SEK{NBSP}{text}"
+    if lang == "sv":
+        return f"{text}{NBSP}kr"
+    sign_char = text[0] if text[:1] in ("+", MINUS) else ""  # +SEK 1,000, not SEK +1,000
+    return f"{sign_char}SEK{NBSP}{text[len(sign_char):]}"
 
 
 def long_date(value: str | date | datetime | None, lang: str = "sv") -> str:
@@ -175,23 +180,45 @@ TEXTS: dict[str, dict[str, str]] = {
     "practice": {"sv": "Övrig skillnad (t.ex. praxis, behov)",
                  "en": "Remaining difference (e.g. practice, needs)"},
     "persons": {"sv": "personer", "en": "persons"},
-    "limit_998": {"sv": "Kontrollgräns 99,8 %", "en": "Control limit 99.8%"},
-    "limit_95": {"sv": "Kontrollgräns 95 %", "en": "Control limit 95%"},
+    "limit_998": {"sv": "Gräns för tydlig avvikelse", "en": "Limit for a clear deviation"},
+    "limit_95": {"sv": "Gräns för möjlig avvikelse", "en": "Limit for a possible deviation"},
     "synthetic": {"sv": "Syntetiska demodata", "en": "Synthetic demo data"},
     "synthetic_note": {
         "sv": "Syntetiska demodata – inte officiell statistik.",
         "en": "Synthetic demo data – not official statistics.",
     },
-    "source": {"sv": "Källa: Kolada (RKA), SCB", "en": "Source: Kolada (RKA), Statistics Sweden"},
+    "source": {"sv": "Källa: Kolada (RKA), SCB",
+               "en": "Source: Kolada (RKA), Statistics Sweden (SCB)"},
+    "liknande_lss": {"sv": "Liknande kommuner LSS", "en": "Similar municipalities LSS"},
+    "not_age_adjusted": {"sv": "ej åldersjusterad", "en": "not age-adjusted"},
     "persistent": {"sv": "Varaktig avvikelse", "en": "Persistent deviation"},
     "yes": {"sv": "ja", "en": "yes"},
     "no": {"sv": "nej", "en": "no"},
 }
 
 
-def text(key: str, lang: str = "sv") -> str:
-    """The reader-facing phrase ``key`` in ``lang``."""
-    return TEXTS[key][check_lang(lang)]
+def text(key: str, lang: str = "sv", **values: object) -> str:
+    """The reader-facing phrase ``key`` in ``lang`` (from :data:`TEXTS` or, for longer
+    templates, :data:`benchmark.texts.TEMPLATES`), with ``{placeholders}`` filled from
+    ``values``."""
+    entry = TEXTS.get(key) or TEMPLATES[key]
+    phrase = entry[check_lang(lang)]
+    return phrase.format(**values) if values else phrase
+
+
+def join(items: list[str] | tuple[str, ...], lang: str = "sv") -> str:
+    """``a, b och c`` (sv) / ``a, b and c`` (en)."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    word = " och " if check_lang(lang) == "sv" else " and "
+    return ", ".join(items[:-1]) + word + items[-1]
+
+
+def lower_first(phrase: str) -> str:
+    """A label as it reads mid-sentence: ``Daglig verksamhet`` → ``daglig verksamhet``
+    (acronyms such as ``LSS`` inside the label keep their case)."""
+    return phrase[:1].lower() + phrase[1:]
 
 
 def flag_label(flag: str | None, lang: str = "sv", *, short: bool = False) -> str:
@@ -213,9 +240,11 @@ def status_label(status: str | None, lang: str = "sv", *, short: bool = False) -
     return table.get(status or "missing", table["missing"])[check_lang(lang)]
 
 
-def category_label(category_id: str, lang: str = "sv") -> str:
-    """Catalogue label of a category id in ``lang``."""
-    return get_category(category_id).label(check_lang(lang))
+def category_label(category_id: str, lang: str = "sv", *, mid_sentence: bool = False) -> str:
+    """Catalogue label of a category id in ``lang``; ``mid_sentence=True`` gives the form
+    used inside a sentence (``daglig verksamhet``, ``personer med någon LSS-insats``)."""
+    label = get_category(category_id).label(check_lang(lang))
+    return lower_first(label) if mid_sentence else label
 
 
 # --- reference age bands (what "age-adjusted" means here) -----------------------------------
@@ -253,18 +282,16 @@ def age_adjustment_note(lang: str = "sv") -> str:
     check_lang(lang)
     all_ages = [c.label(lang) for c in CATEGORIES
                 if c.age_min == 0 and c.age_max is None and c.id != "totalt"]
+    # the first name opens a sentence, the others stand inside it
+    names = join(all_ages[:1] + [lower_first(x) for x in all_ages[1:]], lang)
     if lang == "sv":
-        names = " och ".join([", ".join(all_ages[:-1]), all_ages[-1]] if len(all_ages) > 1
-                             else all_ages).lower()
         return ("Förväntat antal = rikets andel med insatsen bland invånarna i insatsens "
                 "åldersgrupp (t.ex. 20 år och äldre för bostad med särskild service) gånger "
                 "kommunens invånare i samma åldrar. Varje insats jämförs alltså i en enda "
                 "åldersgrupp, inte ålder för ålder. "
-                f"{names[:1].upper() + names[1:]} ges i alla åldrar och jämförs per invånare, "
+                f"{names} ges i alla åldrar och jämförs per invånare, "
                 "utan åldersjustering. Personer med någon LSS-insats jämförs i tre "
                 "åldersgrupper (0–22, 23–64 och 65 år och äldre).")
-    names = " and ".join([", ".join(all_ages[:-1]), all_ages[-1]] if len(all_ages) > 1
-                         else all_ages)
     return ("Expected number = Sweden's share with the support among inhabitants in the "
             "category's age band (e.g. 20 and over for housing with special service) times "
             "the municipality's inhabitants of those ages. Each category is thus compared "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,12 +118,18 @@ def is_synthetic(table: pl.DataFrame) -> bool:
     )
 
 
-def _title(text: str, table: pl.DataFrame, lang: str) -> str:
-    return f"{text} – {fmt.text('synthetic', lang)}" if is_synthetic(table) else text
+def _title(text: str, synthetic: bool, lang: str) -> str:
+    return f"{text} – {fmt.text('synthetic', lang)}" if synthetic else text
 
 
-def _caption(text: str, table: pl.DataFrame, lang: str) -> str:
-    return f"{fmt.text('synthetic_note', lang)} {text}" if is_synthetic(table) else text
+def _caption(text: str, synthetic: bool, lang: str) -> str:
+    return f"{fmt.text('synthetic_note', lang)} {text}" if synthetic else text
+
+
+def _labelled(table: pl.DataFrame, demo_label: bool) -> bool:
+    """Whether a chart carries the demo label itself (``demo_label=False``: the page showing
+    it labels the demo data once, at the top)."""
+    return demo_label and is_synthetic(table)
 
 
 def _require(table: pl.DataFrame, columns: Iterable[str], what: str) -> None:
@@ -164,19 +171,23 @@ def _name(row: dict[str, Any]) -> str:
 
 
 def _base_layout(fig: go.Figure, title: str, lang: str, height: int, *,
-                 synthetic: bool = False) -> None:
-    text = html.escape(title)
+                 synthetic: bool = False, subtitle: str | None = None) -> None:
+    lines = [subtitle] if subtitle else []
     if synthetic:
-        note = html.escape(fmt.text("synthetic_note", lang))
-        text += f"<br><span style='font-size:13px'>{note}</span>"
+        lines.append(fmt.text("synthetic_note", lang))
+    heading: dict[str, Any] = {"text": html.escape(title), "x": 0, "xanchor": "left",
+                               "yref": "container", "y": 1, "yanchor": "top",
+                               "pad": {"t": 14}, "font": {"size": 17}}
+    if lines:  # plotly's own subtitle: placed under the title without overlapping it
+        heading["subtitle"] = {"text": "<br>".join(html.escape(x) for x in lines),
+                               "font": {"size": 13}}
     fig.update_layout(
-        title={"text": text, "x": 0, "xanchor": "left", "yref": "container", "y": 1,
-               "yanchor": "top", "pad": {"t": 12}, "font": {"size": 17}},
+        title=heading,
         template="simple_white",
         separators=fmt.plotly_separators(lang),
         font={"family": _FONT, "size": 14, "color": "#1a1a1a"},
         height=height,
-        margin={"l": 10, "r": 10, "t": 130 if synthetic else 110, "b": 60},
+        margin={"l": 10, "r": 10, "t": 90 + 18 * len(lines), "b": 60},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0,
                 "font": {"size": 13}},
         hoverlabel={"font": {"family": _FONT}},
@@ -211,20 +222,23 @@ def _cell(value: str, *, header: bool = False, numeric: bool = False) -> str:
 
 
 def data_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
-               numeric: Sequence[bool] | None = None) -> str:
+               numeric: Sequence[bool] | None = None,
+               highlight: Sequence[bool] | None = None) -> str:
     """An accessible HTML table: ``<caption>``, column headers with ``scope="col"``, and the
-    first cell of each row as a row header. All text is HTML-escaped."""
+    first cell of each row as a row header. All text is HTML-escaped. Rows marked in
+    ``highlight`` get ``class="lss-chosen"`` (the chosen municipality)."""
     numeric = list(numeric) if numeric is not None else [False] * len(headers)
+    marks = list(highlight) if highlight is not None else [False] * len(rows)
     num_cls = ' class="num"'
     head = "".join(
         f'<th scope="col"{num_cls if n else ""}>{html.escape(h)}</th>'
         for h, n in zip(headers, numeric, strict=True)
     )
     body = []
-    for row in rows:
+    for row, mark in zip(rows, marks, strict=True):
         cells = [_cell(row[0], header=True)]
         cells += [_cell(v, numeric=n) for v, n in zip(row[1:], numeric[1:], strict=True)]
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        body.append(('<tr class="lss-chosen">' if mark else "<tr>") + "".join(cells) + "</tr>")
     return (f'<table class="lss-data">\n<caption>{html.escape(caption)}</caption>\n'
             f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body)
             + "\n</tbody>\n</table>")
@@ -287,21 +301,43 @@ def _band(r: dict[str, Any], lang: str) -> str:
     return fmt.band_label(band, lang)
 
 
+def peer_name(title: str, lang: str = "sv") -> str:
+    """A peer group's Kolada title as readers see it: without Kolada's ``(ovägt medel)``
+    (our group level is pooled, not an unweighted mean) and, in English, with RKA's
+    "Liknande kommuner LSS" under its one English name."""
+    name = re.sub(r"\s*\((?:o?vägt medel)\)\s*$", "", str(title)).strip()
+    prefix = fmt.text("liknande_lss", "sv")
+    if fmt.check_lang(lang) == "en" and name.startswith(prefix):
+        name = fmt.text("liknande_lss", "en") + name[len(prefix):]
+    return name
+
+
+def peer_group_name(rows: Sequence[dict[str, Any]], lang: str) -> str | None:
+    """The actual peer group's name (see :func:`peer_name`), or ``None`` without a group."""
+    titles = [str(r["peer_group_title"]) for r in rows if r.get("peer_group_title")]
+    return peer_name(titles[0], lang) if titles else None
+
+
 def _peer_title(rows: Sequence[dict[str, Any]], lang: str) -> str:
-    """The actual peer group's title (``peer_group_title``), else the generic label."""
-    titles = [str(r["peer_group_title"]) for r in rows if r.get("peer_group_title")]
-    return titles[0] if titles else fmt.text("peer_group", lang)
+    """The actual peer group's name, else the generic label."""
+    return peer_group_name(rows, lang) or fmt.text("peer_group", lang)
 
 
-def _peer_suffix(rows: Sequence[dict[str, Any]]) -> str:
-    """`` (Liknande kommuner LSS, X, 2024)``: the actual group's title, or nothing."""
-    titles = [str(r["peer_group_title"]) for r in rows if r.get("peer_group_title")]
-    return f" ({titles[0]})" if titles else ""
+def _peer_suffix(rows: Sequence[dict[str, Any]], lang: str) -> str:
+    """`` (Liknande kommuner LSS, X, 2024)``: the actual group's name, or nothing."""
+    name = peer_group_name(rows, lang)
+    return f" ({name})" if name else ""
+
+
+def _peer_subtitle(rows: Sequence[dict[str, Any]], lang: str) -> str | None:
+    """The chart subtitle naming the peer group (``Jämförelsegrupp: …``), if there is one."""
+    name = peer_group_name(rows, lang)
+    return fmt.text("peer_subtitle", lang, peer=name) if name else None
 
 
 def _peer_phrase(rows: Sequence[dict[str, Any]], lang: str) -> str:
     """“jämförelsegruppen (Liknande kommuner LSS, X, 2024)” for captions."""
-    return ("jämförelsegruppen" if lang == "sv" else "the peer group") + _peer_suffix(rows)
+    return ("jämförelsegruppen" if lang == "sv" else "the peer group") + _peer_suffix(rows, lang)
 
 
 def _peer_level(r: dict) -> float | None:
@@ -315,7 +351,7 @@ def _peer_level(r: dict) -> float | None:
     return level
 
 
-def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
+def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = True) -> Chart:
     """Standardised ratios with 95 % intervals per category for one municipality and year.
 
     Riket = 1 is a vertical line; the peer group's own standardised level against Riket
@@ -411,36 +447,18 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                            text=html.escape(note), showarrow=False, font={"size": 13})
     main = f"{name} {year}: " + ("LSS-insatser jämfört med riket" if lang == "sv"
                                  else "LSS support compared with Sweden")
-    title = _title(main, table, lang)
-    _base_layout(fig, main, lang, height=150 + 46 * len(rows), synthetic=is_synthetic(table))
+    synthetic = _labelled(table, demo_label)
+    title = _title(main, synthetic, lang)
+    subtitle = _peer_subtitle(rows, lang)
+    _base_layout(fig, main, lang, height=150 + 40 * len(rows), synthetic=synthetic,
+                 subtitle=subtitle)
     fig.update_layout(margin={"r": 175, "l": 10})
     fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], tickvals=tickvals,
                      ticktext=ticktext, title=fmt.text("ratio", lang), showgrid=True,
                      gridcolor="#e6e6e6")
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
                      range=[-0.5, len(labels) - 0.5], automargin=True)
-    if lang == "sv":
-        caption = ("Kvoten jämför antalet personer med insatsen med det antal som skulle "
-                   "väntas om kommunen hade rikets andel i insatsens åldersgrupp (tabellen "
-                   "visar vilka åldrar; insatser för alla åldrar är inte åldersjusterade). "
-                   "1 betyder samma "
-                   "nivå som riket, 1,5 betyder 50 % fler personer än väntat. Strecken visar "
-                   "95 % konfidensintervall. ▲/▼ markerar insatser som ligger utanför "
-                   "kontrollgränsen 99,8 % och även är signifikanta i ett exakt test "
-                   "(tydligt högre eller lägre än riket). Romber visar var "
-                   f"{_peer_phrase(rows, lang)} själv ligger mot riket (räknat på kommunens "
-                   "egen åldersstruktur). Insatserna överlappar och ska inte summeras.")
-    else:
-        caption = ("The ratio compares the number of persons with the support with the "
-                   "number expected if the municipality had Sweden's share in the "
-                   "category's age band (the table shows which ages; categories for all ages "
-                   "are not age-adjusted). 1 means the same level as Sweden, 1.5 means 50% "
-                   "more persons than "
-                   "expected. Bars show 95% confidence intervals. ▲/▼ mark categories outside "
-                   "the 99.8% control limit and also significant in an exact test (clearly "
-                   f"higher or lower than Sweden). Diamonds show where {_peer_phrase(rows, lang)}"
-                   " itself stands against Sweden (applied to this municipality's age "
-                   "structure). Categories overlap and must not be summed.")
+    caption = fmt.text("forest_caption", lang, peer=_peer_phrase(rows, lang))
     if zeros:
         caption += (" ◀ med 0: inga personer (kvot 0), som inte kan visas på den "
                     "logaritmiska skalan; markeringen står vid axelns vänstra kant och "
@@ -448,7 +466,7 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                     " ◀ with 0: no persons (ratio 0), which a log scale cannot show; the "
                     "marker sits at the left edge of the axis and the bar shows the "
                     "interval's upper end.")
-    return Chart("forest", fig, title, _caption(caption, table, lang),
+    return Chart("forest", fig, title, _caption(caption, synthetic, lang),
                  forest_table(table, lang), lang)
 
 
@@ -477,13 +495,9 @@ def funnel_limits(expected: Sequence[float], confidence: float, phi: float | Non
     return [float(v) for v in lower], [float(v) for v in upper]
 
 
-#: What ▲/▼ mean in the funnel plot (the flag rule: limits *and* the exact test).
-FLAG_RULE: dict[str, str] = {
-    "sv": "▲/▼ = tydligt avvikande: utanför 99,8 %-gränsen och även signifikant i ett exakt "
-          "test, som skyddar kommuner med få personer.",
-    "en": "▲/▼ = clearly deviating: outside the 99.8% limit and also significant in an exact "
-          "test, which guards municipalities with few persons.",
-}
+#: What ▲/▼ mean in the funnel plot (the flag rule: limits *and* the exact test, in plain
+#: words; the technical statement is in notebooks/04-metod).
+FLAG_RULE: dict[str, str] = {lang: fmt.text("flag_rule", lang) for lang in fmt.LANGS}
 #: Legend/table label of a point outside the drawn 99,8 % limits that is not flagged.
 OUTSIDE_UNFLAGGED: dict[str, str] = {
     "sv": "Utanför gränsen men för få personer för säker slutsats",
@@ -563,7 +577,7 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
 
 
 def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = None,
-                 lang: str = "sv") -> Chart:
+                 lang: str = "sv", *, demo_label: bool = True) -> Chart:
     """Funnel plot of all municipalities for one category and year: x = expected persons E
     (log scale), y = standardised ratio, with 95 % and 99,8 % overdispersion-adjusted limits
     (φ, τ² from the table); the chosen municipality is highlighted and labelled."""
@@ -635,36 +649,18 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
     y_lo = max(0.0, min([*ys, 1.0]) * 0.9)
     y_hi = max([*ys, 1.0]) * 1.1
     main = f"{label} {year}: " + ("alla kommuner" if lang == "sv" else "all municipalities")
-    title = _title(main, table, lang)
-    _base_layout(fig, main, lang, height=560, synthetic=is_synthetic(table))
+    synthetic = _labelled(table, demo_label)
+    title = _title(main, synthetic, lang)
+    _base_layout(fig, main, lang, height=560, synthetic=synthetic)
     tickvals, ticktext = _log_ticks(e_lo, e_hi, lang)
     fig.update_xaxes(type="log", title=fmt.text("expected", lang) + (
         " (logaritmisk skala)" if lang == "sv" else " (log scale)"), tickvals=tickvals,
         ticktext=ticktext, range=[math.log10(e_lo), math.log10(e_hi)])
     fig.update_yaxes(title=fmt.text("ratio", lang), range=[y_lo, y_hi], tickformat=",.1f")
-    phi_txt = fmt.number(phi, 2, lang) if phi is not None else fmt.MISSING
     widened = phi is not None and math.isfinite(phi) and phi > 1
-    if lang == "sv":
-        limits = (f"Gränserna är vidgade för verklig variation mellan kommuner "
-                  f"(överspridning φ = {phi_txt})." if widened else
-                  f"Gränserna är exakta Poissongränser (bara slumpvariation), eftersom ingen "
-                  f"överspridning utöver slumpen kunde påvisas (φ = {phi_txt}).")
-        caption = (f"Varje punkt är en kommun. Ju fler personer som väntas (längre åt höger), "
-                   f"desto smalare blir tratten, eftersom slumpen betyder mindre i stora "
-                   f"kommuner. Streckade linjer: kontrollgräns 99,8 %; prickade: 95 %. "
-                   f"{limits} {FLAG_RULE['sv']} ⊗ = utanför gränsen men för få personer för "
-                   f"säker slutsats (det exakta testet är inte signifikant).")
-    else:
-        limits = (f"Limits are widened for real variation between municipalities "
-                  f"(overdispersion φ = {phi_txt})." if widened else
-                  f"Limits are exact Poisson limits (chance variation only), since no "
-                  f"overdispersion beyond chance could be shown (φ = {phi_txt}).")
-        caption = (f"Each point is a municipality. The more persons expected (further right), "
-                   f"the narrower the funnel, because chance matters less in large "
-                   f"municipalities. Dashed lines: 99.8% control limit; dotted: 95%. "
-                   f"{limits} {FLAG_RULE['en']} ⊗ = outside the limit but too few persons for "
-                   f"a firm conclusion (the exact test is not significant).")
-    return Chart(f"funnel-{category}", fig, title, _caption(caption, table, lang),
+    limits = fmt.text("funnel_limits_widened" if widened else "funnel_limits_chance", lang)
+    caption = fmt.text("funnel_caption", lang, limits=limits, rule=FLAG_RULE[lang])
+    return Chart(f"funnel-{category}", fig, title, _caption(caption, synthetic, lang),
                  funnel_table(sub, category, municipality, lang), lang)
 
 
@@ -701,7 +697,8 @@ def trend_table(history: pl.DataFrame, category: str, lang: str = "sv") -> str:
     return data_table(caption, headers, rows, [False, True, True, True, True, False])
 
 
-def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart:
+def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv", *,
+                demo_label: bool = True) -> Chart:
     """The ratio over the years (95 % intervals) against Riket = 1 and the peer group."""
     fmt.check_lang(lang)
     _require(history, _FOREST_COLS, "trend_chart")
@@ -757,23 +754,25 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv") -> Chart
           if v is not None]
     y_lo, y_hi = max(0.0, min([*ys, 1.0]) * 0.9), max([*ys, 1.0]) * 1.08
     years = [r["year"] for r in rows]
-    main = f"{name}, {label.lower() if lang == 'sv' else label}: " + (
+    main = f"{name}, {fmt.lower_first(label)}: " + (
         f"utveckling {min(years)}–{max(years)}" if lang == "sv"
         else f"trend {min(years)}–{max(years)}")
-    title = _title(main, history, lang)
-    _base_layout(fig, main, lang, height=460, synthetic=is_synthetic(history))
+    synthetic = _labelled(history, demo_label)
+    title = _title(main, synthetic, lang)
+    subtitle = _peer_subtitle(rows[-1:], lang) if peers else None
+    _base_layout(fig, main, lang, height=460, synthetic=synthetic, subtitle=subtitle)
     fig.update_xaxes(title=fmt.text("year", lang), tickformat="d", dtick=1)
     fig.update_yaxes(title=fmt.text("ratio", lang), range=[y_lo, y_hi], tickformat=",.1f")
     caption = ("Kvoten mot riket år för år med 95 % konfidensintervall. En avvikelse som "
                "återkommer flera år i rad är mer sannolikt verklig än en enstaka topp. "
                "Streckad orange linje: jämförelsegruppens egen nivå mot riket"
-               f"{_peer_suffix(rows[-1:])}."
+               f"{_peer_suffix(rows[-1:], lang)}."
                if lang == "sv" else
                "The ratio to Sweden year by year with 95% confidence intervals. A deviation "
                "that recurs several years in a row is more likely real than a single peak. "
                "Dashed orange line: the peer group's own level against Sweden"
-               f"{_peer_suffix(rows[-1:])}.")
-    return Chart(f"trend-{category}", fig, title, _caption(caption, history, lang),
+               f"{_peer_suffix(rows[-1:], lang)}.")
+    return Chart(f"trend-{category}", fig, title, _caption(caption, synthetic, lang),
                  trend_table(history, category, lang), lang)
 
 
@@ -822,7 +821,8 @@ def _all_ages(r: dict[str, Any]) -> bool:
     return fmt.is_all_ages(band)
 
 
-def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
+def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
+                        demo_label: bool = True) -> Chart:
     """Per category, how many persons of the difference from Riket's crude rate come from the
     age structure (``composition_effect``) and how many remain (``practice_effect``)."""
     fmt.check_lang(lang)
@@ -855,19 +855,21 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                        for r in bars],
             hoverinfo="text"))
     fig.add_vline(x=0, line={"color": PALETTE["riket"], "width": 1})
+    # "not age-adjusted" goes under the category's name on the axis, never over the bars
+    ticktext = [html.escape(label) + (
+        f"<br><span style='font-size:11px;color:{PALETTE['other']}'>"
+        f"{html.escape(fmt.text('not_age_adjusted', lang))}</span>"
+        if r in drawn and _all_ages(r) else "") for r, label in zip(rows, labels, strict=True)]
     for r, label in zip(rows, labels, strict=True):
-        if r in drawn and _all_ages(r):
-            fig.add_annotation(x=0, y=label, yshift=-12, xanchor="left", showarrow=False,
-                               text=html.escape(f"{fmt.MISSING} {fmt.NOT_AGE_ADJUSTED[lang]}"),
-                               font={"size": 11})
         if r.get("status") != "ok":
             fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False,
                                text=html.escape(fmt.status_label(r.get("status"), lang)),
                                font={"size": 12})
     main = f"{name} {year}: " + ("varför antalet skiljer sig från riket" if lang == "sv"
                                  else "why the number differs from Sweden")
-    title = _title(main, table, lang)
-    _base_layout(fig, main, lang, height=170 + 52 * len(rows), synthetic=is_synthetic(table))
+    synthetic = _labelled(table, demo_label)
+    title = _title(main, synthetic, lang)
+    _base_layout(fig, main, lang, height=170 + 52 * len(rows), synthetic=synthetic)
     fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "reversed"})
     values = [0.0] + [r[c] for r in drawn for c in ("composition_effect", "practice_effect")]
     span = (max(values) - min(values)) or 1.0
@@ -876,20 +878,8 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv") -> Chart:
                             else "Persons (difference from Sweden's level)"),
                      tickformat=",.0f", zeroline=True)
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
-                     range=[-0.5, len(labels) - 0.5], automargin=True)
-    if lang == "sv":
-        caption = ("Skillnaden mellan kommunens antal och det antal rikets genomsnittsnivå skulle "
-                   "ge, i personer. Hel stapel: den del som beror på att kommunen har fler eller "
-                   "färre invånare i de åldrar där insatsen är vanlig. Randig stapel: resten, "
-                   "som kan bero på behov, praxis eller utbud. Insatser som ges i alla åldrar "
-                   f"saknar hel stapel ({fmt.MISSING}): de är {fmt.NOT_AGE_ADJUSTED['sv']}. "
-                   "Insatserna överlappar och ska inte summeras.")
-    else:
-        caption = ("The difference between the municipality's number and the number Sweden's "
-                   "average level would give, in persons. Solid bar: the part due to more or "
-                   "fewer inhabitants in the ages where the support is common. Striped bar: "
-                   "the rest, which may reflect needs, practice or supply. Categories given "
-                   f"at all ages have no solid bar ({fmt.MISSING}): they are "
-                   f"{fmt.NOT_AGE_ADJUSTED['en']}. Categories overlap and must not be summed.")
-    return Chart("decomposition", fig, title, _caption(caption, table, lang),
+                     range=[-0.5, len(labels) - 0.5], automargin=True, tickvals=labels,
+                     ticktext=ticktext)
+    caption = fmt.text("decomposition_caption", lang, missing=fmt.MISSING)
+    return Chart("decomposition", fig, title, _caption(caption, synthetic, lang),
                  decomposition_table(table, lang), lang)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import polars as pl
 from benchmark import fmt, plots
 from benchmark.catalog import CATEGORIES, PAIRED_CATEGORIES, get_category
 from benchmark.config import Settings, get_settings
-from benchmark.errors import DataError
+from benchmark.errors import DataError, InputError
 from benchmark.store import read_manifest
 from benchmark.tableset import has_processed
 
@@ -123,18 +122,14 @@ def show(item: plots.Chart | str, *, interactive: bool = False) -> None:
 
 # --- text sections ------------------------------------------------------------------------
 
-def _join(items: Sequence[str], lang: str) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    word = " och " if lang == "sv" else " and "
-    return ", ".join(items[:-1]) + word + items[-1]
+_join = fmt.join
 
 
 def _labels(table: pl.DataFrame, mask: pl.Expr, lang: str) -> list[str]:
+    """Labels of the rows matching ``mask``, catalogue order, in their mid-sentence form."""
     order = {c.id: i for i, c in enumerate(CATEGORIES)}
     ids = sorted(table.filter(mask)["category"].to_list(), key=lambda c: order.get(c, 99))
-    return [get_category(c).label(lang) for c in ids]
+    return [fmt.category_label(c, lang, mid_sentence=True) for c in ids]
 
 
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -230,13 +225,7 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
                          f"saknade uppgifter): {_join(na, lang)}.")
         if persistent:
             items.append(f"Avvikelsen har funnits minst tre av de senaste fem åren för "
-                         f"{_join(persistent, lang).lower()}.")
-        lead = ("Jämförelsen tar hänsyn till hur många invånare kommunen har i de åldrar "
-                "där insatsen ges (en åldersgrupp per insats; ledsagarservice och "
-                "kontaktperson ges i alla åldrar och är inte åldersjusterade). ”Tydligt” "
-                "betyder att skillnaden är större än vad slumpen och vanlig variation mellan "
-                "kommuner brukar ge (utanför kontrollgränsen 99,8 % och signifikant även i ett "
-                "exakt test).")
+                         f"{_join(persistent, lang)}.")
     else:
         items.append(f"{len(hi)} of {n} categories are clearly above Sweden"
                      + (f": {_join(hi, lang)}." if hi else "."))
@@ -249,19 +238,15 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
         if persistent:
             items.append(f"The deviation has lasted at least three of the last five years for "
                          f"{_join(persistent, lang)}.")
-        lead = ("The comparison allows for how many inhabitants the municipality has in the "
-                "ages where the support is given (one age band per category; companion "
-                "service and contact person are given at all ages and not age-adjusted). "
-                "“Clearly” means the difference is larger than chance and ordinary "
-                "variation between municipalities usually give (outside the 99.8% control "
-                "limit and also significant in an exact test).")
+    lead = fmt.text("summary_lead", lang)
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
     return (f'<div class="lss-summary"><ul>{lis}</ul></div><p>{html.escape(lead)}</p>')
 
 
 def paired_note(lang: str = "sv") -> str:
     """Why personal assistance under LSS and under SFB are always shown together."""
-    a, b = (get_category(c).label(lang) for c in PAIRED_CATEGORIES[0])
+    a, b = (fmt.category_label(c, lang, mid_sentence=i > 0)
+            for i, c in enumerate(PAIRED_CATEGORIES[0]))
     if lang == "sv":
         text = (f"{a} och {b} visas alltid tillsammans: den som har stort behov får oftast "
                 f"assistansersättning från Försäkringskassan (SFB) i stället för personlig "
@@ -336,8 +321,8 @@ def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
             "deviates clearly from Sweden.") + "</p>"
     if flagged:
         cats = [get_category(r["category"]) for r in flagged]
-        kpis = _join([f"{c.cost_kpi} för {c.label(lang).lower()}" if sv
-                      else f"{c.cost_kpi} for {c.label(lang)}" for c in cats], lang)
+        kpis = _join([f"{c.cost_kpi} {'för' if sv else 'for'} "
+                      f"{fmt.category_label(c.id, lang, mid_sentence=True)}" for c in cats], lang)
         years = sorted({int(r["cost_year"]) for r in flagged if r.get("cost_year") is not None})
         year_txt = _join([str(y) for y in years], lang) if years else fmt.MISSING
         out += "<p>" + html.escape(
@@ -396,8 +381,8 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
             "Kvoten mot riket: faktiskt antal delat med förväntat antal. 1,20 betyder 20 % "
             "fler än väntat. " + fmt.age_adjustment_note("sv"),
             "Konfidensintervallet visar hur mycket siffran kan variera av slump. "
-            "Kontrollgränsen 99,8 % tar också hänsyn till den variation som finns mellan "
-            "alla kommuner.",
+            "Gränsen för tydlig avvikelse tar också hänsyn till den variation som finns "
+            "mellan alla kommuner.",
         ]
         not_means = [
             "Inte antalet beslut som fattats under året, inte ansökningar och inte avslag.",
@@ -418,8 +403,8 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
             "i.e. persons actually receiving it that day.",
             "The ratio to Sweden: the observed number divided by the expected number. 1.20 "
             "means 20% more than expected. " + fmt.age_adjustment_note("en"),
-            "The confidence interval shows how much the figure may vary by chance. The 99.8% "
-            "control limit also allows for the variation between all municipalities.",
+            "The confidence interval shows how much the figure may vary by chance. The limit "
+            "for a clear deviation also allows for the variation between all municipalities.",
         ]
         not_means = [
             "Not the number of decisions made during the year, nor applications or refusals.",
@@ -436,7 +421,8 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
         ]
         h_means, h_not = "What the numbers mean", "What the numbers do not mean"
     if peer_title:
-        means.append(("Jämförelsegrupp: " if lang == "sv" else "Peer group: ") + peer_title + ".")
+        means.append(fmt.text("peer_subtitle", lang, peer=plots.peer_name(peer_title, lang))
+                     + ".")
 
     def ul(items: list[str]) -> str:
         return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
@@ -454,8 +440,9 @@ def glossary(lang: str = "sv") -> str:
          "bland invånarna i insatsens åldersgrupp var densamma som i riket. Varje insats har en "
          "åldersgrupp (se tabellerna); ledsagarservice och kontaktperson ges i alla åldrar och "
          "är inte åldersjusterade, personer med någon LSS-insats jämförs i tre åldersgrupper."),
-        ("Kontrollgräns", "Gräns för hur långt från riket en kommun brukar hamna av slump och "
-         "vanlig variation. Utanför 99,8 %-gränsen kallas skillnaden tydlig."),
+        ("Gräns för tydlig avvikelse", "Gräns för hur långt från riket en kommun brukar hamna "
+         "av slump och vanlig variation: av slump hamnar bara omkring 1 kommun på 500 utanför. "
+         "Utanför gränsen kallas skillnaden tydlig."),
         ("Konfidensintervall", "Intervall som med 95 % sannolikhet innehåller den nivå siffran "
          "skattar."),
     ] if lang == "sv" else [
@@ -467,8 +454,9 @@ def glossary(lang: str = "sv") -> str:
          "category has one age band (see the tables); companion service and contact person "
          "are given at all ages and not age-adjusted, persons with any LSS support are "
          "compared in three age bands."),
-        ("Control limit", "How far from Sweden a municipality usually lands by chance and "
-         "ordinary variation. Outside the 99.8% limit the difference is called clear."),
+        ("Limit for a clear deviation", "How far from Sweden a municipality usually lands by "
+         "chance and ordinary variation: by chance only about 1 municipality in 500 lands "
+         "outside. Outside the limit the difference is called clear."),
         ("Confidence interval", "An interval that with 95% probability contains the level the "
          "figure estimates."),
     ])
@@ -506,8 +494,8 @@ def sources(manifest: dict[str, Any], lang: str = "sv", *,
                  "Koladas eller SCB:s." if lang == "sv" else
                  "The LSS figures come from the National Board of Health and Welfare's "
                  "register of LSS support, retrieved via Kolada (RKA); population from "
-                 "Statistics Sweden (CC0). Ratios, expected numbers and assessments are our "
-                 "own calculations, not Kolada's or Statistics Sweden's.") + "</p>"]
+                 "Statistics Sweden (SCB; CC0). Ratios, expected numbers and assessments are "
+                 "our own calculations, not Kolada's or SCB's.") + "</p>"]
     lines = []
     word = "hämtad" if lang == "sv" else "retrieved"
     for source, (first, last) in (retrieved or {}).items():
@@ -534,129 +522,182 @@ def sources(manifest: dict[str, Any], lang: str = "sv", *,
 
 # --- national screening (notebook 03) -----------------------------------------------------
 
-_SORT_SCRIPT = """<script>
-(function () {
-  document.querySelectorAll('table.lss-sortable').forEach(function (table) {
-    if (table.dataset.sortReady) { return; }
-    table.dataset.sortReady = '1';
-    table.querySelectorAll('thead th button').forEach(function (button, col) {
-      button.addEventListener('click', function () {
-        var th = button.parentElement;
-        var asc = th.getAttribute('aria-sort') !== 'ascending';
-        table.querySelectorAll('thead th').forEach(function (h) {
-          h.removeAttribute('aria-sort');
-        });
-        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-        var body = table.tBodies[0];
-        var rows = Array.from(body.rows);
-        rows.sort(function (a, b) {
-          var x = a.cells[col].dataset.sort, y = b.cells[col].dataset.sort;
-          var nx = parseFloat(x), ny = parseFloat(y);
-          var missingX = x === '' || isNaN(nx), missingY = y === '' || isNaN(ny);
-          if (!missingX && !missingY) { return asc ? nx - ny : ny - nx; }
-          if (missingX !== missingY) { return missingX ? 1 : -1; }
-          return asc ? String(x).localeCompare(y, 'sv') : String(y).localeCompare(x, 'sv');
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      });
-    });
-  });
-})();
-</script>"""
-
-
-def sortable_table(caption: str, headers: Sequence[str],
-                   rows: Sequence[Sequence[tuple[str, str]]],
-                   numeric: Sequence[bool] | None = None) -> str:
-    """An accessible table whose columns sort on click (buttons in the headers,
-    ``aria-sort`` updated). Each cell is ``(text, sort key)``; works offline."""
-    numeric = list(numeric) if numeric is not None else [False] * len(headers)
-    num = ' class="num"'
-    head = "".join(f'<th scope="col"{num if n else ""}><button type="button">'
-                   f"{html.escape(h)}</button></th>"
-                   for h, n in zip(headers, numeric, strict=True))
-    body = []
-    for row in rows:
-        cells = []
-        for i, ((text, key), n) in enumerate(zip(row, numeric, strict=True)):
-            tag = "th" if i == 0 else "td"
-            scope = ' scope="row"' if i == 0 else ""
-            cells.append(f'<{tag}{scope}{num if n else ""} data-sort="{html.escape(key)}">'
-                         f"{html.escape(text)}</{tag}>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="lss-data lss-sortable"><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>" + "".join(body)
-            + "</tbody></table>" + _SORT_SCRIPT)
-
-
 _GLYPH = {"higher": " ▲", "lower": " ▼"}
 
+#: Styles of the screening tool's table (scoped to ``.lss-scroll``): it fits the notebook's
+#: width (cells wrap; no horizontal scrolling) and scrolls vertically under a fixed header.
+TABLE_CSS = """<style>
+.lss-scroll{max-height:30em;overflow-y:auto;border:1px solid #d0d0d0;margin:.3em 0}
+.lss-scroll table.lss-data{width:100%;table-layout:auto;margin:0;border-collapse:collapse}
+.lss-scroll table.lss-data th,.lss-scroll table.lss-data td{white-space:normal;
+ overflow-wrap:anywhere;text-align:left;padding:.25em .6em}
+.lss-scroll table.lss-data .num{text-align:right}
+.lss-scroll table.lss-data thead th{position:sticky;top:0;z-index:1;
+ background:var(--jp-layout-color1,#fff);box-shadow:0 1px 0 #d0d0d0}
+.lss-scroll table.lss-data caption{caption-side:top;text-align:left;padding:.3em .6em}
+.lss-scroll table.lss-data tr.lss-chosen>*{background:#fff1b8;font-weight:600}
+</style>"""
 
-def national_overview(screen: pl.DataFrame, lang: str = "sv") -> str:
-    """Sortable table: one row per municipality, the ratio per category with ▲/▼ for clear
-    deviations; suppressed or missing values are shown as their status, never a number."""
+
+def _flag_of(r: dict[str, Any]) -> str | None:
+    """``higher``/``lower`` for an assessable row with a clear flag, else ``None``."""
+    flag = r.get("flag")
+    return flag if r.get("status") == "ok" and flag in ("higher", "lower") else None
+
+
+def _ratio_text(r: dict[str, Any] | None, lang: str) -> str:
+    """``1,30 ▲``; the status (never a number) when the value is suppressed or missing."""
+    if r is None or r.get("status") != "ok" or r.get("ratio") is None:
+        return fmt.status_label((r or {}).get("status") or "missing", lang, short=True)
+    return fmt.ratio(r["ratio"], lang) + _GLYPH.get(_flag_of(r) or "", "")
+
+
+def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
+                      municipality: str | None = None, methods: bool = False) -> str:
+    """Per category: municipalities assessed and clearly higher/lower, suppressed/missing;
+    with ``municipality`` its own ratio beside; ``methods=True`` adds overdispersion φ and
+    τ² (for the method notebook; the unit heads' tool leaves them out)."""
     fmt.check_lang(lang)
-    cats = [c for c in CATEGORIES if c.id in set(screen["category"].to_list())]
-    by_code: dict[str, dict[str, dict[str, Any]]] = {}
-    names: dict[str, str] = {}
-    for r in screen.to_dicts():
-        by_code.setdefault(r["municipality"], {})[r["category"]] = r
-        names[r["municipality"]] = str(r.get("name") or r["municipality"])
-    rows = []
-    for code in sorted(by_code, key=lambda c: names[c]):
-        row: list[tuple[str, str]] = [(f"{names[code]} ({code})", names[code])]
-        for c in cats:
-            r = by_code[code].get(c.id)
-            if r is None or r.get("status") != "ok" or r.get("ratio") is None:
-                status = (r or {}).get("status") or "missing"
-                row.append((fmt.status_label(status, lang, short=True), ""))
-            else:
-                key = r.get("ratio_shrunk")
-                key = r["ratio"] if key is None else key
-                row.append((fmt.ratio(r["ratio"], lang) + _GLYPH.get(r.get("flag") or "", ""),
-                            f"{key:.6f}"))
-        rows.append(row)
-    year = screen["year"].unique().to_list()
-    headers = [fmt.text("municipality", lang)] + [c.label(lang) for c in cats]
-    caption = (f"Kvot mot riket per kommun och insats {year[0] if year else ''} "
-               "(▲/▼ = tydligt högre/lägre; klicka på en rubrik för att sortera). Sorteringen "
-               "använder den krympta kvoten, som drar osäkra värden i små kommuner mot 1, så "
-               "att rangordningen inte belönar slumpvärden från få personer; tabellen visar "
-               "den vanliga kvoten" if lang == "sv" else
-               f"Ratio to Sweden by municipality and category {year[0] if year else ''} "
-               "(▲/▼ = clearly higher/lower; click a heading to sort). Sorting uses the shrunk "
-               "ratio, which pulls uncertain values in small municipalities towards 1, so the "
-               "ranking does not reward chance values from few persons; the table shows the "
-               "ordinary ratio")
-    return sortable_table(caption, headers, rows, [False] + [True] * len(cats))
-
-
-def screening_summary(screen: pl.DataFrame, lang: str = "sv") -> str:
-    """Per category: municipalities assessed, clearly higher/lower, and φ, τ² (methods)."""
-    fmt.check_lang(lang)
+    mine = {r["category"]: r for r in screen.filter(pl.col("municipality") == municipality)
+            .to_dicts()} if municipality else {}
+    name = next((str(r.get("name") or municipality) for r in mine.values()), municipality)
     rows = []
     for c in CATEGORIES:
         sub = screen.filter(pl.col("category") == c.id)
         if sub.height == 0:
             continue
         ok = sub.filter((pl.col("status") == "ok") & (pl.col("flag") != "not_assessed"))
-        phi = sub["phi"].drop_nulls()
-        tau2 = sub["tau2"].drop_nulls()
-        rows.append([
-            c.label(lang), fmt.integer(ok.height, lang),
-            fmt.integer(ok.filter(pl.col("flag") == "higher").height, lang),
-            fmt.integer(ok.filter(pl.col("flag") == "lower").height, lang),
-            fmt.integer(sub.filter(pl.col("status") != "ok").height, lang),
-            fmt.number(phi[0] if len(phi) else None, 2, lang),
-            fmt.number(tau2[0] if len(tau2) else None, 4, lang),
-        ])
-    headers = (["Insats", "Bedömda kommuner", "Tydligt högre", "Tydligt lägre",
-                "Skyddad/saknas", "Överspridning φ", "τ²"] if lang == "sv" else
-               ["Category", "Municipalities assessed", "Clearly higher", "Clearly lower",
-                "Suppressed/missing", "Overdispersion φ", "τ²"])
-    caption = ("Nationell screening per insats" if lang == "sv"
-               else "National screening by category")
-    return plots.data_table(caption, headers, rows, [False] + [True] * 6)
+        row = [c.label(lang), fmt.integer(ok.height, lang),
+               fmt.integer(ok.filter(pl.col("flag") == "higher").height, lang),
+               fmt.integer(ok.filter(pl.col("flag") == "lower").height, lang),
+               fmt.integer(sub.filter(pl.col("status") != "ok").height, lang)]
+        if municipality:
+            row.append(_ratio_text(mine.get(c.id), lang))
+        if methods:
+            phi, tau2 = sub["phi"].drop_nulls(), sub["tau2"].drop_nulls()
+            row += [fmt.number(phi[0] if len(phi) else None, 2, lang),
+                    fmt.number(tau2[0] if len(tau2) else None, 4, lang)]
+        rows.append(row)
+    headers = [fmt.text(k, lang) for k in ("category", "assessed", "clearly_higher",
+                                           "clearly_lower", "suppressed_missing")]
+    if municipality:
+        headers.append(fmt.text("ratio_of", lang, name=name))
+    if methods:
+        headers += (["Överspridning φ", "τ²"] if lang == "sv" else ["Overdispersion φ", "τ²"])
+    years = screen["year"].unique().to_list()
+    caption = fmt.text("by_category_caption", lang, year=years[0] if years else "")
+    return plots.data_table(caption, headers, rows, [False] + [True] * (len(headers) - 1))
+
+
+#: Sort orders of :func:`municipality_table` → text key of their label.
+SORTS: dict[str, str] = {
+    "name": "sort_name", "most_higher": "sort_most_higher", "most_lower": "sort_most_lower",
+    "ratio_desc": "sort_ratio_desc", "ratio_asc": "sort_ratio_asc", "size": "sort_size",
+}
+OVERVIEW_SORTS = ("name", "most_higher", "most_lower")
+CATEGORY_SORTS = ("name", "ratio_desc", "ratio_asc", "size")
+
+_SV_ORDER = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e",
+                           "è": "e", "ü": "y"})
+
+
+def sv_sort_key(name: str) -> str:
+    """Swedish alphabetical order (… x y z å ä ö) without relying on the OS locale."""
+    return name.lower().translate(_SV_ORDER)
+
+
+def sort_choices(category: str | None, lang: str = "sv") -> list[tuple[str, str]]:
+    """(label, key) pairs of the sort orders that apply to the overview or one category."""
+    keys = OVERVIEW_SORTS if category is None else CATEGORY_SORTS
+    return [(fmt.text(SORTS[k], lang), k) for k in keys]
+
+
+def municipality_table(screen: pl.DataFrame, lang: str = "sv", *,
+                       category: str | None = None, municipality: str | None = None,
+                       query: str = "", only_deviating: bool = False,
+                       sort: str = "name") -> str:
+    """All municipalities in a table that fits the screen: the overview (clearly higher and
+    lower per municipality, naming the categories) or one category's numbers; filtered by
+    ``query`` (part of a name or code) and ``only_deviating``, sorted by ``sort`` (one of
+    :data:`SORTS`; ratios rank on the shrunk ratio so small municipalities do not lead by
+    chance). The chosen ``municipality`` is highlighted; suppressed values show as status."""
+    fmt.check_lang(lang)
+    valid = OVERVIEW_SORTS if category is None else CATEGORY_SORTS
+    if sort not in valid:
+        raise InputError(f"unknown sort {sort!r}; valid: {', '.join(valid)}")
+    by_code: dict[str, dict[str, dict[str, Any]]] = {}
+    names: dict[str, str] = {}
+    for r in screen.to_dicts():
+        by_code.setdefault(r["municipality"], {})[r["category"]] = r
+        names[r["municipality"]] = str(r.get("name") or r["municipality"])
+    needle = query.strip().lower()
+    codes = [c for c in by_code if not needle or needle in names[c].lower() or needle in c]
+    if category is None:
+        flags = {c: {cid: _flag_of(r) for cid, r in by_code[c].items()} for c in codes}
+        count = {c: (sum(f == "higher" for f in flags[c].values()),
+                     sum(f == "lower" for f in flags[c].values())) for c in codes}
+        if only_deviating:
+            codes = [c for c in codes if sum(count[c])]
+        codes.sort(key=lambda c: sv_sort_key(names[c]))
+        if sort == "most_higher":
+            codes.sort(key=lambda c: -count[c][0])
+        elif sort == "most_lower":
+            codes.sort(key=lambda c: -count[c][1])
+        rows = [[f"{names[c]} ({c})", fmt.integer(count[c][0], lang),
+                 fmt.integer(count[c][1], lang),
+                 ", ".join(f"{_GLYPH[flags[c][k.id]].strip()} "
+                           f"{fmt.category_label(k.id, lang, mid_sentence=True)}"
+                           for k in CATEGORIES if flags[c].get(k.id)) or fmt.MISSING]
+                for c in codes]
+        headers = [fmt.text("municipality", lang), fmt.text("clearly_higher", lang),
+                   fmt.text("clearly_lower", lang), fmt.text("deviating_categories", lang)]
+        numeric = [False, True, True, False]
+        view = fmt.text("overview_all", lang)
+    else:
+        label = get_category(category).label(lang)
+        rec = {c: by_code[c].get(category) or {} for c in codes}
+        if only_deviating:
+            codes = [c for c in codes if _flag_of(rec[c])]
+        codes.sort(key=lambda c: sv_sort_key(names[c]))
+
+        def rank(c: str) -> float | None:
+            r = rec[c]
+            if r.get("status") != "ok" or r.get("ratio") is None:
+                return None
+            return r["ratio"] if r.get("ratio_shrunk") is None else r["ratio_shrunk"]
+
+        if sort in ("ratio_desc", "ratio_asc"):
+            sign = -1 if sort == "ratio_desc" else 1
+            codes.sort(key=lambda c: (rank(c) is None, sign * (rank(c) or 0.0)))
+        elif sort == "size":
+            codes.sort(key=lambda c: (rec[c].get("status") != "ok",
+                                      -(rec[c].get("expected") or 0.0)))
+        rows = []
+        for c in codes:
+            r = rec[c]
+            ok = r.get("status") == "ok"
+            rows.append([f"{names[c]} ({c})",
+                         fmt.integer(r.get("observed"), lang) if ok
+                         else fmt.status_label(r.get("status") or "missing", lang, short=True),
+                         fmt.number(r.get("expected"), 1, lang) if ok else fmt.MISSING,
+                         _ratio_text(r, lang),
+                         fmt.flag_label(r.get("flag") if ok else "not_assessed", lang)])
+        headers = [fmt.text(k, lang) for k in ("municipality", "observed", "expected", "ratio",
+                                               "flag")]
+        numeric = [False, True, True, True, False]
+        view = label
+    years = screen["year"].unique().to_list()
+    chosen = names.get(municipality or "", "")
+    caption = fmt.text("table_caption", lang, year=years[0] if years else "", view=view,
+                       name=chosen) if chosen else f"{view} {years[0] if years else ''}"
+    table = plots.data_table(caption, headers, rows, numeric,
+                             highlight=[row[0] == f"{chosen} ({municipality})" for row in rows])
+    out = (f'{TABLE_CSS}<p class="lss-count">'
+           f"{html.escape(fmt.text('rows_shown', lang, n=len(rows), total=len(by_code)))}</p>"
+           f'<div class="lss-scroll">{table}</div>')
+    if sort in ("ratio_desc", "ratio_asc"):
+        out += f"<p>{html.escape(fmt.text('ratio_sort_note', lang))}</p>"
+    return out
 
 
 # --- methods (notebook 04) ----------------------------------------------------------------
@@ -672,81 +713,3 @@ def reference_bands_table(lang: str = "sv") -> str:
     caption = ("Kategorier, Kolada-nyckeltal och referensåldrar i katalogen"
                if lang == "sv" else "Categories, Kolada KPIs and reference age bands")
     return plots.data_table(caption, headers, rows)
-
-
-# --- interactive explorer (notebook 01) -----------------------------------------------------
-
-def _append(out: Any, item: plots.Chart | str) -> None:
-    """Add a chart (interactive figure, then caption and table) or HTML to an Output."""
-    from IPython.display import HTML
-
-    if isinstance(item, plots.Chart):
-        out.append_display_data(item.figure)
-        out.append_display_data(HTML(f"<p><strong>{html.escape(item.title)}.</strong> "
-                                     f"{html.escape(item.caption)}</p>{item.table_html}"))
-    else:
-        out.append_display_data(HTML(item))
-
-
-PEER_CHOICES: tuple[tuple[str, str | None], ...] = (
-    ("Liknande kommuner LSS (RKA, matchade på kostnad)", None),
-    ("Kommungrupp (SKR)", "kommungrupp"),
-    ("Samma län", "lan"),
-)
-
-
-def explorer(*, data_dir: str | Path | None = None, municipality: str | None = None,
-             year: int | None = None, lang: str = "sv") -> Any:
-    """Dropdowns for municipality, year and peer group; pictures and plain words below.
-
-    Returns an ``ipywidgets.VBox``; make it the last expression of a cell to show it.
-    """
-    import ipywidgets as w
-
-    from benchmark import compare
-    from benchmark.errors import BenchmarkError
-    from benchmark.store import read_table
-
-    settings = notebook_settings(data_dir)
-    munis = read_table("municipalities", settings).filter(pl.col("type") == "K").sort("name")
-    options = [(f"{r['name']} ({r['municipality']})", r["municipality"])
-               for r in munis.iter_rows(named=True)]
-    codes = [code for _, code in options]
-    years = sorted(read_table("lss", settings)["year"].unique().to_list(), reverse=True)
-    pick = w.Dropdown(options=options, value=municipality if municipality in codes else codes[0],
-                      description="Kommun")
-    when = w.Dropdown(options=years, value=year if year in years else years[0],
-                      description="År")
-    peers = w.Dropdown(options=list(PEER_CHOICES), value=None, description="Jämför med",
-                       style={"description_width": "initial"})
-    out = w.Output()
-
-    def render(*_: Any) -> None:
-        # Outputs are set on the widget's state (not captured from the kernel's message
-        # stream): the same in JupyterLab, and free of the capture race that can stall
-        # headless execution (nbclient) until its timeout.
-        out.outputs = ()
-        try:
-            table = compare.compare(pick.value, int(when.value), peer_group=peers.value,
-                                    settings=settings)
-            hist = compare.history(pick.value, last_year=int(when.value),
-                                   n_years=TREND_YEARS, peer_group=peers.value,
-                                   settings=settings)
-        except BenchmarkError as exc:
-            _append(out, "<p><strong>Det gick inte att jämföra:</strong> "
-                    f"{html.escape(str(exc))}</p>")
-            return
-        if plots.is_synthetic(table):
-            note = html.escape(fmt.text("synthetic_note", lang))
-            _append(out, f'<p class="lss-demo"><strong>{note}</strong></p>')
-        _append(out, plots.forest_chart(table, lang))
-        _append(out, summary(table, lang))
-        _append(out, paired_note(lang))
-        _append(out, plots.decomposition_chart(table, lang))
-        for cat in trend_categories(table):
-            _append(out, plots.trend_chart(hist, cat, lang))
-
-    for widget in (pick, when, peers):
-        widget.observe(render, names="value")
-    render()
-    return w.VBox([w.HBox([pick, when, peers]), out])

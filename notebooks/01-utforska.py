@@ -16,43 +16,43 @@
 # ---
 
 # %% [markdown]
-# # Utforska: hur ser LSS-insatserna ut i min kommun?
+# # Utforska LSS-insatserna i din kommun
 #
-# Välj kommun, år och jämförelsegrupp i listorna. Diagrammen visar direkt vilka insatser
-# som ligger **tydligt högre** (▲) eller **tydligt lägre** (▼) än riket, när man tagit
-# hänsyn till hur många invånare kommunen har i insatsens åldersgrupp (en åldersgrupp per
-# insats; ledsagarservice och kontaktperson ges i alla åldrar och är inte åldersjusterade).
-#
-# Så läser du diagrammen:
-#
-# - **1 = samma nivå som riket.** 1,3 betyder 30 % fler personer med insatsen än väntat.
-# - Strecket runt punkten visar osäkerheten (95 % konfidensintervall).
-# - ▲ och ▼ betyder att skillnaden är större än slumpen och vanlig variation mellan
-#   kommuner brukar ge. Övriga skillnader kan vara slump.
-# - Siffrorna gäller personer som hade ett verkställt beslut den 1 oktober, inte beslut
-#   som fattats under året.
-# - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.
-#
-# Ingen statistik räknas i den här anteckningsboken; allt kommer från `benchmark`.
-# Finns inga egna data (`make data` och `make process`) visas de syntetiska demodata som
-# `make demo` skapar, tydligt märkta.
+# Välj kommun, år och jämförelsegrupp i listorna. Diagrammen under listorna ändras direkt.
 
 # %% tags=["parameters"]
 data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
-municipality = "2482"
+municipality = None  # None: KOMMUN from `make lab KOMMUN=…`, else the last one chosen
 year = None
 
 # %%
-from benchmark import views
+from benchmark import explorer
 
-views.explorer(data_dir=data_dir, municipality=municipality, year=year)
+explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
 
 # %% [markdown]
+# ## Så läser du diagrammen
+#
+# - **1 = samma nivå som riket.** 1,3 betyder 30 % fler personer med insatsen än väntat,
+#   när man tagit hänsyn till hur många invånare kommunen har i insatsens åldersgrupp (en
+#   åldersgrupp per insats; ledsagarservice och kontaktperson ges i alla åldrar och är inte
+#   åldersjusterade).
+# - Strecket runt punkten visar osäkerheten (95 % konfidensintervall).
+# - ▲ **tydligt högre** och ▼ **tydligt lägre** betyder att skillnaden är större än slumpen
+#   och vanlig variation mellan kommuner brukar ge. Övriga skillnader kan vara slump.
+# - Siffrorna gäller personer som hade ett verkställt beslut den 1 oktober, inte beslut
+#   som fattats under året.
+# - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.
+# - Under varje diagram finns siffrorna i en tabell (klicka på "Visa siffrorna i en tabell").
+#
 # **Jämför med:** "Liknande kommuner LSS" är RKA:s grupp för kommunen. Den är vald bland
 # annat efter kostnader för LSS, och kostnaden följer till stor del antalet personer med
 # insatser. Att jämföra *antalet* med den gruppen är därför delvis cirkulärt: kommuner som
 # ger mycket LSS hamnar ofta i samma grupp. Välj gärna också kommungrupp eller län för att
-# se om bilden håller. Diagrammen kallar gruppen "Jämförelsegrupp" och namnger den i texten.
+# se om bilden håller. Diagrammens rubriker namnger den valda gruppen.
 #
-# Vill du se metoden i detalj: öppna `04-metod`. Rapporten till nämnd eller styrelse
-# skapas med `make report KOMMUN=<kod> YEAR=<år>`.
+# Kommunen du väljer kommer verktyget ihåg till nästa gång. Ingen statistik räknas i den här
+# anteckningsboken; allt kommer från `benchmark`. Finns inga egna data (`make data` och
+# `make process`) visas de syntetiska demodata som `make demo` skapar, tydligt märkta.
+# Metoden i detalj: `04-metod`. Rapporten till nämnd eller styrelse skapas med
+# `make report KOMMUN=<kod> YEAR=<år>`.

@@ -16,57 +16,34 @@
 # ---
 
 # %% [markdown]
-# # Nationell screening: alla kommuner och insatser
+# # Alla kommuner: var avviker LSS-insatserna?
 #
-# Alla kommuner jämförs med riket för varje LSS-insats samma år, med hänsyn till antalet
-# invånare i insatsens åldersgrupp (en åldersgrupp per insats; ledsagarservice och
-# kontaktperson ges i alla åldrar och är inte åldersjusterade). ▲/▼ betyder tydligt
-# avvikande: utanför kontrollgränsen 99,8 % (justerad för verklig variation mellan
-# kommuner, så kallad överspridning) och även signifikant i ett exakt test, som skyddar
-# kommuner med få personer. Tabellen kan sorteras genom att
-# klicka på en kolumnrubrik. Metoden beskrivs i `04-metod`.
-#
-# Att en kommun avviker betyder inte att den gör fel: det visar var det är värt att titta
-# närmare.
+# Välj år och kommun. Överst syns hur många kommuner som avviker tydligt per insats, sedan
+# alla kommuner i en tabell och sist din kommun bland alla andra, insats för insats.
 
 # %% tags=["parameters"]
 data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
 year = None  # None: the newest year in the data
-municipality = None
+municipality = None  # None: KOMMUN from `make lab KOMMUN=…`, else the last one chosen
 lang = "sv"
 
 # %%
-from benchmark import plots, screen, views
-from benchmark.catalog import CATEGORIES
+from benchmark import explorer
 
-settings = views.notebook_settings(data_dir)
-table = screen.screen(year, settings=settings)
-if plots.is_synthetic(table):
-    views.show('<p class="lss-demo"><strong>Syntetiska demodata – inte officiell '
-               "statistik.</strong></p>")
+explorer.screening_tool(data_dir=data_dir, municipality=municipality, year=year, lang=lang)
 
 # %% [markdown]
-# ## Sammanställning per insats
+# ## Så läser du tabellen och diagrammen
 #
-# φ (överspridning) över 1 betyder att kommunerna skiljer sig mer än slumpen ensam skulle
-# ge; då vidgas kontrollgränserna med τ².
-
-# %%
-views.show(views.screening_summary(table, lang))
-
-# %% [markdown]
-# ## Alla kommuner
-
-# %%
-views.show(views.national_overview(table, lang))
-
-# %% [markdown]
-# ## Trattdiagram per insats
+# - Alla kommuner jämförs med riket för varje LSS-insats samma år, med hänsyn till antalet
+#   invånare i insatsens åldersgrupp (ledsagarservice och kontaktperson ges i alla åldrar
+#   och är inte åldersjusterade).
+# - ▲ **tydligt högre** och ▼ **tydligt lägre** betyder att skillnaden är större än slumpen
+#   och vanlig variation mellan kommuner brukar ge, och att kommunen har så många personer
+#   med insatsen att slumpen inte räcker som förklaring.
+# - I tabellen väljer du under **Visa** en översikt över alla insatser eller siffrorna för en
+#   insats. Du kan söka på kommunnamn, visa bara tydligt avvikande kommuner och sortera.
+# - Skyddade eller saknade uppgifter visas som text, aldrig som siffror.
 #
-# Varje punkt är en kommun: till höger de stora (många förväntade personer), där även små
-# skillnader är säkra; till vänster de små, där slumpen betyder mer.
-
-# %%
-for category in CATEGORIES:
-    views.show(views.category_heading(category.id, lang))
-    views.show(plots.funnel_chart(table, category.id, municipality, lang), interactive=True)
+# Att en kommun avviker betyder inte att den gör fel: det visar var det är värt att titta
+# närmare. Metoden beskrivs i `04-metod`.

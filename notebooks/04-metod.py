@@ -114,14 +114,15 @@ views.show(views.reference_bands_table("sv"))
 #    `flag_95` är samma sak på 95 %-nivån och används för varaktighet.
 #
 # Tabellen visar φ och τ² för året i datan; trattdiagrammet visar gränserna för en
-# kategori.
+# kategori. (I `01-utforska` och `03-nationell-screening` heter gränserna "gräns för tydlig
+# avvikelse" och "gräns för möjlig avvikelse"; se avsnitt 10.)
 
 # %%
 table = screen.screen(year, settings=settings)
 if plots.is_synthetic(table):
     views.show('<p class="lss-demo"><strong>Syntetiska demodata – inte officiell '
                "statistik.</strong></p>")
-views.show(views.screening_summary(table, "sv"))
+views.show(views.screening_summary(table, "sv", methods=True))
 
 # %%
 views.show(plots.funnel_chart(table, "daglig_verksamhet", None, "sv"), interactive=True)
@@ -172,3 +173,28 @@ views.show(plots.funnel_chart(table, "daglig_verksamhet", None, "sv"), interacti
 #   skyddade värden behandlas som saknade.
 # - Kommunindelningen och nyckeltalens definitioner kan ändras mellan år.
 # - Demodata (`make demo`) är syntetiska och märks "Syntetiska demodata" överallt.
+#
+# ## 10. Vardagsord i 01 och 03 och vad de betyder i metoden
+#
+# Verktygen för enhetschefer (`01-utforska`, `03-nationell-screening`) använder vardagsord.
+# Så motsvarar de metoden ovan:
+#
+# - **Tydligt högre / tydligt lägre (▲/▼)** = `flag`: utanför kontrollgränsen 99,8 %
+#   (justerad för överspridning, avsnitt 4) *och* signifikant i det exakta Poissontestet på
+#   samma nivå.
+# - **Gräns för tydlig avvikelse** (streckad linje i trattdiagrammen) = kontrollgränsen
+#   99,8 %. Av ren slump hamnar omkring 1 kommun på 500 utanför (0,1 % på var sida).
+# - **Gräns för möjlig avvikelse** (prickad linje) = kontrollgränsen 95 %: omkring 1 kommun
+#   på 20 hamnar utanför av slump.
+# - **"Utanför gränsen men för få personer för en säker slutsats" (⊗)** = utanför
+#   99,8 %-gränsen, men det exakta testet är inte signifikant.
+# - **"Gränserna är vidgade, eftersom kommunerna skiljer sig mer än slumpen ensam ger"** =
+#   φ > 1 (överspridning); gränserna vidgas med τ², variationen mellan kommuner. "Gränserna
+#   visar bara slumpens variation" = φ ≤ 1: exakta Poissongränser.
+# - **"Sortering på kvot väger in osäkerheten"** (tabellen i 03) = rangordning på den krympta
+#   kvoten (`ratio_shrunk`, empirisk Bayes, avsnitt 5); tabellen visar den vanliga kvoten.
+# - **Strecket runt punkten** = 95 % konfidensintervall för kvoten (avsnitt 3).
+# - **Orange ◇ / streckad orange linje** = jämförelsegruppens egen nivå mot riket,
+#   `peer_level` = peer_expected / expected (avsnitt 6). Kolada kallar länens och
+#   kommungruppernas grupper "(ovägt medel)"; här visas namnet utan det tillägget, eftersom
+#   gruppens nivå räknas poolad (Σ personer / Σ invånare), inte som ett ovägt medelvärde.

@@ -110,7 +110,7 @@ def test_synthetic_data_are_labelled_in_title_and_caption() -> None:
     assert "Syntetiska demodata" not in real.title + real.caption
     assert demo.title.endswith("Syntetiska demodata")
     assert demo.caption.startswith("Syntetiska demodata")
-    assert "Syntetiska demodata" in demo.figure.layout.title.text
+    assert "Syntetiska demodata" in demo.figure.layout.title.subtitle.text
     trend = plots.trend_chart(make_history(synthetic=True), "boende", "en")
     assert "Synthetic demo data" in trend.title
 
@@ -161,8 +161,12 @@ def test_funnel_limits_come_from_stats_and_chosen_is_highlighted() -> None:
     assert "Malå" not in chart.table_html
     assert "2 av 11 kommuner tydligt över och 1 tydligt under riket" in chart.table_html
     assert plots.FLAG_RULE["sv"] in chart.table_html and plots.FLAG_RULE["sv"] in chart.caption
-    assert "exakt test, som skyddar kommuner med få personer" in chart.caption
-    assert "vidgade för verklig variation" in chart.caption and "3,20" in chart.caption
+    assert "så många personer att slumpen inte räcker som förklaring" in chart.caption
+    # φ = 3.2 > 1: widened limits, said in plain words (φ itself belongs in 04-metod)
+    assert "Gränserna är vidgade" in chart.caption and "φ" not in chart.caption
+    calm = plots.funnel_chart(make_screen().with_columns(phi=pl.lit(0.9), tau2=pl.lit(0.0)),
+                              "boende", "2482")
+    assert "bara slumpens variation" in calm.caption and "vidgade" not in calm.caption
 
 
 def test_funnel_points_outside_limits_but_not_flagged_get_their_own_marker() -> None:
@@ -203,10 +207,10 @@ def test_funnel_without_overdispersion_uses_poisson_limits() -> None:
     _, hi = stats.poisson_ratio_limits(np.asarray(up.x), 0.998)
     np.testing.assert_allclose(up.y, hi)
     caption = plots.funnel_chart(table, "boende", "2482").caption
-    assert "vidgade" not in caption and "exakta Poissongränser" in caption
+    assert "vidgade" not in caption and "bara slumpens variation" in caption
     en = plots.funnel_chart(table.with_columns(phi=pl.lit(None, pl.Float64)), "boende", "2482",
                             "en").caption
-    assert "widened" not in en and "exact Poisson limits" in en and "φ = \u2013" in en
+    assert "widened" not in en and "chance variation only" in en and "φ" not in en
 
 
 def test_trend_years_intervals_and_suppressed_year() -> None:
@@ -350,9 +354,15 @@ def test_reference_band_named_and_all_ages_not_shown_as_age_adjusted() -> None:
     assert "Kontaktperson" not in comp.y and "Bostad med särskild service" in comp.y
     prac = _traces_by_name(chart.figure, "Övrig skillnad (t.ex. praxis, behov)")[0]
     assert "Kontaktperson" in prac.y
-    notes = [a.text for a in chart.figure.layout.annotations if a.y == "Kontaktperson"]
-    assert notes == ["\u2013 ej åldersjusterad (insatsen ges i alla åldrar)"]
-    assert "ej åldersjusterad" in chart.caption
+    # the note sits under the name on the axis, not over the bars and their labels
+    assert [a for a in chart.figure.layout.annotations if a.y == "Kontaktperson"] == []
+    ticks = dict(zip(chart.figure.layout.yaxis.tickvals, chart.figure.layout.yaxis.ticktext,
+                     strict=True))
+    assert ticks["Kontaktperson"].startswith("Kontaktperson<br>")
+    assert "ej åldersjusterad" in ticks["Kontaktperson"]
+    assert ticks["Bostad med särskild service"] == "Bostad med särskild service"
+    assert "de är inte åldersjusterade, eftersom insatsen ges i alla åldrar" in chart.caption
+    assert "de är ej åldersjusterad" not in chart.caption
 
 
 def test_peer_labels_are_generic_and_the_caption_names_the_actual_group() -> None:

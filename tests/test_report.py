@@ -180,7 +180,7 @@ def test_summary_first_sources_and_demo_label_last(sv_html: str) -> None:
     # synthetic data say so at the top, in every figure title and at the bottom
     assert sv_html.index("Syntetiska demodata") < first_plot
     for f in _figures_json(sv_html):
-        assert "Syntetiska demodata" in f["layout"]["title"]["text"]
+        assert "Syntetiska demodata" in f["layout"]["title"]["subtitle"]["text"]
     assert "Syntetiska demodata" in sv_html[src:]
 
 

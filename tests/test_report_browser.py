@@ -10,13 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import re
-import shutil
 import struct
-import subprocess
 import time
-import urllib.request
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,108 +19,24 @@ from typing import Any
 
 import pytest
 
+from tests import chromium
 from tests.report_fixture import demo_reports  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-default-apps", "--mute-audio",
-                  "--remote-debugging-port=0", "--remote-allow-origins=*",
-                  "--window-size=1280,900"]
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI"):
-        pytest.fail("Chromium not installed (required under CI: apt-get install chromium)")
-    pytest.skip("Chromium not installed")
-
-
-class _DevTools:
-    """A minimal DevTools-protocol client for one page."""
-
-    def __init__(self, ws_url: str) -> None:
-        import websocket
-
-        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
-        self.next_id = 0
-        self.events: list[dict[str, Any]] = []
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        my_id = self.next_id
-        self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv())
-            if msg.get("id") == my_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg.get("result", {})
-            if "method" in msg:
-                self.events.append(msg)
-
-    def wait_for(self, method: str, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        if any(e["method"] == method for e in self.events):
-            return True
-        while time.monotonic() < deadline:
-            self.ws.settimeout(max(0.1, deadline - time.monotonic()))
-            try:
-                msg = json.loads(self.ws.recv())
-            except Exception:
-                return False
-            if "method" in msg:
-                self.events.append(msg)
-                if msg["method"] == method:
-                    return True
-        return False
-
-    def evaluate(self, expression: str) -> Any:
-        res = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return res["result"].get("value")
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A headless Chromium; yields the loopback DevTools HTTP endpoint."""
-    exe = _chromium()
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    proc = subprocess.Popen([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        endpoint = None
-        deadline = time.monotonic() + 30
-        assert proc.stderr is not None
-        while time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            m = re.search(r"DevTools listening on ws://(127\.0\.0\.1:\d+)/", line)
-            if m:
-                endpoint = f"http://{m.group(1)}"
-                break
-            if not line and proc.poll() is not None:
-                break
-        assert endpoint, "Chromium did not start its DevTools endpoint"
+    with chromium.launch(tmp_path_factory.mktemp("chromium-profile"),
+                         "--window-size=1280,900") as endpoint:
         yield endpoint
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
-def _page(endpoint: str) -> _DevTools:
-    with urllib.request.urlopen(f"{endpoint}/json/list", timeout=10) as resp:
-        targets = json.load(resp)
-    page = next(t for t in targets if t.get("type") == "page")
-    return _DevTools(page["webSocketDebuggerUrl"])
+_page = chromium.page
 
 
-def _open(endpoint: str, path: Path) -> tuple[_DevTools, dict[str, Any]]:
+def _open(endpoint: str, path: Path) -> tuple[chromium.DevTools, dict[str, Any]]:
     dt = _page(endpoint)
     for domain in ("Page", "Network", "Runtime", "Log"):
         dt.call(f"{domain}.enable")
@@ -255,31 +166,3 @@ def test_report_renders_offline_without_errors(browser: str, demo_reports: dict[
     finally:
         dt.ws.close()
         assert state["n_figs"] == expected_figs
-
-
-def test_sortable_table_sorts_numbers_and_keeps_missing_last(browser: str,
-                                                             tmp_path: Path) -> None:
-    from benchmark import views
-
-    table = views.sortable_table(
-        "Test", ["Kommun", "Kvot"],
-        [[("Ärla", "Ärla"), ("1,20", "1.2")], [("Aneby", "Aneby"), ("Skyddad", "")],
-         [("Öckerö", "Öckerö"), ("0,80", "0.8")], [("Borås", "Borås"), ("10,0", "10")]],
-        [False, True])
-    page = tmp_path / "t.html"
-    page.write_text(f'<!DOCTYPE html><html lang="sv"><meta charset="utf-8"><body>{table}'
-                    "</body></html>", encoding="utf-8")
-    dt, _ = _open(browser, page)
-    try:
-        order = ("Array.from(document.querySelectorAll('tbody tr th'))"
-                 ".map(th => th.textContent)")
-        dt.evaluate("document.querySelectorAll('thead button')[1].click()")
-        assert dt.evaluate(order) == ["Öckerö", "Ärla", "Borås", "Aneby"]
-        assert dt.evaluate("document.querySelectorAll('thead th')[1]"
-                           ".getAttribute('aria-sort')") == "ascending"
-        dt.evaluate("document.querySelectorAll('thead button')[1].click()")
-        assert dt.evaluate(order) == ["Borås", "Ärla", "Öckerö", "Aneby"]
-        dt.evaluate("document.querySelectorAll('thead button')[0].click()")
-        assert dt.evaluate(order) == ["Aneby", "Borås", "Ärla", "Öckerö"]  # Swedish collation
-    finally:
-        dt.ws.close()

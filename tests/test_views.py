@@ -9,6 +9,7 @@ import pytest
 
 from benchmark import views
 from benchmark.catalog import CATEGORIES
+from benchmark.errors import InputError
 from tests.comparison_tables import make_compare, make_screen
 
 NB = "\u00a0"
@@ -21,18 +22,23 @@ def _data(**kw: object) -> views.ReportData:
 
 def test_summary_counts_and_names_in_plain_swedish() -> None:
     text = views.summary(make_compare())
-    assert ("3 av 10 kategorier ligger tydligt över riket: Bostad med särskild service, "
-            "Daglig verksamhet och Personer med någon LSS-insats.") in text
-    assert "1 av 10 ligger tydligt under riket: Assistansersättning (SFB)." in text
+    # insats names inside a sentence are not capitalised; "LSS" keeps its case
+    assert ("3 av 10 kategorier ligger tydligt över riket: bostad med särskild service, "
+            "daglig verksamhet och personer med någon LSS-insats.") in text
+    assert "1 av 10 ligger tydligt under riket: assistansersättning (SFB)." in text
     assert "3 ligger i nivå med riket." in text
     assert ("3 kunde inte bedömas (för få personer eller skyddade/saknade uppgifter): "
-            "Ledsagarservice, Avlösarservice och Korttidstillsyn.") in text
+            "ledsagarservice, avlösarservice och korttidstillsyn.") in text
+    # plain words: the technical rule is in 04-metod
+    assert "kontrollgräns" not in text and "exakt test" not in text
     assert "minst tre av de senaste fem åren för bostad med särskild service" in text
 
 
 def test_summary_english_and_no_flags() -> None:
     text = views.summary(make_compare(), "en")
-    assert "3 of 10 categories are clearly above Sweden" in text
+    assert ("3 of 10 categories are clearly above Sweden: housing with special service, "
+            "daily activity and persons with any LSS support.") in text
+    assert "control limit" not in text and "exact test" not in text
     calm = make_compare().with_columns(flag=pl.lit("similar"), persistent=pl.lit(False))
     sv = views.summary(calm)
     assert "0 av 10 kategorier ligger tydligt över riket." in sv
@@ -139,26 +145,6 @@ def test_cost_section_prices_only_clear_deviations_as_a_range() -> None:
     assert views.cost_section(none) == ""
 
 
-def test_national_overview_never_shows_suppressed_values() -> None:
-    s = make_screen().with_columns(
-        observed=pl.when(pl.col("status") == "suppressed").then(777.0)
-        .otherwise(pl.col("observed")),
-        ratio=pl.when(pl.col("status") == "suppressed").then(9.99).otherwise(pl.col("ratio")))
-    out = views.national_overview(s)
-    row = re.search(r"<tr><th scope=\"row\"[^>]*>Malå \(2418\)</th>(.*?)</tr>", out).group(1)
-    assert "Skyddad uppgift" in row and "9,99" not in row and 'data-sort=""' in row
-    sk = re.search(r"Skellefteå \(2482\)</th>(.*?)</tr>", out).group(1)
-    assert "1,25 ▲" in sk and 'data-sort="1.248485"' in sk
-    assert "aria-sort" in out and "<button type=\"button\">" in out
-
-
-def test_screening_summary_counts() -> None:
-    out = views.screening_summary(make_screen())
-    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", out).group(1)
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
-    assert cells == ["11", "2", "1", "1", "3,20", "0,0040"]
-
-
 def test_reference_bands_table_reads_the_catalogue() -> None:
     out = views.reference_bands_table()
     for c in CATEGORIES:
@@ -228,12 +214,96 @@ def test_summary_persistence_requires_the_same_direction_as_the_flag() -> None:
     assert "senaste fem" not in views.summary(none)
 
 
-def test_national_overview_sorts_on_the_shrunk_ratio() -> None:
+def _two_categories() -> pl.DataFrame:
+    """screen()-shaped: boende and daglig verksamhet for 12 municipalities."""
+    dv = make_screen(category="daglig_verksamhet").with_columns(
+        flag=pl.when(pl.col("municipality") == "1280").then(pl.lit("lower"))
+        .when(pl.col("municipality") == "0604").then(pl.lit("higher"))
+        .otherwise(pl.col("flag")))
+    return pl.concat([make_screen(), dv])
+
+
+def test_screening_summary_counts_and_the_chosen_municipality() -> None:
+    out = views.screening_summary(make_screen(), municipality="2482")
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", out).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert cells == ["11", "2", "1", "1", "1,25 ▲"]
+    assert "Skellefteå: kvot mot riket" in out
+    assert "φ" not in out and "τ²" not in out  # plain words in 03
+    methods = views.screening_summary(make_screen(), methods=True)  # 04-metod
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", methods).group(1)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == ["11", "2", "1", "1", "3,20", "0,0040"]
+    malå = views.screening_summary(make_screen(), municipality="2418")
+    assert "Skyddad uppgift" in re.search(r"Bostad med särskild service</th>(.*?)</tr>",
+                                          malå).group(1)
+
+
+def _row_names(out: str) -> list[str]:
+    return re.findall(r'<th scope="row">([^<]*)</th>', out)
+
+
+def test_municipality_table_overview_counts_names_and_highlights() -> None:
+    out = views.municipality_table(_two_categories(), municipality="2482")
+    sk = re.search(r'<tr class="lss-chosen"><th scope="row">Skellefteå \(2482\)</th>(.*?)</tr>',
+                   out).group(1)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", sk) == ["2", "0", (
+        "▲ bostad med särskild service, ▲ daglig verksamhet")]
+    malmo = re.search(r"Malmö \(1280\)</th>(.*?)</tr>", out).group(1)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", malmo) == [
+        "1", "1", "▲ bostad med särskild service, ▼ daglig verksamhet"]
+    assert out.count('class="lss-chosen"') == 1
+    assert "Visar 12 av 12 kommuner." in out
+    # Swedish alphabetical order: … Uppsala, Örebro last (not Ö before U as code points give)
+    names = _row_names(out)
+    assert names[0] == "Aneby (0604)" and names[-1] == "Örebro (1880)"
+    assert names.index("Malmö (1280)") < names.index("Malå (2418)")  # m before å
+    most = _row_names(views.municipality_table(_two_categories(), sort="most_lower"))
+    assert most[:2] == ["Uppsala (0380)", "Malmö (1280)"]  # 2 lower, then 1
+    only = views.municipality_table(_two_categories(), only_deviating=True)
+    assert _row_names(only) == ["Aneby (0604)", "Malmö (1280)", "Skellefteå (2482)",
+                                "Uppsala (0380)"]
+    assert "Visar 4 av 12 kommuner." in only
+    found = views.municipality_table(_two_categories(), query="  mal ")
+    assert _row_names(found) == ["Malmö (1280)", "Malå (2418)"]
+    assert _row_names(views.municipality_table(_two_categories(), query="2482")) == [
+        "Skellefteå (2482)"]
+    with pytest.raises(InputError, match="unknown sort 'ratio_desc'; valid: name, most_higher"):
+        views.municipality_table(_two_categories(), sort="ratio_desc")
+
+
+def test_municipality_table_one_category_ranks_on_the_shrunk_ratio_and_hides_suppressed() -> None:
     s = make_screen().with_columns(
+        observed=pl.when(pl.col("status") == "suppressed").then(777.0)
+        .otherwise(pl.col("observed")),
+        ratio=pl.when(pl.col("status") == "suppressed").then(9.99).otherwise(pl.col("ratio")),
         ratio_shrunk=pl.when(pl.col("municipality") == "0604").then(1.02)
         .otherwise(pl.col("ratio")))
-    out = views.national_overview(s)
+    out = views.municipality_table(s, category="boende", sort="ratio_desc")
+    malå = re.search(r"Malå \(2418\)</th>(.*?)</tr>", out).group(1)
+    assert "Skyddad uppgift" in malå and "9,99" not in malå and "777" not in malå
+    names = _row_names(out)
+    # Malmö 1.20, Skellefteå 1.248 …; Aneby shows 1.20 but ranks on its shrunk 1.02;
+    # the suppressed row comes last
+    assert names[:2] == ["Skellefteå (2482)", "Malmö (1280)"]
+    assert names.index("Aneby (0604)") > names.index("Upplands Väsby (0114)")
+    assert names[-1] == "Malå (2418)"
     aneby = re.search(r"Aneby \(0604\)</th>(.*?)</tr>", out).group(1)
-    assert ">1,20<" in aneby and 'data-sort="1.020000"' in aneby  # shown raw, ranked shrunk
-    assert "Sorteringen använder den krympta kvoten" in out
-    assert "Sorting uses the shrunk ratio" in views.national_overview(s, "en")
+    assert ">1,20<" in aneby
+    assert "Sortering på kvot väger in osäkerheten" in out
+    assert _row_names(views.municipality_table(s, category="boende", sort="ratio_asc"))[:2] == [
+        "Uppsala (0380)", "Stockholm (0180)"]
+    assert _row_names(views.municipality_table(s, category="boende", sort="size"))[0] == \
+        "Stockholm (0180)"
+    sk = re.search(r"Skellefteå \(2482\)</th>(.*?)</tr>", out).group(1)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", sk) == [
+        "412", "330,0", "1,25 ▲", "Tydligt högre än riket"]
+    assert "Sorting by ratio allows for uncertainty" in views.municipality_table(
+        s, "en", category="boende", sort="ratio_desc")
+    # the table fits the screen: a scroll box that wraps its cells
+    assert 'class="lss-scroll"' in out and "white-space:normal" in out
+
+
+def test_swedish_sort_key() -> None:
+    names = ["Örebro", "Älvdalen", "Åre", "Eda", "Ånge", "Öckerö", "Zeta", "Emmaboda"]
+    assert sorted(names, key=views.sv_sort_key) == [
+        "Eda", "Emmaboda", "Zeta", "Ånge", "Åre", "Älvdalen", "Öckerö", "Örebro"]

@@ -1,0 +1,163 @@
+"""Longer reader-facing texts (sv/en side by side) for charts, the explorer and the screening
+tool; short labels live in :data:`benchmark.fmt.TEXTS`. Read them with
+:func:`benchmark.fmt.text`, which fills ``{placeholders}``.
+
+Plain language: the words a unit head uses. Technical terms (control limit 99,8 %, exact
+test, overdispersion φ, τ², shrunk ratio) belong in ``notebooks/04-metod``, not here.
+"""
+
+from __future__ import annotations
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    # --- what "clearly" means (summary, charts) ---------------------------------------------
+    "summary_lead": {
+        "sv": "Jämförelsen tar hänsyn till hur många invånare kommunen har i de åldrar där "
+              "insatsen ges (en åldersgrupp per insats; ledsagarservice och kontaktperson ges i "
+              "alla åldrar och är inte åldersjusterade). ”Tydligt” betyder att skillnaden är "
+              "större än vad slumpen och vanlig variation mellan kommuner brukar ge.",
+        "en": "The comparison allows for how many inhabitants the municipality has in the ages "
+              "where the support is given (one age band per category; companion service and "
+              "contact person are given at all ages and not age-adjusted). “Clearly” means the "
+              "difference is larger than chance and ordinary variation between municipalities "
+              "usually give.",
+    },
+    "flag_rule": {
+        "sv": "▲/▼ = tydligt avvikande: utanför den streckade gränsen och med så många personer "
+              "att slumpen inte räcker som förklaring.",
+        "en": "▲/▼ = clearly deviating: outside the dashed limit, with enough persons that "
+              "chance cannot explain it.",
+    },
+    # --- chart captions -----------------------------------------------------------------------
+    "forest_caption": {
+        "sv": "Kvoten jämför antalet personer med insatsen med det antal som skulle väntas om "
+              "kommunen hade rikets andel i insatsens åldersgrupp (tabellen visar vilka åldrar; "
+              "insatser för alla åldrar är inte åldersjusterade). 1 betyder samma nivå som "
+              "riket, 1,5 betyder 50 % fler personer än väntat. Strecken visar osäkerheten "
+              "(95 % konfidensintervall). ▲/▼ markerar insatser som ligger tydligt högre eller "
+              "lägre än riket: skillnaden är större än vad slumpen och vanlig variation mellan "
+              "kommuner brukar ge. Orange ◇ visar var {peer} själv ligger mot riket (räknat på "
+              "kommunens egen åldersstruktur). Insatserna överlappar och ska inte summeras.",
+        "en": "The ratio compares the number of persons with the support with the number "
+              "expected if the municipality had Sweden's share in the category's age band (the "
+              "table shows which ages; categories for all ages are not age-adjusted). 1 means "
+              "the same level as Sweden, 1.5 means 50% more persons than expected. Bars show "
+              "the uncertainty (95% confidence intervals). ▲/▼ mark categories clearly higher "
+              "or lower than Sweden: the difference is larger than chance and ordinary "
+              "variation between municipalities usually give. Orange ◇ show where {peer} "
+              "itself stands against Sweden (applied to this municipality's age structure). "
+              "Categories overlap and must not be summed.",
+    },
+    "funnel_caption": {
+        "sv": "Varje punkt är en kommun. Ju fler personer som väntas (längre åt höger), desto "
+              "smalare blir tratten, eftersom slumpen betyder mindre i stora kommuner. "
+              "Streckad linje: gräns för tydlig avvikelse (av slump hamnar bara omkring 1 "
+              "kommun på 500 utanför); prickad: gräns för möjlig avvikelse (1 på 20). {limits} "
+              "{rule} ⊗ = utanför gränsen men för få personer för en säker slutsats.",
+        "en": "Each point is a municipality. The more persons expected (further right), the "
+              "narrower the funnel, because chance matters less in large municipalities. "
+              "Dashed line: limit for a clear deviation (by chance only about 1 municipality "
+              "in 500 lands outside); dotted: limit for a possible deviation (1 in 20). "
+              "{limits} {rule} ⊗ = outside the limit but too few persons for a firm "
+              "conclusion.",
+    },
+    "funnel_limits_widened": {
+        "sv": "Gränserna är vidgade, eftersom kommunerna skiljer sig mer än slumpen ensam ger.",
+        "en": "The limits are widened, because municipalities differ more than chance alone "
+              "gives.",
+    },
+    "funnel_limits_chance": {
+        "sv": "Gränserna visar bara slumpens variation; kommunerna skiljer sig inte mer än så.",
+        "en": "The limits show chance variation only; municipalities differ no more than that.",
+    },
+    "decomposition_caption": {
+        "sv": "Skillnaden mellan kommunens antal och det antal rikets genomsnittsnivå skulle "
+              "ge, i personer. Hel stapel: den del som beror på att kommunen har fler eller "
+              "färre invånare i de åldrar där insatsen är vanlig. Randig stapel: resten, som "
+              "kan bero på behov, praxis eller utbud. Insatser som ges i alla åldrar saknar hel "
+              "stapel ({missing}): de är inte åldersjusterade, eftersom insatsen ges i alla "
+              "åldrar. Insatserna överlappar och ska inte summeras.",
+        "en": "The difference between the municipality's number and the number Sweden's "
+              "average level would give, in persons. Solid bar: the part due to more or fewer "
+              "inhabitants in the ages where the support is common. Striped bar: the rest, "
+              "which may reflect needs, practice or supply. Categories given at all ages have "
+              "no solid bar ({missing}): they are not age-adjusted, since the support is given "
+              "at all ages. Categories overlap and must not be summed.",
+    },
+    "peer_subtitle": {"sv": "Jämförelsegrupp: {peer}", "en": "Peer group: {peer}"},
+    # --- the explorer (notebook 01) -----------------------------------------------------------
+    "compare_with": {"sv": "Jämför med", "en": "Compare with"},
+    "peer_choice_liknande_lss": {"sv": "Liknande kommuner LSS (RKA)",
+                                 "en": "Similar municipalities LSS (RKA)"},
+    "peer_choice_kommungrupp": {"sv": "Kommungrupp (SKR)", "en": "Municipality group (SKR)"},
+    "peer_choice_lan": {"sv": "Samma län", "en": "Same county"},
+    "no_liknande_group": {
+        "sv": "Det finns ingen grupp Liknande kommuner LSS för {name} {year}. Välj "
+              "Kommungrupp eller Samma län under Jämför med för att se en jämförelsegrupp.",
+        "en": "There is no Similar municipalities LSS group for {name} {year}. Choose "
+              "Municipality group or Same county under Compare with to see a peer group.",
+    },
+    "compare_failed": {"sv": "Det gick inte att jämföra: {error}",
+                       "en": "The comparison could not be made: {error}"},
+    "show_table": {"sv": "Visa siffrorna i en tabell", "en": "Show the numbers in a table"},
+    "show_more": {"sv": "Visa förklaring och siffror", "en": "Show explanation and numbers"},
+    "synthetic_tool": {
+        "sv": "Syntetiska demodata – inte officiell statistik. Siffrorna är påhittade och visar "
+              "bara hur verktyget fungerar.",
+        "en": "Synthetic demo data – not official statistics. The numbers are invented and only "
+              "show how the tool works.",
+    },
+    "chart_fallback": {
+        "sv": "{title} (diagrammet visas i JupyterLab; siffrorna finns i tabellen under).",
+        "en": "{title} (the chart shows in JupyterLab; the numbers are in the table below).",
+    },
+    # --- the screening tool (notebook 03) -----------------------------------------------------
+    "by_category": {"sv": "Sammanställning per insats", "en": "Summary by category"},
+    "by_category_caption": {
+        "sv": "Antal kommuner per insats {year} som ligger tydligt över eller under riket",
+        "en": "Municipalities per category {year} clearly above or below Sweden",
+    },
+    "assessed": {"sv": "Bedömda kommuner", "en": "Municipalities assessed"},
+    "clearly_higher": {"sv": "Tydligt högre", "en": "Clearly higher"},
+    "clearly_lower": {"sv": "Tydligt lägre", "en": "Clearly lower"},
+    "suppressed_missing": {"sv": "Skyddad/saknas", "en": "Suppressed/missing"},
+    "ratio_of": {"sv": "{name}: kvot mot riket", "en": "{name}: ratio to Sweden"},
+    "deviating_categories": {"sv": "Insatser som avviker tydligt",
+                             "en": "Categories that deviate clearly"},
+    "table_view": {"sv": "Visa", "en": "Show"},
+    "overview_all": {"sv": "Översikt: alla insatser", "en": "Overview: all categories"},
+    "search": {"sv": "Sök kommun", "en": "Find"},
+    "search_hint": {"sv": "en del av namnet", "en": "part of the name"},
+    "only_deviating": {"sv": "Bara tydligt avvikande", "en": "Only clear deviations"},
+    "sort_by": {"sv": "Sortera", "en": "Sort"},
+    "sort_name": {"sv": "Kommun (A–Ö)", "en": "Municipality (A–Z)"},
+    "sort_most_higher": {"sv": "Flest tydligt högre", "en": "Most clearly higher"},
+    "sort_most_lower": {"sv": "Flest tydligt lägre", "en": "Most clearly lower"},
+    "sort_ratio_desc": {"sv": "Kvot, högst först", "en": "Ratio, highest first"},
+    "sort_ratio_asc": {"sv": "Kvot, lägst först", "en": "Ratio, lowest first"},
+    "sort_size": {"sv": "Flest väntade personer", "en": "Most persons expected"},
+    "rows_shown": {"sv": "Visar {n} av {total} kommuner.",
+                   "en": "Showing {n} of {total} municipalities."},
+    "ratio_sort_note": {
+        "sv": "Sortering på kvot väger in osäkerheten, så att små kommuner inte hamnar först "
+              "bara av slump; ordningen kan därför skilja sig något från kvoterna i tabellen.",
+        "en": "Sorting by ratio allows for uncertainty, so that small municipalities do not "
+              "come first by chance alone; the order may therefore differ slightly from the "
+              "ratios in the table.",
+    },
+    "table_caption": {
+        "sv": "Alla kommuner {year}: {view}. {name} är markerad.",
+        "en": "All municipalities {year}: {view}. {name} is highlighted.",
+    },
+    "funnels_heading": {"sv": "{name} bland alla kommuner, insats för insats",
+                        "en": "{name} among all municipalities, category by category"},
+    "funnels_intro": {
+        "sv": "Varje punkt är en kommun; {name} är markerad i blått med namn. Till höger de "
+              "stora kommunerna, där även små skillnader är säkra; till vänster de små, där "
+              "slumpen betyder mer.",
+        "en": "Each point is a municipality; {name} is marked in blue with its name. Large "
+              "municipalities lie to the right, where even small differences are reliable; "
+              "small ones to the left, where chance matters more.",
+    },
+    "no_funnel": {"sv": "{category}: ingen kommun kunde bedömas {year}.",
+                  "en": "{category}: no municipality could be assessed in {year}."},
+}
