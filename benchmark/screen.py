@@ -66,7 +66,7 @@ from benchmark import stats
 from benchmark.catalog import CATEGORIES, RIKET, TOTAL_BANDS, Category, with_age_bands
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
-from benchmark.store import read_manifest, read_table
+from benchmark.tableset import open_set
 
 __all__ = ["COLUMNS", "MIN_OD_UNITS", "PERSISTENCE_YEARS", "ReferenceBands", "reference_bands",
            "screen"]
@@ -237,37 +237,32 @@ def _kommuner(municipalities: pl.DataFrame) -> pl.DataFrame:
     return df
 
 
-def _optional(name: str, settings: Settings, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    try:
-        return read_table(name, settings)
-    except DataError:
-        return pl.DataFrame(schema=schema)
-
-
 def load_data(settings: Settings | None = None) -> Data:
-    """Read the processed tables (costs and peer groups may be absent)."""
+    """Read the processed tables, all from one set (see :mod:`benchmark.tableset`).
+
+    ``costs`` and ``peer_groups`` may be absent only when the set's manifest does not list
+    them (then they are empty); a listed table that is missing or damaged raises
+    :class:`DataError` naming it. ``synthetic`` comes from the provenance check (the
+    manifest or any of its raw snapshots' sidecars).
+    """
     settings = settings or get_settings()
-    lss = read_table("lss", settings).with_columns(
+    tables = open_set(settings)
+    manifest = tables.checked_manifest()
+    lss = tables.read("lss").with_columns(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
         pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64))
-    population = read_table("population", settings).with_columns(
+    population = tables.read("population").with_columns(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
         pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
-    municipalities = read_table("municipalities", settings)
-    peer_groups = _optional("peer_groups", settings, {
+    municipalities = tables.read("municipalities")
+    peer_groups = tables.read_optional("peer_groups", {
         "group_id": pl.String, "title": pl.String, "kind": pl.String, "member": pl.String,
         "focus": pl.String})
-    costs = _optional("costs", settings, {
+    costs = tables.read_optional("costs", {
         "municipality": pl.String, "year": pl.Int32, "kpi": pl.String, "value": pl.Float64,
         "status": pl.String})
-    manifest = read_manifest(settings)
-    if "synthetic" not in manifest:  # without it, demo data could pass for official figures
-        raise DataError(f"{settings.processed_dir / 'manifest.json'} is missing or lacks "
-                        "'synthetic', so the origin of the data is unknown; run `make process` "
-                        "(or `make demo`) again")
-    synthetic = bool(manifest["synthetic"])
     return Data(lss, population, municipalities, peer_groups,
-                costs.with_columns(pl.col("year").cast(pl.Int32)), synthetic)
+                costs.with_columns(pl.col("year").cast(pl.Int32)), bool(manifest["synthetic"]))
 
 
 def resolve_year(data: Data, year: int | None) -> int:
