@@ -16,7 +16,7 @@ STAMP := $(VENV)/.setup-stamp
 # user's own JupyterLab settings are not touched)
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 DATA_DIR ?= data
-PROCESSED := $(DATA_DIR)/processed/manifest.json
+PROCESSED := $(DATA_DIR)/processed/current/manifest.json
 export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 
 LOCK := requirements.lock
@@ -57,7 +57,7 @@ doctor: setup ## Live self-check of Kolada and SCB (a few small requests; writes
 data: setup ## Fetch raw snapshots from Kolada and SCB for YEARS (default 2015-newest; resumable)
 	$(PY) -m benchmark fetch $(if $(YEARS),--years $(YEARS))
 
-process: setup ## Parse raw snapshots into data/processed/*.parquet
+process: setup ## Parse raw snapshots into a new processed set (data/processed/current/)
 	$(PY) -m benchmark process
 
 $(PROCESSED): | setup
@@ -83,7 +83,7 @@ demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 LAB_KOMMUN := $(if $(filter command line environment,$(origin KOMMUN)),BENCHMARK_KOMMUN=$(KOMMUN))
 
 lab: setup ## Open JupyterLab on the notebooks, starting with KOMMUN if given (builds the demo when there are no data)
-	@if [ ! -f $(PROCESSED) ] && [ ! -f data/demo/processed/manifest.json ]; then \
+	@if [ ! -f $(PROCESSED) ] && [ ! -f data/demo/processed/current/manifest.json ]; then \
 	  echo "No processed data yet: building the synthetic demo (make data + make process for real data)"; \
 	  $(PY) -m benchmark demo --out reports; \
 	fi
@@ -105,6 +105,7 @@ bench: setup ## Speed and memory benchmarks (reports/bench.json); not part of ma
 	$(PY) -m bench
 
 clean: ## Remove generated output (reports, processed and demo data); raw snapshots are kept
-	rm -rf reports/*.html reports/*.csv reports/*.json data/processed/*.parquet data/processed/manifest.json data/demo
+	rm -rf reports/*.html reports/*.csv reports/*.json data/demo
+	rm -rf data/processed/current data/processed/sets data/processed/.lock data/processed/*.parquet data/processed/manifest.json
 	rm -rf .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

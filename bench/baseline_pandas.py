@@ -277,7 +277,9 @@ def _persistence(df: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def screen_pandas(year: int, processed_dir: Path, *, confidence: float = 0.95,
                   strong_confidence: float = 0.998) -> pd.DataFrame:
-    """The screening table for ``year`` (one row per municipality × category)."""
+    """The screening table for ``year`` (one row per municipality × category), read from
+    the parquet files in ``processed_dir`` (a processed set's folder, e.g.
+    ``data/processed/current``)."""
     processed_dir = Path(processed_dir)
     lss = pd.read_parquet(processed_dir / "lss.parquet",
                           columns=["municipality", "year", "category", "count", "status"])

@@ -202,7 +202,7 @@ def check_agreement(data_dir: Path, year: int) -> Any:
 
     settings = get_settings(data_dir=data_dir)
     return compare_tables(screen(year, settings=settings),
-                          screen_pandas(year, settings.processed_dir))
+                          screen_pandas(year, settings.processed_dir / "current"))
 
 
 # --------------------------------------------------------------------------- output

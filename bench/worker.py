@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench.baseline_pandas import screen_pandas
 
         def run() -> object:
-            return screen_pandas(args.year, settings.processed_dir)
+            return screen_pandas(args.year, settings.processed_dir / "current")
     else:
         from benchmark.process import process
 

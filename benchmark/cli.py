@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmark.config import Settings, get_settings
+from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
 from benchmark.errors import BenchmarkError, InputError
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from benchmark.output import OutTarget
 
 log = logging.getLogger("benchmark")
 
@@ -34,26 +38,33 @@ class _Parser(argparse.ArgumentParser):
 
 
 def parse_years(text: str) -> list[int]:
-    """Parse ``2015-2024``, ``2024`` or ``2019,2021`` into a sorted list of years."""
+    """Parse ``2015-2024``, ``2024`` or ``2019,2021`` into a sorted list of years.
+
+    Both ends of a range are checked before the range is built, so ``2015-99999999999``
+    is one clear error, not a list of a hundred billion years.
+    """
+    from benchmark.catalog import check_year
+
     years: set[int] = set()
     try:
         for part in text.split(","):
             part = part.strip()
             if "-" in part:
                 lo, hi = (int(p) for p in part.split("-", 1))
+                if not (FIRST_YEAR <= lo <= LAST_YEAR and FIRST_YEAR <= hi <= LAST_YEAR):
+                    raise InputError(f"year range {part!r} is out of range; valid years are "
+                                     f"{FIRST_YEAR}–{LAST_YEAR}, e.g. 2015-{LAST_YEAR - 1}")
                 if lo > hi:
                     raise InputError(f"year range {part!r} runs backwards; write e.g. 2015-2024")
                 years.update(range(lo, hi + 1))
             else:
-                years.add(int(part))
+                years.add(check_year(int(part)))
     except InputError:
         raise
     except ValueError:
         raise InputError(
             f"invalid years {text!r}; write a year (2024), a range (2015-2024) or a list"
         ) from None
-    from benchmark.catalog import check_year
-
     return [check_year(y) for y in sorted(years)]
 
 
@@ -148,8 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offline", action="store_true",
                    help="use only snapshots on disk; report exactly what is missing")
 
-    sub.add_parser("process", parents=[common], help="turn raw snapshots into tidy parquet tables",
-                   description="Parse the newest raw snapshots into data/processed/*.parquet.")
+    p = sub.add_parser("process", parents=[common],
+                       help="turn raw snapshots into tidy parquet tables",
+                       description="Parse the newest raw snapshots into a new processed set "
+                       "(data/processed/current/*.parquet), switched in one step. Refuses "
+                       "(exit 1, listing what is missing) when a fetch did not finish or the "
+                       "population has gaps.")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="process an incomplete raw store anyway; the manifest then says "
+                   "complete: false and lists what is missing")
 
     sub.add_parser("doctor", parents=[common], help="check that Kolada and SCB answer as "
                    "this version expects (live, a handful of small requests)",
@@ -224,16 +242,29 @@ def _only_categories(table: pl.DataFrame, categories: list[list[str]] | None
     return table.filter(pl.col("category").is_in(wanted))
 
 
-def _check_out(out: Path | None, year: int) -> Path | None:
-    """``--out`` of compare/screen with ``{year}`` filled in; it names a file, so a folder
-    is refused before anything is computed."""
+def _check_out(out: Path | None, year: int | None) -> OutTarget | None:
+    """``--out`` of compare/screen with ``{year}`` filled in, checked before anything is
+    computed (:func:`benchmark.output.check_out_file`). Before the newest year is known, a
+    ``{year}`` template is checked as written (its folder must be usable); call it again
+    with the year once it is known."""
+    from benchmark.output import check_out_file
+
     if out is None:
         return None
-    out = Path(str(out).replace("{year}", str(year)))
-    if out.is_dir():
-        raise InputError(f"--out {out} is a folder; give a file name such as "
-                         f"{out / 'compare.csv'}")
-    return out
+    return check_out_file(Path(str(out) if year is None
+                               else str(out).replace("{year}", str(year))))
+
+
+def _warn_if_partial(settings: Settings) -> None:
+    """One stderr line when the processed set was built with ``--allow-partial``."""
+    from benchmark.store import read_manifest
+
+    manifest = read_manifest(settings)
+    if manifest.get("complete") is False:
+        gaps = manifest.get("missing") or []
+        print(f"warning: the processed data are incomplete (process --allow-partial; "
+              f"{len(gaps)} gap(s), e.g. {gaps[0] if gaps else '?'}); figures that depend on "
+              "the missing data are absent or not assessed", file=sys.stderr)
 
 
 def _year_or_newest(year: int | None, settings: Settings) -> int:
@@ -268,7 +299,7 @@ def _cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.process import process
 
-    summary = process(settings=settings)
+    summary = process(settings=settings, allow_partial=args.allow_partial)
     print(summary.render())
     return 0
 
@@ -278,11 +309,13 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.output import write_table
 
     method = Method(age_bands=_age_bands(args.age_band))
+    out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
-    out = _check_out(args.out, year)
+    out = _check_out(args.out, year) if args.year is None else out
     table = compare(args.kommun, year, peer_group=args.peer_group, settings=settings,
                     method=method)
     table = _only_categories(table, args.category)
+    _warn_if_partial(settings)
     write_table(table, args.format, out, kind="compare", method=method)
     return 0
 
@@ -292,18 +325,23 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.output import write_table
 
     method = Method(age_bands=_age_bands(args.age_band))
+    out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
-    out = _check_out(args.out, year)
+    out = _check_out(args.out, year) if args.year is None else out
     table = screen(year, settings=settings, method=method)
     table = _only_categories(table, args.category)
+    _warn_if_partial(settings)
     write_table(table, args.format, out, kind="screen", method=method)
     return 0
 
 
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.output import check_out_folder
     from benchmark.report import build_report
 
+    check_out_folder(args.out)
     year = _year_or_newest(args.year, settings)
+    _warn_if_partial(settings)
     path = build_report(args.kommun, year, lang=args.lang, out_dir=args.out,
                         settings=settings)
     print(f"report written: {path}")
@@ -312,7 +350,9 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.demo import run_demo
+    from benchmark.output import check_out_folder
 
+    check_out_folder(args.out)
     data_dir = args.data_dir or Path("data/demo")  # never the real data folder by default
     for line in run_demo(out_dir=args.out, lang=args.lang, progress=not args.quiet,
                          data_dir=data_dir):
@@ -331,8 +371,26 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
 }
 
 
+class _Terminated(BaseException):
+    """SIGTERM: unwound like Ctrl-C so temporary files and folders are removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    if threading.current_thread() is not threading.main_thread():
+        return _main(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
@@ -365,10 +423,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: a required package is missing: {exc.name} (run `make setup`)",
               file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted; raw snapshots already written are complete and kept",
-              file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, _Terminated) as exc:
+        print("interrupted; raw snapshots already written are complete and kept, the "
+              "processed data are the last complete set", file=sys.stderr)
+        return 143 if isinstance(exc, _Terminated) else 130
     except Exception as exc:  # last line of defence: never a bare traceback
         if debug:
             traceback.print_exc()

@@ -112,10 +112,11 @@ def remembered(settings: Settings) -> dict[str, Any]:
 def remember(settings: Settings, **choice: Any) -> None:
     """Save ``choice`` (merged into the last one) for the next session; a folder that cannot
     be written is no error (remembering is a convenience)."""
+    from benchmark.errors import DataError
     from benchmark.store import atomic_write_bytes
 
     data = {**remembered(settings), **choice}
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, DataError):  # DataError: the write failed, path named
         atomic_write_bytes(settings.data_dir / CHOICE_FILE,
                            json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 

@@ -5,8 +5,14 @@ descriptions and every LSS/cost KPI value (all municipalities and Riket), then S
 ``/config`` and population by municipality × age × sex. Every planned request has a
 stable key (:class:`~benchmark.sources.plan.PlannedRequest`); pages already on disk are
 reused, so a rerun or a resumed interrupted fetch only asks for what is missing.
-``offline=True`` never touches the network and raises :class:`DataError` listing exactly
-which requests have no snapshot.
+``offline=True`` never touches the network, changes nothing on disk and raises
+:class:`DataError` listing exactly which requests have no snapshot.
+
+Completeness is recorded per plan (the years asked, from the two servers) in
+``data/raw/plans/<id>.plan``: ``complete: false`` before the first request, ``complete:
+true`` with every snapshot id once all are on disk. :func:`plan_gaps` turns the records
+into what ``process`` must refuse over: a plan that did not finish (what is still missing,
+worked out offline), or a snapshot of a finished plan that has gone.
 
 Without years, :func:`fetch` takes :data:`DEFAULT_FIRST_YEAR` through the newest year both
 sources have published (:func:`choose_years`): Kolada's ``publ_period`` of the LSS KPIs
@@ -23,6 +29,8 @@ becomes a note, since it means the live API has changed.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -33,7 +41,7 @@ from typing import Any
 import httpx
 
 from benchmark.catalog import RIKET, all_kpis, check_years, lss_kpis
-from benchmark.config import LAST_YEAR, Settings, get_settings
+from benchmark.config import LAST_YEAR, Settings, get_settings, redact_url
 from benchmark.errors import DataError, FetchError
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import HttpClient
@@ -44,8 +52,14 @@ from benchmark.store import (
     find_snapshot,
     iter_snapshots,
     load_snapshot,
+    partial_files,
+    plan_id,
+    plan_records,
     raw_lock,
+    raw_read_lock,
     save_snapshot,
+    utc_now,
+    write_plan_record,
 )
 
 MAX_PAGES = 10_000
@@ -112,6 +126,7 @@ class _Runner:
     def __init__(self, settings: Settings, summary: FetchSummary, client: HttpClient | None,
                  bar: Any) -> None:
         self.settings, self.summary, self.client, self.bar = settings, summary, client, bar
+        self.used: list[str] = []  # every snapshot id the plan consists of, in order
 
     def note_shape(self, req: PlannedRequest, data: Any) -> None:
         """A note (once per request kind and difference) when a Kolada answer departs
@@ -148,7 +163,8 @@ class _Runner:
                 synthetic = res.headers.get("x-synthetic-data")
                 meta = {
                     "api": req.api, "kind": req.kind, "label": req.label, "plan_key": req.key,
-                    "page": page, "method": req.method if first else "GET", "url": res.url,
+                    "page": page, "method": req.method if first else "GET",
+                    "url": redact_url(res.url),
                     "request_body": req.body if first else None, "status": res.status,
                     "content_type": res.headers.get("content-type"),
                     "attempts": res.attempts, "synthetic": synthetic is not None,
@@ -159,6 +175,7 @@ class _Runner:
                 self.summary.saved += 1
                 self.summary.synthetic |= synthetic is not None
             pages.append((data, sid))
+            self.used.append(sid)
             self.note_shape(req, data)
             if self.bar is not None:
                 self.bar.update(1 if page == 1 else 0)
@@ -193,42 +210,124 @@ def fetch(years: list[int] | None = None, *, offline: bool = False,
     both published (see the module docstring; ``today`` fixes the date for tests).
     ``transport`` routes HTTP through e.g. the in-process emulator; ``client`` replaces the
     whole HTTP layer (tests pass one with tiny backoff and rate limits). Raises
-    :class:`FetchError` when an API keeps failing (snapshots saved so far are kept: rerun
-    to resume) and, offline, :class:`DataError` listing what is missing.
+    :class:`FetchError` when an API keeps failing or the fetch runs past
+    ``Settings.fetch_deadline_s`` (snapshots saved so far are kept: rerun to resume) and,
+    offline, :class:`DataError` listing what is missing.
     """
     if years is not None:
         years = check_years(years)
     settings = settings or get_settings()
     summary = FetchSummary(years=years or [], offline=offline)
-    own_client = False
-    if not offline and client is None:
+    today = today or datetime.now(UTC).date()
+    if offline:
+        _check_offline(years, settings, summary, today)
+        return summary
+    own_client = client is None
+    if client is None:
         client = HttpClient(settings, transport=transport)
-        own_client = True
     bar = None
     if _progress_enabled(progress):
         from tqdm import tqdm
 
         bar = tqdm(desc="fetch", unit="req", leave=False)
     try:
-        with raw_lock(settings):
+        with raw_lock(settings), client.run_until(settings.fetch_deadline_s):
             summary.removed_partial = len(clean_partial(settings))
-            before = client.requests_made if client is not None else 0
+            before = client.requests_made
             if years is None:
-                years = _choose(settings, summary, None if offline else client,
-                                today or datetime.now(UTC).date())
+                years = _choose(settings, summary, client, today)
                 summary.years = years
-            _fetch_all(years, settings, summary, None if offline else client, bar)
-            summary.http_attempts = (client.requests_made - before) if client else 0
+            _run_plan(years, settings, summary, client, bar)
+            summary.http_attempts = client.requests_made - before
     finally:
         if bar is not None:
             bar.close()
-        if own_client and client is not None:
+        if own_client:
             client.close()
-    if offline and summary.missing:
+    return summary
+
+
+def _check_offline(years: list[int] | None, settings: Settings, summary: FetchSummary,
+                   today: date) -> None:
+    """The offline check: read-only (no lock file, no clean-up, no plan record)."""
+    with raw_read_lock(settings):
+        leftovers = partial_files(settings)
+        if leftovers:
+            summary.notes.append(f"{len(leftovers)} partial file(s) of an interrupted fetch "
+                                 "left as they are (a fetch with network removes them)")
+        if years is None:
+            years = _choose(settings, summary, None, today)
+            summary.years = years
+        _fetch_all(years, settings, summary, None, None)
+    if summary.missing:
         listing = "\n  - ".join(summary.missing)
         raise DataError(f"offline: {len(summary.missing)} snapshot(s) are not on disk; run "
                         f"`make data` with network access (or `make demo`):\n  - {listing}")
-    return summary
+
+
+def _run_plan(years: list[int], settings: Settings, summary: FetchSummary,
+              client: HttpClient, bar: Any) -> None:
+    """Fetch the plan for ``years``, recording its completeness (module docstring)."""
+    kolada_url, scb_url = redact_url(settings.kolada_url), redact_url(settings.scb_url)
+    record: dict[str, Any] = {
+        "id": plan_id(years, kolada_url, scb_url), "years": years, "kolada_url": kolada_url,
+        "scb_url": scb_url, "started_at": utc_now(), "finished_at": None, "complete": False,
+        "snapshots": [], "stopped": None,
+    }
+    write_plan_record(record, settings)
+    try:
+        runner = _fetch_all(years, settings, summary, client, bar)
+    except BaseException as exc:
+        record["stopped"] = f"{type(exc).__name__}: {exc}"[:500]
+        with contextlib.suppress(DataError):  # e.g. the disk is full: keep the first error
+            write_plan_record(record, settings)
+        raise
+    record.update(finished_at=utc_now(), complete=not summary.missing,
+                  snapshots=list(dict.fromkeys(runner.used)),
+                  missing=list(summary.missing))
+    write_plan_record(record, settings)
+
+
+def plan_gaps(settings: Settings | None = None) -> list[str]:
+    """What the raw store lacks for ``process`` to use it whole, one line per gap (empty
+    when every recorded fetch plan is complete).
+
+    A plan recorded as complete must still have every snapshot it lists; for a plan that
+    did not finish, the missing requests are worked out offline from its years and
+    servers (a fetch killed after its last snapshot therefore has no gaps). A store with
+    snapshots but no plan record (written by an older version) is one gap.
+    """
+    settings = settings or get_settings()
+    records = plan_records(settings)
+    if not records:
+        if next(iter_snapshots(settings), None) is None:
+            return []
+        return [f"{settings.raw_dir} has no record of a finished fetch (snapshots from an "
+                "older version?); run `make data` once more: it reuses the snapshots on "
+                "disk and records that they are complete"]
+    gaps: list[str] = []
+    for rec in records:
+        span = _span(rec["years"])
+        if rec["complete"]:
+            lost = [s for s in rec["snapshots"] if find_snapshot(s, settings) is None]
+            gaps += [f"raw snapshot {s} of the finished fetch for {span} is missing or "
+                     "damaged" for s in lost]
+            continue
+        check = FetchSummary(years=rec["years"], offline=True)
+        plan_settings = dataclasses.replace(settings, kolada_url=rec["kolada_url"],
+                                            scb_url=rec["scb_url"])
+        _fetch_all(rec["years"], plan_settings, check, None, None)
+        stopped = f" ({rec['stopped']})" if rec.get("stopped") else ""
+        gaps += [f"fetch for {span} started {rec['started_at']} did not finish{stopped}; "
+                 f"missing {m}" for m in check.missing]
+    return gaps
+
+
+def _span(years: list[int]) -> str:
+    years = sorted(years)
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years))
 
 
 def choose_years(kpi_items: Iterable[dict[str, Any]], ckm_metadata: dict[str, Any],
@@ -266,7 +365,7 @@ def _newest_stored(settings: Settings, req: PlannedRequest) -> Snapshot | None:
     """The newest stored answer to ``req`` from any day (same URL, any dated label)."""
     folder = req.key.rsplit("/", 1)[0]
     snaps = [s for s in iter_snapshots(settings, f"{folder}/")
-             if s.meta.get("url") == req.url and s.meta.get("page", 1) == 1]
+             if s.meta.get("url") == redact_url(req.url) and s.meta.get("page", 1) == 1]
     return max(snaps, key=lambda s: s.meta.get("retrieved_at", "")) if snaps else None
 
 
@@ -300,7 +399,8 @@ def _choose(settings: Settings, summary: FetchSummary, client: HttpClient | None
 
 
 def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
-               client: HttpClient | None, bar: Any) -> None:
+               client: HttpClient | None, bar: Any) -> _Runner:
+    """Run (or, without ``client``, check) the whole plan; returns the runner (ids used)."""
     runner = _Runner(settings, summary, client, bar)
     kpis = all_kpis()
 
@@ -362,7 +462,7 @@ def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
     if not kommuner:
         summary.missing.append(f"SCB population {years[0]}–{years[-1]} (planned from the "
                                "Kolada municipality register, which is missing)")
-        return
+        return runner
     regions = ["00", *[k for k in kommuner if k != RIKET]]
     pop_plan = scb.plan_population(settings.scb_url, years, regions, max_cells)
     total(len(pop_plan))
@@ -380,3 +480,4 @@ def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
         + len(kolada.chunk(kpis)) + 1 + scb.min_population_requests(years, len(regions),
                                                                     max_cells)
     )
+    return runner

@@ -3,8 +3,16 @@
 Every snapshot under ``data/raw`` is checked (sha256 against its sidecar; the ones parsed
 also for complete JSON of the expected shape) before anything is written; a corrupt one,
 or a body whose sidecar is missing, raises :class:`DataError` naming the file and nothing
-in ``data/processed`` is replaced (all tables are written to temporary files and renamed
-together at the end). Where two snapshots hold the same
+in ``data/processed`` is replaced (the tables form one set, written into a fresh folder and
+made current with one rename: :mod:`benchmark.tableset`).
+
+A half-fetched store is refused, not processed: ``process`` holds the raw store's lock
+(so it never reads while a fetch writes), and when a recorded fetch plan did not finish
+(:func:`benchmark.fetch.plan_gaps`) or the population lacks a municipality-year that has
+LSS data, it raises :class:`DataError` listing what is missing (exit code 1) and keeps
+the current tables. ``allow_partial=True`` (``--allow-partial``) processes what there is
+and marks the manifest ``complete: false`` with the list, so the gaps stay visible.
+Where two snapshots hold the same
 datum (e.g. a refetch), the newest one wins. Every row keeps the snapshot id(s) it came
 from.
 
@@ -63,9 +71,11 @@ from benchmark.store import (
     iter_snapshots,
     load_snapshot,
     orphan_bodies,
+    raw_read_lock,
     verify_snapshot,
     write_tables,
 )
+from benchmark.tableset import open_set
 
 #: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier)
 _AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0),
@@ -91,6 +101,7 @@ class ProcessSummary:
     warnings: list[str] = field(default_factory=list)
     snapshots: int = 0
     synthetic: bool = False
+    missing: list[str] = field(default_factory=list)  # gaps processed over (allow_partial)
     deleted: int = 0  # Kolada entries marked isdeleted that were the newest for their key
 
     def render(self) -> str:
@@ -113,6 +124,12 @@ class ProcessSummary:
                 lines.append(f"    {r['municipality']} {r['year']} {r['category']}: count "
                              f"{r['count']:g}, implied {r['implied']:.1f}")
         lines += [f"  warning: {w}" for w in self.warnings]
+        if self.missing:
+            lines.append(f"  PARTIAL (--allow-partial): {len(self.missing)} gap(s) processed "
+                         "over, marked in the manifest (complete: false):")
+            lines += [f"    - {m}" for m in self.missing[:20]]
+            if len(self.missing) > 20:
+                lines.append(f"    … and {len(self.missing) - 20} more (manifest.json)")
         return "\n".join(lines)
 
 
@@ -143,9 +160,30 @@ def _newest_listing(snaps: list[Snapshot]) -> list[Snapshot]:
     return sorted(by_key[key], key=lambda s: s.meta.get("page", 1))
 
 
-def process(*, settings: Settings | None = None) -> ProcessSummary:
+def process(*, settings: Settings | None = None, allow_partial: bool = False
+            ) -> ProcessSummary:
     """Parse the newest raw snapshots into ``data/processed`` (see the module docstring)."""
     settings = settings or get_settings()
+    if not settings.raw_dir.is_dir():
+        raise DataError(f"no raw snapshots under {settings.raw_dir}; run `make data` first "
+                        "(or `make demo` for synthetic demo data)")
+    with raw_read_lock(settings):
+        return _process(settings, allow_partial)
+
+
+def _refuse(what: str, gaps: list[str]) -> DataError:
+    listing = "\n  - ".join(gaps[:20])
+    more = f"\n  … and {len(gaps) - 20} more" if len(gaps) > 20 else ""
+    return DataError(
+        f"{what}; the processed tables were not changed. Missing ({len(gaps)}):\n  - "
+        f"{listing}{more}\nRun `make data` for the years concerned (snapshots on disk are "
+        "reused), or `python -m benchmark process --allow-partial` to process what there is "
+        "(the manifest then says complete: false)")
+
+
+def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
+    from benchmark.fetch import plan_gaps
+
     orphans = orphan_bodies(settings)
     if orphans:
         raise DataError(f"raw snapshot {orphans[0]} has no sidecar "
@@ -155,6 +193,9 @@ def process(*, settings: Settings | None = None) -> ProcessSummary:
     snaps = list(iter_snapshots(settings))
     for snap in snaps:  # every file, also those not parsed below (kpi, config, old pages)
         verify_snapshot(snap)
+    gaps = plan_gaps(settings)
+    if gaps and not allow_partial:
+        raise _refuse(f"the raw store in {settings.raw_dir} is incomplete", gaps)
     if not snaps:
         raise DataError(f"no raw snapshots under {settings.raw_dir}; run `make data` first "
                         "(or `make demo` for synthetic demo data)")
@@ -235,6 +276,11 @@ def process(*, settings: Settings | None = None) -> ProcessSummary:
     used["population"] = sorted(set(population["snapshot"].to_list()))
 
     _validate(lss, population, municipalities, peer_groups, costs, summary)
+    holes = population_gaps(lss, population, municipalities)
+    if holes and not allow_partial:
+        raise _refuse("the population (SCB) does not cover every municipality and year with "
+                      "LSS data", holes)
+    summary.missing = gaps + holes
     summary.inconsistent = consistency_check(lss, population)
     summary.years = sorted(set(lss["year"].to_list()))
     summary.municipalities = municipalities.filter(pl.col("municipality") != RIKET).height
@@ -244,10 +290,39 @@ def process(*, settings: Settings | None = None) -> ProcessSummary:
     summary.synthetic = any(s.synthetic for s in snaps if s.id in all_used)
     tables = {"lss": lss, "population": population, "municipalities": municipalities,
               "peer_groups": peer_groups, "costs": costs}
+    if summary.missing:
+        _warn_if_replacing_complete(settings, summary)
     write_tables(tables, settings, snapshots=used, synthetic=summary.synthetic,
-                 extra={"years": summary.years})
+                 extra={"years": summary.years, "complete": not summary.missing,
+                        "missing": summary.missing})
     summary.tables = {k: v.height for k, v in tables.items()}
     return summary
+
+
+def _warn_if_replacing_complete(settings: Settings, summary: ProcessSummary) -> None:
+    try:
+        before = open_set(settings).manifest
+    except DataError:
+        return
+    if before.get("complete", True):
+        summary.warnings.append(f"a partial set replaces the complete set {before.get('id')} "
+                                f"(kept in {settings.processed_dir / 'sets'} until the next "
+                                "process run)")
+
+
+def population_gaps(lss: pl.DataFrame, population: pl.DataFrame,
+                    municipalities: pl.DataFrame) -> list[str]:
+    """Municipality-years with LSS data but no population at all, one line per year."""
+    years = sorted(set(lss["year"].to_list()))
+    have = set(population.select("municipality", "year").unique().iter_rows())
+    lacking: dict[int, list[str]] = defaultdict(list)
+    for m in municipalities["municipality"].to_list():
+        for y in years:
+            if (m, y) not in have:
+                lacking[y].append(m)
+    return [f"SCB population {y} for {len(ms)} municipality(ies): "
+            + ", ".join(ms[:8]) + (" …" if len(ms) > 8 else "")
+            for y, ms in sorted(lacking.items())]
 
 
 def _band_population(population: pl.DataFrame) -> pl.DataFrame:
@@ -359,15 +434,6 @@ def _validate(lss: pl.DataFrame, population: pl.DataFrame, municipalities: pl.Da
         raise DataError("lss: unknown status")
     if RIKET not in municipalities["municipality"].to_list():
         summary.warnings.append("Riket (0000) is not in the municipality register")
-    years = sorted(set(lss["year"].to_list()))
-    have = set(population.select("municipality", "year").unique().iter_rows())
-    lacking = [(m, y) for m in municipalities["municipality"].to_list() for y in years
-               if (m, y) not in have]
-    if lacking:
-        ys = sorted({y for _, y in lacking})
-        summary.warnings.append(
-            f"no population for {len(lacking)} municipality-year(s) (years "
-            f"{', '.join(map(str, ys))}); run `make data` for those years")
     all_missing = (lss.group_by("municipality", "year")
                    .agg((pl.col("status") == "ok").any().alias("any_ok"))
                    .filter(~pl.col("any_ok")))

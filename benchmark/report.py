@@ -6,6 +6,14 @@ without require.js, MathJax, mermaid or widget CDN scripts), hides code cells an
 sets ``<html lang>``, and inlines plotly.js exactly once (the first figure carries it, see
 :func:`benchmark.views.show`). :func:`audit_html` refuses a file that would reach the network
 or grow beyond :data:`MAX_BYTES`.
+
+Before a kernel starts, the inputs are checked (municipality, year, every table of the
+processed set against its hash, the provenance) and so is the output file (the rules of
+:func:`benchmark.output.check_out_file`). The notebook runs in a temporary folder
+``lss-report-<pid>-*`` that is removed on every exit (errors, Ctrl-C, SIGTERM through the
+command line); one left by a killed process (SIGKILL) is removed by the next report once
+that process no longer exists. A report whose processed set was replaced while it ran (a
+``process`` meanwhile) is refused rather than mixing two versions.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import html
 import logging
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -27,7 +36,8 @@ from benchmark import fmt
 from benchmark.catalog import check_year
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
-from benchmark.store import atomic_write_bytes, read_manifest
+from benchmark.output import check_out_file, write_out
+from benchmark.tableset import open_set
 
 log = logging.getLogger(__name__)
 
@@ -57,32 +67,68 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
     with ``-DEMO`` before ``.html`` when the data are synthetic)."""
     lang = fmt.check_lang(lang)
     settings = settings or get_settings()
-    code, year = _check_inputs(municipality, year, settings)
+    code, year, synthetic = _check_inputs(municipality, year, settings)
+    target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic))
+    set_id = open_set(settings).manifest.get("id")
     data_dir = settings.data_dir.resolve()
-    with tempfile.TemporaryDirectory(prefix="lss-report-") as tmp:
+    remove_stale_tempdirs()
+    with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
         nb = execute_notebook(
             notebook_path(REPORT_NOTEBOOK, Path(tmp)),
             {"municipality": code, "year": year, "lang": lang, "data_dir": str(data_dir)},
             cwd=Path(tmp))
+    if open_set(settings).manifest.get("id") != set_id:  # a `process` ran meanwhile
+        raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
+                        "the report was being built, so its parts could come from two "
+                        "versions; run the report again")
     title = f"LSS-insatser {code} {year}" if lang == "sv" else f"LSS support {code} {year}"
     text = export_html(nb, lang=lang, title=title)
     problems = audit_html(text)
     if problems:
         raise DataError("report failed the offline/size checks: " + "; ".join(problems))
-    synthetic = bool(read_manifest(settings).get("synthetic"))
-    out = report_path(code, year, lang, out_dir, synthetic=synthetic)
-    atomic_write_bytes(out, text.encode("utf-8"))
-    return out
+    write_out(target, text.encode("utf-8"))
+    return target.given
 
 
-def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int]:
-    """Validate code and year against the processed data before starting a kernel (the
-    same checks, and messages, as ``compare``)."""
+def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int, bool]:
+    """Validate code and year before starting a kernel, with the same checks and messages
+    as ``compare`` (:class:`benchmark.comparison.Inputs`); also check every table of the
+    set and its provenance. Returns (code, year, synthetic)."""
     from benchmark.comparison import load_inputs
 
     year = check_year(year)
+    open_set(settings).verify()
     inputs = load_inputs(settings)
-    return inputs.check_municipality(municipality), inputs.check_year(year)
+    return inputs.check_municipality(municipality), inputs.check_year(year), inputs.synthetic
+
+
+TMP_PREFIX = "lss-report-"
+#: Temporary folders of a report run, each ``<prefix><pid>-<random>``.
+_TMP_PREFIXES = (TMP_PREFIX, "lss-kernel-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_tempdirs(base: Path | None = None) -> list[Path]:
+    """Remove ``lss-report-<pid>-*`` and ``lss-kernel-<pid>-*`` folders in the temp folder
+    whose process is gone (left by a report killed with SIGKILL)."""
+    base = Path(base or tempfile.gettempdir())
+    removed = []
+    for prefix in _TMP_PREFIXES:
+        for path in base.glob(f"{prefix}*"):
+            pid_text = path.name[len(prefix):].split("-", 1)[0]
+            if path.is_dir() and pid_text.isdigit() and not _alive(int(pid_text)):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
 
 
 # --- notebooks ----------------------------------------------------------------------------
@@ -130,7 +176,7 @@ def kernel_for_this_python() -> Iterator[str]:
         pass
     from ipykernel.kernelspec import install
 
-    with tempfile.TemporaryDirectory(prefix="lss-kernel-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"lss-kernel-{os.getpid()}-") as tmp:
         install(kernel_name=_KERNEL_NAME, prefix=tmp, display_name="lss-benchmark")
         old = os.environ.get("JUPYTER_PATH")
         share = str(Path(tmp) / "share" / "jupyter")

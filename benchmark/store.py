@@ -1,19 +1,15 @@
-"""Raw snapshot store and processed parquet IO.
+"""The raw snapshot store (``data/raw``) and, re-exported from :mod:`benchmark.tableset`,
+the processed table set (``data/processed``).
 
-Processed tables (DESIGN.md §6) live in ``<data_dir>/processed/<name>.parquet`` with a
-``manifest.json`` beside them that records which raw snapshots they came from and whether
-any of them were synthetic (demo) data.
+Raw snapshots are immutable HTTP response bodies with a JSON sidecar each (below); fetch
+plans record which requests a ``fetch`` set out to make and whether it finished
+(:func:`write_plan_record`), so ``process`` can refuse a half-fetched store.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
 import re
-import tempfile
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,74 +17,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
+from benchmark.files import (
+    atomic_write_bytes,
+    file_lock,
+    loads_json,
+    read_json_file,
+    sha256_hex,
+)
 
-PROCESSED_TABLES = ("lss", "population", "municipalities", "peer_groups", "costs")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        _default_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _default_mode(path: str | Path) -> None:
-    """Give a mkstemp file (0600) the permissions an ordinary new file would get."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def processed_path(name: str, settings: Settings | None = None) -> Path:
-    settings = settings or get_settings()
-    return settings.processed_dir / f"{name}.parquet"
-
-
-def read_table(name: str, settings: Settings | None = None, *,
-               columns: list[str] | None = None) -> pl.DataFrame:
-    """Read one processed table (only ``columns`` when given), or raise :class:`DataError`
-    saying how to build it."""
-    path = processed_path(name, settings)
-    if not path.exists():
-        raise DataError(
-            f"processed table {path} is missing; run `make process` (or `make demo` for "
-            "synthetic demo data)"
-        )
-    try:
-        return pl.read_parquet(path, columns=columns)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(f"processed table {path} cannot be read ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0] if str(exc) else 'damaged'}); run "
-                        "`make process` again to rebuild it") from None
-
-
-def read_manifest(settings: Settings | None = None) -> dict[str, Any]:
-    """The processed manifest (``synthetic`` flag, source snapshots); empty if absent."""
-    settings = settings or get_settings()
-    path = settings.processed_dir / "manifest.json"
-    if not path.exists():
-        return {}
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path} cannot be read ({exc}); run `make process` again to "
-                        "rebuild it") from None
-    if not isinstance(manifest, dict):
-        raise DataError(f"{path} is not a JSON object; run `make process` again to rebuild it")
-    return manifest
+__all__ = [
+    "PROCESSED_TABLES", "Snapshot", "atomic_write_bytes", "check_sidecar", "clean_partial",
+    "find_snapshot", "get_snapshot", "iter_snapshots", "load_snapshot", "orphan_bodies",
+    "partial_files", "plan_id", "plan_records", "processed_path", "raw_lock", "raw_read_lock",
+    "read_manifest", "read_table", "save_snapshot", "sha256_hex", "utc_now", "verify_snapshot",
+    "write_plan_record", "write_table", "write_tables",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,11 +44,22 @@ def read_manifest(settings: Settings | None = None) -> dict[str, Any]:
 # body, ``synthetic``). The sidecar is the commit marker: a body without a sidecar is an
 # interrupted write and is ignored (and cleaned up by :func:`clean_partial`). Snapshots are
 # immutable: :func:`save_snapshot` never replaces an existing one. Writers hold
-# :func:`raw_lock` so two concurrent fetches keep the store consistent.
+# :func:`raw_lock` so two concurrent fetches keep the store consistent; readers that need a
+# store nobody is writing to (``process``) hold :func:`raw_read_lock`.
 
 BODY_SUFFIX = ".json"
 META_SUFFIX = ".meta.json"
+PLAN_DIR = "plans"
+PLAN_SUFFIX = ".plan"
 _ID_RE = re.compile(r"^[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*$")
+_SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+
+#: Sidecar fields and their types (required ones are added by :func:`save_snapshot`).
+_SIDECAR_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "id": str, "sha256": str, "bytes": int, "retrieved_at": str}
+_SIDECAR_OPTIONAL: dict[str, type | tuple[type, ...]] = {
+    "kind": str, "api": str, "label": str, "plan_key": str, "page": int, "method": str,
+    "url": str, "status": int, "synthetic": bool, "attempts": int}
 
 
 @dataclass(frozen=True)
@@ -127,25 +83,69 @@ def _paths(snapshot_id: str, settings: Settings) -> tuple[Path, Path]:
     return base.with_name(base.name + BODY_SUFFIX), base.with_name(base.name + META_SUFFIX)
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def check_sidecar(meta: Any, snapshot_id: str, meta_path: Path) -> dict[str, Any]:
+    """``meta`` if it is a sidecar of the expected shape, else :class:`DataError` naming
+    ``meta_path`` and the field that is wrong."""
+    where = f"raw snapshot sidecar {meta_path}"
+    if not isinstance(meta, dict):
+        raise DataError(f"{where} is not a JSON object (it holds {type(meta).__name__}); "
+                        "delete it and its body and run `make data` again")
+    for key in _SIDECAR_REQUIRED:
+        if key not in meta:
+            raise DataError(f"{where} lacks the field {key!r}; delete it and its body and run "
+                            "`make data` again")
+    for key, kind in {**_SIDECAR_REQUIRED, **_SIDECAR_OPTIONAL}.items():
+        value = meta.get(key)
+        if value is None and key in _SIDECAR_OPTIONAL:
+            continue
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise DataError(f"{where}: field {key!r} should be {getattr(kind, '__name__', kind)}"
+                            f", not {type(value).__name__}; delete it and its body and run "
+                            "`make data` again")
+    if not _SHA_RE.match(meta["sha256"]):
+        raise DataError(f"{where}: field 'sha256' is not a hex SHA-256 digest")
+    if meta["id"] != snapshot_id:
+        raise DataError(f"{where} belongs to snapshot {meta['id']!r}, not to {snapshot_id!r} "
+                        "(moved by hand?); move it back or delete it and its body")
+    return meta
+
+
+def _read_sidecar(meta_path: Path, snapshot_id: str) -> dict[str, Any]:
+    meta = read_json_file(meta_path, f"raw snapshot sidecar {meta_path}")
+    return check_sidecar(meta, snapshot_id, meta_path)
+
+
 def find_snapshot(snapshot_id: str, settings: Settings | None = None) -> Snapshot | None:
-    """The committed snapshot with this id (sidecar present and readable), else ``None``."""
+    """The committed snapshot with this id (sidecar present and valid), else ``None``
+    (so a fetch stores that response again)."""
     settings = settings or get_settings()
     body, meta_path = _paths(snapshot_id, settings)
     if not (meta_path.exists() and body.exists()):
         return None
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = _read_sidecar(meta_path, snapshot_id)
+    except DataError:
         return None
     return Snapshot(snapshot_id, body, meta_path, meta)
+
+
+def get_snapshot(snapshot_id: str, settings: Settings | None = None) -> Snapshot:
+    """The committed snapshot with this id, or :class:`DataError` saying what is wrong."""
+    settings = settings or get_settings()
+    try:
+        body, meta_path = _paths(snapshot_id, settings)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
+    if not meta_path.exists():
+        raise DataError(f"raw snapshot {snapshot_id} is not in {settings.raw_dir} (no "
+                        f"{meta_path.name})")
+    if not body.exists():
+        raise DataError(f"raw snapshot {body} is missing but its sidecar {meta_path} exists")
+    return Snapshot(snapshot_id, body, meta_path, _read_sidecar(meta_path, snapshot_id))
 
 
 def save_snapshot(snapshot_id: str, content: bytes, meta: Mapping[str, Any],
@@ -162,6 +162,7 @@ def save_snapshot(snapshot_id: str, content: bytes, meta: Mapping[str, Any],
     body_path, meta_path = _paths(snapshot_id, settings)
     full = {**meta, "id": snapshot_id, "sha256": sha256_hex(content), "bytes": len(content)}
     full.setdefault("retrieved_at", utc_now())
+    check_sidecar(full, snapshot_id, meta_path)
     # Body first (an orphan body without sidecar is ignored), then the sidecar commits it.
     atomic_write_bytes(body_path, content)
     atomic_write_bytes(meta_path, json.dumps(full, ensure_ascii=False, indent=1).encode())
@@ -190,20 +191,17 @@ def verify_snapshot(snapshot: Snapshot) -> bytes:
 def load_snapshot(snapshot: Snapshot) -> Any:
     """Parse a snapshot's JSON body after checking its sha256 against the sidecar.
 
-    A mismatch (file edited by hand or damaged), unreadable or truncated JSON raises
-    :class:`DataError` naming the file.
+    A mismatch (file edited by hand or damaged), unreadable, truncated or too deeply
+    nested JSON raises :class:`DataError` naming the file.
     """
-    content = verify_snapshot(snapshot)
-    try:
-        return json.loads(content)
-    except ValueError as exc:
-        raise DataError(f"raw snapshot {snapshot.path} is not valid JSON: {exc}") from None
+    return loads_json(verify_snapshot(snapshot), f"raw snapshot {snapshot.path}")
 
 
 def iter_snapshots(settings: Settings | None = None, prefix: str = "") -> Iterator[Snapshot]:
     """Every committed snapshot under data/raw (optionally under ``prefix``), sorted by id.
 
-    A sidecar that is not valid JSON raises :class:`DataError` naming it.
+    A sidecar that is not valid JSON or not of the sidecar schema raises
+    :class:`DataError` naming it.
     """
     settings = settings or get_settings()
     root = settings.raw_dir
@@ -215,10 +213,7 @@ def iter_snapshots(settings: Settings | None = None, prefix: str = "") -> Iterat
         rel = meta_path.relative_to(root).as_posix()[: -len(META_SUFFIX)]
         if prefix and not rel.startswith(prefix):
             continue
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DataError(f"raw snapshot sidecar {meta_path} is not valid JSON: {exc}") from None
+        meta = _read_sidecar(meta_path, rel)
         body = meta_path.with_name(meta_path.name[: -len(META_SUFFIX)] + BODY_SUFFIX)
         if not body.exists():
             raise DataError(f"raw snapshot {body} is missing but its sidecar {meta_path} exists")
@@ -241,109 +236,111 @@ def orphan_bodies(settings: Settings | None = None) -> list[Path]:
     return sorted(p for p in root.rglob(f"*{BODY_SUFFIX}") if p.is_file() and _is_orphan(p))
 
 
-def clean_partial(settings: Settings | None = None) -> list[Path]:
-    """Remove leftovers of interrupted writes (temp files, bodies without sidecar)."""
+def partial_files(settings: Settings | None = None) -> list[Path]:
+    """Leftovers of interrupted writes: temp files and bodies without sidecar."""
     settings = settings or get_settings()
-    removed: list[Path] = []
     root = settings.raw_dir
     if not root.exists():
-        return removed
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        name = path.name
-        if (name.startswith(".") and name.endswith(".tmp")) or _is_orphan(path):
-            path.unlink(missing_ok=True)
-            removed.append(path)
+        return []
+    return sorted(p for p in root.rglob("*") if p.is_file() and (
+        (p.name.startswith(".") and p.name.endswith(".tmp")) or _is_orphan(p)))
+
+
+def clean_partial(settings: Settings | None = None) -> list[Path]:
+    """Remove leftovers of interrupted writes (temp files, bodies without sidecar); call
+    it only while holding :func:`raw_lock`."""
+    removed = partial_files(settings)
+    for path in removed:
+        path.unlink(missing_ok=True)
     return removed
 
 
 @contextmanager
 def raw_lock(settings: Settings | None = None, timeout: float | None = None) -> Iterator[None]:
-    """Exclusive ``fcntl`` lock on ``data/raw/.lock`` for the duration of a fetch."""
+    """Exclusive lock on ``data/raw/.lock`` for the duration of a fetch (a writer)."""
     settings = settings or get_settings()
-    settings.raw_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.raw_dir / ".lock"
-    with open(path, "a+") as fh:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if deadline is not None and time.monotonic() > deadline:
-                    raise DataError(f"another fetch holds {path}; try again later") from None
-                time.sleep(0.05)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    with file_lock(settings.raw_dir / ".lock", timeout=timeout,
+                   busy="another fetch holds {path}; try again later"):
+        yield
+
+
+@contextmanager
+def raw_read_lock(settings: Settings | None = None, timeout: float | None = 0
+                  ) -> Iterator[None]:
+    """Shared lock on ``data/raw/.lock`` while reading the whole store (``process``).
+
+    By default it does not wait: while a fetch is writing, :class:`DataError` says so.
+    Creates nothing on disk (no lock file means no fetch has ever locked the store).
+    """
+    settings = settings or get_settings()
+    with file_lock(settings.raw_dir / ".lock", shared=True, timeout=timeout, create=False,
+                   busy="a fetch is writing to the raw store (it holds {path}); wait until it "
+                   "has finished, then run this again"):
+        yield
 
 
 # ---------------------------------------------------------------------------------------------
-# Processed tables
+# Fetch plans: data/raw/plans/<id>.plan (JSON)
+#
+# Written by ``fetch`` before its first request (``complete: false``) and again when it has
+# every snapshot its plan needs (``complete: true`` with the ids). A fetch that was killed,
+# or stopped by an error, leaves ``complete: false``; ``process`` then refuses to run.
 
 
-def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None = None, *,
-                 snapshots: Mapping[str, list[str]] | None = None, synthetic: bool = False,
-                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Write several parquet tables and ``manifest.json`` all-or-nothing.
+def plan_id(years: list[int], kolada_url: str, scb_url: str) -> str:
+    """Stable id of a fetch plan: the same years from the same servers map to one record."""
+    canon = json.dumps([sorted(years), kolada_url, scb_url], ensure_ascii=True)
+    return sha256_hex(canon.encode())[:16]
 
-    Every table goes to a temporary file first; only when all are written are they renamed
-    into place, then the manifest. ``snapshots`` maps table name to the raw snapshot ids it
-    came from. Returns the manifest.
-    """
+
+def _plan_path(pid: str, settings: Settings) -> Path:
+    return settings.raw_dir / PLAN_DIR / f"{pid}{PLAN_SUFFIX}"
+
+
+def write_plan_record(record: Mapping[str, Any], settings: Settings | None = None) -> Path:
+    """Store (replace) one plan record atomically; returns its path."""
     settings = settings or get_settings()
-    out_dir = settings.processed_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
-    snapshots = snapshots or {}
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for name, df in tables.items():
-            fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
-            os.close(fd)
-            _default_mode(tmp)
-            temps.append((Path(tmp), processed_path(name, settings)))
-            df.write_parquet(tmp)
-    except BaseException:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-        raise
-    full = set(tables) >= set(PROCESSED_TABLES)
-    try:
-        manifest = read_manifest(settings)
-    except DataError:
-        if not full:  # keep the provenance of the tables not rewritten: do not guess it
-            for tmp, _ in temps:
-                tmp.unlink(missing_ok=True)
-            raise
-        manifest = {}  # a full rebuild replaces a damaged manifest
-    for tmp, final in temps:
-        os.replace(tmp, final)
-    manifest.setdefault("tables", {})
-    all_snaps: set[str] = set(manifest.get("snapshots", []))
-    for name, df in tables.items():
-        snaps = sorted(snapshots.get(name, []))
-        all_snaps.update(snaps)
-        manifest["tables"][name] = {
-            "file": f"{name}.parquet", "rows": df.height,
-            "columns": {c: str(t) for c, t in df.schema.items()}, "snapshots": snaps,
-        }
-    if full:  # a full rebuild replaces the provenance
-        all_snaps = {s for n in tables for s in snapshots.get(n, [])}
-        manifest["synthetic"] = synthetic
-    else:
-        manifest["synthetic"] = bool(manifest.get("synthetic")) or synthetic
-    manifest["created"] = utc_now()
-    manifest["snapshots"] = sorted(all_snaps)
-    manifest.update(extra or {})
-    atomic_write_bytes(out_dir / "manifest.json",
-                       json.dumps(manifest, ensure_ascii=False, indent=1).encode())
-    return manifest
+    path = _plan_path(str(record["id"]), settings)
+    atomic_write_bytes(path, json.dumps(dict(record), ensure_ascii=False, indent=1).encode())
+    return path
 
 
-def write_table(name: str, df: pl.DataFrame, settings: Settings | None = None, *,
-                snapshots: list[str] | None = None, synthetic: bool = False) -> dict[str, Any]:
-    """Write one processed table atomically and record it in ``manifest.json``."""
-    return write_tables({name: df}, settings, snapshots={name: snapshots or []},
-                        synthetic=synthetic)
+def _check_plan(record: Any, path: Path) -> dict[str, Any]:
+    fields = {"id": str, "years": list, "kolada_url": str, "scb_url": str, "complete": bool,
+              "started_at": str, "snapshots": list}
+    if not isinstance(record, dict):
+        raise DataError(f"fetch plan record {path} is not a JSON object; delete it and run "
+                        "`make data` again")
+    for key, kind in fields.items():
+        if not isinstance(record.get(key), kind):
+            raise DataError(f"fetch plan record {path}: field {key!r} is missing or not "
+                            f"{kind.__name__}; delete it and run `make data` again")
+    if not all(isinstance(y, int) for y in record["years"]) or not all(
+            isinstance(s, str) for s in record["snapshots"]):
+        raise DataError(f"fetch plan record {path}: years must be integers and snapshots "
+                        "strings; delete it and run `make data` again")
+    return record
+
+
+def plan_records(settings: Settings | None = None) -> list[dict[str, Any]]:
+    """Every fetch plan record (validated), oldest start first."""
+    settings = settings or get_settings()
+    folder = settings.raw_dir / PLAN_DIR
+    if not folder.is_dir():
+        return []
+    records = [_check_plan(read_json_file(p, f"fetch plan record {p}"), p)
+               for p in sorted(folder.glob(f"*{PLAN_SUFFIX}")) if not p.name.startswith(".")]
+    return sorted(records, key=lambda r: r["started_at"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Processed tables (see benchmark.tableset); imported last, tableset reads raw sidecars.
+
+from benchmark.tableset import (  # noqa: E402
+    PROCESSED_TABLES,
+    processed_path,
+    read_manifest,
+    read_table,
+    write_table,
+    write_tables,
+)

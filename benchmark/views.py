@@ -23,6 +23,7 @@ from benchmark.catalog import CATEGORIES, PAIRED_CATEGORIES, get_category
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.store import read_manifest
+from benchmark.tableset import has_processed
 
 #: Number of years shown in trends (the current year and the nine before it).
 TREND_YEARS = 10
@@ -46,7 +47,7 @@ def notebook_settings(data_dir: str | Path | None = None) -> Settings:
         if (base / "pyproject.toml").exists():
             break
     for candidate in candidates:
-        if (candidate / "processed" / "manifest.json").exists():
+        if has_processed(candidate):
             return get_settings(data_dir=candidate.resolve())
     raise DataError("no processed data found; run `make demo` (synthetic demo data, offline) "
                     "or `make data` and `make process` (real data) in the project folder")
@@ -509,6 +510,13 @@ def sources(manifest: dict[str, Any], lang: str = "sv", *,
             f"The data were processed on {fmt.long_date(created, lang)}.") + "</p>")
     if synthetic:
         parts.append(f'<p class="lss-demo">{html.escape(fmt.text("synthetic_note", lang))}</p>')
+    if manifest.get("complete") is False:  # processed with --allow-partial
+        gaps = len(manifest.get("missing") or [])
+        parts.append('<p class="lss-demo" role="note">' + html.escape(
+            f"Underlaget är ofullständigt (luckor i hämtade data: {gaps}). Siffror som "
+            "bygger på det som saknas visas inte eller bedöms inte." if lang == "sv" else
+            f"The data are incomplete (gaps in the fetched data: {gaps}). Figures that "
+            "depend on what is missing are not shown or not assessed.") + "</p>")
     return '<div class="lss-sources">' + "".join(parts) + "</div>"
 
 

@@ -19,7 +19,8 @@ Fault kinds (``FAULTS``):
   Content-Length, so only the JSON is broken);
 * ``"schema"``   – 200 with complete JSON of the wrong shape;
 * ``"drop"``     – the connection is closed without any response;
-* ``"422"``      – 422 with a problem+json body (a request the API refuses: never retried).
+* ``"422"``      – 422 with a problem+json body (a request the API refuses: never retried);
+* ``"pass"``     – no fault (queue it to let some matching requests through first).
 
 ``patch`` (a function of the request path and the parsed JSON body of a 200 answer,
 returning the body to send) changes what the server says, e.g. an unknown field or v2
@@ -53,7 +54,7 @@ from benchmark.config import Settings, get_settings
 from benchmark.sources.emulator import ApiEmulator
 from benchmark.sources.loopback import EmulatorServer
 
-FAULTS = ("429", "500", "slow", "truncate", "schema", "drop", "422")
+FAULTS = ("429", "500", "slow", "truncate", "schema", "drop", "422", "pass")
 TRANSIENT = ("429", "500", "truncate", "schema", "drop")
 
 
@@ -120,7 +121,7 @@ class LoopbackServer(EmulatorServer):
             for i, q in enumerate(self._queue):
                 if q.match in path:
                     del self._queue[i]
-                    return q.kind, q.retry_after
+                    return (None if q.kind == "pass" else q.kind), q.retry_after
             if self.failure_rate and self._rng.random() < self.failure_rate:
                 return self._rng.choice(self.random_kinds), self.retry_after
         return None, self.retry_after

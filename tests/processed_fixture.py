@@ -13,7 +13,6 @@ a few planted features: municipality 0001 has +60 % daglig verksamhet in every y
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import polars as pl
 
 from benchmark.catalog import CATEGORIES, TOTAL_BANDS
 from benchmark.config import Settings
+from benchmark.store import write_tables
 
 YEARS = list(range(2019, 2024))
 CODES = [f"{i:04d}" for i in range(1, 13)]
@@ -156,19 +156,38 @@ def _costs() -> pl.DataFrame:
                                       "status": pl.String}, orient="row")
 
 
-def write_processed(data_dir: Path, *, synthetic: bool = True) -> Settings:
-    """Write the tables and a manifest under ``data_dir/processed``; return Settings."""
-    out = data_dir / "processed"
-    out.mkdir(parents=True, exist_ok=True)
-    _lss_rows().write_parquet(out / "lss.parquet")
-    _population().write_parquet(out / "population.parquet")
-    pl.DataFrame({"municipality": ["0000", *CODES],
-                  "name": ["Riket", *(NAMES[c] for c in CODES)],
-                  "type": ["L", *["K"] * len(CODES)]}).write_parquet(
-        out / "municipalities.parquet")
-    _peer_groups().write_parquet(out / "peer_groups.parquet")
-    _costs().write_parquet(out / "costs.parquet")
-    (out / "manifest.json").write_text(json.dumps({
-        "synthetic": synthetic, "created": "2026-01-01T00:00:00Z", "snapshots": [],
-        "tables": {}}), encoding="utf-8")
-    return Settings(data_dir=data_dir)
+def tables() -> dict[str, pl.DataFrame]:
+    """The five processed tables of the fixture country."""
+    return {
+        "lss": _lss_rows(),
+        "population": _population(),
+        "municipalities": pl.DataFrame({
+            "municipality": ["0000", *CODES], "name": ["Riket", *(NAMES[c] for c in CODES)],
+            "type": ["L", *["K"] * len(CODES)]}),
+        "peer_groups": _peer_groups(),
+        "costs": _costs(),
+    }
+
+
+def write_processed(data_dir: Path, *, synthetic: bool = True,
+                    replace: dict[str, pl.DataFrame] | None = None) -> Settings:
+    """Write the tables as a processed set under ``data_dir/processed`` (through
+    :func:`benchmark.store.write_tables`, so hashes and manifest are real); ``replace``
+    swaps in changed tables. No raw snapshots: the manifest names none."""
+    settings = Settings(data_dir=data_dir)
+    write_tables({**tables(), **(replace or {})}, settings, synthetic=synthetic)
+    return settings
+
+
+def processed_state(settings: Settings) -> dict[str, tuple[bytes, int] | str]:
+    """Every file under ``processed/`` (bytes, mtime) and where ``current`` points:
+    equal before and after means nothing was replaced."""
+    root = settings.processed_dir
+    state: dict[str, tuple[bytes, int] | str] = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if p.is_symlink():
+            state[rel] = "-> " + str(p.readlink())
+        elif p.is_file() and p.name != ".lock":
+            state[rel] = (p.read_bytes(), p.stat().st_mtime_ns)
+    return state

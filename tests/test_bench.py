@@ -4,7 +4,6 @@ measurement sees a child's allocation."""
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import numpy as np
@@ -19,6 +18,7 @@ from benchmark.catalog import RIKET
 from benchmark.config import Settings, get_settings
 from benchmark.demo import DEMO_FOCUS
 from benchmark.screen import screen
+from benchmark.store import processed_path, read_table, write_tables
 
 N_MUNICIPALITIES = 50
 YEARS = [2024, 2021]  # 2021 holds the demo's all-missing municipality-year
@@ -30,7 +30,7 @@ def subset(demo_data: Settings, tmp_path_factory: pytest.TempPathFactory) -> Set
     suppressed or missing cell in ``YEARS``, the focus municipality (planted deviations) and
     the first codes up to 50, so the check covers every status and flag direction in a few
     seconds."""
-    lss = pl.read_parquet(demo_data.processed_dir / "lss.parquet")
+    lss = read_table("lss", demo_data)
     odd = lss.filter((pl.col("status") != "ok") & pl.col("year").is_in(YEARS)
                      )["municipality"].unique().sort().to_list()
     codes = sorted(set(odd) | {DEMO_FOCUS})
@@ -41,23 +41,21 @@ def subset(demo_data: Settings, tmp_path_factory: pytest.TempPathFactory) -> Set
             codes.append(code)
     keep = [RIKET, *codes]
     out = get_settings(data_dir=tmp_path_factory.mktemp("bench") / "data")
-    out.processed_dir.mkdir(parents=True)
-    for name, col in (("lss", "municipality"), ("population", "municipality"),
-                      ("municipalities", "municipality"), ("costs", "municipality"),
-                      ("peer_groups", "member")):
-        df = pl.read_parquet(demo_data.processed_dir / f"{name}.parquet")
-        df.filter(pl.col(col).is_in(keep)).write_parquet(out.processed_dir / f"{name}.parquet")
-    shutil.copy(demo_data.processed_dir / "manifest.json", out.processed_dir)
+    tables = {name: read_table(name, demo_data).filter(pl.col(col).is_in(keep))
+              for name, col in (("lss", "municipality"), ("population", "municipality"),
+                                ("municipalities", "municipality"),
+                                ("costs", "municipality"), ("peer_groups", "member"))}
+    write_tables(tables, out, synthetic=True)  # a cut of the demo: no raw snapshots of its own
     return out
 
 
 @pytest.mark.parametrize("year", YEARS)
 def test_baseline_agrees_with_library(subset: Settings, year: int) -> None:
     library = screen(year, settings=subset)
-    baseline = screen_pandas(year, subset.processed_dir)
+    baseline = screen_pandas(year, processed_path("lss", subset).parent)
     result = compare_tables(library, baseline)
     assert result.missing_rows == 0
-    n = pl.read_parquet(subset.processed_dir / "municipalities.parquet").height - 1
+    n = read_table("municipalities", subset).height - 1
     assert n >= N_MUNICIPALITIES
     assert result.rows == library.height == n * 10
     assert result.ok, result.summary() + f" {result.examples}"
@@ -73,7 +71,7 @@ def test_baseline_agrees_with_library(subset: Settings, year: int) -> None:
 
 def test_agreement_catches_a_wrong_baseline(subset: Settings) -> None:
     library = screen(2024, settings=subset)
-    baseline = screen_pandas(2024, subset.processed_dir)
+    baseline = screen_pandas(2024, processed_path("lss", subset).parent)
     row = int(np.flatnonzero(baseline["flag"].to_numpy() == "similar")[0])
     wrong = baseline.copy()
     wrong.loc[row, "flag"] = "higher"

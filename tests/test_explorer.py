@@ -19,6 +19,7 @@ from benchmark import compare, explorer, plots
 from benchmark.catalog import get_category
 from benchmark.config import Settings, get_settings
 from benchmark.demo import DEMO_FOCUS, DEMO_FOCUS_NAME
+from benchmark.store import read_table, write_table
 from tests.comparison_tables import make_compare
 
 OTHER, OTHER_NAME = "0114", "Drömholm"
@@ -26,9 +27,9 @@ OTHER, OTHER_NAME = "0114", "Drömholm"
 
 @pytest.fixture
 def data_dir(tmp_path: Path, demo_data: Settings, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of the processed demo data (the tools remember choices there)."""
+    """A private copy of the demo data (the tools remember choices there)."""
     monkeypatch.delenv(explorer.KOMMUN_ENV, raising=False)
-    shutil.copytree(demo_data.processed_dir, tmp_path / "data" / "processed")
+    shutil.copytree(demo_data.data_dir, tmp_path / "data", symlinks=True)  # raw: provenance
     return tmp_path / "data"
 
 
@@ -149,9 +150,10 @@ def test_chart_outputs_are_a_plotly_bundle_with_a_fallback_and_the_table_on_dema
 
 
 def test_explorer_says_when_there_is_no_liknande_group(data_dir: Path) -> None:
-    groups = pl.read_parquet(data_dir / "processed" / "peer_groups.parquet")
-    groups.filter(~((pl.col("kind") == "liknande_lss") & (pl.col("focus") == DEMO_FOCUS))
-                  ).write_parquet(data_dir / "processed" / "peer_groups.parquet")
+    settings = get_settings(data_dir=data_dir)
+    groups = read_table("peer_groups", settings)
+    write_table("peer_groups", groups.filter(
+        ~((pl.col("kind") == "liknande_lss") & (pl.col("focus") == DEMO_FOCUS))), settings)
     box = explorer.explorer(data_dir=data_dir)
     text = str(box.children[-1].outputs)
     assert "Det finns ingen grupp Liknande kommuner LSS för Demoby 2024" in text

@@ -63,10 +63,8 @@ def test_check_municipality(data_settings: Settings) -> None:
 
 
 def test_no_municipality_rows_is_a_data_error(tmp_path: Path) -> None:
-    s = fx.write_processed(tmp_path)
-    path = s.processed_dir / "lss.parquet"
-    pl.read_parquet(path).filter(pl.col("municipality") == "0000").write_parquet(path)
-    inputs = load_inputs(s)
+    only_riket = fx.tables()["lss"].filter(pl.col("municipality") == "0000")
+    inputs = load_inputs(fx.write_processed(tmp_path, replace={"lss": only_riket}))
     assert inputs.years == ()
     with pytest.raises(DataError, match="no municipality rows"):
         inputs.check_year(2023)
@@ -74,7 +72,7 @@ def test_no_municipality_rows_is_a_data_error(tmp_path: Path) -> None:
 
 def test_manifest_without_origin_is_refused(tmp_path: Path) -> None:
     s = fx.write_processed(tmp_path)
-    manifest = s.processed_dir / "manifest.json"
+    manifest = s.processed_dir / "current" / "manifest.json"
     data = json.loads(manifest.read_text())
     del data["synthetic"]
     manifest.write_text(json.dumps(data))

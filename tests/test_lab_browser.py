@@ -121,11 +121,11 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, demo_data: Settings,
         shots: tuple[Path, dict[str, float]]) -> Iterator[tuple[chromium.DevTools, Any, Path]]:
-    """JupyterLab on copies of the notebooks and of the processed demo data; a page on it."""
+    """JupyterLab on copies of the notebooks and of the demo data; a page on it."""
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(NOTEBOOKS, work / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copytree(demo_data.processed_dir, work / "data" / "processed")
+    shutil.copytree(demo_data.data_dir, work / "data", symlinks=True)  # raw too: provenance
     env = {"BENCHMARK_DATA_DIR": str(work / "data")}
     started = time.monotonic()
     with jupyterlab(work / "notebooks", work / "home", env) as server, \

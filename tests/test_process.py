@@ -14,6 +14,7 @@ from benchmark.process import process
 from benchmark.sources.emulator import ApiDataset, ApiEmulator
 from benchmark.store import iter_snapshots, read_manifest, read_table, sha256_hex
 from tests.apidata import small_dataset
+from tests.processed_fixture import processed_state
 
 YEARS = [2023, 2024]
 
@@ -169,7 +170,7 @@ def _data_snapshot(settings):
 @pytest.mark.parametrize("damage", ["truncate", "edit", "schema"])
 def test_corrupt_raw_file_names_it_and_keeps_outputs(done, damage) -> None:
     settings, _s, _ds = done
-    before = {p.name: p.read_bytes() for p in settings.processed_dir.iterdir()}
+    before = processed_state(settings)
     snap = _data_snapshot(settings)
     body = snap.path.read_bytes()
     if damage == "truncate":
@@ -184,8 +185,7 @@ def test_corrupt_raw_file_names_it_and_keeps_outputs(done, damage) -> None:
     with pytest.raises(DataError) as err:
         process(settings=settings)
     assert str(snap.path) in str(err.value)
-    after = {p.name: p.read_bytes() for p in settings.processed_dir.iterdir()}
-    assert after == before
+    assert processed_state(settings) == before
 
 
 def test_no_raw_data(tmp_path) -> None:

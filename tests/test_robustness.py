@@ -44,6 +44,7 @@ from benchmark.sources.http import HttpClient
 from benchmark.store import iter_snapshots, load_snapshot, read_table, sha256_hex
 from tests.apidata import fast_client, small_dataset
 from tests.loopback import LoopbackServer
+from tests.processed_fixture import processed_state
 
 REPO = Path(__file__).resolve().parents[1]
 YEAR = 2024
@@ -207,8 +208,8 @@ def test_damaged_processed_data_exit_1_naming_the_file(damage: str, small_store:
     (``make process``); without a manifest the origin (demo or official) is unknown, so
     nothing is computed rather than risking unlabelled demo figures."""
     data_dir = tmp_path / "data"
-    shutil.copytree(small_store / "processed", data_dir / "processed")
-    proc = data_dir / "processed"
+    shutil.copytree(small_store, data_dir, symlinks=True)
+    proc = data_dir / "processed" / "current"
     if damage == "truncated-parquet":
         body = (proc / "lss.parquet").read_bytes()
         (proc / "lss.parquet").write_bytes(body[: len(body) // 2])
@@ -226,8 +227,8 @@ def test_damaged_processed_data_exit_1_naming_the_file(damage: str, small_store:
 
 def test_full_rebuild_replaces_a_damaged_manifest(small_store: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    shutil.copytree(small_store, data_dir)
-    (data_dir / "processed" / "manifest.json").write_text("{", encoding="utf-8")
+    shutil.copytree(small_store, data_dir, symlinks=True)
+    (data_dir / "processed" / "current" / "manifest.json").write_text("{", encoding="utf-8")
     settings = get_settings(data_dir=data_dir)
     process(settings=settings)
     assert screen(2024, settings=settings)["data_origin"].unique().to_list() == [
@@ -240,13 +241,13 @@ def test_partial_write_refuses_a_damaged_manifest(small_store: Path, tmp_path: P
     from benchmark.store import write_table
 
     data_dir = tmp_path / "data"
-    shutil.copytree(small_store / "processed", data_dir / "processed")
+    shutil.copytree(small_store, data_dir, symlinks=True)
     settings = get_settings(data_dir=data_dir)
-    (settings.processed_dir / "manifest.json").write_text("[", encoding="utf-8")
-    before = _processed_state(settings)
+    (settings.processed_dir / "current" / "manifest.json").write_text("[", encoding="utf-8")
+    before = processed_state(settings)
     with pytest.raises(DataError, match=r"manifest\.json"):
         write_table("costs", pl.DataFrame({"municipality": ["0180"]}), settings)
-    assert _processed_state(settings) == before
+    assert processed_state(settings) == before
 
 
 # --------------------------------------------------------------------------- bad input: API
@@ -394,24 +395,19 @@ def _damage(settings: Settings, how: str) -> str:
     return snap.path.name
 
 
-def _processed_state(settings: Settings) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(settings.processed_dir.iterdir())}
-
-
 @pytest.mark.parametrize("how", ["truncated-json", "wrong-schema", "edited-by-hand",
                                  "edited-unparsed-kpi-metadata", "missing-sidecar",
                                  "broken-sidecar"])
 def test_corrupt_raw_file_fails_process_and_keeps_outputs(how: str, small_store: Path,
                                                           tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    shutil.copytree(small_store, data_dir)
+    shutil.copytree(small_store, data_dir, symlinks=True)
     settings = get_settings(data_dir=data_dir)
-    before = _processed_state(settings)
+    before = processed_state(settings)
     name = _damage(settings, how)
     line = _one_line_error(_run(["process", "--data-dir", str(data_dir)]), 1)
     assert name in line, line
-    assert _processed_state(settings) == before  # same files, bytes and mtimes
+    assert processed_state(settings) == before  # same files, bytes and mtimes
 
 
 def test_rerunning_fetch_repairs_a_missing_sidecar(small_store: Path, tmp_path: Path) -> None:

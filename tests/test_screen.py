@@ -13,6 +13,7 @@ from benchmark.catalog import CATEGORIES, TOTAL_BANDS
 from benchmark.config import Settings
 from benchmark.errors import InputError
 from benchmark.screen import COLUMNS, screen
+from benchmark.store import read_table, write_table
 from tests import processed_fixture as fx
 
 
@@ -153,13 +154,11 @@ def test_unknown_year_lists_available(data_settings: Settings) -> None:
 
 
 def test_riket_population_and_total_fallbacks(tmp_path: Path) -> None:
-    s = fx.write_processed(tmp_path)
-    proc = s.processed_dir
-    pop = pl.read_parquet(proc / "population.parquet")
-    pop.filter(pl.col("municipality") != "0000").write_parquet(proc / "population.parquet")
-    lss = pl.read_parquet(proc / "lss.parquet")
-    lss.filter(~((pl.col("category") == "totalt_0_22") & (pl.col("year") == 2023))) \
-        .write_parquet(proc / "lss.parquet")
+    t = fx.tables()
+    s = fx.write_processed(tmp_path, replace={
+        "population": t["population"].filter(pl.col("municipality") != "0000"),
+        "lss": t["lss"].filter(~((pl.col("category") == "totalt_0_22")
+                                 & (pl.col("year") == 2023)))})
     df = screen(2023, settings=s)
     r = _row(df, "0001", "boende")
     # Riket population = sum of the municipalities when SCB's national row is absent
@@ -371,8 +370,7 @@ def test_cli_help_documents_age_band() -> None:
 
 def _gappy_population(s: Settings, *, drop_riket: bool = False) -> None:
     """0001 2023: ages 30–39 (K) null; 0003 2023: the row age 70 (M) missing."""
-    path = s.processed_dir / "population.parquet"
-    pop = pl.read_parquet(path)
+    pop = read_table("population", s)
     in_2023 = pl.col("year") == 2023
     nulled = in_2023 & (pl.col("municipality") == "0001") & (pl.col("sex") == "K") \
         & pl.col("age").is_between(30, 39)
@@ -382,7 +380,7 @@ def _gappy_population(s: Settings, *, drop_riket: bool = False) -> None:
                        & (pl.col("age") == 70)))
     if drop_riket:
         pop = pop.filter(pl.col("municipality") != "0000")
-    pop.write_parquet(path)
+    write_table("population", pop, s)
 
 
 def test_missing_population_cells_are_not_assessed(tmp_path: Path) -> None:
@@ -434,17 +432,15 @@ def test_missing_population_cells_leave_the_summed_riket_and_peers(tmp_path: Pat
 def test_rate_only_total_without_population_says_so(tmp_path: Path) -> None:
     """process keeps a published rate-only row 'ok' with a null count when the population
     is missing (see benchmark.process); screen names the cause, not Kolada."""
-    s = fx.write_processed(tmp_path)
-    proc = s.processed_dir
+    t = fx.tables()
     gone = (pl.col("municipality") == "0005") & (pl.col("year") == 2023)
-    pl.read_parquet(proc / "population.parquet").filter(~gone).write_parquet(
-        proc / "population.parquet")
-    lss = pl.read_parquet(proc / "lss.parquet")
-    lss.with_columns(pl.when(gone & (pl.col("category") == "totalt")).then(None)
-                     .otherwise(pl.col("count")).alias("count"),
-                     pl.when(gone & (pl.col("category") == "totalt")).then(25.0)
-                     .otherwise(pl.col("per_10k")).alias("per_10k")
-                     ).write_parquet(proc / "lss.parquet")
+    lss = t["lss"].with_columns(
+        pl.when(gone & (pl.col("category") == "totalt")).then(None)
+        .otherwise(pl.col("count")).alias("count"),
+        pl.when(gone & (pl.col("category") == "totalt")).then(25.0)
+        .otherwise(pl.col("per_10k")).alias("per_10k"))
+    s = fx.write_processed(tmp_path, replace={"population": t["population"].filter(~gone),
+                                              "lss": lss})
     df = screen(2023, settings=s)
     t = _row(df, "0005", "totalt")
     assert t["status"] == "ok" and t["observed"] is None
@@ -454,9 +450,7 @@ def test_rate_only_total_without_population_says_so(tmp_path: Path) -> None:
 
 
 def test_year_of_only_missing_rows_is_not_a_data_year(tmp_path: Path) -> None:
-    s = fx.write_processed(tmp_path)
-    path = s.processed_dir / "lss.parquet"
-    lss = pl.read_parquet(path)
+    lss = fx.tables()["lss"]
     # 2024: a row per municipality and category, all missing (Kolada lists the year early)
     empty = (lss.filter(pl.col("year") == 2023)
              .with_columns(pl.lit(2024, dtype=pl.Int32).alias("year"),
@@ -464,7 +458,7 @@ def test_year_of_only_missing_rows_is_not_a_data_year(tmp_path: Path) -> None:
                            pl.lit(None, dtype=pl.Float64).alias("per_10k"),
                            pl.when(pl.col("municipality") == "0000").then(pl.lit("ok"))
                            .otherwise(pl.lit("missing")).alias("status")))
-    pl.concat([lss, empty]).write_parquet(path)
+    s = fx.write_processed(tmp_path, replace={"lss": pl.concat([lss, empty])})
     with pytest.raises(InputError, match=r"available years: 2019–2023$"):
         screen(2024, settings=s)
     assert screen(2023, settings=s).height == len(fx.CODES) * len(CATEGORIES)
@@ -474,9 +468,7 @@ def test_negative_derived_band_of_the_total(tmp_path: Path) -> None:
     """23–64 = (0–64) − (0–22) < 0 (N28890 and N28891 disagree): not used silently."""
     from benchmark.compare import compare
 
-    s = fx.write_processed(tmp_path)
-    path = s.processed_dir / "lss.parquet"
-    lss = pl.read_parquet(path)
+    lss = fx.tables()["lss"]
     riket_2023 = (pl.col("municipality") == "0000") & (pl.col("year") == 2023)
     c022 = lss.filter(riket_2023 & (pl.col("category") == "totalt_0_22"))["count"][0]
     lss = lss.with_columns(  # Riket 2023: persons 0–64 below persons 0–22
@@ -493,7 +485,7 @@ def test_negative_derived_band_of_the_total(tmp_path: Path) -> None:
                            pl.lit("ok").alias("status"),
                            pl.lit(None, dtype=pl.String).alias("kpi_count"),
                            pl.lit("N0").alias("kpi_rate"), pl.lit("test").alias("snapshot"))
-    pl.concat([lss, aux.select(lss.columns)]).write_parquet(path)
+    s = fx.write_processed(tmp_path, replace={"lss": pl.concat([lss, aux.select(lss.columns)])})
 
     df = screen(2023, settings=s)
     tot = df.filter(pl.col("category") == "totalt")

@@ -24,6 +24,7 @@ from benchmark.store import (
     write_table,
     write_tables,
 )
+from tests.processed_fixture import processed_state
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def test_lock_timeout(settings) -> None:
 def test_write_tables_all_or_nothing(settings, monkeypatch) -> None:
     a = pl.DataFrame({"municipality": ["0180"], "x": [1]})
     write_tables({"lss": a, "costs": a}, settings, snapshots={"lss": ["s1"]}, synthetic=False)
-    before = {p.name: p.read_bytes() for p in settings.processed_dir.iterdir()}
+    before = processed_state(settings)
     calls = {"n": 0}
     real = pl.DataFrame.write_parquet
 
@@ -126,14 +127,15 @@ def test_write_tables_all_or_nothing(settings, monkeypatch) -> None:
 
     monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
     b = pl.DataFrame({"municipality": ["2482"], "x": [2]})
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match=r"costs\.parquet: disk full"):
         write_tables({"lss": b, "costs": b}, settings)
-    after = {p.name: p.read_bytes() for p in settings.processed_dir.iterdir()}
-    assert after == before  # nothing replaced, no temp file left
+    assert processed_state(settings) == before  # nothing replaced, no temp folder left
+    assert read_table("lss", settings).equals(a)
 
 
 def test_write_table_updates_manifest(settings) -> None:
     df = pl.DataFrame({"municipality": ["0180", "2482"], "name": ["Stockholm", "Skellefteå"]})
+    save_snapshot("kolada/municipality/m-p1", b"{}", {"kind": "kolada-municipality"}, settings)
     write_table("municipalities", df, settings, snapshots=["kolada/municipality/m-p1"],
                 synthetic=True)
     assert read_table("municipalities", settings).equals(df)

@@ -80,6 +80,14 @@ def test_sources_with_retrieval_dates() -> None:
     assert "bearbetades 27 november 2026" in out
     assert "lss-demo" not in out
     assert "Syntetiska demodata" in views.sources({}, "sv", synthetic=True)
+    assert "ofullständigt" not in out
+
+
+def test_sources_say_when_the_data_are_partial() -> None:
+    manifest = {"complete": False, "missing": ["SCB population 2024 for 145 municipalities"]}
+    assert "Underlaget är ofullständigt (luckor i hämtade data: 1)" in views.sources(manifest, "sv")
+    assert "The data are incomplete (gaps in the fetched data: 1)" in views.sources(manifest, "en")
+    assert "incomplete" not in views.sources({"complete": True}, "en")
 
 
 def test_retrieval_dates_from_snapshot_sidecars(tmp_path) -> None:
@@ -162,12 +170,12 @@ def test_notebook_settings_prefers_real_data_then_demo(tmp_path, monkeypatch) ->
     monkeypatch.delenv("BENCHMARK_DATA_DIR", raising=False)
     with pytest.raises(DataError, match="make demo"):
         views.notebook_settings(None)
-    demo = root / "data" / "demo" / "processed"
+    demo = root / "data" / "demo" / "processed" / "current"
     demo.mkdir(parents=True)
     (demo / "manifest.json").write_text("{}")
     assert views.notebook_settings(None).data_dir == (root / "data" / "demo").resolve()
-    real = root / "data" / "processed"
-    real.mkdir()
+    real = root / "data" / "processed" / "current"
+    real.mkdir(parents=True)
     (real / "manifest.json").write_text("{}")
     assert views.notebook_settings(None).data_dir == (root / "data").resolve()
     assert views.notebook_settings("elsewhere").data_dir.name == "elsewhere"

@@ -19,7 +19,7 @@ from benchmark.catalog import CATEGORY_BY_ID, RIKET, normalise_municipality_code
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.origin import origin_label
-from benchmark.store import read_manifest, read_table
+from benchmark.tableset import open_set
 
 __all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span"]
 
@@ -165,15 +165,11 @@ class Inputs:
         return normalise_municipality_code(municipality, self.register())
 
 
-def _optional(name: str, settings: Settings, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    try:
-        return read_table(name, settings)
-    except DataError:
-        return pl.DataFrame(schema=schema)
-
-
 def load_inputs(settings: Settings | None = None) -> Inputs:
-    """Read the processed tables a comparison needs (costs and peer groups may be absent).
+    """Read the processed tables a comparison needs, all from one processed set.
+
+    ``costs`` and ``peer_groups`` may be absent only when the set's manifest does not list
+    them (then they are empty); see :mod:`benchmark.tableset`.
 
     Parameters
     ----------
@@ -188,8 +184,8 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     Raises
     ------
     DataError
-        When a required table or the manifest is missing or damaged (naming it and
-        ``make process``), or the manifest does not say whether the data are synthetic.
+        When a listed table is missing or damaged, or the manifest or its provenance is
+        (naming it and ``make process``).
 
     Examples
     --------
@@ -197,26 +193,19 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     >>> inputs.check_year(2024), inputs.check_municipality("2482")  # doctest: +SKIP
     (2024, '2482')
     """
-    settings = settings or get_settings()
-    lss = read_table("lss", settings, columns=[
-        "municipality", "year", "category", "count", "per_10k", "status"]).with_columns(
-        pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
-        pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64))
-    population = read_table("population", settings,
-                            columns=["municipality", "year", "age", "population"]).select(
+    tables = open_set(settings or get_settings())
+    synthetic = bool(tables.checked_manifest()["synthetic"])
+    lss = tables.read("lss").select(
+        pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32), "category",
+        pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64), "status")
+    population = tables.read("population").select(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
         pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
-    municipalities = read_table("municipalities", settings)
-    peer_groups = _optional("peer_groups", settings, _PEER_SCHEMA)
-    costs = _optional("costs", settings, _COST_SCHEMA)
-    manifest = read_manifest(settings)
-    if "synthetic" not in manifest:  # without it, demo data could pass for official figures
-        raise DataError(f"{settings.processed_dir / 'manifest.json'} is missing or lacks "
-                        "'synthetic', so the origin of the data is unknown; run `make process` "
-                        "(or `make demo`) again")
-    return Inputs(lss, population, municipalities, peer_groups,
-                  costs.with_columns(pl.col("year").cast(pl.Int32)),
-                  bool(manifest["synthetic"]), available_years(lss))
+    return Inputs(lss, population, tables.read("municipalities"),
+                  tables.read_optional("peer_groups", _PEER_SCHEMA),
+                  tables.read_optional("costs", _COST_SCHEMA).with_columns(
+                      pl.col("year").cast(pl.Int32)),
+                  synthetic, available_years(lss))
 
 
 def latest_year(settings: Settings | None = None) -> int:

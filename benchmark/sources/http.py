@@ -19,6 +19,18 @@ Every request made by the suite goes through :class:`HttpClient`:
   and the last status (or the last connection error). A host that was never reached
   (connection refused, DNS failure) is given up after one retry, so a machine without
   network fails within seconds with a hint that ``make demo`` works offline.
+* **Bounded responses.** Bodies are streamed and capped at ``Settings.max_response_bytes``
+  (64 MB; the largest real pages are a few MB): a ``Content-Length`` above the cap is
+  refused before the body is read, a body that grows past it (e.g. an endless chunked
+  one) is cut off there. Neither is retried.
+* **Deadlines.** ``Settings.timeout_s`` bounds each network operation;
+  ``Settings.request_deadline_s`` (300 s) bounds one request from its first connection
+  attempt to the last byte of its last retry, so a server dripping one byte every few
+  seconds cannot hold it open: every socket operation's timeout is clamped to the time
+  left (a wrapped httpcore network backend, so it covers connecting, headers and body).
+  :meth:`HttpClient.run_until` sets a deadline for a whole run (``fetch`` uses
+  ``Settings.fetch_deadline_s``). Each failure is a :class:`FetchError` naming the URL.
+* Credentials in a URL are used but never shown (:func:`benchmark.config.redact_url`).
 
 Tests pass an ``httpx.BaseTransport`` (an in-process emulator) and small backoff/limits.
 """
@@ -31,14 +43,16 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
-from benchmark.config import Settings, get_settings
+from benchmark.config import Settings, get_settings, redact_url
 from benchmark.errors import FetchError
 
 #: Default rate limits (calls, period in seconds) by API name.
@@ -49,6 +63,87 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 class InvalidBody(ValueError):
     """A response body that is not complete JSON of the expected shape."""
+
+
+class _TooLarge(Exception):
+    """A response body beyond the byte cap."""
+
+
+class _Deadline(threading.local):
+    """The deadline (``time.monotonic()`` value) of the request running in this thread."""
+
+    at: float | None = None
+
+    def clamp(self, timeout: float | None, error: type[Exception]) -> float | None:
+        """``timeout`` cut to the time left; ``error`` when none is left."""
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise error("request deadline reached")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every operation ends by the current request's deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._inner, self._deadline = inner, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._deadline.clamp(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._deadline.clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname,
+                                      self._deadline.clamp(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """Wraps httpcore's network backend so connections obey :class:`_Deadline`."""
+
+    def __init__(self, inner: httpcore.NetworkBackend, deadline: _Deadline) -> None:
+        self._inner, self._deadline = inner, deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                    local_address: str | None = None, socket_options: Any = None
+                    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(
+            host, port, self._deadline.clamp(timeout, httpcore.ConnectTimeout),
+            local_address=local_address, socket_options=socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_unix_socket(
+            path, self._deadline.clamp(timeout, httpcore.ConnectTimeout),
+            socket_options=socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def deadline_transport(deadline: _Deadline) -> httpx.HTTPTransport:
+    """httpx's default transport with every socket operation bounded by ``deadline``.
+
+    httpx does not expose httpcore's ``network_backend``; the pool's backend is wrapped
+    in place (checked by the test suite: a header drip fails within the deadline).
+    """
+    transport = httpx.HTTPTransport()
+    pool = transport._pool
+    pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
+    return transport
 
 
 class RequestRefused(FetchError):
@@ -158,8 +253,11 @@ class HttpClient:
         self._lock = threading.Lock()
         self.requests_made = 0
         self._reached: set[str] = set()
+        self._deadline = _Deadline()
+        self._run_deadline: float | None = None
+        self._run_seconds = 0.0
         self._client = httpx.Client(
-            transport=self.transport,
+            transport=self.transport or deadline_transport(self._deadline),
             timeout=httpx.Timeout(self.settings.timeout_s),
             headers={"User-Agent": self.settings.user_agent, "Accept": "application/json"},
             follow_redirects=True,
@@ -182,6 +280,44 @@ class HttpClient:
                 self._limiters[key] = RateLimiter(calls, period, sleep=self.sleep)
             return self._limiters[key]
 
+    # -- deadlines ----------------------------------------------------------------------------
+    @contextmanager
+    def run_until(self, seconds: float) -> Iterator[None]:
+        """Every request made inside the block ends within ``seconds`` from now."""
+        previous = self._run_deadline, self._run_seconds
+        end = time.monotonic() + seconds
+        if previous[0] is None or end < previous[0]:
+            self._run_deadline, self._run_seconds = end, seconds
+        try:
+            yield
+        finally:
+            self._run_deadline, self._run_seconds = previous
+
+    def _receive(self, method: str, url: str, body: Any, deadline: float
+                 ) -> tuple[httpx.Response, bytes]:
+        """One exchange, streamed: the response and at most ``max_response_bytes`` of body,
+        all by ``deadline`` (a ``time.monotonic()`` value).
+
+        Raises :class:`_TooLarge` for a body over the cap, httpx errors for network failures
+        and timeouts (the deadline raises ``httpx.TimeoutException`` too).
+        """
+        cap = self.settings.max_response_bytes
+        self._deadline.at = deadline
+        try:
+            with self._client.stream(method, url, json=body) as resp:
+                length = resp.headers.get("content-length", "")
+                if length.strip().isdigit() and int(length) > cap:
+                    raise _TooLarge(f"Content-Length {int(length)}")
+                buf = bytearray()
+                for chunk in resp.iter_bytes():
+                    buf += chunk
+                    if len(buf) > cap:
+                        raise _TooLarge(f"more than {cap} bytes received")
+                    self._deadline.clamp(None, httpx.ReadTimeout)  # also for other transports
+                return resp, bytes(buf)
+        finally:
+            self._deadline.at = None
+
     # -- requests ---------------------------------------------------------------------------
     def get_json(self, api: str, url: str, *, params: dict[str, Any] | None = None,
                  validate: Callable[[Any], None] | None = None) -> HttpResult:
@@ -199,18 +335,28 @@ class HttpClient:
         last = "no response"
         invalid: bytes | None = None  # the previous invalid 200 body
         full_url = str(httpx.URL(url, params=params)) if params else url
+        shown = redact_url(full_url)
+        deadline = self._request_deadline()
+        out_of_time = False
         for attempt in range(policy.max_retries + 1):
             self.limiter(api, full_url).acquire()
             retry_after: float | None = None
             try:
                 with self._lock:
                     self.requests_made += 1
-                resp = self._client.request(method, full_url, json=body)
-                content = resp.content
+                resp, content = self._receive(method, full_url, body, deadline)
+            except _TooLarge as exc:
+                raise FetchError(
+                    f"{api} answered {method} {shown} with a body over the limit of "
+                    f"{self.settings.max_response_bytes} bytes ({exc}); refused "
+                    "(Settings.max_response_bytes)") from None
             except httpx.TimeoutException as exc:
                 last = f"timeout ({type(exc).__name__})"
+                if time.monotonic() >= deadline:
+                    out_of_time = True
+                    break
             except httpx.TransportError as exc:
-                last = f"connection error ({type(exc).__name__}: {exc})"
+                last = f"connection error ({type(exc).__name__}: {redact_url(str(exc))})"
                 host = urlsplit(full_url).netloc
                 if (isinstance(exc, httpx.ConnectError) and host not in self._reached
                         and attempt >= 1):
@@ -240,15 +386,21 @@ class HttpClient:
                 else:
                     message = api_message(content)
                     raise RequestRefused(
-                        f"{api} refused {method} {full_url}: HTTP {status}"
+                        f"{api} refused {method} {shown}: HTTP {status}"
                         + (f": {message}" if message else "")
                         + " (not retried: the API rejects the request itself)",
-                        status=status, url=full_url, api_message=message)
+                        status=status, url=shown, api_message=message)
             if attempt == policy.max_retries:
                 break
-            self.sleep(self._delay(attempt, retry_after))
+            delay = self._delay(attempt, retry_after)
+            if time.monotonic() + delay >= deadline:
+                out_of_time = True
+                break
+            self.sleep(delay)
         hint = ""
         attempts = attempt + 1
+        if out_of_time:
+            raise FetchError(self._deadline_message(api, method, shown, attempts, last))
         if last.startswith(("connection error", "timeout")):
             hint = (f"; could not reach the {api} API - check the network connection "
                     "(`make demo` works offline on synthetic data)")
@@ -256,9 +408,24 @@ class HttpClient:
             hint = (f"; the {api} API seems to have changed - `python -m benchmark doctor` "
                     "shows how")
         raise FetchError(
-            f"{api} request failed after {attempts} attempts: {method} {full_url} "
+            f"{api} request failed after {attempts} attempts: {method} {shown} "
             f"(last: {last}){hint}"
         )
+
+    def _request_deadline(self) -> float:
+        end = time.monotonic() + self.settings.request_deadline_s
+        return end if self._run_deadline is None else min(end, self._run_deadline)
+
+    def _deadline_message(self, api: str, method: str, shown: str, attempts: int,
+                          last: str) -> str:
+        if self._run_deadline is not None and time.monotonic() + 0.001 >= self._run_deadline:
+            return (f"{api} request {method} {shown} stopped: the run reached its deadline "
+                    f"of {self._run_seconds:g} s (Settings.fetch_deadline_s for a fetch) after "
+                    f"{attempts} attempt(s) (last: {last}); snapshots saved so far are kept, "
+                    "run it again to resume")
+        return (f"{api} request {method} {shown} got no complete answer within its deadline "
+                f"of {self.settings.request_deadline_s:g} s (Settings.request_deadline_s; "
+                f"{attempts} attempt(s), last: {last})")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         policy = self.policy

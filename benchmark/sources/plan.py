@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from benchmark.config import redact_url
+
 
 @dataclass(frozen=True)
 class PlannedRequest:
@@ -32,7 +34,9 @@ class PlannedRequest:
 
     @property
     def key(self) -> str:
-        canon = json.dumps([self.method, self.url, self.body], sort_keys=True, ensure_ascii=True)
+        # credentials in the URL never reach the key (a key equals the URL's without them)
+        canon = json.dumps([self.method, redact_url(self.url), self.body], sort_keys=True,
+                           ensure_ascii=True)
         digest = hashlib.sha256(canon.encode()).hexdigest()[:12]
         source, _, kind = self.kind.partition("-")
         return f"{source}/{kind}/{self.label}-{digest}"
@@ -42,4 +46,4 @@ class PlannedRequest:
         return f"{self.key}-p{page}"
 
     def describe(self) -> str:
-        return f"{self.api} {self.label} ({self.method} {self.url})"
+        return f"{self.api} {self.label} ({self.method} {redact_url(self.url)})"
