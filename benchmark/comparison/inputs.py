@@ -25,6 +25,9 @@ __all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span
 
 _PEER_SCHEMA = {"group_id": pl.String, "title": pl.String, "kind": pl.String,
                 "member": pl.String, "focus": pl.String}
+#: The columns of the lss and population tables the comparison reads.
+_LSS_COLUMNS = ("municipality", "year", "category", "count", "per_10k", "status")
+_POPULATION_COLUMNS = ("municipality", "year", "age", "population")
 _COST_SCHEMA = {"municipality": pl.String, "year": pl.Int32, "kpi": pl.String,
                 "value": pl.Float64, "status": pl.String}
 
@@ -195,10 +198,10 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     """
     tables = open_set(settings or get_settings())
     synthetic = bool(tables.checked_manifest()["synthetic"])
-    lss = tables.read("lss").select(
+    lss = tables.read("lss", _LSS_COLUMNS).select(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32), "category",
         pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64), "status")
-    population = tables.read("population").select(
+    population = tables.read("population", _POPULATION_COLUMNS).select(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
         pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
     return Inputs(lss, population, tables.read("municipalities"),
