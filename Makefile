@@ -19,19 +19,33 @@ DATA_DIR ?= data
 PROCESSED := $(DATA_DIR)/processed/current/manifest.json
 export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 
-.PHONY: help setup doctor data process compare screen report demo lab test lint format bench clean
+LOCK := requirements.lock
+UV_VERSION ?= 0.13.8
+
+.PHONY: help setup lock doctor data process compare screen report demo lab test lint format bench clean
 
 help: ## List the targets (this text)
 	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(or $(YEAR),newest) REPORT_LANG=$(REPORT_LANG) YEARS=$(or $(YEARS),2015-newest))"
 	@grep -E '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z_-]+):.*## (.*)/\1|\2/' | awk -F'|' '{printf "  %-10s %s\n", $$1, $$2}'
 
-setup: $(STAMP) $(LAB_OVERRIDES) ## Build .venv with pip (no-op unless pyproject.toml changed)
+setup: $(STAMP) $(LAB_OVERRIDES) ## Build .venv from requirements.lock (no-op unless the lock or pyproject.toml changed)
 
-$(STAMP): pyproject.toml
+# The exact versions come from the lock; the project itself is installed on top without
+# resolving anything again (--no-deps), so the venv holds exactly what the lock says.
+$(STAMP): $(LOCK) pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+lock: ## Regenerate requirements.lock from pyproject.toml (newest versions allowed; needs PyPI)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --no-header --quiet -o $(LOCK)
+	@sed -i '1i # Exact versions for Python 3.11, from pyproject.toml (extra: dev). Regenerate with\n# `make lock` after changing dependencies in pyproject.toml; `make setup` installs it.' $(LOCK)
+	@echo "$(LOCK) written; run make setup (and make test) to install and check it"
 
 $(LAB_OVERRIDES): etc/jupyterlab-overrides.json $(STAMP)
 	@mkdir -p $(dir $@)

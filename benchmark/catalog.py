@@ -1,7 +1,7 @@
 """LSS category catalogue (insatser), municipality codes and the register helpers.
 
 The catalogue is the single place that says which Kolada KPIs measure which LSS insats and
-which age band is the reference population for indirect standardisation (DESIGN.md §5).
+which age band is the reference population for indirect standardisation.
 The reference bands are assumptions, justified in ``notebooks/04-metod``: each insats is
 almost only given to people in its band (for example korttidstillsyn is for school-age
 children 13–22), so the band population is a better denominator than all inhabitants.
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ KPI_TOTAL_0_22 = "N28891"
 KPI_TOTAL_0_64_PCT = "N28890"
 TOTAL_BANDS: tuple[tuple[int, int | None], ...] = ((0, 22), (23, 64), (65, None))
 
-#: Cost KPIs fetched for context (kr/brukare, kr/inv, %); see docs/apis.md §2.5.
+#: Cost KPIs fetched for context (kr/brukare, kr/inv, %); Kolada's titles.
 COST_KPIS: dict[str, str] = {
     "N28013": "Kostnad LSS boende, kr/brukare",
     "N28015": "Kostnad LSS daglig verksamhet, kr/brukare",
@@ -164,6 +165,62 @@ def normalise_municipality_code(value: object, known: Iterable[str] | None = Non
                 "municipality, name)"
             )
     return text
+
+
+def check_year(value: object) -> int:
+    """A reference year the public statistics can cover, as an int.
+
+    This is the check that needs no data (``fetch``, command-line arguments); whether the
+    processed data hold the year is checked by
+    :meth:`benchmark.comparison.Inputs.check_year`.
+
+    Parameters
+    ----------
+    value
+        A year as int or text, e.g. ``2024`` or ``"2024"``.
+
+    Returns
+    -------
+    int
+        The year.
+
+    Raises
+    ------
+    InputError
+        When ``value`` is not a whole number, or outside ``FIRST_YEAR``–``LAST_YEAR``.
+
+    Examples
+    --------
+    >>> check_year("2024")
+    2024
+    """
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        year = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise InputError(f"invalid year {value!r}; give a four-digit year such as 2024") from None
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(f"year {year} is out of range; valid years are {FIRST_YEAR}–{LAST_YEAR}")
+    return year
+
+
+def check_years(years: Iterable[int]) -> list[int]:
+    """Sorted unique years, or :class:`InputError` naming every year out of range.
+
+    Examples
+    --------
+    >>> check_years([2024, 2015, 2024])
+    [2015, 2024]
+    """
+    out = sorted({int(y) for y in years})
+    if not out:
+        raise InputError(f"no years given; give years between {FIRST_YEAR} and {LAST_YEAR}")
+    bad = [y for y in out if not FIRST_YEAR <= y <= LAST_YEAR]
+    if bad:
+        raise InputError(f"year(s) {', '.join(map(str, bad))} out of range; valid years are "
+                         f"{FIRST_YEAR}–{LAST_YEAR}")
+    return out
 
 
 def load_municipalities(settings: Settings | None = None) -> pl.DataFrame:

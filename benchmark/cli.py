@@ -1,4 +1,4 @@
-"""Command line: ``python -m benchmark <command>`` (DESIGN.md §8).
+"""Command line: ``python -m benchmark <command>`` (README: "For statisticians").
 
 Exit codes: 0 success; 2 bad input (one line naming the problem and what would be valid);
 1 anything else (a clear message; ``--debug`` shows the traceback).
@@ -43,6 +43,8 @@ def parse_years(text: str) -> list[int]:
     Both ends of a range are checked before the range is built, so ``2015-99999999999``
     is one clear error, not a list of a hundred billion years.
     """
+    from benchmark.catalog import check_year
+
     years: set[int] = set()
     try:
         for part in text.split(","):
@@ -66,21 +68,11 @@ def parse_years(text: str) -> list[int]:
     return [check_year(y) for y in sorted(years)]
 
 
-def check_year(year: int) -> int:
-    """Reject years outside the period the public statistics cover."""
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputError(f"year {year} is out of range; valid years are {FIRST_YEAR}–{LAST_YEAR}")
-    return year
-
-
 def _year(text: str) -> int:
+    from benchmark.catalog import check_year
+
     try:
-        year = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"invalid year {text!r}; give a four-digit year such as 2024") from None
-    try:
-        return check_year(year)
+        return check_year(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -279,17 +271,12 @@ def _year_or_newest(year: int | None, settings: Settings) -> int:
     """``year``, or the newest year in the processed data, named in one line on stderr."""
     if year is not None:
         return year
-    from benchmark.screen import latest_year
+    from benchmark.comparison import latest_year
 
     newest = latest_year(settings)
     print(f"year: {newest} (the newest year in {settings.processed_dir} with LSS values and "
           "population; choose another with --year or YEAR=)", file=sys.stderr)
     return newest
-
-
-def _not_built(capability: str) -> int:
-    print(f"error: '{capability}' is not available in this version yet", file=sys.stderr)
-    return 1
 
 
 def _cmd_fetch(args: argparse.Namespace, settings: Settings) -> int:
@@ -318,31 +305,33 @@ def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from benchmark.compare import compare
+    from benchmark.comparison import Method, compare
     from benchmark.output import write_table
 
+    method = Method(age_bands=_age_bands(args.age_band))
     out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
     out = _check_out(args.out, year) if args.year is None else out
     table = compare(args.kommun, year, peer_group=args.peer_group, settings=settings,
-                    age_bands=_age_bands(args.age_band))
+                    method=method)
     table = _only_categories(table, args.category)
     _warn_if_partial(settings)
-    write_table(table, args.format, out, kind="compare")
+    write_table(table, args.format, out, kind="compare", method=method)
     return 0
 
 
 def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.comparison import Method, screen
     from benchmark.output import write_table
-    from benchmark.screen import screen
 
+    method = Method(age_bands=_age_bands(args.age_band))
     out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
     out = _check_out(args.out, year) if args.year is None else out
-    table = screen(year, settings=settings, age_bands=_age_bands(args.age_band))
+    table = screen(year, settings=settings, method=method)
     table = _only_categories(table, args.category)
     _warn_if_partial(settings)
-    write_table(table, args.format, out, kind="screen")
+    write_table(table, args.format, out, kind="screen", method=method)
     return 0
 
 
@@ -431,8 +420,6 @@ def _main(argv: Sequence[str] | None) -> int:
     except ModuleNotFoundError as exc:
         if debug:
             traceback.print_exc()
-        if exc.name and exc.name.startswith("benchmark."):
-            return _not_built(exc.name.removeprefix("benchmark."))
         print(f"error: a required package is missing: {exc.name} (run `make setup`)",
               file=sys.stderr)
         return 1

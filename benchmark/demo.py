@@ -121,11 +121,10 @@ import polars as pl
 from benchmark.catalog import CATEGORIES, COST_KPIS, KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT, RIKET
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
+from benchmark.origin import SYNTHETIC_ORIGIN as SYNTHETIC_LABEL
 from benchmark.sources.emulator import ApiDataset
 from benchmark.store import atomic_write_bytes
 
-#: Label used in every output built from demo data.
-SYNTHETIC_LABEL = "syntetiska demodata"
 DEMO_SEED = 20261127
 DEMO_YEARS = range(2015, 2025)
 DEMO_FOCUS = "0180"
@@ -879,9 +878,8 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
     (``out_dir/compare-<code>-<year>-DEMO.csv``) → board report (``report.build_report``,
     ``…-DEMO.html``).
     """
-    from benchmark.compare import compare
+    from benchmark.comparison import compare, screen
     from benchmark.report import build_report
-    from benchmark.screen import screen
 
     banner = "*** SYNTETISKA DEMODATA – inte officiell statistik / synthetic demo data ***"
     yield banner

@@ -21,7 +21,3 @@ class DataError(BenchmarkError):
 
 class FetchError(BenchmarkError):
     """A public API could not be reached or kept failing after all retries."""
-
-
-class NotAvailableError(BenchmarkError):
-    """A capability that has not been built yet, or data that do not exist for a request."""

@@ -145,11 +145,11 @@ def _municipality_options(settings: Settings) -> list[tuple[str, str]]:
 
 def _years(settings: Settings) -> list[int]:
     """Years that can be assessed, newest first (none after the newest with population)."""
-    from benchmark import screen
+    from benchmark.comparison import load_inputs
 
-    data = screen.load_data(settings)
-    newest = data.newest_year()
-    return sorted((y for y in data.years() if y <= newest), reverse=True)
+    inputs = load_inputs(settings)
+    newest = inputs.newest_year()
+    return sorted((y for y in inputs.years if y <= newest), reverse=True)
 
 
 def _controls(settings: Settings, municipality: str | None, year: int | None, lang: str

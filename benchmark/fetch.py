@@ -40,9 +40,9 @@ from typing import Any
 
 import httpx
 
-from benchmark.catalog import RIKET, all_kpis, lss_kpis
-from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings, redact_url
-from benchmark.errors import DataError, FetchError, InputError
+from benchmark.catalog import RIKET, all_kpis, check_years, lss_kpis
+from benchmark.config import LAST_YEAR, Settings, get_settings, redact_url
+from benchmark.errors import DataError, FetchError
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import HttpClient
 from benchmark.sources.plan import PlannedRequest
@@ -114,18 +114,6 @@ class FetchSummary:
         else:
             lines.append("  complete: nothing missing; run `make process` next")
         return "\n".join(lines)
-
-
-def check_years(years: Iterable[int]) -> list[int]:
-    """Sorted unique years, or :class:`InputError` naming the valid range."""
-    out = sorted({int(y) for y in years})
-    if not out:
-        raise InputError(f"no years given; give years between {FIRST_YEAR} and {LAST_YEAR}")
-    bad = [y for y in out if not FIRST_YEAR <= y <= LAST_YEAR]
-    if bad:
-        raise InputError(f"year(s) {', '.join(map(str, bad))} out of range; valid years are "
-                         f"{FIRST_YEAR}–{LAST_YEAR}")
-    return out
 
 
 def _progress_enabled(progress: bool) -> bool:

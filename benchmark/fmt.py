@@ -130,7 +130,7 @@ def plotly_separators(lang: str = "sv") -> str:
 
 # --- labels ------------------------------------------------------------------------------
 
-#: Flag vocabulary of the comparison table (contracts §C) → reader-facing label.
+#: Flag vocabulary of the comparison table (``flag``, ``flag_95``) → reader-facing label.
 FLAG_LABELS: dict[str, dict[str, str]] = {
     "higher": {"sv": "Tydligt högre än riket", "en": "Clearly higher than Sweden"},
     "lower": {"sv": "Tydligt lägre än riket", "en": "Clearly lower than Sweden"},

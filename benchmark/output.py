@@ -1,8 +1,10 @@
 """Writing comparison and screening tables for the command line: table, CSV or JSON.
 
-Every output says where its numbers come from: the ``data_origin`` column travels in CSV,
-JSON carries a ``metadata`` block, and the terminal table starts with a banner when the data
-are synthetic demo data, so a demo figure can never pass for official statistics.
+Every output says where its numbers come from and how they were computed: the
+``data_origin`` and ``method`` columns travel in CSV, JSON carries a ``metadata`` block
+(with the full method record), and the terminal table starts with a banner when the data
+are synthetic demo data, so a demo figure can never pass for official statistics, and
+ends with the method line.
 
 Spreadsheet safety: in CSV, a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or
 a carriage return gets a leading ``'`` (:func:`guard_formulas`), so Excel or LibreOffice
@@ -26,13 +28,16 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from benchmark.errors import DataError, InputError
 from benchmark.files import atomic_write_bytes, describe_os_error
+from benchmark.origin import SYNTHETIC_ORIGIN, is_synthetic
 
-SYNTHETIC_ORIGIN = "syntetiska demodata"
+if TYPE_CHECKING:
+    from benchmark.comparison import Method
 
 #: Columns shown in the terminal table (the full table goes to CSV/JSON).
 TABLE_COLUMNS = (
@@ -42,16 +47,9 @@ TABLE_COLUMNS = (
 )
 
 
-def is_synthetic(table: pl.DataFrame) -> bool:
-    """True when any row of ``table`` was computed from synthetic demo data."""
-    return "data_origin" in table.columns and bool(
-        (table["data_origin"] == SYNTHETIC_ORIGIN).any()
-    )
-
-
-def _metadata(table: pl.DataFrame, kind: str) -> dict[str, object]:
+def _metadata(table: pl.DataFrame, kind: str, method: Method | None) -> dict[str, object]:
     synthetic = is_synthetic(table)
-    return {
+    meta: dict[str, object] = {
         "kind": kind,
         "synthetic": synthetic,
         "warning": "SYNTETISKA DEMODATA – inte officiell statistik" if synthetic else None,
@@ -60,6 +58,9 @@ def _metadata(table: pl.DataFrame, kind: str) -> dict[str, object]:
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": table.height,
     }
+    if method is not None:
+        meta["method"] = method.record()
+    return meta
 
 
 #: First characters that make a spreadsheet treat a text cell as a formula.
@@ -76,21 +77,26 @@ def guard_formulas(table: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col(c)).alias(c) for c in text)
 
 
-def render(table: pl.DataFrame, fmt: str, kind: str) -> str:
-    """The table as text in ``fmt`` (``table``, ``csv`` or ``json``)."""
+def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = None) -> str:
+    """The table as text in ``fmt`` (``table``, ``csv`` or ``json``).
+
+    ``method`` (the :class:`~benchmark.comparison.Method` the table was computed with) adds
+    its full record to the JSON metadata and its line below the terminal table.
+    """
     if fmt == "csv":
         return guard_formulas(table).write_csv()
     if fmt == "json":
-        payload = {"metadata": _metadata(table, kind), "rows": table.to_dicts()}
+        payload = {"metadata": _metadata(table, kind, method), "rows": table.to_dicts()}
         return json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n"
     cols = [c for c in TABLE_COLUMNS if c in table.columns]
     shown = table.select(cols).with_columns(pl.selectors.float().round(2)) if cols else table
     banner = ""
     if is_synthetic(table):
         banner = "*** SYNTETISKA DEMODATA – inte officiell statistik ***\n"
+    footer = f"method: {method.describe()}\n" if method is not None else ""
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True,
                    tbl_hide_column_data_types=True, fmt_str_lengths=40):
-        return f"{banner}{shown}\n"
+        return f"{banner}{shown}\n{footer}"
 
 
 @dataclass(frozen=True)
@@ -187,10 +193,10 @@ def write_out(target: OutTarget, data: bytes) -> None:
 
 
 def write_table(table: pl.DataFrame, fmt: str, out: Path | OutTarget | None, *,
-                kind: str) -> None:
+                kind: str, method: Method | None = None) -> None:
     """Write ``table`` to ``out`` (checked with :func:`check_out_file` unless it already
     is) or to stdout, in the chosen format."""
-    text = render(table, fmt, kind)
+    text = render(table, fmt, kind, method)
     if out is None:
         sys.stdout.write(text)
         return

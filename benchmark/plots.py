@@ -6,8 +6,9 @@ an HTML data table carrying the same numbers, so nothing is conveyed by the pict
 by colour alone; colours come from :data:`PALETTE` (Okabe–Ito subset, each ≥ 3:1 against
 white). Numbers follow the report language (Swedish: ``23 456,7``, minus ``−``).
 
-The inputs are comparison tables as defined in contracts §C (``compare.compare``,
-``compare.history``, ``screen.screen``). No statistics are computed here; funnel limit
+The inputs are comparison tables (:data:`benchmark.comparison.COLUMNS`, from
+:func:`~benchmark.comparison.compare`, :func:`~benchmark.comparison.history` and
+:func:`~benchmark.comparison.screen`). No statistics are computed here; funnel limit
 curves come from :mod:`benchmark.stats`.
 """
 
@@ -26,6 +27,7 @@ import polars as pl
 from benchmark import fmt, stats
 from benchmark.catalog import CATEGORIES, get_category
 from benchmark.errors import InputError
+from benchmark.origin import is_synthetic
 
 #: Colours used by the charts; each has a WCAG contrast ratio ≥ 3:1 against white.
 PALETTE: dict[str, str] = {
@@ -62,9 +64,6 @@ ZERO_NOTE: dict[str, str] = {
     "en": "No persons (ratio 0): shown at the left edge of the axis",
 }
 
-SYNTHETIC_ORIGIN = "syntetiska demodata"
-_Z_95 = 1.959963984540054
-_Z_998 = 3.090232306167813
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 
 
@@ -109,15 +108,6 @@ def _see_table(lang: str) -> str:
 
 # --- helpers ------------------------------------------------------------------------------
 
-def is_synthetic(table: pl.DataFrame) -> bool:
-    """True when any row of the comparison table comes from synthetic demo data."""
-    if "data_origin" not in table.columns or table.height == 0:
-        return False
-    return bool(
-        table["data_origin"].cast(pl.String).str.to_lowercase().eq(SYNTHETIC_ORIGIN).any()
-    )
-
-
 def _title(text: str, synthetic: bool, lang: str) -> str:
     return f"{text} – {fmt.text('synthetic', lang)}" if synthetic else text
 
@@ -135,8 +125,9 @@ def _labelled(table: pl.DataFrame, demo_label: bool) -> bool:
 def _require(table: pl.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        raise InputError(f"{what}: comparison table lacks column(s) {', '.join(missing)} "
-                         "(see contracts §C)")
+        raise InputError(f"{what}: comparison table lacks column(s) {', '.join(missing)}; "
+                         "give a table from benchmark.comparison.compare, history or screen "
+                         "(columns in benchmark.comparison.COLUMNS)")
 
 
 def _one(table: pl.DataFrame, column: str, what: str) -> Any:

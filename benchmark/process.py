@@ -16,7 +16,7 @@ Where two snapshots hold the same
 datum (e.g. a refetch), the newest one wins. Every row keeps the snapshot id(s) it came
 from.
 
-Tables (contracts §A): ``lss``, ``population``, ``municipalities``, ``peer_groups``,
+Tables: ``lss``, ``population``, ``municipalities``, ``peer_groups``,
 ``costs`` and ``manifest.json``. ``lss`` has one row per municipality in the register
 (and Riket) × year × category for every year Kolada returned LSS values for, so a
 municipality without a published value gets an explicit ``missing`` row, never a 0.
@@ -35,9 +35,9 @@ whose count KPI has no value at all (``missing``, never ``suppressed``) while it
 published gets its count the same way from the total population. The extra column
 ``count_source`` says which: ``published``, ``derived_from_rate`` or null (no count).
 Without population for that municipality and year a rate-only row keeps status ``ok``
-with a null count: ``status`` is Kolada's publication status (contracts §A: ``ok`` =
+with a null count: ``status`` is Kolada's publication status (``ok`` =
 published with a value, which the rate is), and ``per_10k`` stays usable;
-:mod:`benchmark.screen` reports such rows as not assessed, "no population data".
+:mod:`benchmark.comparison` reports such rows as not assessed, "no population data".
 ``population`` keeps SCB's ``status`` symbol and the ``snapshot`` beside the contract
 columns.
 

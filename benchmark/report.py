@@ -33,8 +33,8 @@ from typing import Any
 import nbformat
 
 from benchmark import fmt
-from benchmark.catalog import normalise_municipality_code
-from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
+from benchmark.catalog import check_year
+from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.output import check_out_file, write_out
 from benchmark.tableset import open_set
@@ -91,24 +91,15 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
 
 
 def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int, bool]:
-    """Validate code and year against the processed data before starting a kernel; also
-    check every table of the set and its provenance. Returns (code, year, synthetic)."""
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise InputError(f"invalid year {year!r}; give a four-digit year such as 2024") from None
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InputError(f"year {year} is out of range; valid years are {FIRST_YEAR}–{LAST_YEAR}")
-    tables = open_set(settings)
-    tables.verify()
-    synthetic = bool(tables.checked_manifest()["synthetic"])
-    known = tables.read("municipalities")["municipality"].to_list()
-    code = normalise_municipality_code(municipality, known=known)
-    years = tables.read("lss")["year"].unique().to_list()
-    if year not in years:
-        span = f"{min(years)}–{max(years)}" if years else "none"
-        raise InputError(f"year {year} is not in the processed data; available years: {span}")
-    return code, year, synthetic
+    """Validate code and year before starting a kernel, with the same checks and messages
+    as ``compare`` (:class:`benchmark.comparison.Inputs`); also check every table of the
+    set and its provenance. Returns (code, year, synthetic)."""
+    from benchmark.comparison import load_inputs
+
+    year = check_year(year)
+    open_set(settings).verify()
+    inputs = load_inputs(settings)
+    return inputs.check_municipality(municipality), inputs.check_year(year), inputs.synthetic
 
 
 TMP_PREFIX = "lss-report-"

@@ -33,7 +33,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -97,11 +97,13 @@ class ProcessedSet:
                             f"{self.manifest_path} (damaged or changed by hand); {_NEXT_STEP}")
         return data
 
-    def read(self, name: str) -> pl.DataFrame:
-        """One listed table, hash-checked (see the module docstring)."""
+    def read(self, name: str, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """One listed table, hash-checked (see the module docstring); only ``columns``
+        when given (the whole file is still checked)."""
         data = self.read_bytes(name)
         try:
-            return pl.read_parquet(io.BytesIO(data))
+            return pl.read_parquet(io.BytesIO(data),
+                                   columns=None if columns is None else list(columns))
         except (OSError, pl.exceptions.PolarsError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else "damaged"
             raise DataError(f"processed table {self.table_path(name)} cannot be read "

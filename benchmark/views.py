@@ -4,7 +4,8 @@ The notebooks (``notebooks/0*.py``) are thin: they call :func:`load_report_data`
 :func:`show` on charts from :mod:`benchmark.plots` and on the text sections built here
 (summary in words, what the numbers mean and do not mean, glossary, sources). No statistics
 are computed here either; the words are derived from the ``flag`` columns of the comparison
-table (contracts §C). All text coming from data (names, titles) is HTML-escaped.
+table (:data:`benchmark.comparison.COLUMNS`). All text coming from data (names, titles)
+is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -75,18 +76,17 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
                      data_dir: str | Path | None = None,
                      settings: Settings | None = None) -> ReportData:
     """Run compare, history and screen for one municipality and year (None: the newest
-    year with data)."""
-    from benchmark import compare, screen
+    year with data); the tables are read once."""
+    from benchmark.comparison import compare, history, load_inputs, screen
 
     fmt.check_lang(lang)
     if settings is None:
         settings = notebook_settings(data_dir)
-    if year is None:
-        year = screen.latest_year(settings)
-    table = compare.compare(municipality, int(year), settings=settings)
-    hist = compare.history(municipality, last_year=int(year), n_years=TREND_YEARS,
-                           settings=settings)
-    scr = screen.screen(int(year), settings=settings)
+    inputs = load_inputs(settings)
+    year = inputs.resolve_year(year)
+    table = compare(municipality, year, inputs=inputs)
+    hist = history(municipality, last_year=year, n_years=TREND_YEARS, inputs=inputs)
+    scr = screen(year, inputs=inputs)
     names = table["name"].drop_nulls().to_list() if "name" in table.columns else []
     manifest = read_manifest(settings)
     return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,

@@ -1,4 +1,5 @@
-"""Small hand-made comparison tables that follow contracts §C column for column.
+"""Small hand-made comparison tables that follow the comparison table
+(``benchmark.comparison.COLUMNS``) column for column.
 
 Used by the plot and report tests so the figures and the export can be tested without the
 statistics or demo modules. The numbers are chosen by hand (not computed) so tests can assert
@@ -13,7 +14,7 @@ import polars as pl
 
 from benchmark.catalog import CATEGORIES
 
-#: Every column of contracts §C, in order, with its polars dtype.
+#: Every column of ``benchmark.comparison.COLUMNS``, in order, with its polars dtype.
 SCHEMA: dict[str, pl.DataType] = {
     "municipality": pl.String(), "name": pl.String(), "year": pl.Int32(),
     "category": pl.String(), "category_label": pl.String(), "status": pl.String(),
@@ -36,7 +37,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "data_origin": pl.String(),
 }
 
-#: Extra columns of compare()/screen() beyond contracts §C that the reports read.
+#: Extra columns of compare()/screen() beyond those columns that the reports read.
 EXTRA: dict[str, pl.DataType] = {
     "reference_band": pl.String(), "cost_year": pl.Float64(),
     "persistence_direction": pl.String(),

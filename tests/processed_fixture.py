@@ -1,4 +1,4 @@
-"""A small processed data folder (contracts §A) for the compare and screen tests.
+"""A small processed data folder (the tables of benchmark.process) for the compare and screen tests.
 
 Twelve municipalities plus Riket, years 2019–2023. Populations are flat per age so band
 populations are easy to compute by hand: a municipality with ``s`` inhabitants per age and

@@ -98,15 +98,16 @@ def test_measure_sees_a_child_allocation() -> None:
 
 
 def test_step_targets_and_table() -> None:
-    fast = StepResult("screen (library)", [0.2, 0.3, 0.25], 300.0, 300.0, 300.0)
-    slow = StepResult("process (10 years)", [6.0, 5.5, 4.0], 300.0, 300.0, 300.0)
+    fast = StepResult("screen (library)", [0.08, 0.09, 0.085], 250.0, 250.0, 250.0)
+    slow = StepResult("process (10 years)", [2.0, 1.6, 1.8], 300.0, 300.0, 300.0)
     heavy = StepResult("report (CLI subprocess)", [5.0], 1500.0, 800.0, 1400.0)
-    assert fast.median == 0.25 and fast.ok is True
-    assert slow.median == 5.5 and slow.ok is False
-    assert heavy.ok is False  # memory target
-    table = format_table([fast, slow, heavy], 24.0, True)
+    big = StepResult("screen (library)", [0.05], 320.0, 320.0, 320.0)  # < 0.1 s, > 300 MB
+    assert fast.median == 0.085 and fast.ok is True
+    assert slow.median == 1.8 and slow.ok is False  # 1.5 s target
+    assert heavy.ok is False and big.ok is False  # memory targets
+    table = format_table([fast, slow, heavy], 54.0, True)
     lines = table.splitlines()
-    assert lines[2].split()[2:5] == ["0.250", "0.200", "0.300"]
+    assert lines[2].split()[2:5] == ["0.085", "0.080", "0.090"]
     assert lines[2].split()[-1] == "yes" and lines[3].split()[-1] == "NO"
     assert lines[4].split()[-1] == "NO"
-    assert "24.0×" in lines[-1] and lines[-1].split()[-1] == "yes"
+    assert "54.0×" in lines[-1] and "≥ 50×" in lines[-1] and lines[-1].split()[-1] == "yes"

@@ -193,9 +193,13 @@ def test_age_band_override_national_and_peer_expected(data_settings: Settings) -
         (ci.estimate[0], ci.lower[0], ci.upper[0]))
     assert r["peer_level"] == pytest.approx(r["peer_expected"] / r["expected"], rel=1e-12)
     # other categories: identical apart from the BH q-values (computed over all categories)
-    cols = [c for c in df.columns if c != "q_value"]
+    # and the method record, which names the override on every row
+    cols = [c for c in df.columns if c not in ("q_value", "method")]
     others = pl.col("category") != "boende"
     assert df.filter(others).select(cols).equals(default.filter(others).select(cols))
+    assert df["method"].unique().to_list() == [
+        "confidence=0.95; strong_confidence=0.998; reference=riket; age_bands=boende:65+; "
+        "min_od_units=10; od_trim=0.1; persistence=3/5; pooled_years=3"]
 
 
 def test_age_band_override_matches_screen_and_history(data_settings: Settings) -> None:
@@ -255,3 +259,12 @@ def test_cli_compare_age_band(demo_data: Settings) -> None:
         assert got[col] == pytest.approx(r[col], rel=1e-9), col
     assert got["expected"] != pytest.approx(_row(default, "daglig_verksamhet")["expected"],
                                             rel=1e-4)
+
+
+def test_history_rows_equal_compare_on_national_data(demo_data: Settings) -> None:
+    """The same municipality-year gives the same row, to the last bit, whether computed
+    alone or as one year of a history (q-values included: BH works per group)."""
+    for code in ("2584", "0114"):
+        h = history(code, last_year=2024, n_years=4, settings=demo_data)
+        assert h.filter(pl.col("year") == 2024).equals(compare(code, 2024, settings=demo_data))
+        assert h.filter(pl.col("year") == 2022).equals(compare(code, 2022, settings=demo_data))

@@ -26,13 +26,57 @@ def test_environment_yml_agrees_with_pyproject() -> None:
     deps = env["dependencies"]
     conda = [d for d in deps if isinstance(d, str)]
     pip_sections = [d["pip"] for d in deps if isinstance(d, dict) and "pip" in d]
-    # the conda file only wraps pyproject: python, pip, and an editable install with the dev extra
-    assert pip_sections == [["-e .[dev]"]]
+    # the conda file only wraps pyproject: python, pip, the lock and an editable install with
+    # the dev extra (whose ranges the lock's pins satisfy, so nothing else is resolved)
+    assert pip_sections == [["-r requirements.lock", "-e .[dev]"]]
     assert "dev" in project["optional-dependencies"]
     names = {re.split(r"[<>=!~ ]", d, maxsplit=1)[0] for d in conda}
     assert names == {"python", "pip"}, f"conda deps must live in pyproject.toml: {names}"
     python_spec = next(d for d in conda if d.startswith("python"))
     assert python_spec.removeprefix("python") == project["requires-python"]
+
+
+def _lock() -> list:
+    from packaging.requirements import Requirement
+
+    lines = (REPO_ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    return [Requirement(line) for line in lines if line and not line.startswith((" ", "#"))]
+
+
+def _name(text: str) -> str:
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ \[;]", text, maxsplit=1)[0]).lower()
+
+
+def test_lock_pins_every_dependency_exactly() -> None:
+    """requirements.lock (``make lock``) pins every dependency of pyproject.toml, dev extra
+    included, to one version per Python; a new dependency needs a new lock."""
+    locked = _lock()
+    assert locked and all(len(r.specifier) == 1 and next(iter(r.specifier)).operator == "=="
+                          for r in locked)
+    names = {_name(r.name) for r in locked}
+    project = _pyproject()["project"]
+    wanted = {_name(d) for d in [*project["dependencies"],
+                                 *project["optional-dependencies"]["dev"]]}
+    assert wanted <= names, f"not in requirements.lock (run `make lock`): {wanted - names}"
+
+
+def test_installed_versions_are_the_locked_ones() -> None:
+    """`make setup` installs the lock: every pin that applies to this Python and platform is
+    the installed version."""
+    import importlib.metadata as md
+
+    wrong = {}
+    for req in _lock():
+        if req.marker is not None and not req.marker.evaluate():
+            continue
+        pinned = next(iter(req.specifier)).version
+        try:
+            have = md.version(req.name)
+        except md.PackageNotFoundError:
+            have = None
+        if have != pinned:
+            wrong[req.name] = (pinned, have)
+    assert not wrong, f"installed versions differ from requirements.lock (run make setup): {wrong}"
 
 
 def test_every_runtime_dependency_is_importable() -> None:

@@ -1,4 +1,5 @@
-"""Figures from hand-made comparison tables (contracts §C): content, flags, formatting."""
+"""Figures from hand-made comparison tables (benchmark.comparison.COLUMNS): content, flags,
+formatting."""
 
 from __future__ import annotations
 

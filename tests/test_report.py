@@ -303,8 +303,16 @@ def test_build_report_rejects_bad_input(demo_reports: dict[str, Any],  # noqa: F
         report.build_report("180", 2024, settings=settings, out_dir=tmp_path)
     with pytest.raises(InputError, match="unknown municipality code '9999'"):
         report.build_report("9999", 2024, settings=settings, out_dir=tmp_path)
-    with pytest.raises(InputError, match="not in the processed data"):
+    # the same checks and messages as compare (benchmark.comparison.Inputs)
+    with pytest.raises(InputError, match="not among the 290 municipalities"):
+        report.build_report("9999", 2024, settings=settings, out_dir=tmp_path)
+    with pytest.raises(InputError, match="0000 is Riket"):
+        report.build_report("0000", 2024, settings=settings, out_dir=tmp_path)
+    with pytest.raises(InputError, match="year 2010 is not in the data; available years: "
+                       "2015–2024"):
         report.build_report("0180", 2010, settings=settings, out_dir=tmp_path)
+    with pytest.raises(InputError, match="year 2031 is out of range"):
+        report.build_report("0180", 2031, settings=settings, out_dir=tmp_path)
     with pytest.raises(InputError, match="valid languages"):
         report.build_report("0180", 2024, lang="de", settings=settings, out_dir=tmp_path)
     assert not list(tmp_path.iterdir())

@@ -243,9 +243,12 @@ def test_age_band_override_feeds_the_estimates_across_municipalities(
 def test_age_band_override_leaves_other_categories(banded: pl.DataFrame,
                                                    table: pl.DataFrame) -> None:
     others = pl.col("category") != "daglig_verksamhet"
-    # q-values are BH within municipality × year over all categories, so they may move
-    cols = [c for c in banded.columns if c != "q_value"]
+    # q-values are BH within municipality × year over all categories, so they may move;
+    # the method record names the override
+    cols = [c for c in banded.columns if c not in ("q_value", "method")]
     assert banded.filter(others).select(cols).equals(table.filter(others).select(cols))
+    assert banded["method"].str.contains("age_bands=daglig_verksamhet:18-70;").all()
+    assert table["method"].str.contains("age_bands=catalogue;").all()
     assert _row(banded, "0001", "boende")["reference_band"] == "20+"
 
 
@@ -428,7 +431,7 @@ def test_missing_population_cells_leave_the_summed_riket_and_peers(tmp_path: Pat
 
 def test_rate_only_total_without_population_says_so(tmp_path: Path) -> None:
     """process keeps a published rate-only row 'ok' with a null count when the population
-    is missing (contracts §A); screen names the cause, not Kolada."""
+    is missing (see benchmark.process); screen names the cause, not Kolada."""
     t = fx.tables()
     gone = (pl.col("municipality") == "0005") & (pl.col("year") == 2023)
     lss = t["lss"].with_columns(

@@ -15,6 +15,7 @@ from scipy import stats as ss
 
 from benchmark import stats
 from benchmark.errors import InputError
+from benchmark.stats import peer_compat
 
 counts = st.integers(min_value=0, max_value=5000)
 levels = st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.998])
@@ -53,7 +54,7 @@ def test_worked_lss_example() -> None:
     assert r95.method[0] == "Byars"
     r998 = stats.standardised_ratio([12], [7.3], 0.998)
     assert (r998.lower[0], r998.upper[0]) == pytest.approx((0.548, 3.710), abs=5e-4)
-    assert stats.phe_ratio_significance([12], [7.3])[0] == "Not significant"
+    assert peer_compat.phe_ratio_significance([12], [7.3])[0] == "Not significant"
     assert stats.p_value_poisson([12], [7.3])[0] == pytest.approx(0.136, abs=5e-4)
 
 
@@ -183,6 +184,21 @@ def test_bh_within_groups_equals_separate_runs() -> None:
         np.testing.assert_allclose(q[valid], stats.bh_qvalues(p[valid]), rtol=1e-12)
 
 
+def test_bh_groups_do_not_affect_each_other_even_in_the_last_bit() -> None:
+    """A municipality-year's q-values are the same whether it is adjusted alone or among
+    thousands of others (compare and history then agree exactly)."""
+    rng = np.random.default_rng(11)
+    n_groups, size = 3000, 10
+    p = rng.uniform(0, 1, n_groups * size)
+    groups = np.repeat(np.arange(n_groups), size)
+    q = stats.bh_qvalues(p, groups)
+    for g in (0, 1, 1234, n_groups - 1):
+        m = groups == g
+        np.testing.assert_array_equal(q[m], stats.bh_qvalues(p[m]))
+    labels = np.array([f"k{g:04d}" for g in groups])  # text labels: the same result
+    np.testing.assert_array_equal(stats.bh_qvalues(p, labels), q)
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -196,8 +212,8 @@ def test_bh_within_groups_equals_separate_runs() -> None:
     (lambda: stats.overdispersion([1, 2], [1, 2], scale="cube"), "scale must be"),
     (lambda: stats.overdispersion([1, 2], [1, 2], trim=0.6), "trim must be in"),
     (lambda: stats.bh_qvalues([0.2, 1.5]), "p_values must be in"),
-    (lambda: stats.phe_ratio_funnel_expected([3], 0.7, "lower"), "p must be"),
-    (lambda: stats.ft_two_ci_levels(1, 0, 2, 0, 2, 1, "Sideways"), "polarity must be"),
+    (lambda: peer_compat.phe_ratio_funnel_expected([3], 0.7, "lower"), "p must be"),
+    (lambda: peer_compat.ft_two_ci_levels(1, 0, 2, 0, 2, 1, "Sideways"), "polarity must be"),
     (lambda: stats.rate_interval(["a"], [1]), "x must be numeric"),
 ])
 def test_input_errors(call, match) -> None:
@@ -330,3 +346,24 @@ def test_polars_series_with_nulls_accepted() -> None:
     assert r.estimate[0] == pytest.approx(1.2) and list(r.method) == ["Exact", None, "Byars"]
     q = stats.bh_qvalues(pl.Series([0.01, None, 0.04]), pl.Series(["a", "a", "a"]))
     assert q[0] == pytest.approx(0.02) and math.isnan(q[1]) and q[2] == pytest.approx(0.04)
+
+
+def test_flag_only_and_several_levels_equal_funnel_flags() -> None:
+    """funnel_flag_only skips the exact test where it cannot decide; funnel_flags_at shares
+    the tests across levels: both must give exactly what funnel_flags gives."""
+    rng = np.random.default_rng(5)
+    e = rng.uniform(0.5, 400, 3000)
+    o = rng.poisson(e * rng.gamma(20, 1 / 20, e.size)).astype(float)
+    o[::97] = np.nan
+    phi = np.where(np.arange(e.size) % 3 == 0, 0.8, 2.5)  # a third not adjusted
+    tau2 = np.full(e.size, 0.01)
+    for conf in (0.95, 0.998):
+        ref = stats.funnel_flags(o, e, conf, phi=phi, tau2=tau2)
+        np.testing.assert_array_equal(stats.funnel_flag_only(o, e, conf, phi=phi, tau2=tau2),
+                                      ref.flag)
+        assert set(ref.flag) == {"higher", "lower", "similar", "not_assessed"}
+    f998, f95 = stats.funnel_flags_at(o, e, [0.998, 0.95], phi=phi, tau2=tau2)
+    for got, conf in ((f998, 0.998), (f95, 0.95)):
+        ref = stats.funnel_flags(o, e, conf, phi=phi, tau2=tau2)
+        for field in ("flag", "p_value", "z", "lower", "upper", "od_adjusted"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(ref, field))

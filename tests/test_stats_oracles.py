@@ -27,6 +27,7 @@ import polars as pl
 import pytest
 
 from benchmark import stats
+from benchmark.stats import peer_compat
 
 REL = 1e-9
 
@@ -172,7 +173,7 @@ def test_phe_mean(oracles: Path) -> None:
         assert g.height == row["value_count"]
         for conf, lo_c, hi_c in ((0.95, "expected_lower95", "expected_upper95"),
                                  (0.998, "expected_lower99_8", "expected_upper99_8")):
-            res = stats.mean_interval(_col(g, "value"), conf)
+            res = peer_compat.mean_interval(_col(g, "value"), conf)
             _close(res.estimate, [row["expected_value"]])
             _close(res.lower, [row[lo_c]])
             _close(res.upper, [row[hi_c]])
@@ -187,20 +188,20 @@ def test_phe_proportion_funnel_limits(oracles: Path) -> None:
     lim = _read(oracles, "phe_funnel_prop_limits.csv")
     for (case,), g in lim.group_by("case"):
         src = sig if case == "all_areas" else sig.filter(pl.col("denominator") < 31000)
-        av = stats.pooled_rate(_col(src, "numerator"), _col(src, "denominator"))
+        av = peer_compat.pooled_rate(_col(src, "numerator"), _col(src, "denominator"))
         _close([av * 100] * g.height, _col(g, "baseline"), rel=0, abs_=5.1e-7)
         pop = _col(g, "population")
         for col, side, p in (("lower_2s_limit", "lower", 0.975),
                              ("upper_2s_limit", "upper", 0.975),
                              ("lower_3s_limit", "lower", 0.999),
                              ("upper_3s_limit", "upper", 0.999)):
-            got = stats.phe_proportion_funnel_limits(pop, av, p, side, multiplier=100)
+            got = peer_compat.phe_proportion_funnel_limits(pop, av, p, side, multiplier=100)
             _close(got, _col(g, col), rel=0, abs_=5.1e-7)
 
 
 def test_phe_proportion_funnel_significance(oracles: Path) -> None:
     sig = _read(oracles, "phe_funnel_prop_significance.csv")
-    got = stats.phe_proportion_significance(_col(sig, "numerator"), _col(sig, "denominator"))
+    got = peer_compat.phe_proportion_significance(_col(sig, "numerator"), _col(sig, "denominator"))
     assert list(got) == sig["expected_significance"].to_list()
     assert len(set(got)) == 5
 
@@ -210,14 +211,14 @@ def test_phe_ratio_funnel(oracles: Path) -> None:
     o = _col(lim, "observed_events")
     for prefix, side, p in (("lower_2s", "lower", 0.025), ("upper_2s", "upper", 0.025),
                             ("lower_3s", "lower", 0.001), ("upper_3s", "upper", 0.001)):
-        e_star = stats.phe_ratio_funnel_expected(o, p, side)
+        e_star = peer_compat.phe_ratio_funnel_expected(o, p, side)
         _close(e_star, _col(lim, f"{prefix}_exp_events"), rel=1e-4)
         # O/E − 1: the peer's 1e-4 relative error of O/E carries over as an absolute one
         diff = np.abs(o / e_star - 1 - _col(lim, f"{prefix}_count"))
         assert (diff <= 1e-4 * o / e_star).all()
         _close(o / e_star * 100, _col(lim, f"{prefix}_isr"), rel=1e-4)
     sig = _read(oracles, "phe_funnel_ratio_significance.csv")
-    got = stats.phe_ratio_significance(_col(sig, "obs"), _col(sig, "expected"))
+    got = peer_compat.phe_ratio_significance(_col(sig, "obs"), _col(sig, "expected"))
     assert list(got) == sig["expected_significance"].to_list()
 
 
@@ -233,7 +234,7 @@ def test_phe_rate_funnel_significance(oracles: Path) -> None:
                     rate = _col(d, "rate_dsr") * mult / 100000
                 else:
                     rate = _col(d, f"rate_crude_per_{mult}")
-                got = stats.phe_rate_significance(_col(d, "count"), rate, mult,
+                got = peer_compat.phe_rate_significance(_col(d, "count"), rate, mult,
                                                   rate_type=rate_type,
                                                   denominator=_col(d, "pop"))
                 assert list(got) == d[col].to_list(), col
@@ -257,12 +258,12 @@ def test_phe_rate_funnel_limits(oracles: Path) -> None:
     inputs["crude_zero_event_with_denominator"] = (ev0[keep], den[keep])
     for (case,), g in lim.group_by("case"):
         x, d = inputs[case]
-        baseline = stats.pooled_rate(x, d) * 1e5
+        baseline = peer_compat.pooled_rate(x, d) * 1e5
         _close([baseline] * g.height, _col(g, "baseline"), rel=1e-8)
         events = _col(g, "Events")
         for prefix, side, p in (("lower_2s", "lower", 0.025), ("upper_2s", "upper", 0.025),
                                 ("lower_3s", "lower", 0.001), ("upper_3s", "upper", 0.001)):
-            limit, popn = stats.phe_rate_funnel_limits(events, baseline, p, side,
+            limit, popn = peer_compat.phe_rate_funnel_limits(events, baseline, p, side,
                                                        years_of_data=3, multiplier=1e5)
             _close(limit, _col(g, f"{prefix}_limit"), rel=1e-4)
             _close(popn, _col(g, f"{prefix}_population_1_year"), rel=1e-4)
@@ -287,7 +288,7 @@ def test_fpr_aggregate_rr(oracles: Path) -> None:
     exp = _read(oracles, "fpr_aggregate_rr_expected.csv")
     for row in exp.iter_rows(named=True):
         g = inp.filter(pl.col("group") == row["group"])
-        rr = stats.pooled_rate(_col(g, "numerator"), _col(g, "denominator"))
+        rr = peer_compat.pooled_rate(_col(g, "numerator"), _col(g, "denominator"))
         assert round(rr, 6) == row["expected_rr_round6"]
 
 
@@ -310,10 +311,10 @@ def test_fpr_outliers(oracles: Path) -> None:
     for level in ("95", "99"):
         for kind, lo_c, hi_c in (("unadjusted", f"LCL{level}", f"UCL{level}"),
                                  ("adjusted", f"OD{level}LCL", f"OD{level}UCL")):
-            flags = stats.classify(rr, _col(df, lo_c), _col(df, hi_c))
+            flags = peer_compat.classify(rr, _col(df, lo_c), _col(df, hi_c))
             expected = df[f"expected_outlier_{level}_{kind}"].to_list()
             assert [int(f != "similar") for f in flags] == expected
-    flags = stats.classify(rr, _col(df, "LCL95"), _col(df, "UCL95"), multiplier=100)
+    flags = peer_compat.classify(rr, _col(df, "LCL95"), _col(df, "UCL95"), multiplier=100)
     assert [int(f != "similar") for f in flags] == \
         df["expected_outlier_95_unadjusted_multiplier100"].to_list()
 
@@ -327,18 +328,18 @@ def test_fingertips_comparers(oracles: Path) -> None:
     for row in df.iter_rows(named=True):
         m, pol = row["method"], row["polarity"]
         if m == "SpcForProportions":
-            got = stats.ft_spc_proportions(row["value"], row["denominator"],
+            got = peer_compat.ft_spc_proportions(row["value"], row["denominator"],
                                            row["comparator_value"], row["confidence_variable"],
                                            row["unit"], pol)
         elif m == "SpcForDsr":
-            got = stats.ft_spc_dsr(row["value"], row["denominator"], row["comparator_value"],
+            got = peer_compat.ft_spc_dsr(row["value"], row["denominator"], row["comparator_value"],
                                    row["confidence_variable"], row["unit"], pol)
         elif m == "SingleOverlappingCIsForTwoCILevels":
-            got = stats.ft_two_ci_levels(row["value"], row["lower95"], row["upper95"],
+            got = peer_compat.ft_two_ci_levels(row["value"], row["lower95"], row["upper95"],
                                          row["lower99_8"], row["upper99_8"],
                                          row["comparator_value"], pol)
         else:
-            got = stats.ft_single_overlapping_ci(row["value"], row["lower95"], row["upper95"],
+            got = peer_compat.ft_single_overlapping_ci(row["value"], row["lower95"], row["upper95"],
                                                  row["comparator_value"], pol)
         assert got[0] == row["expected_significance"], row
 
@@ -351,15 +352,15 @@ def _values(spec: str) -> np.ndarray:
 def test_fingertips_quantiles(oracles: Path) -> None:
     bounds = _read(oracles, "fingertips_quantile_bounds.csv")
     for row in bounds.iter_rows(named=True):
-        got = stats.ft_quantile_bounds(_values(row["values"]), row["n_categories"])
+        got = peer_compat.ft_quantile_bounds(_values(row["values"]), row["n_categories"])
         expected = [float(v) for v in row["expected_bounds"].split(";")]
         assert list(got) == expected
     cats = _read(oracles, "fingertips_quintile_categories.csv")
     for row in cats.iter_rows(named=True):
         pol = "RagHighIsGood" if row["polarity"] == "RagHighIsGood" else "RagLowIsGood"
-        got = stats.ft_quantile_category(_values(row["values"]), row["value"], 5, pol)
+        got = peer_compat.ft_quantile_category(_values(row["values"]), row["value"], 5, pol)
         assert got == row["expected_category"], row
-    assert stats.ft_quantile_category([1, 2, 3, 4], 2) == 0
+    assert peer_compat.ft_quantile_category([1, 2, 3, 4], 2) == 0
 
 
 def test_bh_example(oracles: Path) -> None:

@@ -20,7 +20,7 @@ import polars as pl
 
 @dataclass(frozen=True)
 class ApiDataset:
-    """Everything the emulator serves (contracts §B).
+    """Everything the emulator serves, as tidy tables (the columns below).
 
     kolada_values: kpi, municipality (str, also "0000"), year (Int32), gender ("T"|"K"|"M"),
         value (Float64, null when status != ""), status ("" | "Missing" | "Privacy"),

@@ -1,0 +1,156 @@
+"""The comparison table: one row per municipality × year × category, built in named steps.
+
+:func:`build_table` runs the steps in order, each a DataFrame → DataFrame function:
+
+1. :func:`~benchmark.comparison.grid.grid`: municipalities × years × categories with O,
+   populations and the national E (one lazy query);
+2. :func:`~benchmark.comparison.grid.reasons`: what can be assessed, and why not;
+3. :func:`~benchmark.comparison.estimates.statistics`: intervals, φ/τ², flags, q-values,
+   shrinkage (across all municipalities of a category and year) for the table years, and
+   :func:`~benchmark.comparison.estimates.earlier_flags` for the years before them;
+4. :func:`~benchmark.comparison.lookback.persistence` and
+   :func:`~benchmark.comparison.lookback.pooled_test`: the last years;
+5. :func:`costs`: the national cost per user and the municipality's net cost deviation;
+6. :func:`finish`: origin, method, empty peer columns, row order and the column set.
+
+The peer comparison (:func:`benchmark.comparison.peers.peers`) is a further step added by
+``compare``. The columns are :data:`COLUMNS` (the required set, in order)
+followed by :data:`EXTRA_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from benchmark.catalog import CATEGORY_BY_ID, RIKET
+from benchmark.comparison.estimates import earlier_flags, statistics
+from benchmark.comparison.frames import collect
+from benchmark.comparison.grid import grid, reasons
+from benchmark.comparison.inputs import Inputs
+from benchmark.comparison.lookback import Window, persistence, pooled_test
+from benchmark.comparison.method import Method
+
+__all__ = ["COLUMNS", "EXTRA_COLUMNS", "PEER_COLUMNS", "build_table", "costs", "finish"]
+
+#: The comparison table's required columns in order; extras follow.
+COLUMNS: tuple[str, ...] = (
+    "municipality", "name", "year", "category", "category_label", "status", "observed",
+    "population_total", "population_band", "rate_per_10k", "rate_lower", "rate_upper",
+    "national_rate_per_10k", "expected", "expected_crude", "ratio", "ratio_lower",
+    "ratio_upper", "ratio_method", "confidence", "ratio_shrunk", "z", "p_value", "q_value",
+    "phi", "tau2", "od_adjusted", "limit_lower_998", "limit_upper_998", "flag", "flag_95",
+    "flag_reason", "excess", "composition_effect", "practice_effect", "persistent",
+    "years_flagged", "peer_group_id", "peer_group_title", "peer_rate_per_10k",
+    "peer_expected", "peer_ratio", "peer_ratio_lower", "peer_ratio_upper", "cost_per_user",
+    "excess_cost", "net_cost_deviation_pct", "data_origin",
+)
+#: Further columns, after :data:`COLUMNS`; ``method`` is :meth:`Method.describe`.
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "category_label_en", "reference_band", "kolada_per_10k", "rate_method",
+    "strong_confidence", "limit_lower_95", "limit_upper_95", "shrinkage_weight", "od_units",
+    "persistence_direction", "years_assessed", "observed_3y", "expected_3y", "ratio_3y",
+    "flag_3y", "cost_year", "peer_members", "peer_level", "method",
+)
+#: Peer columns (null in ``screen``; filled by ``compare``) and their types.
+PEER_COLUMNS: dict[str, pl.DataType] = {
+    "peer_group_id": pl.String(), "peer_group_title": pl.String(),
+    "peer_rate_per_10k": pl.Float64(), "peer_expected": pl.Float64(),
+    "peer_ratio": pl.Float64(), "peer_ratio_lower": pl.Float64(),
+    "peer_ratio_upper": pl.Float64(), "peer_level": pl.Float64(), "peer_members": pl.Int64(),
+}
+#: Kolada's net cost deviation for LSS (%), shown for context.
+NET_COST_KPI = "N28018"
+
+
+def costs(df: pl.LazyFrame, inputs: Inputs) -> pl.LazyFrame:
+    """National cost per user (latest year ≤ the table year) and N28018 for the
+    municipality; ``excess_cost`` = excess × cost per user (Kolada publishes with a lag,
+    so ``cost_year`` says which year's cost is used)."""
+    published = inputs.costs.lazy().filter(pl.col("value").is_not_null()
+                                           & (pl.col("status").fill_null("ok") == "ok"))
+    nat = (published.filter(pl.col("municipality") == RIKET)
+           .select(pl.col("kpi").alias("cost_kpi"), pl.col("year").alias("cost_year"),
+                   pl.col("value").alias("cost_per_user"))
+           .sort("cost_year"))
+    pick = (df.select("year", "cost_kpi").unique().drop_nulls()
+            .join(nat, on="cost_kpi", how="inner")
+            .filter(pl.col("cost_year") <= pl.col("year"))
+            .sort("cost_year").group_by("year", "cost_kpi")
+            .agg(pl.col("cost_year").last(), pl.col("cost_per_user").last()))
+    net = published.filter(pl.col("kpi") == NET_COST_KPI).select(
+        "municipality", "year", pl.col("value").alias("net_cost_deviation_pct"))
+    return (df.join(pick, on=["year", "cost_kpi"], how="left")
+            .join(net, on=["municipality", "year"], how="left")
+            .with_columns(pl.col("cost_year").cast(pl.Int32),
+                          (pl.col("excess") * pl.col("cost_per_user")).alias("excess_cost")))
+
+
+def finish(df: pl.LazyFrame, inputs: Inputs, method: Method,
+           municipalities: Sequence[str] | None = None) -> pl.LazyFrame:
+    """Keep ``municipalities`` (all when None), add the data origin, the method and empty
+    peer columns, sort by municipality, year and catalogue order, and select the columns."""
+    if municipalities is not None:
+        df = df.filter(pl.col("municipality").is_in(list(municipalities)))
+    order = {c: i for i, c in enumerate(CATEGORY_BY_ID)}
+    return (df.with_columns(*(pl.lit(None, dtype=t).alias(c) for c, t in PEER_COLUMNS.items()),
+                            pl.lit(inputs.origin).alias("data_origin"),
+                            pl.lit(method.describe()).alias("method"),
+                            pl.col("category").replace_strict(order, return_dtype=pl.Int32)
+                            .alias("_order"))
+            .sort("municipality", "year", "_order")
+            .select(*COLUMNS, *EXTRA_COLUMNS))
+
+
+def analysis_years(targets: Sequence[int], available: Sequence[int], method: Method
+                   ) -> list[int]:
+    """The table years and the available years of their history window."""
+    history = {y - k for y in targets for k in range(method.window)} & set(available)
+    return sorted(history | set(targets))
+
+
+def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = None, *,
+                municipalities: Sequence[str] | None = None) -> pl.DataFrame:
+    """The comparison table for every municipality (or ``municipalities``) and ``years``.
+
+    Earlier years needed for persistence are computed as well and dropped at the end. The
+    estimates across municipalities (φ, τ², shrinkage) always use every municipality;
+    ``municipalities`` only restricts the rows returned. The years are not checked here
+    (see :meth:`Inputs.check_year`).
+
+    Parameters
+    ----------
+    inputs
+        The loaded tables (:func:`benchmark.comparison.load_inputs`).
+    years
+        The table years.
+    method
+        The method settings (default ``Method()``).
+    municipalities
+        Kommunkoder to return (default: all).
+
+    Returns
+    -------
+    polars.DataFrame
+        :data:`COLUMNS` followed by :data:`EXTRA_COLUMNS`; peer columns are null.
+    """
+    method = method or Method()
+    targets = sorted({int(y) for y in years})
+    window = analysis_years(targets, inputs.years, method)
+    # a fixed row order: the estimates across municipalities (φ, τ², shrinkage) sum floats
+    # in row order, and joins do not keep one, so reruns would differ in the last digit
+    df = reasons(grid(inputs, window, method.bands)).sort(
+        "municipality", "year", "category").pipe(collect)
+    shown = df["year"].is_in(targets).to_numpy()
+    table = statistics(df.filter(shown), method)
+    flag_95 = np.empty(df.height, dtype=object)
+    flag_95[shown] = table["flag_95"].to_numpy()
+    flag_95[~shown] = earlier_flags(df.filter(~shown), method)
+    window = Window.of(df, targets)
+    table = table.with_columns(
+        *persistence(window, flag_95, method),
+        *pooled_test(window, df["observed_assessed"].to_numpy().astype(float),
+                     df["expected_assessed"].to_numpy().astype(float), method))
+    return finish(costs(table.lazy(), inputs), inputs, method, municipalities).pipe(collect)
