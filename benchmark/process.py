@@ -30,7 +30,10 @@ Statuses: Kolada ``""`` with a value → ``ok``; ``Privacy`` → ``suppressed``;
 
 Rate-only rows: ``totalt`` (N28892), ``totalt_0_22`` (N28891) and ``totalt_0_64``
 (N28890, % × 100 = per 10 000) get ``count = per_10k × band population / 10 000``,
-rounded to whole persons (population of the same year, SCB, 31 December). A category
+rounded to whole persons (population of the same year, SCB, 31 December). N28891 is also
+published by sex: ``totalt_0_22_k`` and ``totalt_0_22_m`` are its women's and men's rows
+(Kolada gender K/M, over the inhabitants 0–22 of that sex), used by the age-profile model
+to split the total's 0–22 band by sex. A category
 whose count KPI has no value at all (``missing``, never ``suppressed``) while its rate is
 published gets its count the same way from the total population. The extra column
 ``count_source`` says which: ``published``, ``derived_from_rate`` or null (no count).
@@ -77,9 +80,12 @@ from benchmark.store import (
 )
 from benchmark.tableset import open_set
 
-#: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier)
-_AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0),
-        ("totalt_0_64", None, KPI_TOTAL_0_64_PCT, (0, 64), 100.0))
+#: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier, Kolada
+#: gender of the rate: T both sexes, K women, M men)
+_AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0, "T"),
+        ("totalt_0_64", None, KPI_TOTAL_0_64_PCT, (0, 64), 100.0, "T"),
+        ("totalt_0_22_k", None, KPI_TOTAL_0_22, (0, 22), 1.0, "K"),
+        ("totalt_0_22_m", None, KPI_TOTAL_0_22, (0, 22), 1.0, "M"))
 
 LSS_SCHEMA = {
     "municipality": pl.Utf8, "year": pl.Int32, "category": pl.Utf8, "count": pl.Float64,
@@ -325,44 +331,59 @@ def population_gaps(lss: pl.DataFrame, population: pl.DataFrame,
             for y, ms in sorted(lacking.items())]
 
 
+_POP_COLUMNS = ("pop_total", "pop_0_22", "pop_0_64", "pop_0_22_k", "pop_0_22_m")
+
+
 def _band_population(population: pl.DataFrame) -> pl.DataFrame:
-    """Population per municipality × year: total, 0–22 and 0–64."""
+    """Population per municipality × year: total, 0–22, 0–64 and 0–22 by sex (K, M)."""
+    young = pl.col("age") <= 22
     return population.group_by("municipality", "year").agg(
         pl.col("population").sum().alias("pop_total"),
-        pl.col("population").filter(pl.col("age") <= 22).sum().alias("pop_0_22"),
+        pl.col("population").filter(young).sum().alias("pop_0_22"),
         pl.col("population").filter(pl.col("age") <= 64).sum().alias("pop_0_64"),
+        pl.col("population").filter(young & (pl.col("sex") == "K")).sum().alias("pop_0_22_k"),
+        pl.col("population").filter(young & (pl.col("sex") == "M")).sum().alias("pop_0_22_m"),
         pl.col("population").is_null().any().alias("_has_null"),
     ).with_columns(
         [pl.when(pl.col("_has_null")).then(None).otherwise(pl.col(c)).alias(c)
-         for c in ("pop_total", "pop_0_22", "pop_0_64")]
+         for c in _POP_COLUMNS]
     ).drop("_has_null")
+
+
+def _denominator(band: tuple[int, int | None], gender: str) -> str:
+    """The population column a rate-only count is derived with."""
+    column = {None: "pop_total", 22: "pop_0_22", 64: "pop_0_64"}[band[1]]
+    return column if gender == "T" else f"{column}_{gender.lower()}"
 
 
 def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: pl.DataFrame
                ) -> tuple[pl.DataFrame, list[str]]:
-    t = values.filter(pl.col("gender") == "T")
-    lookup = {(k, m, y): (v, s, snap) for k, m, y, v, s, snap in
-              t.select("kpi", "municipality", "year", "value", "status", "snapshot").iter_rows()}
+    t = values.filter(pl.col("gender").is_in(["T", "K", "M"]))
+    lookup = {(k, m, y, g): (v, s, snap) for k, m, y, g, v, s, snap in
+              t.select("kpi", "municipality", "year", "gender", "value", "status",
+                       "snapshot").iter_rows()}
     lss_kpis = {c.kpi_rate for c in CATEGORIES} | {c.kpi_count for c in CATEGORIES if c.kpi_count}
     lss_kpis |= {KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT}
-    years = sorted({y for k, _m, y in lookup if k in lss_kpis})
-    pops = {(m, y): (tot, p22, p64) for m, y, tot, p22, p64 in
-            _band_population(population).iter_rows()}
-    specs = [(c.id, c.kpi_count, c.kpi_rate, None, 1.0) for c in CATEGORIES]
-    specs[[s[0] for s in specs].index("totalt")] = ("totalt", None, "N28892", (0, None), 1.0)
+    years = sorted({y for k, _m, y, g in lookup if k in lss_kpis and g == "T"})
+    pops = {(m, y): dict(zip(_POP_COLUMNS, rest, strict=True)) for m, y, *rest in
+            _band_population(population).select("municipality", "year", *_POP_COLUMNS)
+            .iter_rows()}
+    specs = [(c.id, c.kpi_count, c.kpi_rate, None, 1.0, "T") for c in CATEGORIES]
+    specs[[s[0] for s in specs].index("totalt")] = ("totalt", None, "N28892", (0, None), 1.0,
+                                                    "T")
     specs += list(_AUX)
     rows = []
     for m in municipalities["municipality"].to_list():
         for y in years:
             pop = pops.get((m, y))
-            for cid, kcount, krate, band, mult in specs:
-                rv, rs, rsnap = lookup.get((krate, m, y), (None, None, None))
+            for cid, kcount, krate, band, mult, gender in specs:
+                rv, rs, rsnap = lookup.get((krate, m, y, gender), (None, None, None))
                 r_status = _status(rv, rs) if rsnap else "missing"
                 per_10k = rv * mult if r_status == "ok" else None
                 snaps = [rsnap] if rsnap else []
                 source, status, count = None, r_status, None
                 if kcount is not None:
-                    cv, cs, csnap = lookup.get((kcount, m, y), (None, None, None))
+                    cv, cs, csnap = lookup.get((kcount, m, y, "T"), (None, None, None))
                     status = _status(cv, cs) if csnap else "missing"
                     count = cv if status == "ok" else None
                     source = "published" if status == "ok" else None
@@ -370,7 +391,7 @@ def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: p
                     if status == "missing" and r_status == "ok":
                         band = (0, None)  # no count published: derive it from the rate
                 if count is None and status != "suppressed" and r_status == "ok" and pop:
-                    denom = {None: pop[0], 22: pop[1], 64: pop[2]}[band[1]] if band else None
+                    denom = pop[_denominator(band, gender)] if band else None
                     if denom is not None:
                         count = float(round(per_10k * denom / 1e4))
                         status, source = "ok", "derived_from_rate"
