@@ -22,6 +22,7 @@ from benchmark.errors import BenchmarkError, InputError
 if TYPE_CHECKING:
     import polars as pl
 
+    from benchmark.comparison import Method
     from benchmark.output import OutTarget
 
 log = logging.getLogger("benchmark")
@@ -202,6 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "justified in notebooks/04-metod; the total (totalt) keeps "
                        "0–22/23–64/65+. Use it to test how sensitive the results are to the "
                        "band assumption; the reference_band column shows the band used")
+        p.add_argument("--age-model", choices=("profile", "band"), default=None,
+                       help="expected counts: 'profile' (default: the national age × sex "
+                       "profile inside each reference band) or 'band' (the national rate "
+                       "flat inside the band); notebooks/04-metod explains both")
+        p.add_argument("--reference", choices=("auto", "riket", "riket_utom_kommunen"),
+                       default=None, help="national reference: 'auto' (default: the rest "
+                       "of Sweden where the municipality holds more than 5 %% of a band's "
+                       "population, else Riket), 'riket' or 'riket_utom_kommunen'")
+        p.add_argument("--preset", choices=("default", "legacy"), default="default",
+                       help="'legacy' = the method of version 0.1 (band model, Riket, BH "
+                       "within municipality × year, single-year overdispersion, …), which "
+                       "reproduces its tables bit for bit; the options above override it")
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
         p.add_argument("--out", type=Path, help="write to this file instead of stdout; "
                        "{year} in the name becomes the year used, e.g. "
@@ -304,11 +317,22 @@ def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _method(args: argparse.Namespace) -> Method:
+    """The method of ``compare``/``screen`` from ``--preset``, ``--age-band``,
+    ``--age-model`` and ``--reference``."""
+    from benchmark.comparison import Method
+
+    settings = {k: v for k, v in (("age_model", args.age_model),
+                                  ("reference", args.reference)) if v is not None}
+    make = Method.legacy if args.preset == "legacy" else Method
+    return make(age_bands=_age_bands(args.age_band), **settings)
+
+
 def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from benchmark.comparison import Method, compare
+    from benchmark.comparison import compare
     from benchmark.output import write_table
 
-    method = Method(age_bands=_age_bands(args.age_band))
+    method = _method(args)
     out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
     out = _check_out(args.out, year) if args.year is None else out
@@ -321,10 +345,10 @@ def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
-    from benchmark.comparison import Method, screen
+    from benchmark.comparison import screen
     from benchmark.output import write_table
 
-    method = Method(age_bands=_age_bands(args.age_band))
+    method = _method(args)
     out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
     out = _check_out(args.out, year) if args.year is None else out

@@ -81,8 +81,12 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
     """The table as text in ``fmt`` (``table``, ``csv`` or ``json``).
 
     ``method`` (the :class:`~benchmark.comparison.Method` the table was computed with) adds
-    its full record to the JSON metadata and its line below the terminal table.
+    its full record to the JSON metadata and its line below the terminal table. Deprecated
+    column aliases of the Python API (``practice_effect``) are not written.
     """
+    from benchmark.comparison.table import DEPRECATED_COLUMNS
+
+    table = table.drop([c for c in DEPRECATED_COLUMNS if c in table.columns])
     if fmt == "csv":
         return guard_formulas(table).write_csv()
     if fmt == "json":

@@ -1,16 +1,27 @@
-"""Expected counts: reference age bands, band populations, pooled reference counts and E.
+"""Reference bands, band populations and pooled reference counts: the pieces of E.
 
-Indirect standardisation: E = Σ_b r_b · n_b, the reference rate
-r_b = reference persons / reference population in band b times the local population of
-band b. Ordinary categories have one band, the catalogue's reference age band (or an
-override, see :class:`ReferenceBands`); the total (``totalt``) is standardised over
-``TOTAL_BANDS`` 0–22 / 23–64 / 65+ with persons per band derived from the auxiliary Kolada
-rows: 0–22 = ``totalt_0_22`` (N28891), 23–64 = ``totalt_0_64`` (N28890) − ``totalt_0_22``,
-65+ = ``totalt`` − ``totalt_0_64``. Every category also has an all-ages key
-(``<id>__crude``) for crude rates and the crude expectation.
+Indirect standardisation: E = Σ_b r_b · W_b, the reference rate r_b = reference persons /
+reference weighted population in band b times the local weighted population of band b.
 
-The functions take and return polars LazyFrames so that the comparison table is planned
-as one query (:mod:`benchmark.comparison.grid`).
+* **Band model** (``age_model="band"``): W_b is the plain population of band b, so the
+  national rate is taken as flat inside the band. Ordinary categories have one band, the
+  catalogue's reference age band (or an override); the total (``totalt``) is standardised
+  over ``TOTAL_BANDS`` 0–22 / 23–64 / 65+ with persons per band derived from the auxiliary
+  Kolada rows: 0–22 = ``totalt_0_22`` (N28891), 23–64 = ``totalt_0_64`` (N28890) −
+  ``totalt_0_22``, 65+ = ``totalt`` − ``totalt_0_64``.
+* **Age-profile model** (``age_model="profile"``): W_b = Σ_g s_g · P_g over the single-year
+  age × sex cells g of the band, with the national shape s of the category
+  (:mod:`benchmark.comparison.profile`), so that E = X · W_m / W_Riket. The total keeps its
+  three bands, and its 0–22 band is split by sex with Kolada's N28891 for women and men
+  (``totalt_0_22_k``/``_m``); where the reference lacks that split it is pooled over sex.
+
+Every category also has an all-ages key (``<id>__crude``, unweighted) for crude rates and
+the crude expectation, and, when robustness alternatives are asked for, one key per
+alternative (the other age model; each finite band edge moved by ± ``shift`` years).
+A :class:`BandSpec` names each (possibly weighted, possibly one-sex) band; the engine
+(:func:`band_population`, :func:`member_band_counts`, :func:`reference_counts`,
+:func:`expected_from_reference`) works on these names and does not care which model made
+them.
 """
 
 from __future__ import annotations
@@ -20,14 +31,19 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from benchmark.catalog import MAX_AGE, RIKET, TOTAL_BANDS, Category, with_age_bands
+from benchmark.comparison import profile
 
 __all__ = [
+    "AGE_MODELS",
     "ALL_AGES",
     "CRUDE_SUFFIX",
+    "SLOTS",
     "TOTAL",
+    "BandSpec",
     "ReferenceBands",
     "band_key",
     "band_population",
@@ -44,6 +60,13 @@ __all__ = [
 TOTAL = "totalt"
 #: Suffix of the all-ages key of a category (crude rates and the crude expectation).
 CRUDE_SUFFIX = "__crude"
+#: Key of the total pooled over sex in 0–22 (profile model; fallback where no sex split).
+POOLED_SEX = TOTAL + "~pooled_sex"
+#: Age models: "profile" (national age × sex shape inside the band) and "band" (flat).
+AGE_MODELS = ("profile", "band")
+#: Robustness alternatives of a category, in order: the other age model, then the lower
+#: edge − / + ``shift`` and the upper edge − / + ``shift``.
+SLOTS = ("age_model", "lo_minus", "lo_plus", "hi_minus", "hi_plus")
 
 
 def band_key(lo: int, hi: int | None) -> str:
@@ -60,77 +83,166 @@ def band_key(lo: int, hi: int | None) -> str:
 #: The all-ages band.
 ALL_AGES = band_key(0, None)
 
+
+@dataclass(frozen=True)
+class BandSpec:
+    """One band of the engine: ages ``lo``–``hi`` (``hi`` None: to 100+), weighted by the
+    profile of category ``shape`` (None: plain population) and restricted to ``sex``
+    ("K"/"M"; None: both).
+
+    Examples
+    --------
+    >>> BandSpec(20, 64).id, BandSpec(20, 64, "daglig_verksamhet").id
+    ('20-64', 'daglig_verksamhet:20-64')
+    >>> BandSpec(0, 22, "totalt", "K").id
+    'totalt:0-22/K'
+    """
+
+    lo: int
+    hi: int | None
+    shape: str | None = None
+    sex: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The band's name in the engine (a column name of :func:`band_population`)."""
+        key = band_key(self.lo, self.hi)
+        if self.shape is None and self.sex is None:
+            return key
+        return f"{self.shape or ''}:{key}" + (f"/{self.sex}" if self.sex else "")
+
+    @property
+    def weighted(self) -> bool:
+        return self.shape is not None
+
+    def label(self) -> str:
+        """``20–64`` or ``20+`` (for messages and labels)."""
+        return f"{self.lo}+" if self.hi is None else f"{self.lo}–{self.hi}"
+
+
 _COMPONENT_SCHEMA = {"key": pl.String, "band": pl.String, "source": pl.String,
                      "sign": pl.Int32}
 
 
-def _components(categories: Sequence[Category]) -> pl.DataFrame:
-    """How each category's persons split into reference bands: (key, band, source, sign).
-
-    ``key`` is the category id (banded) or ``<id>__crude`` (all ages, for crude rates).
-    """
-    rows: list[tuple[str, str, str, int]] = []
+def _total_components(key: str, profiled: bool, sex_split: bool
+                      ) -> list[tuple[str, BandSpec, str, int]]:
+    """The total's three bands (0–22 split by sex when ``sex_split``)."""
     (a_lo, a_hi), (b_lo, b_hi), (c_lo, c_hi) = TOTAL_BANDS
-    for cat in categories:
-        rows.append((cat.id + CRUDE_SUFFIX, ALL_AGES, cat.id, 1))
-        if cat.id == TOTAL:
-            rows += [
-                (TOTAL, band_key(a_lo, a_hi), "totalt_0_22", 1),
-                (TOTAL, band_key(b_lo, b_hi), "totalt_0_64", 1),
-                (TOTAL, band_key(b_lo, b_hi), "totalt_0_22", -1),
-                (TOTAL, band_key(c_lo, c_hi), "totalt", 1),
-                (TOTAL, band_key(c_lo, c_hi), "totalt_0_64", -1),
-            ]
-        else:
-            rows.append((cat.id, band_key(cat.age_min, cat.age_max), cat.id, 1))
-    return pl.DataFrame(rows, schema=_COMPONENT_SCHEMA, orient="row")
+    shape = TOTAL if profiled else None
+    young = ([(key, BandSpec(a_lo, a_hi, shape, "K"), "totalt_0_22_k", 1),
+              (key, BandSpec(a_lo, a_hi, shape, "M"), "totalt_0_22_m", 1)] if sex_split
+             else [(key, BandSpec(a_lo, a_hi, shape), "totalt_0_22", 1)])
+    mid, old = BandSpec(b_lo, b_hi, shape), BandSpec(c_lo, c_hi, shape)
+    return [*young,
+            (key, mid, "totalt_0_64", 1), (key, mid, "totalt_0_22", -1),
+            (key, old, "totalt", 1), (key, old, "totalt_0_64", -1)]
+
+
+def _shifted(cat: Category, shift: int) -> dict[str, tuple[int, int | None]]:
+    """The category's band with each finite edge moved by ± ``shift`` (valid ones only)."""
+    lo, hi = cat.age_min, cat.age_max
+    top = MAX_AGE if hi is None else hi
+    out: dict[str, tuple[int, int | None]] = {}
+    if lo > 0:
+        if lo - shift >= 0:
+            out["lo_minus"] = (lo - shift, hi)
+        if lo + shift <= top:
+            out["lo_plus"] = (lo + shift, hi)
+    if hi is not None:
+        if hi - shift >= lo:
+            out["hi_minus"] = (lo, hi - shift)
+        if hi + shift < MAX_AGE:
+            out["hi_plus"] = (lo, hi + shift)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
 class ReferenceBands:
-    """The categories with the reference age bands in use, and what the engine needs.
+    """The categories with the reference bands in use, and what the engine needs.
 
     Attributes
     ----------
     categories
         The catalogue with any band overrides applied.
+    age_model
+        ``"profile"`` or ``"band"``.
     components
         (key, band, source, sign): how each key's persons are built from LSS rows.
     counts
         (key, n_components, n_bands): what a complete member has per key.
     bands
-        Band key → (lo, hi) for every band used (all ages first).
+        Band name → :class:`BandSpec` for every band used (all ages first, then the
+        unweighted catalogue bands, then the rest).
+    alternatives
+        (category id, slot) → (key, label) of each robustness alternative (see
+        :data:`SLOTS`); empty when none were asked for.
     """
 
     categories: tuple[Category, ...]
+    age_model: str
     components: pl.DataFrame
     counts: pl.DataFrame
-    bands: dict[str, tuple[int, int | None]]
+    bands: dict[str, BandSpec]
+    alternatives: dict[tuple[str, str], tuple[str, str]]
 
     @classmethod
-    def of(cls, categories: tuple[Category, ...]) -> ReferenceBands:
-        """The reference bands of ``categories``."""
-        components = _components(categories)
+    def of(cls, categories: tuple[Category, ...], age_model: str = "band",
+           shift: int | None = None) -> ReferenceBands:
+        """The reference bands of ``categories`` under ``age_model``, with the robustness
+        alternatives when ``shift`` is given (band edges moved by ± ``shift`` years)."""
+        profiled = age_model == "profile"
+        rows: list[tuple[str, BandSpec, str, int]] = []
+        alternatives: dict[tuple[str, str], tuple[str, str]] = {}
+
+        def banded(key: str, cat: Category, lo: int, hi: int | None, prof: bool) -> None:
+            rows.append((key, BandSpec(lo, hi, cat.id if prof else None), cat.id, 1))
+
+        for cat in categories:
+            rows.append((cat.id + CRUDE_SUFFIX, BandSpec(0, None), cat.id, 1))
+            if cat.id == TOTAL:
+                rows += _total_components(TOTAL, profiled, sex_split=profiled)
+                if profiled:
+                    rows += _total_components(POOLED_SEX, True, sex_split=False)
+            else:
+                banded(cat.id, cat, cat.age_min, cat.age_max, profiled)
+            if shift is None:
+                continue
+            other = "band" if profiled else "profile"
+            key = f"{cat.id}~age_model={other}"
+            alternatives[(cat.id, "age_model")] = (key, f"age_model={other}")
+            if cat.id == TOTAL:  # published bands: only the other model
+                rows += _total_components(key, not profiled, sex_split=not profiled)
+                continue
+            banded(key, cat, cat.age_min, cat.age_max, not profiled)
+            for slot, (lo, hi) in _shifted(cat, shift).items():
+                label = f"age_band={band_key(lo, hi)}"
+                key = f"{cat.id}~{label}"
+                alternatives[(cat.id, slot)] = (key, label)
+                banded(key, cat, lo, hi, profiled)
+        components = pl.DataFrame([(k, b.id, s, g) for k, b, s, g in rows],
+                                  schema=_COMPONENT_SCHEMA, orient="row")
         counts = components.group_by("key").agg(
             pl.len().alias("n_components"), pl.col("band").n_unique().alias("n_bands"))
-        bands = {band_key(lo, hi): (lo, hi) for lo, hi in
-                 [(0, None), *TOTAL_BANDS, *((c.age_min, c.age_max) for c in categories)]}
-        return cls(categories, components, counts, bands)
+        plain = [BandSpec(0, None), *(BandSpec(lo, hi) for lo, hi in TOTAL_BANDS),
+                 *(BandSpec(c.age_min, c.age_max) for c in categories)]
+        bands = {b.id: b for b in [*plain, *(b for _, b, _, _ in rows)]}
+        return cls(categories, age_model, components, counts, bands, alternatives)
 
     @property
     def band_of(self) -> dict[str, str]:
-        """Category id → its band key in the grid (all ages for the total)."""
+        """Category id → its (unweighted) band key in the grid (all ages for the total)."""
         return {c.id: ALL_AGES if c.id == TOTAL else band_key(c.age_min, c.age_max)
                 for c in self.categories}
 
 
 @cache
-def _reference(categories: tuple[Category, ...]) -> ReferenceBands:
-    return ReferenceBands.of(categories)
+def _reference(categories: tuple[Category, ...], age_model: str, shift: int | None
+               ) -> ReferenceBands:
+    return ReferenceBands.of(categories, age_model, shift)
 
 
-def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = None
-                    ) -> ReferenceBands:
+def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = None,
+                    age_model: str = "band", shift: int | None = None) -> ReferenceBands:
     """The reference bands with ``age_bands`` overrides (id → (lo, hi), hi None = open).
 
     Parameters
@@ -138,11 +250,16 @@ def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = Non
     age_bands
         Overrides of catalogue reference bands (not ``totalt``), e.g.
         ``{"daglig_verksamhet": (18, 64)}``; ``None`` or empty: the catalogue.
+    age_model
+        ``"band"`` (flat inside the band) or ``"profile"`` (national age × sex shape).
+    shift
+        Robustness alternatives: band edges moved by ± ``shift`` years, and the other age
+        model (None: no alternatives).
 
     Returns
     -------
     ReferenceBands
-        Built once per distinct set of bands and reused.
+        Built once per distinct setting and reused.
 
     Raises
     ------
@@ -153,19 +270,27 @@ def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = Non
     --------
     >>> reference_bands({"daglig_verksamhet": (18, 64)}).band_of["daglig_verksamhet"]
     '18-64'
+    >>> alt = reference_bands(age_model="profile", shift=2).alternatives
+    >>> alt[("daglig_verksamhet", "hi_plus")]
+    ('daglig_verksamhet~age_band=20-66', 'age_band=20-66')
     """
-    return _reference(with_age_bands(age_bands))
+    return _reference(with_age_bands(age_bands), age_model, shift)
+
+
+_SEX_CODES = {"K": 0, "M": 1}
 
 
 def band_population(population: pl.DataFrame, years: Iterable[int],
-                    bands: Mapping[str, tuple[int, int | None]]) -> pl.DataFrame:
-    """Population per reference band: one row per municipality and year, one column per band.
+                    bands: Mapping[str, BandSpec]) -> pl.DataFrame:
+    """(Weighted) population per band: one row per municipality and year, one column per band.
 
-    Riket ("0000") is the SCB national row when present, otherwise the sum of
-    municipalities. A band population is null (never a partial sum) when any of its
-    population cells is null or the band lacks age × sex rows (fewer than 2 × its ages,
-    ages 0..100 with 100 = 100+); the summed Riket band is null when any municipality's
-    is.
+    An unweighted band is the plain sum of its population cells (Int64); a weighted band
+    Σ s · P over its age × sex cells (Float64), with s the shape of the band's category
+    (:func:`benchmark.comparison.profile.shape`). Riket ("0000") is the SCB national row
+    when present, otherwise the sum of municipalities. A band is null (never a partial sum)
+    when any of its population cells is null or the band lacks age × sex rows (fewer than
+    one row per age and sex counted, ages 0..100 with 100 = 100+, or rows above 100 in an
+    open band); the summed Riket band is null when any municipality's is.
 
     Parameters
     ----------
@@ -174,53 +299,144 @@ def band_population(population: pl.DataFrame, years: Iterable[int],
     years
         The years wanted.
     bands
-        Band key → (lo, hi), e.g. :attr:`ReferenceBands.bands`.
+        Band name → :class:`BandSpec`, e.g. :attr:`ReferenceBands.bands`.
 
     Returns
     -------
     polars.DataFrame
-        (municipality, year, one Int64 column per band key); :func:`long_bands` gives
-        the long form.
+        (municipality, year, one column per band); :func:`long_bands` gives the long form.
     """
-    # sum once per segment between consecutive band edges, then each band over its
-    # segments (far cheaper than one filtered sum per band); the last segment holds ages
-    # above 100, which make an open band incomplete, as they would add rows
-    edges = sorted(({lo for lo, _ in bands.values()}
-                    | {hi + 1 for _, hi in bands.values() if hi is not None}
+    specs = dict(bands)
+    weighted = any(b.weighted for b in specs.values())
+    # sum once per segment between consecutive band (and shape) edges and per sex, then
+    # each band over its segments; the last segment holds ages above 100, which make an
+    # open band incomplete, as they would add rows
+    edges = sorted(({b.lo for b in specs.values()}
+                    | {b.hi + 1 for b in specs.values() if b.hi is not None}
+                    | (set(profile.SHAPE_EDGES) if weighted else set())
                     | {MAX_AGE + 1}) - {0})
     starts = [0, *edges]
-    segment = pl.lit(0, dtype=pl.Int8)
-    for edge in edges:
-        segment = segment + (pl.col("age") >= edge).cast(pl.Int8)
-    per_segment = (population.lazy()
-                   .filter(pl.col("year").is_in(list(years)) & (pl.col("age") >= 0))
-                   .group_by("municipality", "year", segment.alias("segment"))
-                   .agg(pl.col("population").sum().alias("sum"), pl.len().alias("rows"),
-                        pl.col("population").null_count().alias("nulls")))
-    aggs = []
-    for key, (lo, hi) in bands.items():
-        inside = pl.col("segment").is_in(
-            [k for k, start in enumerate(starts) if start >= lo
-             and (hi is None or (k + 1 < len(starts) and starts[k + 1] <= hi + 1))])
-        n_cells = 2 * ((MAX_AGE if hi is None else min(hi, MAX_AGE)) - lo + 1)
-        complete = ((pl.when(inside).then(pl.col("rows")).sum() == n_cells)
-                    & (pl.when(inside).then(pl.col("nulls")).sum() == 0))
-        aggs.append(pl.when(complete).then(pl.when(inside).then(pl.col("sum")).sum())
-                    .cast(pl.Int64).alias(key))
-    # the one step over the full population rows: polars' streaming engine is faster here
-    wide = per_segment.group_by("municipality", "year").agg(aggs).collect(engine="streaming")
-    have = wide.filter(pl.col("municipality") == RIKET).select("year")
-    summed = (wide.filter(pl.col("municipality") != RIKET).group_by("year").agg(
-        pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c) for c in bands)
-        .join(have, on="year", how="anti")
-        .select(pl.lit(RIKET).alias("municipality"), "year", *bands))
-    return pl.concat([wide, summed])
+    total, rows, nulls, pairs = _segment_sums(population, years, edges)
+    n = pairs.height
+    is_riket = (pairs["municipality"] == RIKET).to_numpy()
+    pair_years = pairs["year"].to_numpy()
+    # Riket summed from the municipalities in the years without SCB's national row
+    summed_years = sorted(set(pair_years.tolist()) - set(pair_years[is_riket].tolist()))
+    groups = [(pair_years == y) & ~is_riket for y in summed_years]
+    # running sums over the segments, per sex selection and weighting: a band (a run of
+    # consecutive segments) is then the difference of two entries
+    def running(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.zeros((n, 1), dtype=x.dtype), np.cumsum(x, axis=1)], axis=1)
+
+    seg_start = np.array(starts)
+    at_age = np.minimum(seg_start, MAX_AGE)
+    beyond = seg_start > MAX_AGE
+    cum: dict[tuple[str | None, str | None], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    by_sex: dict[str | None, np.ndarray] = {}
+
+    def weighted_by_sex(shape_id: str | None) -> np.ndarray:
+        """(pairs, segments, 3): the sums per sex, weighted by the shape (other sex: 0)."""
+        if shape_id not in by_sex:
+            if shape_id is None:
+                by_sex[None] = total
+            else:
+                s = profile.shape(shape_id)
+                w = np.stack([s[0, at_age], s[1, at_age], np.zeros(len(starts))], axis=1)
+                w[beyond] = 0.0
+                by_sex[shape_id] = total * w[None, :, :]
+        return by_sex[shape_id]
+
+    def sums(b: BandSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (b.shape, b.sex)
+        if key not in cum:
+            pick = slice(_SEX_CODES[b.sex], _SEX_CODES[b.sex] + 1) if b.sex else slice(None)
+            cum[key] = (running(weighted_by_sex(b.shape)[:, :, pick].sum(axis=2)),
+                        running(rows[:, :, pick].sum(axis=2)),
+                        running(nulls[:, :, pick].sum(axis=2)))
+        return cum[key]
+
+    values: dict[str, np.ndarray] = {}
+    masks: dict[str, np.ndarray] = {}
+    for name, b in specs.items():
+        inside = [k for k, start in enumerate(starts) if start >= b.lo
+                  and (b.hi is None or (k + 1 < len(starts) and starts[k + 1] <= b.hi + 1))]
+        first, last = inside[0], inside[-1] + 1  # a run of consecutive segments
+        n_cells = (1 if b.sex else 2) * (
+            (MAX_AGE if b.hi is None else min(b.hi, MAX_AGE)) - b.lo + 1)
+        v_cum, r_cum, n_cum = sums(b)
+        value = v_cum[:, last] - v_cum[:, first]
+        complete = ((r_cum[:, last] - r_cum[:, first] == n_cells)
+                    & (n_cum[:, last] == n_cum[:, first]))
+        values[name] = np.concatenate([value, np.array([value[g].sum() for g in groups],
+                                                       dtype=value.dtype)])
+        masks[name] = np.concatenate([complete, np.array([complete[g].all() for g in groups],
+                                                         dtype=bool)])
+    wide = pl.DataFrame({
+        "municipality": [*pairs["municipality"].to_list(), *([RIKET] * len(summed_years))],
+        "year": pl.Series([*pair_years.tolist(), *summed_years], dtype=pl.Int32),
+        **{name: pl.Series(v, dtype=pl.Float64 if specs[name].weighted else pl.Int64)
+           for name, v in values.items()},
+        **{f"ok:{name}": m for name, m in masks.items()}})
+    return wide.select("municipality", "year", *(
+        pl.when(pl.col(f"ok:{name}")).then(pl.col(name)).alias(name) for name in specs))
+
+
+def _segment_sums(population: pl.DataFrame, years: Iterable[int], edges: Sequence[int]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pl.DataFrame]:
+    """Population sum, row count and null count per (municipality, year) pair × age
+    segment × sex (K, M, other), and the pairs (sorted by municipality and year).
+
+    Segment k holds the ages from ``([0, *edges])[k]`` up to the next edge; counted with
+    ``numpy.bincount`` over one flat index (the one pass over the full population rows).
+    """
+    cols = ["municipality", "year", "age", "population"]
+    d = (population.lazy().filter(pl.col("year").is_in(list(years)) & (pl.col("age") >= 0))
+         .select(*cols, (pl.col("sex") == "K").alias("k") if "sex" in population.columns
+                 else pl.lit(False).alias("k"),
+                 (pl.col("sex") == "M").alias("m") if "sex" in population.columns
+                 else pl.lit(False).alias("m"))
+         .collect(engine="in-memory"))
+    munis = d["municipality"].unique().sort()
+    year_list = sorted(d["year"].unique().to_list())
+    numeric = munis.cast(pl.Int64, strict=False)
+    if numeric.null_count() == 0 and numeric.is_sorted() and numeric.n_unique() == len(munis):
+        # kommunkoder are digits: a lookup table from the number is the cheap way
+        lut = np.zeros(int(numeric.max() or 0) + 1, dtype=np.int64)
+        lut[numeric.to_numpy()] = np.arange(len(munis))
+        code = lut[d["municipality"].cast(pl.Int64).to_numpy()]
+    else:
+        code = d["municipality"].replace_strict(munis, pl.Series(np.arange(len(munis))),
+                                                return_dtype=pl.Int64).to_numpy()
+    year_idx = np.searchsorted(np.array(year_list), d["year"].to_numpy())
+    age = d["age"].to_numpy().astype(np.int64)
+    seg_of_age = np.searchsorted(np.array(edges), np.arange(MAX_AGE + 2), side="right")
+    seg = seg_of_age[np.minimum(age, MAX_AGE + 1)]
+    sex = np.where(d["k"].fill_null(False).to_numpy(), 0,
+                   np.where(d["m"].fill_null(False).to_numpy(), 1, 2))
+    n_seg = len(edges) + 1
+    shape = (len(munis) * len(year_list), n_seg, 3)
+    flat = ((code * len(year_list) + year_idx) * n_seg + seg) * 3 + sex
+    values = d["population"].to_numpy().astype(float)
+    missing = np.isnan(values)
+    size = shape[0] * n_seg * 3
+    total = np.rint(np.bincount(flat, weights=np.where(missing, 0.0, values),
+                                minlength=size)).astype(np.int64).reshape(shape)
+    rows = np.bincount(flat, minlength=size).reshape(shape)
+    nulls = np.bincount(flat, weights=missing, minlength=size).astype(np.int64).reshape(shape)
+    present = rows.sum(axis=(1, 2)) > 0
+    grid_m = np.repeat(np.arange(len(munis)), len(year_list))
+    grid_y = np.tile(np.array(year_list), len(munis))
+    pairs = pl.DataFrame({"municipality": munis.gather(grid_m[present]),
+                          "year": pl.Series(grid_y[present], dtype=pl.Int32)})
+    return total[present], rows[present], nulls[present], pairs
 
 
 def long_bands(wide: pl.DataFrame) -> pl.LazyFrame:
-    """The long form (municipality, year, band, pop) of :func:`band_population`."""
-    return wide.lazy().unpivot(index=["municipality", "year"], variable_name="band",
-                               value_name="pop")
+    """The long form (municipality, year, band, pop) of :func:`band_population` (pop as
+    Float64: weighted and plain bands side by side; plain sums stay exact integers)."""
+    cols = [c for c in wide.columns if c not in ("municipality", "year")]
+    return (wide.lazy().with_columns(pl.col(cols).cast(pl.Float64))
+            .unpivot(index=["municipality", "year"], variable_name="band", value_name="pop"))
 
 
 def member_band_counts(lss_ok: pl.LazyFrame, members: pl.LazyFrame,
@@ -314,14 +530,33 @@ def ordered_sum(terms: Sequence[Any]) -> Any:
     return total
 
 
-def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.DataFrame,
-                            reference: ReferenceBands) -> pl.DataFrame:
-    """E = Σ_b (ref_count_b / ref_pop_b) · n_b for (ref, municipality, year) pairs.
+def _columns_of(reference: ReferenceBands) -> dict[str, dict[str, str | None]]:
+    """Output column → category id → the key that fills it (None: stays null)."""
+    ids = [c.id for c in reference.categories]
+    out: dict[str, dict[str, str | None]] = {
+        "expected": {i: i for i in ids},
+        "expected_crude": {i: i + CRUDE_SUFFIX for i in ids},
+    }
+    if reference.age_model == "profile" and TOTAL in ids:
+        out["expected_pooled_sex"] = {i: POOLED_SEX if i == TOTAL else None for i in ids}
+    if reference.alternatives:
+        for slot in SLOTS:
+            out[f"alt_{slot}"] = {i: reference.alternatives.get((i, slot), (None,))[0]
+                                  for i in ids}
+    return out
 
-    Both per category: over its reference bands (``expected``) and over all ages
-    (``expected_crude``). The sum runs over the bands in band-key order
-    (:func:`ordered_sum`). E is missing when a band has no reference rate or the local
-    band population is unknown. ``reference`` must be the bands ``ref`` was pooled with.
+
+def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.DataFrame,
+                            reference: ReferenceBands, *, variance: bool = False
+                            ) -> pl.DataFrame:
+    """E = Σ_b (ref_count_b / ref_pop_b) · W_b for (ref, municipality, year) pairs.
+
+    Per category: over its reference bands (``expected``), over all ages
+    (``expected_crude``), the total pooled over sex (``expected_pooled_sex``, profile
+    model) and each robustness alternative (``alt_<slot>``, :data:`SLOTS`) when the bands
+    have them. The sum runs over the bands in band-name order (:func:`ordered_sum`). E is
+    missing when a band has no reference rate or the local band population is unknown.
+    ``reference`` must be the bands ``ref`` was pooled with.
 
     Parameters
     ----------
@@ -333,44 +568,74 @@ def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.Data
         (ref, municipality, year): whose E against which reference set.
     reference
         The reference bands in use.
+    variance
+        Also give ``expected_var`` = Σ_b ref_count_b / ref_pop_b² · W_b², the Poisson
+        variance of ``expected`` from the reference counts (used for peer groups).
 
     Returns
     -------
     polars.DataFrame
-        (ref, municipality, year, category, expected, expected_crude) for each pair and
+        (ref, municipality, year, category, expected, expected_crude, …) for each pair and
         each category whose all-ages figure the reference set has in that year.
     """
     rates = ref.select(
         "ref", "year", pl.format("{}|{}", "key", "band").alias("column"),
         pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop"))
-        .alias("rate"))
+        .alias("rate"),
+        *([pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop") ** 2)
+           .alias("var")] if variance else []))
     wide_rates = rates.pivot(on="column", index=["ref", "year"], values="rate")
+    if variance:
+        wide_rates = wide_rates.join(
+            rates.select("ref", "year", pl.format("var|{}", "column").alias("column"), "var")
+            .pivot(on="column", index=["ref", "year"], values="var"),
+            on=["ref", "year"], how="left")
     bands_of = (reference.components.select("key", "band").unique()
                 .sort("key", "band").group_by("key", maintain_order=True).agg("band"))
-    exprs = []
-    for key, bands in bands_of.iter_rows():
-        cols = [f"{key}|{b}" for b in bands]
+    bands_of = dict(bands_of.iter_rows())
+    columns = _columns_of(reference)
+    needed = {k for col in columns.values() for k in col.values() if k is not None}
+
+    def expression(key: str, fmt: str, square: bool) -> pl.Expr:
+        cols = [fmt.format(key=key, band=b) for b in bands_of[key]]
         if not all(c in wide_rates.columns for c in cols):
-            exprs.append(pl.lit(None, dtype=pl.Float64).alias(key))
-            continue
-        exprs.append(ordered_sum([pl.col(c) * pl.col(b) for c, b in zip(cols, bands,
-                                                                        strict=True)])
-                     .cast(pl.Float64).alias(key))
+            return pl.lit(None, dtype=pl.Float64)
+        return ordered_sum([pl.col(c) * (pl.col(b) ** 2 if square else pl.col(b))
+                            for c, b in zip(cols, bands_of[key], strict=True)]
+                           ).cast(pl.Float64)
+
+    exprs = [expression(k, "{key}|{band}", False).alias(k) for k in sorted(needed)]
+    if variance:
+        exprs += [expression(i, "var|{key}|{band}", True).alias(f"var:{i}")
+                  for i in columns["expected"]]
     index = ["ref", "municipality", "year"]
     wide = (pairs.join(wide_rates, on=["ref", "year"], how="inner")
             .join(pop, on=["municipality", "year"], how="left")
             .select(*index, *exprs))
-    # two unpivots over the categories in the same order: their rows line up
+    # unpivots over the categories in the same order: their rows line up
     ids = [c.id for c in reference.categories]
-    banded = wide.select(*index, *ids).unpivot(index=index, variable_name="category",
-                                               value_name="expected")
-    crude = wide.select(*(pl.col(i + CRUDE_SUFFIX).alias(i) for i in ids)).unpivot(
-        value_name="expected_crude")
+    if variance:
+        columns["expected_var"] = {i: f"var:{i}" for i in ids}
+    first, *rest = columns.items()
+    out = _unpivot(wide, index, first[0], first[1], ids, with_index=True)
+    out = out.with_columns(_unpivot(wide, index, name, keys, ids)[name]
+                           for name, keys in rest)
     # a category counts where the reference set has its all-ages figure that year
     present = ref.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX)).select(
         "ref", "year", pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category"))
-    return banded.with_columns(crude["expected_crude"]).join(
-        present, on=["ref", "year", "category"], how="semi")
+    return out.join(present, on=["ref", "year", "category"], how="semi")
+
+
+def _unpivot(wide: pl.DataFrame, index: list[str], name: str, keys: Mapping[str, str | None],
+             ids: Sequence[str], *, with_index: bool = False) -> pl.DataFrame:
+    """One output column of :func:`expected_from_reference` in long form (categories in
+    ``ids`` order; the index columns only when ``with_index``)."""
+    cols = [(pl.col(keys[i]) if keys.get(i) else pl.lit(None, dtype=pl.Float64)).alias(i)
+            for i in ids]
+    if with_index:
+        return wide.select(*index, *cols).unpivot(index=index, variable_name="category",
+                                                  value_name=name)
+    return wide.select(*cols).unpivot(value_name=name)
 
 
 def crude_rates(ref: pl.LazyFrame, name: str) -> pl.LazyFrame:

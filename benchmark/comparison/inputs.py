@@ -27,7 +27,7 @@ _PEER_SCHEMA = {"group_id": pl.String, "title": pl.String, "kind": pl.String,
                 "member": pl.String, "focus": pl.String}
 #: The columns of the lss and population tables the comparison reads.
 _LSS_COLUMNS = ("municipality", "year", "category", "count", "per_10k", "status")
-_POPULATION_COLUMNS = ("municipality", "year", "age", "population")
+_POPULATION_COLUMNS = ("municipality", "year", "sex", "age", "population")
 _COST_SCHEMA = {"municipality": pl.String, "year": pl.Int32, "kpi": pl.String,
                 "value": pl.Float64, "status": pl.String}
 
@@ -75,7 +75,7 @@ class Inputs:
     ----------
     lss, population, municipalities, peer_groups, costs
         The processed tables (peer groups and costs may be empty; ``population`` holds
-        the columns the comparison needs: municipality, year, age, population).
+        the columns the comparison needs: municipality, year, sex, age, population).
     synthetic
         Whether the data are the synthetic demo country (from the manifest).
     years
@@ -203,7 +203,8 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
         pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64), "status")
     population = tables.read("population", _POPULATION_COLUMNS).select(
         pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
-        pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
+        pl.col("sex").cast(pl.String), pl.col("age").cast(pl.Int16),
+        pl.col("population").cast(pl.Int64))
     return Inputs(lss, population, tables.read("municipalities"),
                   tables.read_optional("peer_groups", _PEER_SCHEMA),
                   tables.read_optional("costs", _COST_SCHEMA).with_columns(
