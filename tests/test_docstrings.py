@@ -13,6 +13,8 @@ MODULES = [
     "benchmark.stats.standardisation", "benchmark.stats.funnel", "benchmark.stats.testing",
     "benchmark.stats.shrinkage", "benchmark.comparison", "benchmark.comparison.method",
     "benchmark.comparison.inputs", "benchmark.comparison.bands", "benchmark.comparison.api",
+    "benchmark.comparison.profile", "benchmark.comparison.dispersion",
+    "benchmark.comparison.peers",
 ]
 
 
