@@ -18,9 +18,9 @@ import pytest
 
 from benchmark import stats
 from benchmark.catalog import CATEGORIES, TOTAL_BANDS
+from benchmark.comparison import Method
 from benchmark.config import Settings
 from benchmark.errors import InputError
-from benchmark.comparison import Method
 from benchmark.screen import COLUMNS
 from benchmark.screen import screen as screen_default
 from benchmark.store import read_table, write_table
