@@ -31,7 +31,7 @@ inhabitants** (so a group's rate is the plain mean of its years' rates):
   0.0–0.1) is set to 0.
 
 The published 23–64 and 65+ rates are not used. :func:`consistency` compares the published
-23–64 rates with the rates the finer groups imply (within 2.5 % for personkrets 1 and 5 %
+23–64 rates with the rates the finer groups imply (within 3 % for personkrets 1 and 5 %
 for 2 and 3, see the tests); 65+ cannot be checked this way, because the years 80–100 do
 not have equal populations.
 
