@@ -18,7 +18,7 @@ YEAR = 2024
 
 
 @pytest.fixture(scope="module")
-def inputs(demo_data: Settings):  # noqa: ANN201
+def inputs(demo_data: Settings):
     return load_inputs(demo_data)
 
 

@@ -15,17 +15,17 @@ YEAR = 2024
 
 
 @pytest.fixture(scope="module")
-def inputs(demo_data: Settings):  # noqa: ANN201
+def inputs(demo_data: Settings):
     return load_inputs(demo_data)
 
 
 @pytest.fixture(scope="module")
-def table(inputs) -> pl.DataFrame:  # noqa: ANN001
+def table(inputs) -> pl.DataFrame:
     return screen(YEAR, inputs=inputs)
 
 
 @pytest.fixture(scope="module")
-def reruns(inputs) -> dict[str, pl.DataFrame]:  # noqa: ANN001
+def reruns(inputs) -> dict[str, pl.DataFrame]:
     """slot → a whole screening under that alternative (for every category at once)."""
     out = {"age_model": screen(YEAR, inputs=inputs, method=Method(age_model="band",
                                                                    alternatives=False))}
@@ -75,7 +75,7 @@ def test_depends_on_names_the_alternatives(table: pl.DataFrame, reruns: dict) ->
         named = r["flag_depends_on"].split("; ")
         assert len(named) == r["n_alternatives"] - r["flag_alternatives"]
         for label in named:
-            key, value = label.split("=")
+            key, _value = label.split("=")
             assert key in ("age_model", "age_band")
     assert table.filter(pl.col("robust") == True)["flag_depends_on"].null_count() == (  # noqa: E712
         table.filter(pl.col("robust") == True).height)  # noqa: E712
@@ -95,7 +95,7 @@ def test_demo_findings(table: pl.DataFrame) -> None:
     assert kp["flag_depends_on"] == "age_model=band"
 
 
-def test_legacy_has_no_alternatives(inputs) -> None:  # noqa: ANN001
+def test_legacy_has_no_alternatives(inputs) -> None:
     old = screen(YEAR, inputs=inputs, method=Method.legacy())
     assert old["robust"].null_count() == old.height
     assert old["flag_alternatives"].null_count() == old.height

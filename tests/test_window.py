@@ -25,17 +25,17 @@ YEAR = 2024
 
 
 @pytest.fixture(scope="module")
-def inputs(demo_data: Settings):  # noqa: ANN201
+def inputs(demo_data: Settings):
     return load_inputs(demo_data)
 
 
 @pytest.fixture(scope="module")
-def table(inputs) -> pl.DataFrame:  # noqa: ANN001
+def table(inputs) -> pl.DataFrame:
     return screen(YEAR, inputs=inputs)
 
 
 @pytest.fixture(scope="module")
-def years(inputs) -> pl.DataFrame:  # noqa: ANN001
+def years(inputs) -> pl.DataFrame:
     """Every municipality's assessed O and E in the window years (a screen per year)."""
     return pl.concat([screen(y, inputs=inputs).select(
         "municipality", "year", "category", "observed", "expected", "flag", "tau2", "phi")
@@ -76,7 +76,7 @@ def test_overdispersion_pooled_over_five_years(table: pl.DataFrame,
         assert rows["tau2_min"][0] <= tau2 <= rows["tau2_max"][0]
 
 
-def test_first_years_have_shorter_windows(inputs) -> None:  # noqa: ANN001
+def test_first_years_have_shorter_windows(inputs) -> None:
     early = screen(2016, inputs=inputs)
     assert set(early["od_years"].drop_nulls()) == {"2015–2016"}
     first = screen(2015, inputs=inputs)
@@ -107,7 +107,7 @@ def test_q_values_screen_family(table: pl.DataFrame) -> None:
                                    err_msg=str(cid))
 
 
-def test_q_values_compare_family(inputs, table: pl.DataFrame) -> None:  # noqa: ANN001
+def test_q_values_compare_family(inputs, table: pl.DataFrame) -> None:
     one = compare("0180", YEAR, inputs=inputs)
     assert set(one["q_family"]) == {"municipality_year"}
     p = one["p_value"].to_numpy()
@@ -125,7 +125,7 @@ def test_q_values_compare_family(inputs, table: pl.DataFrame) -> None:  # noqa: 
     np.testing.assert_allclose(f["q_value"].to_numpy(), one["q_value"].to_numpy())
 
 
-def test_pooled_test_on_the_yearly_mean(inputs, years: pl.DataFrame) -> None:  # noqa: ANN001
+def test_pooled_test_on_the_yearly_mean(inputs, years: pl.DataFrame) -> None:
     h = history("2084", last_year=YEAR, n_years=3, inputs=inputs)
     r = h.filter((pl.col("year") == YEAR) & (pl.col("category") == "ledsagarservice")
                  ).row(0, named=True)
@@ -146,7 +146,7 @@ def test_pooled_test_on_the_yearly_mean(inputs, years: pl.DataFrame) -> None:  #
     assert ok["flag_3y"].to_list() == list(flags)
 
 
-def test_peer_interval_includes_the_peers_error_and_tau2(inputs) -> None:  # noqa: ANN001
+def test_peer_interval_includes_the_peers_error_and_tau2(inputs) -> None:
     honest = compare("0180", YEAR, inputs=inputs, peer_group="lan")
     fixed = compare("0180", YEAR, inputs=inputs, peer_group="lan",
                     method=Method(peer_interval="fixed"))
@@ -182,7 +182,7 @@ def test_peer_interval_formula() -> None:
     assert sim_e.var() == pytest.approx(400 * (w_m / w_p) ** 2, rel=0.02)
 
 
-def test_symmetric_decomposition_is_kitagawa(inputs) -> None:  # noqa: ANN001
+def test_symmetric_decomposition_is_kitagawa(inputs) -> None:
     """Band model, one band: two groups (in the band, outside it) with the municipality's
     rate in the band O/n_b and 0 outside; Kitagawa evaluates each effect at the mean."""
     band = screen(YEAR, inputs=inputs, method=Method(age_model="band", reference="riket"))
