@@ -117,7 +117,7 @@ def test_step_targets_and_table() -> None:
     assert heavy.ok is False and big.ok is False  # memory targets
     table = format_table([fast, slow, heavy], 54.0, True)
     lines = table.splitlines()
-    assert lines[2].split()[5:8] == ["0.085", "0.080", "0.090"]
+    assert lines[2].split()[4:7] == ["0.085", "0.080", "0.090"]
     assert lines[2].split()[-1] == "yes" and lines[3].split()[-1] == "NO"
     assert lines[4].split()[-1] == "NO"
     assert "54.0×" in lines[-1] and "≥ 50×" in lines[-1] and lines[-1].split()[-1] == "yes"
