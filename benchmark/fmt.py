@@ -134,25 +134,43 @@ def plotly_separators(lang: str = "sv") -> str:
 FLAG_LABELS: dict[str, dict[str, str]] = {
     "higher": {"sv": "Tydligt högre än riket", "en": "Clearly higher than Sweden"},
     "lower": {"sv": "Tydligt lägre än riket", "en": "Clearly lower than Sweden"},
-    "similar": {"sv": "I nivå med riket", "en": "In line with Sweden"},
+    "similar": {"sv": "Ingen tydlig skillnad mot riket",
+                "en": "No clear difference from Sweden"},
     "not_assessed": {"sv": "Ej bedömd", "en": "Not assessed"},
+    # a flag that another defensible way of counting the ages does not give (robust false)
+    "higher_uncertain": {"sv": "Högre än riket, men det beror på hur åldrarna räknas",
+                         "en": "Higher than Sweden, but it depends on how ages are counted"},
+    "lower_uncertain": {"sv": "Lägre än riket, men det beror på hur åldrarna räknas",
+                        "en": "Lower than Sweden, but it depends on how ages are counted"},
 }
 
 #: Short flag labels for chart annotations (the symbol repeats the direction).
 FLAG_SHORT: dict[str, dict[str, str]] = {
     "higher": {"sv": "▲ Högre", "en": "▲ Higher"},
     "lower": {"sv": "▼ Lägre", "en": "▼ Lower"},
-    "similar": {"sv": "● I nivå", "en": "● In line"},
+    "similar": {"sv": "● Ingen tydlig skillnad", "en": "● No clear difference"},
     "not_assessed": {"sv": "○ Ej bedömd", "en": "○ Not assessed"},
+    "higher_uncertain": {"sv": "△ Högre, beror på åldrarna", "en": "△ Higher, depends on ages"},
+    "lower_uncertain": {"sv": "▽ Lägre, beror på åldrarna", "en": "▽ Lower, depends on ages"},
 }
 
 #: 95 % flag (``flag_95``) wording: weaker evidence, so a softer phrase.
 FLAG_95_LABELS: dict[str, dict[str, str]] = {
     "higher": {"sv": "Högre (95 %)", "en": "Higher (95%)"},
     "lower": {"sv": "Lägre (95 %)", "en": "Lower (95%)"},
-    "similar": {"sv": "I nivå", "en": "In line"},
+    "similar": {"sv": "Ingen tydlig skillnad", "en": "No clear difference"},
     "not_assessed": {"sv": "Ej bedömd", "en": "Not assessed"},
 }
+
+
+def finding(row: dict[str, object]) -> str:
+    """The flag of a comparison row as a reader sees it: ``higher``/``lower`` only when
+    robust (``robust`` not False), else ``higher_uncertain``/``lower_uncertain``; the
+    other flags unchanged (``not_assessed`` where there is none)."""
+    flag = str(row.get("flag") or "not_assessed")
+    if flag in ("higher", "lower") and row.get("robust") is False:
+        return f"{flag}_uncertain"
+    return flag
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
     "ok": {"sv": "Uppgift finns", "en": "Available"},
@@ -177,8 +195,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "year": {"sv": "År", "en": "Year"},
     "municipality": {"sv": "Kommun", "en": "Municipality"},
     "composition": {"sv": "Befolkningens sammansättning", "en": "Population structure"},
-    "practice": {"sv": "Övrig skillnad (t.ex. praxis, behov)",
-                 "en": "Remaining difference (e.g. practice, needs)"},
+    "other_effect": {"sv": "Övrig skillnad: behov, praxis, utbud, slump",
+                     "en": "Other difference: need, practice, supply, chance"},
     "persons": {"sv": "personer", "en": "persons"},
     "limit_998": {"sv": "Gräns för tydlig avvikelse", "en": "Limit for a clear deviation"},
     "limit_95": {"sv": "Gräns för möjlig avvikelse", "en": "Limit for a possible deviation"},
@@ -253,9 +271,26 @@ ALL_AGES_SV = "alla åldrar"
 
 
 def is_all_ages(band: str | None) -> bool:
-    """True when a ``reference_band`` covers all ages (no age adjustment: E is the national
-    rate per inhabitant × the local population, so ``composition_effect`` is 0)."""
+    """True when a ``reference_band`` covers all ages."""
     return bool(band) and str(band).startswith(ALL_AGES_SV)
+
+
+def is_age_adjusted(row: dict[str, object]) -> bool:
+    """Whether E of a comparison row allows for age: always with the age profile
+    (``age_model`` ``profile``); with the band model (or a table without ``age_model``) not
+    for a category compared at all ages, whose E is then the national rate per inhabitant ×
+    the local population (``composition_effect`` 0); never where the total fell back to all
+    ages (``age_model`` ``none``)."""
+    model = row.get("age_model")
+    if model == "none":
+        return False
+    if model == "profile":
+        return True
+    band = row.get("reference_band")
+    if band is None and row.get("category"):
+        cat = get_category(str(row["category"]))
+        return cat.id == "totalt" or not (cat.age_min == 0 and cat.age_max is None)
+    return not is_all_ages(band if band is None else str(band))
 
 
 def band_label(band: str | None, lang: str = "sv") -> str:
@@ -277,9 +312,13 @@ NOT_AGE_ADJUSTED: dict[str, str] = {
 }
 
 
-def age_adjustment_note(lang: str = "sv") -> str:
-    """How the expected number E is formed, in plain language (one band per category)."""
+def age_adjustment_note(lang: str = "sv", age_model: str = "band") -> str:
+    """How the expected number E is formed, in plain language: with ``age_model="profile"``
+    Sweden's share age by age and for women and men inside the category's age band, with
+    ``"band"`` one share per band."""
     check_lang(lang)
+    if age_model == "profile":
+        return text("age_note_profile", lang)
     all_ages = [c.label(lang) for c in CATEGORIES
                 if c.age_min == 0 and c.age_max is None and c.id != "totalt"]
     # the first name opens a sentence, the others stand inside it

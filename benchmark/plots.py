@@ -36,7 +36,7 @@ PALETTE: dict[str, str] = {
     "riket": "#000000",
     "other": "#757575",  # grey, 4.6:1
     "composition": "#0072B2",
-    "practice": "#D55E00",
+    "other_effect": "#D55E00",
     "limit_998": "#000000",
     "limit_95": "#595959",
 }
@@ -54,7 +54,13 @@ SYMBOLS: dict[str, str] = {
     "lower": "triangle-down",
     "similar": "circle",
     "not_assessed": "circle-open",
+    # a flag that depends on how ages are counted (``robust`` false): open triangles
+    "higher_uncertain": "triangle-up-open",
+    "lower_uncertain": "triangle-down-open",
 }
+#: The findings of one municipality as drawn (forest and trend charts), in legend order.
+FINDINGS = ("higher", "lower", "higher_uncertain", "lower_uncertain", "similar",
+            "not_assessed")
 
 #: Forest chart marker of a category with O = 0 (ratio 0 lies off a log axis: drawn at
 #: the axis minimum, pointing left, with a "0" above it).
@@ -151,6 +157,11 @@ def _ok(row: dict[str, Any], *cols: str) -> bool:
 
 def _flag(row: dict[str, Any]) -> str:
     return row.get("flag") or "not_assessed"
+
+
+def _finding(row: dict[str, Any]) -> str:
+    """The flag as the municipality's own charts and tables show it (:func:`fmt.finding`)."""
+    return fmt.finding(row)
 
 
 def _label(row: dict[str, Any], lang: str) -> str:
@@ -270,7 +281,7 @@ def forest_table(table: pl.DataFrame, lang: str = "sv") -> str:
             else fmt.MISSING,
             fmt.ratio(_peer_level(r), lang) if ok else fmt.MISSING,
             fmt.ratio(r.get("peer_ratio"), lang) if ok else fmt.MISSING,
-            fmt.flag_label(_flag(r) if ok else "not_assessed", lang),
+            fmt.flag_label(_finding(r) if ok else "not_assessed", lang),
         ])
     headers = [fmt.text(k, lang) for k in ("category", "reference_band", "observed",
                                            "expected", "ratio", "ratio_interval", "peer_level",
@@ -371,8 +382,8 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = Tr
     # axis minimum with a "0" and a left arrow (see below), keeping the interval's upper end
     zeros = [r for r in drawn if r["ratio"] <= 0]
     drawn = [r for r in drawn if r["ratio"] > 0]
-    for flag in ("higher", "lower", "similar", "not_assessed"):
-        sub = [r for r in drawn if _flag(r) == flag]
+    for flag in FINDINGS:
+        sub = [r for r in drawn if _finding(r) == flag]
         if not sub:
             continue
         fig.add_trace(go.Scatter(
@@ -433,7 +444,7 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = Tr
         elif not _ok(r, "ratio"):
             note = fmt.flag_label("not_assessed", lang, short=True)
         else:
-            note = fmt.flag_label(_flag(r), lang, short=True)
+            note = fmt.flag_label(_finding(r), lang, short=True)
         fig.add_annotation(x=1.01, xref="paper", y=label, yref="y", xanchor="left",
                            text=html.escape(note), showarrow=False, font={"size": 13})
     main = f"{name} {year}: " + ("LSS-insatser jämfört med riket" if lang == "sv"
@@ -449,7 +460,9 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = Tr
                      gridcolor="#e6e6e6")
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
                      range=[-0.5, len(labels) - 0.5], automargin=True)
-    caption = fmt.text("forest_caption", lang, peer=_peer_phrase(rows, lang))
+    profiled = any(r.get("age_model") == "profile" for r in rows)
+    caption = fmt.text("forest_caption_profile" if profiled else "forest_caption", lang,
+                       peer=_peer_phrase(rows, lang))
     if zeros:
         caption += (" ◀ med 0: inga personer (kvot 0), som inte kan visas på den "
                     "logaritmiska skalan; markeringen står vid axelns vänstra kant och "
@@ -467,7 +480,7 @@ def _forest_hover(r: dict[str, Any], lang: str) -> str:
             f"({fmt.interval(r['ratio_lower'], r['ratio_upper'], 2, lang)})<br>"
             f"{fmt.text('observed', lang)}: {fmt.integer(r.get('observed'), lang)}, "
             f"{fmt.text('expected', lang).lower()}: {fmt.number(r.get('expected'), 1, lang)}"
-            f"<br>{fmt.flag_label(_flag(r), lang)}")
+            f"<br>{fmt.flag_label(_finding(r), lang)}")
 
 
 # --- (2) funnel plot ----------------------------------------------------------------------
@@ -678,7 +691,7 @@ def trend_table(history: pl.DataFrame, category: str, lang: str = "sv") -> str:
             fmt.interval(r.get("ratio_lower"), r.get("ratio_upper"), 2, lang) if ok
             else fmt.MISSING,
             fmt.ratio(_peer_level(r), lang) if ok else fmt.MISSING,
-            fmt.flag_label(_flag(r) if ok else "not_assessed", lang),
+            fmt.flag_label(_finding(r) if ok else "not_assessed", lang),
         ])
     label = get_category(category).label(lang)
     caption = (f"{label}: kvot mot riket per år" if lang == "sv"
@@ -707,8 +720,8 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv", *,
             x=[r["year"] for r in drawn], y=[r["ratio"] for r in drawn], mode="lines",
             line={"color": PALETTE["municipality"], "width": 2}, showlegend=False,
             hoverinfo="skip"))
-    for flag in ("higher", "lower", "similar", "not_assessed"):
-        pts = [r for r in drawn if _flag(r) == flag]
+    for flag in FINDINGS:
+        pts = [r for r in drawn if _finding(r) == flag]
         if not pts:
             continue
         fig.add_trace(go.Scatter(
@@ -770,7 +783,7 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv", *,
 # --- (4) decomposition --------------------------------------------------------------------
 
 _DECOMP_COLS = ("municipality", "year", "category", "status", "observed", "expected",
-                "expected_crude", "composition_effect", "practice_effect")
+                "expected_crude", "composition_effect", "other_effect")
 
 
 def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
@@ -779,7 +792,7 @@ def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
     rows = []
     for r in _ordered(table):
         ok = r.get("status") == "ok"
-        adjusted = not _all_ages(r)
+        adjusted = fmt.is_age_adjusted(r)
         rows.append([
             _label(r, lang),
             _band(r, lang),
@@ -787,35 +800,30 @@ def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
             fmt.number(r.get("expected_crude"), 1, lang) if ok else fmt.MISSING,
             fmt.number(r.get("composition_effect"), 1, lang, sign=True) if ok and adjusted
             else fmt.MISSING,
-            fmt.number(r.get("practice_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
+            fmt.number(r.get("other_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
         ])
     note = fmt.NOT_AGE_ADJUSTED[lang]
+    unadjusted = any(not fmt.is_age_adjusted(r) for r in _ordered(table)
+                     if r.get("status") == "ok")
     if lang == "sv":
         headers = ["Insats", fmt.text("reference_band", lang), "Antal personer",
                    "Om rikets nivå rakt av", "Skillnad p.g.a. åldersstruktur", "Övrig skillnad"]
-        caption = ("Skillnaden mot riket i antal personer, uppdelad på orsak. "
-                   f"{fmt.MISSING} i kolumnen om åldersstruktur: {note}")
+        caption = "Skillnaden mot riket i antal personer, uppdelad på orsak." + (
+            f" {fmt.MISSING} i kolumnen om åldersstruktur: {note}" if unadjusted else "")
     else:
         headers = ["Category", fmt.text("reference_band", lang), "Persons",
                    "At Sweden's crude rate", "Difference from age structure",
-                   "Remaining difference"]
-        caption = ("The difference from Sweden in persons, split by cause. "
-                   f"{fmt.MISSING} in the age-structure column: {note}")
+                   "Other difference"]
+        caption = "The difference from Sweden in persons, split by cause." + (
+            f" {fmt.MISSING} in the age-structure column: {note}" if unadjusted else "")
     return data_table(caption, headers, rows, [False, False, True, True, True, True])
-
-
-def _all_ages(r: dict[str, Any]) -> bool:
-    band = r.get("reference_band")
-    if band is None:
-        cat = get_category(r["category"])
-        return cat.id != "totalt" and cat.age_min == 0 and cat.age_max is None
-    return fmt.is_all_ages(band)
 
 
 def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
                         demo_label: bool = True) -> Chart:
     """Per category, how many persons of the difference from Riket's crude rate come from the
-    age structure (``composition_effect``) and how many remain (``practice_effect``)."""
+    age structure (``composition_effect``) and how many remain (``other_effect``: need,
+    practice, supply and chance)."""
     fmt.check_lang(lang)
     _require(table, _DECOMP_COLS, "decomposition_chart")
     if table.height == 0:
@@ -824,14 +832,14 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     year = _one(table, "year", "decomposition_chart")
     rows = _ordered(table)
     labels = [_label(r, lang) for r in rows]
-    drawn = [r for r in rows if _ok(r, "composition_effect", "practice_effect")]
+    drawn = [r for r in rows if _ok(r, "composition_effect", "other_effect")]
     name = _name(rows[0])
     fig = go.Figure()
-    # added practice first so that, within each category, composition is drawn on top;
-    # the legend is reversed to read in the same order
-    for col, key, pattern in (("practice_effect", "practice", "/"),
+    # added the other effect first so that, within each category, composition is drawn on
+    # top; the legend is reversed to read in the same order
+    for col, key, pattern in (("other_effect", "other_effect", "/"),
                               ("composition_effect", "composition", "")):
-        bars = [r for r in drawn if key == "practice" or not _all_ages(r)]
+        bars = [r for r in drawn if key == "other_effect" or fmt.is_age_adjusted(r)]
         vals = [r[col] for r in bars]
         fig.add_trace(go.Bar(
             y=[_label(r, lang) for r in bars], x=vals, orientation="h",
@@ -850,7 +858,8 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     ticktext = [html.escape(label) + (
         f"<br><span style='font-size:11px;color:{PALETTE['other']}'>"
         f"{html.escape(fmt.text('not_age_adjusted', lang))}</span>"
-        if r in drawn and _all_ages(r) else "") for r, label in zip(rows, labels, strict=True)]
+        if r in drawn and not fmt.is_age_adjusted(r) else "")
+        for r, label in zip(rows, labels, strict=True)]
     for r, label in zip(rows, labels, strict=True):
         if r.get("status") != "ok":
             fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False,
@@ -862,7 +871,7 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     title = _title(main, synthetic, lang)
     _base_layout(fig, main, lang, height=170 + 52 * len(rows), synthetic=synthetic)
     fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "reversed"})
-    values = [0.0] + [r[c] for r in drawn for c in ("composition_effect", "practice_effect")]
+    values = [0.0] + [r[c] for r in drawn for c in ("composition_effect", "other_effect")]
     span = (max(values) - min(values)) or 1.0
     fig.update_xaxes(range=[min(values) - 0.18 * span, max(values) + 0.18 * span])
     fig.update_xaxes(title=("Antal personer (skillnad mot rikets nivå)" if lang == "sv"
@@ -871,6 +880,9 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
                      range=[-0.5, len(labels) - 0.5], automargin=True, tickvals=labels,
                      ticktext=ticktext)
-    caption = fmt.text("decomposition_caption", lang, missing=fmt.MISSING)
+    caption = fmt.text("decomposition_caption", lang)
+    if any(not fmt.is_age_adjusted(r) for r in drawn):
+        caption += " " + fmt.text("decomposition_caption_unadjusted", lang,
+                                  missing=fmt.MISSING)
     return Chart("decomposition", fig, title, _caption(caption, synthetic, lang),
                  decomposition_table(table, lang), lang)

@@ -10,6 +10,67 @@ from __future__ import annotations
 
 TEMPLATES: dict[str, dict[str, str]] = {
     # --- what "clearly" means (summary, charts) ---------------------------------------------
+    "summary_lead_profile": {
+        "sv": "Jämförelsen tar hänsyn till hur många kvinnor och män i olika åldrar som bor i "
+              "kommunen: det förväntade antalet bygger på hur vanlig insatsen är i riket i varje "
+              "ålder. ”Tydligt” betyder att skillnaden är större än vad slumpen och vanlig "
+              "variation mellan kommuner brukar ge, och att den finns kvar även när åldrarna "
+              "räknas på andra rimliga sätt.",
+        "en": "The comparison allows for how many women and men of each age live in the "
+              "municipality: the expected number rests on how common the support is in Sweden "
+              "at each age. “Clearly” means the difference is larger than chance and ordinary "
+              "variation between municipalities usually give, and that it remains when the "
+              "ages are counted in other reasonable ways.",
+    },
+    "age_note_profile": {
+        "sv": "Förväntat antal = det antal personer kommunen skulle ha om insatsen var lika "
+              "vanlig som i riket bland kvinnor och män i varje ålder inom insatsens "
+              "åldersgrupp (t.ex. 20 år och äldre för bostad med särskild service; "
+              "ledsagarservice och kontaktperson alla åldrar). Hur vanlig insatsen är i olika "
+              "åldrar bygger på rikets siffror för 2021.",
+        "en": "Expected number = the number of persons the municipality would have if the "
+              "support were as common as in Sweden among women and men of each age within the "
+              "category's age band (e.g. 20 and over for housing with special service; "
+              "companion service and contact person all ages). How common the support is at "
+              "different ages rests on Sweden's figures for 2021.",
+    },
+    "not_shown": {
+        "sv": "Skillnaden som är kvar när åldrarna är medräknade (övrig skillnad) kan bero på "
+              "behov, praxis, utbud eller slump. Siffrorna kan inte skilja dessa åt.",
+        "en": "The difference that remains once ages are allowed for (other difference) may "
+              "come from need, practice, supply or chance. The numbers cannot tell these "
+              "apart.",
+    },
+    "depends_lead": {
+        "sv": "{what} men det beror på hur åldrarna räknas: {how} blir bedömningen en annan. "
+              "Skillnaden räknas därför inte som tydlig.",
+        "en": "{what} but it depends on how the ages are counted: {how} the assessment "
+              "changes. The difference is therefore not called clear.",
+    },
+    "depends_similar": {
+        "sv": "För {name} finns ingen tydlig skillnad mot riket, men {how} skulle den räknas "
+              "som {direction}.",
+        "en": "For {name} there is no clear difference from Sweden, but {how} it would count "
+              "as {direction}.",
+    },
+    "depends_higher": {"sv": "Antalet för {name} ser högre ut än riket,",
+                       "en": "The number for {name} looks higher than Sweden's,"},
+    "depends_lower": {"sv": "Antalet för {name} ser lägre ut än riket,",
+                      "en": "The number for {name} looks lower than Sweden's,"},
+    "direction_higher": {"sv": "tydligt högre", "en": "clearly higher"},
+    "direction_lower": {"sv": "tydligt lägre", "en": "clearly lower"},
+    "alternative_age_model_band": {
+        "sv": "om rikets andel räknas som lika stor i alla åldrar {band}",
+        "en": "if Sweden's share is taken as the same at every age {band}",
+    },
+    "alternative_age_model_profile": {
+        "sv": "om rikets skillnader mellan åldrar och mellan kvinnor och män räknas med",
+        "en": "if Sweden's differences between ages and between women and men are allowed for",
+    },
+    "alternative_age_band": {
+        "sv": "med åldrarna {band} i stället för {own}",
+        "en": "with the ages {band} instead of {own}",
+    },
     "summary_lead": {
         "sv": "Jämförelsen tar hänsyn till hur många invånare kommunen har i de åldrar där "
               "insatsen ges (en åldersgrupp per insats; ledsagarservice och kontaktperson ges i "
@@ -47,6 +108,28 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "itself stands against Sweden (applied to this municipality's age structure). "
               "Categories overlap and must not be summed.",
     },
+    "forest_caption_profile": {
+        "sv": "Kvoten jämför antalet personer med insatsen med det antal som skulle väntas om "
+              "insatsen var lika vanlig som i riket bland kvinnor och män i varje ålder "
+              "(tabellen visar vilka åldrar som jämförs). 1 betyder samma nivå som riket, 1,5 "
+              "betyder 50 % fler personer än väntat. Strecken visar osäkerheten (95 % "
+              "konfidensintervall). ▲/▼ markerar insatser som ligger tydligt högre eller lägre "
+              "än riket: skillnaden är större än vad slumpen och vanlig variation mellan "
+              "kommuner brukar ge, och den finns kvar även när åldrarna räknas på andra rimliga "
+              "sätt. △/▽ betyder högre eller lägre, men inte med alla sätt att räkna åldrarna. "
+              "Orange ◇ visar var {peer} själv ligger mot riket (räknat på kommunens egen "
+              "åldersstruktur). Insatserna överlappar och ska inte summeras.",
+        "en": "The ratio compares the number of persons with the support with the number "
+              "expected if the support were as common as in Sweden among women and men of each "
+              "age (the table shows which ages are compared). 1 means the same level as "
+              "Sweden, 1.5 means 50% more persons than expected. Bars show the uncertainty (95% "
+              "confidence intervals). ▲/▼ mark categories clearly higher or lower than Sweden: "
+              "the difference is larger than chance and ordinary variation between "
+              "municipalities usually give, and it remains when the ages are counted in other "
+              "reasonable ways. △/▽ mean higher or lower, but not with every way of counting "
+              "the ages. Orange ◇ show where {peer} itself stands against Sweden (applied to "
+              "this municipality's age structure). Categories overlap and must not be summed.",
+    },
     "funnel_caption": {
         "sv": "Varje punkt är en kommun. Ju fler personer som väntas (längre åt höger), desto "
               "smalare blir tratten, eftersom slumpen betyder mindre i stora kommuner. "
@@ -72,16 +155,20 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "decomposition_caption": {
         "sv": "Skillnaden mellan kommunens antal och det antal rikets genomsnittsnivå skulle "
               "ge, i personer. Hel stapel: den del som beror på att kommunen har fler eller "
-              "färre invånare i de åldrar där insatsen är vanlig. Randig stapel: resten, som "
-              "kan bero på behov, praxis eller utbud. Insatser som ges i alla åldrar saknar hel "
-              "stapel ({missing}): de är inte åldersjusterade, eftersom insatsen ges i alla "
-              "åldrar. Insatserna överlappar och ska inte summeras.",
+              "färre invånare i de åldrar där insatsen är vanlig. Randig stapel: övrig "
+              "skillnad, som kan bero på behov, praxis, utbud eller slump; siffrorna kan inte "
+              "skilja dem åt. Delarna räknas symmetriskt (ingen av dem får det som beror på "
+              "båda). Insatserna överlappar och ska inte summeras.",
         "en": "The difference between the municipality's number and the number Sweden's "
               "average level would give, in persons. Solid bar: the part due to more or fewer "
-              "inhabitants in the ages where the support is common. Striped bar: the rest, "
-              "which may reflect needs, practice or supply. Categories given at all ages have "
-              "no solid bar ({missing}): they are not age-adjusted, since the support is given "
-              "at all ages. Categories overlap and must not be summed.",
+              "inhabitants in the ages where the support is common. Striped bar: the other "
+              "difference, which may come from need, practice, supply or chance; the numbers "
+              "cannot tell them apart. The parts are split symmetrically (neither gets what is "
+              "due to both). Categories overlap and must not be summed.",
+    },
+    "decomposition_caption_unadjusted": {
+        "sv": "Insatser utan åldersjustering saknar hel stapel ({missing}).",
+        "en": "Categories without age adjustment have no solid bar ({missing}).",
     },
     "peer_subtitle": {"sv": "Jämförelsegrupp: {peer}", "en": "Peer group: {peer}"},
     # --- the explorer (notebook 01) -----------------------------------------------------------

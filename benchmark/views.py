@@ -196,20 +196,81 @@ def title_block(data: ReportData) -> str:
     return out
 
 
+def _band_words(band: str, lang: str) -> str:
+    """``22-64`` → ``22–64``, ``22-`` → ``22+``."""
+    lo, _, hi = band.partition("-")
+    return f"{lo}+" if not hi else f"{lo}–{hi}"
+
+
+def alternative_words(row: dict[str, Any], label: str, lang: str = "sv") -> str:
+    """One alternative of ``flag_depends_on`` as a condition in words, e.g.
+    ``age_band=22-64`` → "med åldrarna 22–64 i stället för 20–64"."""
+    key, _, value = label.partition("=")
+    cat = get_category(str(row["category"]))
+    if key == "age_band":
+        return fmt.text("alternative_age_band", lang, band=_band_words(value, lang),
+                        own=cat.band_label if lang == "sv" or cat.age_max is not None
+                        or cat.age_min > 0 else "all ages")
+    if value == "profile":
+        return fmt.text("alternative_age_model_profile", lang)
+    if cat.id == "totalt":
+        band = ("inom åldersgrupperna 0–22, 23–64 och 65+ år" if lang == "sv" else
+                "within the age bands 0–22, 23–64 and 65+")
+    elif cat.age_min == 0 and cat.age_max is None:
+        band = ""
+    else:
+        band = cat.band_label + (" år" if lang == "sv" else "")
+    return fmt.text("alternative_age_model_band", lang, band=band).rstrip()
+
+
+def _or(items: list[str], lang: str) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + (" eller " if lang == "sv" else " or ") + items[-1]
+
+
+def depends_sentences(table: pl.DataFrame, lang: str = "sv") -> list[str]:
+    """Plain sentences for the rows whose assessment depends on how ages are counted
+    (``robust`` false), naming the alternative ways that change it."""
+    order = {c.id: i for i, c in enumerate(CATEGORIES)}
+    rows = sorted((r for r in table.to_dicts() if r.get("status") == "ok"
+                   and r.get("robust") is False and r.get("flag_depends_on")),
+                  key=lambda r: order.get(r["category"], 99))
+    out = []
+    for r in rows:
+        how = _or([alternative_words(r, a, lang) for a in r["flag_depends_on"].split("; ")],
+                  lang)
+        name = fmt.category_label(r["category"], lang, mid_sentence=True)
+        if r["flag"] in ("higher", "lower"):
+            what = fmt.text(f"depends_{r['flag']}", lang, name=name)
+            out.append(fmt.text("depends_lead", lang, what=what, how=how))
+        elif r["flag"] == "similar":
+            # what the other ways give: the direction of the deviation
+            direction = "higher" if (r.get("ratio") or 1.0) > 1 else "lower"
+            out.append(fmt.text("depends_similar", lang, name=name, how=how,
+                                direction=fmt.text(f"direction_{direction}", lang)))
+    return [s[:1].upper() + s[1:] for s in out]
+
+
 def summary(table: pl.DataFrame, lang: str = "sv") -> str:
-    """Findings in words: how many categories are clearly above/below Riket, and which."""
+    """Findings in words: how many categories are clearly above/below Riket (only flags
+    that hold under the alternative ways of counting ages, ``robust``), which ones depend
+    on how ages are counted and how, and which show no clear difference."""
     fmt.check_lang(lang)
     n = table.height
     ok = pl.col("status") == "ok"
-    hi = _labels(table, ok & (pl.col("flag") == "higher"), lang)
-    lo = _labels(table, ok & (pl.col("flag") == "lower"), lang)
+    fragile = pl.col("robust").fill_null(True).not_() if "robust" in table.columns \
+        else pl.lit(False)
+    hi = _labels(table, ok & (pl.col("flag") == "higher") & ~fragile, lang)
+    lo = _labels(table, ok & (pl.col("flag") == "lower") & ~fragile, lang)
     sim = _labels(table, ok & (pl.col("flag") == "similar"), lang)
     na = _labels(table, ~ok | (pl.col("flag") == "not_assessed") | pl.col("flag").is_null(),
                  lang)
     # persistent in the direction of this year's flag only (an earlier run of "lower" years
     # says nothing about a "higher" flag now)
     persistent = _labels(table, ok & pl.col("persistent").fill_null(False)
-                         & pl.col("flag").is_in(["higher", "lower"])
+                         & pl.col("flag").is_in(["higher", "lower"]) & ~fragile
                          & (pl.col("persistence_direction") == pl.col("flag")).fill_null(False),
                          lang) \
         if {"persistent", "persistence_direction"} <= set(table.columns) else []
@@ -219,7 +280,15 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
                      + (f": {_join(hi, lang)}." if hi else "."))
         items.append(f"{len(lo)} av {n} ligger tydligt under riket"
                      + (f": {_join(lo, lang)}." if lo else "."))
-        items.append(f"{len(sim)} ligger i nivå med riket.")
+    else:
+        items.append(f"{len(hi)} of {n} categories are clearly above Sweden"
+                     + (f": {_join(hi, lang)}." if hi else "."))
+        items.append(f"{len(lo)} of {n} are clearly below Sweden"
+                     + (f": {_join(lo, lang)}." if lo else "."))
+    items += depends_sentences(table, lang)
+    if lang == "sv":
+        items.append(f"{len(sim)} har ingen tydlig skillnad mot riket"
+                     + (f": {_join(sim, lang)}." if sim else "."))
         if na:
             items.append(f"{len(na)} kunde inte bedömas (för få personer eller skyddade/"
                          f"saknade uppgifter): {_join(na, lang)}.")
@@ -227,18 +296,16 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
             items.append(f"Avvikelsen har funnits minst tre av de senaste fem åren för "
                          f"{_join(persistent, lang)}.")
     else:
-        items.append(f"{len(hi)} of {n} categories are clearly above Sweden"
-                     + (f": {_join(hi, lang)}." if hi else "."))
-        items.append(f"{len(lo)} of {n} are clearly below Sweden"
-                     + (f": {_join(lo, lang)}." if lo else "."))
-        items.append(f"{len(sim)} are in line with Sweden.")
+        items.append(f"{len(sim)} show no clear difference from Sweden"
+                     + (f": {_join(sim, lang)}." if sim else "."))
         if na:
             items.append(f"{len(na)} could not be assessed (too few persons or suppressed/"
                          f"missing values): {_join(na, lang)}.")
         if persistent:
             items.append(f"The deviation has lasted at least three of the last five years for "
                          f"{_join(persistent, lang)}.")
-    lead = fmt.text("summary_lead", lang)
+    profiled = "age_model" in table.columns and (table["age_model"] == "profile").any()
+    lead = fmt.text("summary_lead_profile" if profiled else "summary_lead", lang)
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
     return (f'<div class="lss-summary"><ul>{lis}</ul></div><p>{html.escape(lead)}</p>')
 
@@ -310,7 +377,8 @@ def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
         return ""
     priced = [r for r in table.to_dicts()
               if r.get("status") == "ok" and r.get("cost_per_user") is not None]
-    flagged = [r for r in priced if r.get("flag") in ("higher", "lower")]
+    flagged = [r for r in priced if r.get("flag") in ("higher", "lower")
+               and r.get("robust") is not False]
     sv = lang == "sv"
     out = ""
     if priced and not flagged:
@@ -372,14 +440,16 @@ def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
     return out
 
 
-def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
-    """What the numbers mean and what they do not mean (plain language)."""
+def meaning(lang: str = "sv", *, peer_title: str | None = None,
+            age_model: str = "profile") -> str:
+    """What the numbers mean and what they do not mean (plain language); ``age_model``
+    (the table's) says how E allows for age."""
     if lang == "sv":
         means = [
             "Antalet personer som hade ett verkställt beslut om insatsen den 1 oktober, "
             "alltså personer som faktiskt fick insatsen den dagen.",
             "Kvoten mot riket: faktiskt antal delat med förväntat antal. 1,20 betyder 20 % "
-            "fler än väntat. " + fmt.age_adjustment_note("sv"),
+            "fler än väntat. " + fmt.age_adjustment_note("sv", age_model),
             "Konfidensintervallet visar hur mycket siffran kan variera av slump. "
             "Gränsen för tydlig avvikelse tar också hänsyn till den variation som finns "
             "mellan alla kommuner.",
@@ -389,6 +459,7 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
             "Inte om kommunen gör rätt eller fel: ett högt eller lågt värde kan bero på "
             "behov, på hur länge insatser pågår, på utbud och på praxis. Siffrorna visar var "
             "det är värt att titta närmare, inte svaret.",
+            fmt.text("not_shown", "sv"),
             "Insatserna överlappar (en person kan ha flera) och får därför inte läggas ihop.",
             "Jämförelsen med RKA:s Liknande kommuner LSS är delvis cirkulär: gruppen väljs ut "
             "för att likna kommunen i kostnad för LSS, och kostnaden följer till stor del hur "
@@ -402,7 +473,7 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
             "The number of persons with an executed decision on the support on 1 October, "
             "i.e. persons actually receiving it that day.",
             "The ratio to Sweden: the observed number divided by the expected number. 1.20 "
-            "means 20% more than expected. " + fmt.age_adjustment_note("en"),
+            "means 20% more than expected. " + fmt.age_adjustment_note("en", age_model),
             "The confidence interval shows how much the figure may vary by chance. The limit "
             "for a clear deviation also allows for the variation between all municipalities.",
         ]
@@ -411,6 +482,7 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
             "Not whether the municipality does right or wrong: a high or low value may reflect "
             "needs, how long support lasts, supply and practice. The numbers show where to "
             "look closer, not the answer.",
+            fmt.text("not_shown", "en"),
             "The categories overlap (one person can have several) and must not be added up.",
             "Comparing with RKA's Similar municipalities LSS is partly circular: the group is "
             "chosen to resemble the municipality in LSS cost, and cost largely follows how "
@@ -436,29 +508,35 @@ def glossary(lang: str = "sv") -> str:
         ("LSS-insats", "Stöd enligt lagen om stöd och service till vissa funktionshindrade, "
          "t.ex. bostad med särskild service eller daglig verksamhet."),
         ("Verkställt beslut", "Ett beslut om insats som har börjat gälla i praktiken."),
-        ("Förväntat antal", "Det antal personer kommunen skulle ha om andelen med insatsen "
-         "bland invånarna i insatsens åldersgrupp var densamma som i riket. Varje insats har en "
-         "åldersgrupp (se tabellerna); ledsagarservice och kontaktperson ges i alla åldrar och "
-         "är inte åldersjusterade, personer med någon LSS-insats jämförs i tre åldersgrupper."),
+        ("Förväntat antal", "Det antal personer kommunen skulle ha om insatsen var lika vanlig "
+         "som i riket bland kvinnor och män i varje ålder inom insatsens åldersgrupp (se "
+         "tabellerna). Personer med någon LSS-insats jämförs i tre åldersgrupper."),
         ("Gräns för tydlig avvikelse", "Gräns för hur långt från riket en kommun brukar hamna "
          "av slump och vanlig variation: av slump hamnar bara omkring 1 kommun på 500 utanför. "
-         "Utanför gränsen kallas skillnaden tydlig."),
-        ("Konfidensintervall", "Intervall som med 95 % sannolikhet innehåller den nivå siffran "
-         "skattar."),
+         "Utanför gränsen, och om det gäller även när åldrarna räknas på andra rimliga sätt, "
+         "kallas skillnaden tydlig."),
+        ("Konfidensintervall", "Ett intervall som visar hur osäker siffran är. Det räknas fram "
+         "så att 95 av 100 sådana intervall, från upprepade mätningar, skulle innehålla den "
+         "verkliga nivån. Om ett visst intervall gör det går inte att veta."),
+        ("Övrig skillnad", "Den del av skillnaden mot riket som inte beror på åldrarna. Den "
+         "kan bero på behov, praxis, utbud eller slump."),
     ] if lang == "sv" else [
         ("LSS support", "Support under the Swedish act on support and service for persons "
          "with certain functional impairments (LSS)."),
         ("Executed decision", "A decision on support that has taken effect in practice."),
-        ("Expected number", "The number of persons the municipality would have if the share "
-         "with the support among inhabitants in the category's age band were Sweden's. Each "
-         "category has one age band (see the tables); companion service and contact person "
-         "are given at all ages and not age-adjusted, persons with any LSS support are "
-         "compared in three age bands."),
+        ("Expected number", "The number of persons the municipality would have if the support "
+         "were as common as in Sweden among women and men of each age within the category's "
+         "age band (see the tables). Persons with any LSS support are compared in three age "
+         "bands."),
         ("Limit for a clear deviation", "How far from Sweden a municipality usually lands by "
          "chance and ordinary variation: by chance only about 1 municipality in 500 lands "
-         "outside. Outside the limit the difference is called clear."),
-        ("Confidence interval", "An interval that with 95% probability contains the level the "
-         "figure estimates."),
+         "outside. Outside the limit, and if that holds when the ages are counted in other "
+         "reasonable ways too, the difference is called clear."),
+        ("Confidence interval", "An interval that shows how uncertain the figure is. It is "
+         "computed so that 95 out of 100 such intervals, from repeated measurements, would "
+         "contain the true level. Whether a given interval does cannot be known."),
+        ("Other difference", "The part of the difference from Sweden that is not due to age. "
+         "It may come from need, practice, supply or chance."),
     ])
     items = "".join(f"<dt>{html.escape(t)}</dt><dd>{html.escape(d)}</dd>" for t, d in terms)
     return f"<dl>{items}</dl>"
