@@ -207,6 +207,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "clearly_higher": {"sv": "Tydligt högre", "en": "Clearly higher"},
     "clearly_lower": {"sv": "Tydligt lägre", "en": "Clearly lower"},
     "suppressed_missing": {"sv": "Skyddad/saknas", "en": "Suppressed/missing"},
+    "depends_on_ages": {"sv": "Högre/lägre, beror på åldrarna",
+                        "en": "Higher/lower, depends on ages"},
     "ratio_of": {"sv": "{name}: kvot mot riket", "en": "{name}: ratio to Sweden"},
     "deviating_categories": {"sv": "Insatser som avviker tydligt",
                              "en": "Categories that deviate clearly"},

@@ -618,9 +618,11 @@ TABLE_CSS = """<style>
 
 
 def _flag_of(r: dict[str, Any]) -> str | None:
-    """``higher``/``lower`` for an assessable row with a clear flag, else ``None``."""
+    """``higher``/``lower`` for an assessable row with a clear flag (one that does not
+    depend on how ages are counted, ``robust`` not false), else ``None``."""
     flag = r.get("flag")
-    return flag if r.get("status") == "ok" and flag in ("higher", "lower") else None
+    clear = flag in ("higher", "lower") and r.get("robust") is not False
+    return flag if r.get("status") == "ok" and clear else None
 
 
 def _ratio_text(r: dict[str, Any] | None, lang: str) -> str:
@@ -645,9 +647,15 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
         if sub.height == 0:
             continue
         ok = sub.filter((pl.col("status") == "ok") & (pl.col("flag") != "not_assessed"))
+        fragile = (pl.col("robust") == False) if "robust" in ok.columns \
+            else pl.lit(False)  # noqa: E712
+        clear = ok.filter(~fragile.fill_null(False))
         row = [c.label(lang), fmt.integer(ok.height, lang),
-               fmt.integer(ok.filter(pl.col("flag") == "higher").height, lang),
-               fmt.integer(ok.filter(pl.col("flag") == "lower").height, lang),
+               fmt.integer(clear.filter(pl.col("flag") == "higher").height, lang),
+               fmt.integer(clear.filter(pl.col("flag") == "lower").height, lang),
+               fmt.integer(ok.filter(fragile.fill_null(False)
+                                     & pl.col("flag").is_in(["higher", "lower"])).height,
+                           lang),
                fmt.integer(sub.filter(pl.col("status") != "ok").height, lang)]
         if municipality:
             row.append(_ratio_text(mine.get(c.id), lang))
@@ -657,7 +665,8 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
                     fmt.number(tau2[0] if len(tau2) else None, 4, lang)]
         rows.append(row)
     headers = [fmt.text(k, lang) for k in ("category", "assessed", "clearly_higher",
-                                           "clearly_lower", "suppressed_missing")]
+                                           "clearly_lower", "depends_on_ages",
+                                           "suppressed_missing")]
     if municipality:
         headers.append(fmt.text("ratio_of", lang, name=name))
     if methods:
@@ -759,7 +768,7 @@ def municipality_table(screen: pl.DataFrame, lang: str = "sv", *,
                          else fmt.status_label(r.get("status") or "missing", lang, short=True),
                          fmt.number(r.get("expected"), 1, lang) if ok else fmt.MISSING,
                          _ratio_text(r, lang),
-                         fmt.flag_label(r.get("flag") if ok else "not_assessed", lang)])
+                         fmt.flag_label(fmt.finding(r) if ok else "not_assessed", lang)])
         headers = [fmt.text(k, lang) for k in ("municipality", "observed", "expected", "ratio",
                                                "flag")]
         numeric = [False, True, True, True, False]

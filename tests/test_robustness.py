@@ -718,4 +718,5 @@ def test_report_neither_shows_nor_allows_deriving_suppressed_values(
     body = re.sub(r"<script[^>]*>(?:(?!</script>).)*plotly\.js v.*?</script>", "", text,
                   flags=re.S)
     for form in (f"{riket:.0f}", fmt.number(riket, 0, "sv"), fmt.number(riket, 0, "en")):
-        assert form not in body, form
+        # as a number of its own, not as digits inside another number (a float in a chart)
+        assert not re.search(rf"(?<![\d.,\u00a0]){re.escape(form)}(?![\d])", body), form
