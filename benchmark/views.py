@@ -661,8 +661,12 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
             row.append(_ratio_text(mine.get(c.id), lang))
         if methods:
             phi, tau2 = sub["phi"].drop_nulls(), sub["tau2"].drop_nulls()
+            first = sub.filter(pl.col("phi").is_not_null()).head(1).to_dicts()
+            r0 = first[0] if first else {}
             row += [fmt.number(phi[0] if len(phi) else None, 2, lang),
-                    fmt.number(tau2[0] if len(tau2) else None, 4, lang)]
+                    fmt.number(tau2[0] if len(tau2) else None, 4, lang),
+                    str(r0.get("od_years") or fmt.MISSING),
+                    fmt.interval(r0.get("tau2_min"), r0.get("tau2_max"), 4, lang)]
         rows.append(row)
     headers = [fmt.text(k, lang) for k in ("category", "assessed", "clearly_higher",
                                            "clearly_lower", "depends_on_ages",
@@ -670,7 +674,9 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
     if municipality:
         headers.append(fmt.text("ratio_of", lang, name=name))
     if methods:
-        headers += (["Överspridning φ", "τ²"] if lang == "sv" else ["Overdispersion φ", "τ²"])
+        headers += (["Överspridning φ", "τ²", "År (fönster)", "τ² år för år (min–max)"]
+                    if lang == "sv" else
+                    ["Overdispersion φ", "τ²", "Years (window)", "τ² year by year (min–max)"])
     years = screen["year"].unique().to_list()
     caption = fmt.text("by_category_caption", lang, year=years[0] if years else "")
     return plots.data_table(caption, headers, rows, [False] + [True] * (len(headers) - 1))
@@ -788,6 +794,72 @@ def municipality_table(screen: pl.DataFrame, lang: str = "sv", *,
 
 
 # --- methods (notebook 04) ----------------------------------------------------------------
+
+def age_profile_table(lang: str = "sv") -> str:
+    """The national age × sex shape the age-profile model uses (notebook 04): persons with
+    an LSS insats per 10 000 in the derived age groups, for personkrets 1–3 and 1–2, and
+    each insats's sex factor (:mod:`benchmark.comparison.profile`)."""
+    from benchmark.comparison import profile
+
+    fine = profile.fine_rates()
+    rows = []
+    for lo, hi in profile.FINE_GROUPS:
+        g = fine.filter(pl.col("age_lo") == lo)
+        cells = [f"{lo}–{hi}" if hi < 100 else f"{lo}+"]
+        for kretsar in ((1, 2, 3), (1, 2)):
+            for sex in profile.SEXES:
+                v = g.filter(pl.col("personkrets").is_in(list(kretsar))
+                             & (pl.col("sex") == sex))["per_10000"].sum()
+                cells.append(fmt.number(v, 1, lang))
+        rows.append(cells)
+    if lang == "sv":
+        headers = ["Ålder", "Krets 1–3 kvinnor", "Krets 1–3 män", "Krets 1–2 kvinnor",
+                   "Krets 1–2 män"]
+        caption = ("Personer med LSS-insats per 10 000 invånare i riket 1 oktober 2021, i de "
+                   "härledda åldersgrupperna (SCB/Socialstyrelsen); formen inom "
+                   "referensåldrarna")
+    else:
+        headers = ["Age", "Kretsar 1–3 women", "Kretsar 1–3 men", "Kretsar 1–2 women",
+                   "Kretsar 1–2 men"]
+        caption = ("Persons with LSS support per 10,000 inhabitants in Sweden on 1 October "
+                   "2021, in the derived age groups (SCB/Socialstyrelsen); the shape inside "
+                   "the reference bands")
+    table = plots.data_table(caption, headers, rows, [False, True, True, True, True])
+    factors = [[c.label(lang), "1–2" if c.id in profile.PERSONKRETSAR else "1–3",
+                fmt.number(profile.sex_factor(c.id), 3, lang)] for c in CATEGORIES]
+    heads = (["Insats", "Personkretsar", "Faktor på männens profil"] if lang == "sv" else
+             ["Category", "Personkretsar", "Factor on the men's profile"])
+    cap = ("Personkretsar och könsfaktor per insats (faktorn ger insatsens kvot män/kvinnor "
+           "2021 inom åldersgruppen)" if lang == "sv" else
+           "Personkretsar and sex factor per category (the factor gives the category's "
+           "men/women ratio of 2021 within its age band)")
+    return table + plots.data_table(cap, heads, factors, [False, False, True])
+
+
+def robustness_table(table: pl.DataFrame, lang: str = "sv") -> str:
+    """Per category: strong flags, how many hold under every alternative (robust) and the
+    alternative that most often changes them (notebook 04)."""
+    rows = []
+    for c in CATEGORIES:
+        sub = table.filter((pl.col("category") == c.id)
+                           & pl.col("flag").is_in(["higher", "lower"]))
+        robust = sub.filter(pl.col("robust").fill_null(True))
+        labels = [x for d in sub["flag_depends_on"].drop_nulls().to_list()
+                  for x in d.split("; ")]
+        common = max(set(labels), key=labels.count) if labels else fmt.MISSING
+        rows.append([c.label(lang), fmt.integer(sub.height, lang),
+                     fmt.integer(robust.height, lang), common])
+    headers = (["Insats", "Flaggade (99,8 %)", "Varav robusta", "Vanligaste alternativet som "
+                "ändrar flaggan"] if lang == "sv" else
+               ["Category", "Flagged (99.8%)", "Of which robust", "Alternative that most "
+                "often changes the flag"])
+    years = table["year"].unique().to_list()
+    caption = (f"Robusta flaggor {years[0] if years else ''}: samma flagga med bandmodellen "
+               "och med varje åldersgräns flyttad ± 2 år" if lang == "sv" else
+               f"Robust flags {years[0] if years else ''}: the same flag under the band model "
+               "and with each band edge moved ± 2 years")
+    return plots.data_table(caption, headers, rows, [False, True, True, False])
+
 
 def reference_bands_table(lang: str = "sv") -> str:
     """The catalogue's categories with KPIs and reference age bands (no hand copy)."""
