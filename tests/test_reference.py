@@ -8,18 +8,13 @@ import polars as pl
 import pytest
 
 from benchmark.catalog import CATEGORY_BY_ID
-from benchmark.comparison import Method, compare, load_inputs, screen
+from benchmark.comparison import Method, compare, screen
 from benchmark.comparison.profile import SEXES, shape
 from benchmark.config import Settings
 from benchmark.store import read_table
 
 BIG = "1230"  # the demo's largest municipality (about 9 % of the country)
 YEAR = 2024
-
-
-@pytest.fixture(scope="module")
-def inputs(demo_data: Settings):
-    return load_inputs(demo_data)
 
 
 def _weighted(pop: pl.DataFrame, code: str, cid: str, profile: bool = True) -> float:
@@ -39,8 +34,8 @@ def _count(lss: pl.DataFrame, code: str, cid: str) -> float:
                       & (pl.col("category") == cid))["count"][0]
 
 
-def test_auto_uses_the_rest_of_sweden_for_the_largest(inputs, demo_data: Settings) -> None:
-    table = screen(YEAR, inputs=inputs)
+def test_auto_uses_the_rest_of_sweden_for_the_largest(demo_inputs, demo_data: Settings) -> None:
+    table = screen(YEAR, inputs=demo_inputs)
     pop = read_table("population", demo_data)
     lss = read_table("lss", demo_data)
     big = table.filter(pl.col("municipality") == BIG)
@@ -64,12 +59,12 @@ def test_auto_uses_the_rest_of_sweden_for_the_largest(inputs, demo_data: Setting
         assert abs(np.log(o / r["expected"])) > abs(np.log(o / against_riket))
 
 
-def test_reference_settings(inputs, demo_data: Settings) -> None:
+def test_reference_settings(demo_inputs, demo_data: Settings) -> None:
     pop = read_table("population", demo_data)
     lss = read_table("lss", demo_data)
     cid = "daglig_verksamhet"
-    riket = screen(YEAR, inputs=inputs, method=Method(reference="riket"))
-    rest = screen(YEAR, inputs=inputs, method=Method(reference="riket_utom_kommunen"))
+    riket = screen(YEAR, inputs=demo_inputs, method=Method(reference="riket"))
+    rest = screen(YEAR, inputs=demo_inputs, method=Method(reference="riket_utom_kommunen"))
     assert set(riket["reference"]) == {"riket"}
     assert set(rest.filter(pl.col("flag") != "not_assessed")["reference"]) == {
         "riket_utom_kommunen"}
@@ -81,21 +76,21 @@ def test_reference_settings(inputs, demo_data: Settings) -> None:
         assert a["expected"][0] == pytest.approx(x * w_m / w_r, rel=1e-10)
         assert b["expected"][0] == pytest.approx((x - o) / (w_r - w_m) * w_m, rel=1e-10)
     # the band model against the rest of Sweden: plain band populations
-    band = screen(YEAR, inputs=inputs, method=Method(age_model="band"))
+    band = screen(YEAR, inputs=demo_inputs, method=Method(age_model="band"))
     r = band.filter((pl.col("municipality") == BIG) & (pl.col("category") == cid))
     x, o = _count(lss, "0000", cid), _count(lss, BIG, cid)
     n_r, n_m = _weighted(pop, "0000", cid, False), _weighted(pop, BIG, cid, False)
     assert r["expected"][0] == pytest.approx((x - o) / (n_r - n_m) * n_m, rel=1e-10)
 
 
-def test_share_threshold_setting(inputs) -> None:
-    shares = screen(YEAR, inputs=inputs, method=Method(reference_share=0.03))
+def test_share_threshold_setting(demo_inputs) -> None:
+    shares = screen(YEAR, inputs=demo_inputs, method=Method(reference_share=0.03))
     over = shares.filter((pl.col("share_of_riket") > 0.03) & (pl.col("flag") != "not_assessed"))
     assert over.height > 10 and set(over["reference"]) == {"riket_utom_kommunen"}
     assert set(over["municipality"]) >= {BIG, "1460"}
 
 
-def test_compare_says_which_reference(inputs) -> None:
-    r = compare(BIG, YEAR, inputs=inputs, peer_group="lan")
+def test_compare_says_which_reference(demo_inputs) -> None:
+    r = compare(BIG, YEAR, inputs=demo_inputs, peer_group="lan")
     assert set(r["reference"]) == {"riket_utom_kommunen"}
     assert "reference=auto(0.05)" in r["method"][0]

@@ -7,39 +7,28 @@ import polars as pl
 import pytest
 
 from benchmark.catalog import CATEGORIES
-from benchmark.comparison import Method, load_inputs, screen
+from benchmark.comparison import Method, screen
 from benchmark.comparison.bands import SLOTS, TOTAL, _shifted
-from benchmark.config import Settings
 
 YEAR = 2024
 
 
 @pytest.fixture(scope="module")
-def inputs(demo_data: Settings):
-    return load_inputs(demo_data)
-
-
-@pytest.fixture(scope="module")
-def table(inputs) -> pl.DataFrame:
-    return screen(YEAR, inputs=inputs)
-
-
-@pytest.fixture(scope="module")
-def reruns(inputs) -> dict[str, pl.DataFrame]:
+def reruns(demo_inputs) -> dict[str, pl.DataFrame]:
     """slot → a whole screening under that alternative (for every category at once)."""
-    out = {"age_model": screen(YEAR, inputs=inputs, method=Method(age_model="band",
+    out = {"age_model": screen(YEAR, inputs=demo_inputs, method=Method(age_model="band",
                                                                    alternatives=False))}
     for slot in SLOTS[1:]:
         bands = {c.id: band for c in CATEGORIES if c.id != TOTAL
                  for s, band in _shifted(c, 2).items() if s == slot}
-        out[slot] = screen(YEAR, inputs=inputs,
+        out[slot] = screen(YEAR, inputs=demo_inputs,
                            method=Method(age_bands=bands, alternatives=False))
     return out
 
 
-def test_alternatives_equal_whole_reruns(table: pl.DataFrame, reruns: dict) -> None:
+def test_alternatives_equal_whole_reruns(demo_screen: pl.DataFrame, reruns: dict) -> None:
     keys = ["municipality", "category"]
-    agree = table.select(*keys, "flag", "robust", "flag_alternatives", "n_alternatives",
+    agree = demo_screen.select(*keys, "flag", "robust", "flag_alternatives", "n_alternatives",
                          "flag_depends_on")
     counted = pl.lit(0)
     same = pl.lit(0)
@@ -47,7 +36,7 @@ def test_alternatives_equal_whole_reruns(table: pl.DataFrame, reruns: dict) -> N
         alt = other.select(*keys, pl.col("flag").alias(f"flag:{slot}"),
                            pl.col("reference_band").alias(f"band:{slot}"))
         if slot != "age_model":  # a category without this edge keeps its band: no alternative
-            alt = alt.join(table.select(*keys, "reference_band"), on=keys).with_columns(
+            alt = alt.join(demo_screen.select(*keys, "reference_band"), on=keys).with_columns(
                 pl.when(pl.col(f"band:{slot}") == pl.col("reference_band"))
                 .then(None).otherwise(pl.col(f"flag:{slot}")).alias(f"flag:{slot}"))
         agree = agree.join(alt.select(*keys, f"flag:{slot}"), on=keys)
@@ -68,8 +57,8 @@ def test_alternatives_equal_whole_reruns(table: pl.DataFrame, reruns: dict) -> N
     assert got["korttidstillsyn"] == 5 and got["avlosarservice"] == 3
 
 
-def test_depends_on_names_the_alternatives(table: pl.DataFrame, reruns: dict) -> None:
-    fragile = table.filter(pl.col("robust") == False)  # noqa: E712
+def test_depends_on_names_the_alternatives(demo_screen: pl.DataFrame, reruns: dict) -> None:
+    fragile = demo_screen.filter(pl.col("robust") == False)  # noqa: E712
     assert fragile.height > 0
     for r in fragile.iter_rows(named=True):
         named = r["flag_depends_on"].split("; ")
@@ -77,13 +66,13 @@ def test_depends_on_names_the_alternatives(table: pl.DataFrame, reruns: dict) ->
         for label in named:
             key, _value = label.split("=")
             assert key in ("age_model", "age_band")
-    assert table.filter(pl.col("robust") == True)["flag_depends_on"].null_count() == (  # noqa: E712
-        table.filter(pl.col("robust") == True).height)  # noqa: E712
+    assert demo_screen.filter(pl.col("robust") == True)["flag_depends_on"].null_count() == (  # noqa: E712
+        demo_screen.filter(pl.col("robust") == True).height)  # noqa: E712
 
 
-def test_demo_findings(table: pl.DataFrame) -> None:
+def test_demo_findings(demo_screen: pl.DataFrame) -> None:
     """Demoby's findings of 2024 (the report's words follow them)."""
-    rows = {r["category"]: r for r in table.filter(pl.col("municipality") == "0180")
+    rows = {r["category"]: r for r in demo_screen.filter(pl.col("municipality") == "0180")
             .iter_rows(named=True)}
     dv = rows["daglig_verksamhet"]
     assert dv["flag"] == "higher" and dv["robust"] and dv["flag_alternatives"] == 5
@@ -95,7 +84,7 @@ def test_demo_findings(table: pl.DataFrame) -> None:
     assert kp["flag_depends_on"] == "age_model=band"
 
 
-def test_legacy_has_no_alternatives(inputs) -> None:
-    old = screen(YEAR, inputs=inputs, method=Method.legacy())
+def test_legacy_has_no_alternatives(demo_inputs) -> None:
+    old = screen(YEAR, inputs=demo_inputs, method=Method.legacy())
     assert old["robust"].null_count() == old.height
     assert old["flag_alternatives"].null_count() == old.height

@@ -18,26 +18,15 @@ import pytest
 from scipy import stats as sps
 
 from benchmark import stats
-from benchmark.comparison import Method, compare, history, load_inputs, screen
-from benchmark.config import Settings
+from benchmark.comparison import Method, compare, history, screen
 
 YEAR = 2024
 
 
 @pytest.fixture(scope="module")
-def inputs(demo_data: Settings):
-    return load_inputs(demo_data)
-
-
-@pytest.fixture(scope="module")
-def table(inputs) -> pl.DataFrame:
-    return screen(YEAR, inputs=inputs)
-
-
-@pytest.fixture(scope="module")
-def years(inputs) -> pl.DataFrame:
+def years(demo_inputs) -> pl.DataFrame:
     """Every municipality's assessed O and E in the window years (a screen per year)."""
-    return pl.concat([screen(y, inputs=inputs).select(
+    return pl.concat([screen(y, inputs=demo_inputs).select(
         "municipality", "year", "category", "observed", "expected", "flag", "tau2", "phi")
         for y in range(YEAR - 4, YEAR + 1)])
 
@@ -56,13 +45,13 @@ def _dl(o: np.ndarray, e: np.ndarray, trim: float = 0.1) -> tuple[float, float]:
     return phi, tau2
 
 
-def test_overdispersion_pooled_over_five_years(table: pl.DataFrame,
+def test_overdispersion_pooled_over_five_years(demo_screen: pl.DataFrame,
                                                years: pl.DataFrame) -> None:
     for cid in ("daglig_verksamhet", "kontaktperson"):
         pooled = years.filter((pl.col("category") == cid) & (pl.col("flag") != "not_assessed")
                               ).sort("municipality", "year")
         phi, tau2 = _dl(pooled["observed"].to_numpy(), pooled["expected"].to_numpy())
-        rows = table.filter(pl.col("category") == cid)
+        rows = demo_screen.filter(pl.col("category") == cid)
         assert rows["phi"].unique().to_list() == [pytest.approx(phi, rel=1e-9)]
         assert rows["tau2"].unique().to_list() == [pytest.approx(tau2, rel=1e-9)]
         assert rows["od_units"][0] == pooled.height
@@ -76,15 +65,15 @@ def test_overdispersion_pooled_over_five_years(table: pl.DataFrame,
         assert rows["tau2_min"][0] <= tau2 <= rows["tau2_max"][0]
 
 
-def test_first_years_have_shorter_windows(inputs) -> None:
-    early = screen(2016, inputs=inputs)
+def test_first_years_have_shorter_windows(demo_inputs) -> None:
+    early = screen(2016, inputs=demo_inputs)
     assert set(early["od_years"].drop_nulls()) == {"2015–2016"}
-    first = screen(2015, inputs=inputs)
+    first = screen(2015, inputs=demo_inputs)
     assert set(first["od_years"].drop_nulls()) == {"2015"}
 
 
-def test_shrinkage_uses_the_funnels_random_effects(table: pl.DataFrame) -> None:
-    ok = table.filter(pl.col("flag") != "not_assessed")
+def test_shrinkage_uses_the_funnels_random_effects(demo_screen: pl.DataFrame) -> None:
+    ok = demo_screen.filter(pl.col("flag") != "not_assessed")
     o, e = ok["observed"].to_numpy(), ok["expected"].to_numpy()
     tau2 = np.where(ok["od_adjusted"].to_numpy(), ok["tau2"].to_numpy(), 0.0)
     s2 = 1 / (4 * e)  # the funnel's within-municipality variance on the √ scale
@@ -97,9 +86,9 @@ def test_shrinkage_uses_the_funnels_random_effects(table: pl.DataFrame) -> None:
     assert flat.is_empty() or (flat["ratio_shrunk"] == 1.0).all()
 
 
-def test_q_values_screen_family(table: pl.DataFrame) -> None:
-    assert set(table["q_family"]) == {"category_year"}
-    for cid, group in table.group_by("category"):
+def test_q_values_screen_family(demo_screen: pl.DataFrame) -> None:
+    assert set(demo_screen["q_family"]) == {"category_year"}
+    for cid, group in demo_screen.group_by("category"):
         p = group["p_value"].to_numpy()
         have = ~np.isnan(p)
         want = sps.false_discovery_control(p[have], method="bh")
@@ -107,37 +96,37 @@ def test_q_values_screen_family(table: pl.DataFrame) -> None:
                                    err_msg=str(cid))
 
 
-def test_q_values_compare_family(inputs, table: pl.DataFrame) -> None:
-    one = compare("0180", YEAR, inputs=inputs)
+def test_q_values_compare_family(demo_inputs, demo_screen: pl.DataFrame) -> None:
+    one = compare("0180", YEAR, inputs=demo_inputs)
     assert set(one["q_family"]) == {"municipality_year"}
     p = one["p_value"].to_numpy()
     have = ~np.isnan(p)
     np.testing.assert_allclose(one["q_value"].to_numpy()[have],
                                sps.false_discovery_control(p[have], method="bh"), rtol=1e-12)
     # everything else is the screening row
-    mine = table.filter(pl.col("municipality") == "0180")
-    cols = [c for c in table.columns if c not in ("q_value", "q_family")
+    mine = demo_screen.filter(pl.col("municipality") == "0180")
+    cols = [c for c in demo_screen.columns if c not in ("q_value", "q_family")
             and not c.startswith("peer_")]
     assert one.select(cols).equals(mine.select(cols))
     # the family can be chosen
-    forced = screen(YEAR, inputs=inputs, method=Method(fdr="municipality_year"))
+    forced = screen(YEAR, inputs=demo_inputs, method=Method(fdr="municipality_year"))
     f = forced.filter(pl.col("municipality") == "0180")
     np.testing.assert_allclose(f["q_value"].to_numpy(), one["q_value"].to_numpy())
 
 
-def test_pooled_test_on_the_yearly_mean(inputs, years: pl.DataFrame) -> None:
-    h = history("2084", last_year=YEAR, n_years=3, inputs=inputs)
+def test_pooled_test_on_the_yearly_mean(demo_inputs, years: pl.DataFrame) -> None:
+    h = history("2084", last_year=YEAR, n_years=3, inputs=demo_inputs)
     r = h.filter((pl.col("year") == YEAR) & (pl.col("category") == "ledsagarservice")
                  ).row(0, named=True)
     three = h.filter(pl.col("category") == "ledsagarservice").sort("year")
     assert r["observed_3y"] == pytest.approx(three["observed"].mean())
     assert r["expected_3y"] == pytest.approx(three["expected"].mean(), rel=1e-12)
     # version 0.1 summed the three years (three times the persons, as if independent)
-    old = history("2084", last_year=YEAR, n_years=1, inputs=inputs, method=Method.legacy())
+    old = history("2084", last_year=YEAR, n_years=1, inputs=demo_inputs, method=Method.legacy())
     o = old.filter(pl.col("category") == "ledsagarservice").row(0, named=True)
     assert o["observed_3y"] == pytest.approx(3 * r["observed_3y"])
     # the flag on the mean: the funnel rule at 99.8 % across municipalities' means
-    means = pl.concat([screen(y, inputs=inputs) for y in (YEAR,)]).filter(
+    means = pl.concat([screen(y, inputs=demo_inputs) for y in (YEAR,)]).filter(
         pl.col("category") == "ledsagarservice")
     ok = means.filter(pl.col("observed_3y").is_not_null())
     o3, e3 = ok["observed_3y"].to_numpy(), ok["expected_3y"].to_numpy()
@@ -146,9 +135,9 @@ def test_pooled_test_on_the_yearly_mean(inputs, years: pl.DataFrame) -> None:
     assert ok["flag_3y"].to_list() == list(flags)
 
 
-def test_peer_interval_includes_the_peers_error_and_tau2(inputs) -> None:
-    honest = compare("0180", YEAR, inputs=inputs, peer_group="lan")
-    fixed = compare("0180", YEAR, inputs=inputs, peer_group="lan",
+def test_peer_interval_includes_the_peers_error_and_tau2(demo_inputs) -> None:
+    honest = compare("0180", YEAR, inputs=demo_inputs, peer_group="lan")
+    fixed = compare("0180", YEAR, inputs=demo_inputs, peer_group="lan",
                     method=Method(peer_interval="fixed"))
     z = sps.norm.ppf(0.975)
     for r, f in zip(honest.iter_rows(named=True), fixed.iter_rows(named=True), strict=True):
@@ -182,10 +171,10 @@ def test_peer_interval_formula() -> None:
     assert sim_e.var() == pytest.approx(400 * (w_m / w_p) ** 2, rel=0.02)
 
 
-def test_symmetric_decomposition_is_kitagawa(inputs) -> None:
+def test_symmetric_decomposition_is_kitagawa(demo_inputs) -> None:
     """Band model, one band: two groups (in the band, outside it) with the municipality's
     rate in the band O/n_b and 0 outside; Kitagawa evaluates each effect at the mean."""
-    band = screen(YEAR, inputs=inputs, method=Method(age_model="band", reference="riket"))
+    band = screen(YEAR, inputs=demo_inputs, method=Method(age_model="band", reference="riket"))
     ok = band.filter((pl.col("flag") != "not_assessed") & (pl.col("category") != "totalt"))
     o = ok["observed"].to_numpy()
     n_b = ok["population_band"].to_numpy().astype(float)
@@ -201,7 +190,7 @@ def test_symmetric_decomposition_is_kitagawa(inputs) -> None:
                                atol=1e-9)
     np.testing.assert_allclose(structure + rate_effect, o - ec, rtol=1e-9)
     # the sequential split (version 0.1) gives the interaction to the other effect
-    seq = screen(YEAR, inputs=inputs, method=Method(age_model="band", reference="riket",
+    seq = screen(YEAR, inputs=demo_inputs, method=Method(age_model="band", reference="riket",
                                                      decomposition="sequential"))
     s = seq.filter(pl.col("municipality") == "0180").filter(pl.col("category") ==
                                                             "daglig_verksamhet")
