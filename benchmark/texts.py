@@ -209,6 +209,52 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "suppressed_missing": {"sv": "Skyddad/saknas", "en": "Suppressed/missing"},
     "depends_on_ages": {"sv": "Högre/lägre, beror på åldrarna",
                         "en": "Higher/lower, depends on ages"},
+    # --- the method notebook (04) -----------------------------------------------------------
+    "od_headers": {"sv": "Överspridning φ|τ²|År (fönster)|τ² år för år (min–max)",
+                   "en": "Overdispersion φ|τ²|Years (window)|τ² year by year (min–max)"},
+    "profile_headers": {"sv": "Ålder|Krets 1–3 kvinnor|Krets 1–3 män|Krets 1–2 kvinnor|"
+                              "Krets 1–2 män",
+                        "en": "Age|Kretsar 1–3 women|Kretsar 1–3 men|Kretsar 1–2 women|"
+                              "Kretsar 1–2 men"},
+    "profile_caption": {
+        "sv": "Personer med LSS-insats per 10 000 invånare i riket 1 oktober 2021, i de "
+              "härledda åldersgrupperna (SCB/Socialstyrelsen); formen inom referensåldrarna",
+        "en": "Persons with LSS support per 10,000 inhabitants in Sweden on 1 October 2021, "
+              "in the derived age groups (SCB/Socialstyrelsen); the shape inside the "
+              "reference bands",
+    },
+    "sex_factor_headers": {"sv": "Insats|Personkretsar|Faktor på männens profil",
+                           "en": "Category|Personkretsar|Factor on the men's profile"},
+    "sex_factor_caption": {
+        "sv": "Personkretsar och könsfaktor per insats (faktorn ger insatsens kvot män/kvinnor "
+              "2021 inom åldersgruppen)",
+        "en": "Personkretsar and sex factor per category (the factor gives the category's "
+              "men/women ratio of 2021 within its age band)",
+    },
+    "robust_headers": {"sv": "Insats|Flaggade (99,8 %)|Varav robusta|Vanligaste alternativet "
+                             "som ändrar flaggan",
+                       "en": "Category|Flagged (99.8%)|Of which robust|Alternative that most "
+                             "often changes the flag"},
+    "robust_caption": {
+        "sv": "Robusta flaggor {year}: samma flagga med bandmodellen och med varje åldersgräns "
+              "flyttad ± 2 år",
+        "en": "Robust flags {year}: the same flag under the band model and with each band "
+              "edge moved ± 2 years",
+    },
+    "reference_rest_all": {
+        "sv": "{name} har mer än 5 % av rikets invånare i insatsernas åldrar. Kommunen jämförs "
+              "därför med resten av landet, så att den inte jämförs med sig själv.",
+        "en": "{name} has more than 5% of Sweden's inhabitants in the ages of the categories. "
+              "It is therefore compared with the rest of the country, so that it is not "
+              "compared with itself.",
+    },
+    "reference_rest": {
+        "sv": "{name} har mer än 5 % av rikets invånare i åldrarna för {names}. Där jämförs "
+              "kommunen med resten av landet, så att den inte jämförs med sig själv.",
+        "en": "{name} has more than 5% of Sweden's inhabitants in the ages of {names}. There "
+              "the municipality is compared with the rest of the country, so that it is not "
+              "compared with itself.",
+    },
     "ratio_of": {"sv": "{name}: kvot mot riket", "en": "{name}: ratio to Sweden"},
     "deviating_categories": {"sv": "Insatser som avviker tydligt",
                              "en": "Categories that deviate clearly"},

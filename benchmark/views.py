@@ -304,6 +304,15 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
         if persistent:
             items.append(f"The deviation has lasted at least three of the last five years for "
                          f"{_join(persistent, lang)}.")
+    if "reference" in table.columns:
+        rest = _labels(table, ok & (pl.col("reference") == "riket_utom_kommunen"), lang)
+        assessed = _labels(table, ok & (pl.col("flag") != "not_assessed"), lang)
+        names = table["name"].drop_nulls() if "name" in table.columns else []
+        name = str(names[0]) if len(names) else ""
+        if rest and set(assessed) <= set(rest):
+            items.append(fmt.text("reference_rest_all", lang, name=name))
+        elif rest:
+            items.append(fmt.text("reference_rest", lang, names=_join(rest, lang), name=name))
     profiled = "age_model" in table.columns and (table["age_model"] == "profile").any()
     lead = fmt.text("summary_lead_profile" if profiled else "summary_lead", lang)
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
@@ -674,9 +683,7 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
     if municipality:
         headers.append(fmt.text("ratio_of", lang, name=name))
     if methods:
-        headers += (["Överspridning φ", "τ²", "År (fönster)", "τ² år för år (min–max)"]
-                    if lang == "sv" else
-                    ["Overdispersion φ", "τ²", "Years (window)", "τ² year by year (min–max)"])
+        headers += fmt.text("od_headers", lang).split("|")
     years = screen["year"].unique().to_list()
     caption = fmt.text("by_category_caption", lang, year=years[0] if years else "")
     return plots.data_table(caption, headers, rows, [False] + [True] * (len(headers) - 1))
@@ -812,27 +819,13 @@ def age_profile_table(lang: str = "sv") -> str:
                              & (pl.col("sex") == sex))["per_10000"].sum()
                 cells.append(fmt.number(v, 1, lang))
         rows.append(cells)
-    if lang == "sv":
-        headers = ["Ålder", "Krets 1–3 kvinnor", "Krets 1–3 män", "Krets 1–2 kvinnor",
-                   "Krets 1–2 män"]
-        caption = ("Personer med LSS-insats per 10 000 invånare i riket 1 oktober 2021, i de "
-                   "härledda åldersgrupperna (SCB/Socialstyrelsen); formen inom "
-                   "referensåldrarna")
-    else:
-        headers = ["Age", "Kretsar 1–3 women", "Kretsar 1–3 men", "Kretsar 1–2 women",
-                   "Kretsar 1–2 men"]
-        caption = ("Persons with LSS support per 10,000 inhabitants in Sweden on 1 October "
-                   "2021, in the derived age groups (SCB/Socialstyrelsen); the shape inside "
-                   "the reference bands")
-    table = plots.data_table(caption, headers, rows, [False, True, True, True, True])
+    headers = fmt.text("profile_headers", lang).split("|")
+    table = plots.data_table(fmt.text("profile_caption", lang), headers, rows,
+                             [False, True, True, True, True])
     factors = [[c.label(lang), "1–2" if c.id in profile.PERSONKRETSAR else "1–3",
                 fmt.number(profile.sex_factor(c.id), 3, lang)] for c in CATEGORIES]
-    heads = (["Insats", "Personkretsar", "Faktor på männens profil"] if lang == "sv" else
-             ["Category", "Personkretsar", "Factor on the men's profile"])
-    cap = ("Personkretsar och könsfaktor per insats (faktorn ger insatsens kvot män/kvinnor "
-           "2021 inom åldersgruppen)" if lang == "sv" else
-           "Personkretsar and sex factor per category (the factor gives the category's "
-           "men/women ratio of 2021 within its age band)")
+    heads = fmt.text("sex_factor_headers", lang).split("|")
+    cap = fmt.text("sex_factor_caption", lang)
     return table + plots.data_table(cap, heads, factors, [False, False, True])
 
 
@@ -849,15 +842,9 @@ def robustness_table(table: pl.DataFrame, lang: str = "sv") -> str:
         common = max(set(labels), key=labels.count) if labels else fmt.MISSING
         rows.append([c.label(lang), fmt.integer(sub.height, lang),
                      fmt.integer(robust.height, lang), common])
-    headers = (["Insats", "Flaggade (99,8 %)", "Varav robusta", "Vanligaste alternativet som "
-                "ändrar flaggan"] if lang == "sv" else
-               ["Category", "Flagged (99.8%)", "Of which robust", "Alternative that most "
-                "often changes the flag"])
+    headers = fmt.text("robust_headers", lang).split("|")
     years = table["year"].unique().to_list()
-    caption = (f"Robusta flaggor {years[0] if years else ''}: samma flagga med bandmodellen "
-               "och med varje åldersgräns flyttad ± 2 år" if lang == "sv" else
-               f"Robust flags {years[0] if years else ''}: the same flag under the band model "
-               "and with each band edge moved ± 2 years")
+    caption = fmt.text("robust_caption", lang, year=years[0] if years else "")
     return plots.data_table(caption, headers, rows, [False, True, True, False])
 
 

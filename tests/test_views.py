@@ -293,7 +293,7 @@ def test_screening_summary_counts_and_the_chosen_municipality() -> None:
     methods = views.screening_summary(make_screen(), methods=True)  # 04-metod
     row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", methods).group(1)
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == ["11", "2", "1", "0", "1", "3,20",
-                                                         "0,0040"]
+                                                         "0,0040", "–", "–"]
     malå = views.screening_summary(make_screen(), municipality="2418")
     assert "Skyddad uppgift" in re.search(r"Bostad med särskild service</th>(.*?)</tr>",
                                           malå).group(1)
@@ -368,3 +368,16 @@ def test_swedish_sort_key() -> None:
     names = ["Örebro", "Älvdalen", "Åre", "Eda", "Ånge", "Öckerö", "Zeta", "Emmaboda"]
     assert sorted(names, key=views.sv_sort_key) == [
         "Eda", "Emmaboda", "Zeta", "Ånge", "Åre", "Älvdalen", "Öckerö", "Örebro"]
+
+
+def test_summary_says_when_the_rest_of_sweden_is_the_reference() -> None:
+    t = make_compare().with_columns(reference=pl.lit("riket_utom_kommunen"))
+    text = views.summary(t)
+    assert ("Skellefteå har mer än 5 % av rikets invånare i insatsernas åldrar. Kommunen "
+            "jämförs därför med resten av landet") in text
+    some = make_compare().with_columns(reference=pl.when(pl.col("category") == "boende")
+                                       .then(pl.lit("riket_utom_kommunen"))
+                                       .otherwise(pl.lit("riket")))
+    assert "i åldrarna för bostad med särskild service. Där jämförs" in views.summary(some)
+    assert "resten av landet" not in views.summary(make_compare().with_columns(
+        reference=pl.lit("riket")))

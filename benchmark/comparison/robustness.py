@@ -39,8 +39,8 @@ def _empty(n: int) -> list[pl.Series]:
             pl.Series("flag_depends_on", [None] * n, dtype=pl.String)]
 
 
-def robustness(window: Window, grid: pl.DataFrame, flag: np.ndarray, method: Method
-               ) -> list[pl.Series]:
+def robustness(window: Window, grid: pl.DataFrame, flag: np.ndarray, method: Method,
+               rows: np.ndarray | None = None) -> list[pl.Series]:
     """:data:`ROBUST_COLUMNS` of the table rows (grid order), from the grid's alternative
     expectations (``alt_<slot>``) and the main ``flag`` of the table rows.
 
@@ -55,6 +55,10 @@ def robustness(window: Window, grid: pl.DataFrame, flag: np.ndarray, method: Met
         ``flag`` of the table rows, in grid order.
     method
         The method (its bands name the alternatives).
+    rows
+        Which table rows need the columns (a boolean mask in grid order, e.g. the rows of
+        the municipalities returned); the others stay null. φ and τ² are always estimated
+        across all municipalities.
 
     Returns
     -------
@@ -72,6 +76,8 @@ def robustness(window: Window, grid: pl.DataFrame, flag: np.ndarray, method: Met
                             (window.n_municipalities, len(window.targets),
                              window.n_categories)).ravel()
     main_ok = np.isin(flag, ["higher", "lower", "similar"])
+    if rows is not None:
+        main_ok &= rows
     n_alt = np.zeros(len(flag), dtype=np.int64)
     agree = np.zeros(len(flag), dtype=np.int64)
     depends: list[list[str]] = [[] for _ in flag]
@@ -82,11 +88,12 @@ def robustness(window: Window, grid: pl.DataFrame, flag: np.ndarray, method: Met
             continue
         od = window_dispersion(window, o_all, e_all, method, window.targets, spread=False)
         e_t = window.back(window.cube(e_all), 0, np.nan).ravel()
-        od_t = od.take(window.back(window.cube(np.arange(len(e_all))), 0, -1).ravel())
-        ok = ~np.isnan(e_t) & ~np.isnan(o_t)
-        alt = stats.funnel_flag_only(np.where(ok, o_t, np.nan), np.where(ok, e_t, 1.0),
-                                     method.strong_confidence, phi=od_t.phi, tau2=od_t.tau2)
-        counted = ok & main_ok
+        ok = ~np.isnan(e_t) & ~np.isnan(o_t) & main_ok
+        od_t = od.take(window.back(window.cube(np.arange(len(e_all))), 0, -1).ravel()[ok])
+        alt = np.full(len(flag), "not_assessed", dtype=object)
+        alt[ok] = stats.funnel_flag_only(o_t[ok], e_t[ok], method.strong_confidence,
+                                         phi=od_t.phi, tau2=od_t.tau2)
+        counted = ok
         n_alt += counted
         same = counted & (alt == flag)
         agree += same

@@ -178,8 +178,10 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
     flag_95[shown] = table["flag_95"].to_numpy()
     flag_95[~shown] = earlier_flags(observed[~shown], expected[~shown], od.take(~shown),
                                     method)
+    wanted = (None if municipalities is None else
+              table["municipality"].is_in(list(municipalities)).to_numpy())
     table = table.with_columns(
         *persistence(window, flag_95, method),
         *pooled_test(window, observed, expected, method),
-        *robustness(window, df, table["flag"].to_numpy(), method))
+        *robustness(window, df, table["flag"].to_numpy(), method, wanted))
     return finish(costs(table.lazy(), inputs), inputs, method, municipalities).pipe(collect)
