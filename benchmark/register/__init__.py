@@ -1,0 +1,1 @@
+"""The municipality's own decisions: a case-system export, read where it is, aggregated."""
