@@ -209,3 +209,45 @@ DECISIONS: dict[str, str] = {normalise(v): outcome for outcome, values in {
 #: Outcomes that grant the insats (a granted decision can be executed).
 GRANTED: tuple[str, ...] = ("bifall", "delvis_bifall")
 REFUSED = "avslag"
+
+
+def parse_map(values: list[str] | None) -> dict[str, str]:
+    """``--map`` values: ``LABEL=ID`` pairs (``;`` between several) or the path of a CSV
+    file with two columns, label and id (a header row is allowed).
+
+    Examples
+    --------
+    >>> parse_map(["Ledsagarserv.=ledsagarservice; Boendestöd=skip"])
+    {'Ledsagarserv.': 'ledsagarservice', 'Boendestöd': 'skip'}
+    """
+    from pathlib import Path
+
+    from benchmark.errors import InputError
+
+    out: dict[str, str] = {}
+    for value in values or []:
+        path = Path(value)
+        if "=" not in value and path.is_file():
+            import polars as pl
+
+            try:
+                table = pl.read_csv(path, has_header=False, infer_schema=False,
+                                    separator=";" if ";" in path.read_text("utf-8") else ",")
+            except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
+                raise InputError(f"--map {value}: cannot read the file ({exc})") from None
+            if table.width != 2:
+                raise InputError(f"--map {value}: the file needs two columns, label and "
+                                 f"insats id, not {table.width}")
+            pairs = [(a, b) for a, b in table.iter_rows()
+                     if a and b and normalise(a) not in ("etikett", "label")]
+        else:
+            pairs = []
+            for part in filter(str.strip, value.split(";")):
+                label, sep, target = part.rpartition("=")
+                if not sep or not label.strip():
+                    raise InputError(f"--map {part.strip()!r}: write LABEL=ID, e.g. "
+                                     "'Ledsagarserv.=ledsagarservice' (or a CSV file with "
+                                     "two columns)")
+                pairs.append((label.strip(), target.strip()))
+        out.update(pairs)
+    return out
