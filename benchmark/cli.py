@@ -251,6 +251,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reference year (default: the newest year in the processed data)")
     p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    p.add_argument("--register", type=Path, metavar="FILE",
+                   help="the municipality's own export of decisions (see `register`): adds "
+                   "the section \"Egna beslut i år\" with aggregated figures")
+    p.add_argument("--register-date", type=_date, help="count persons on this day "
+                   "(default today)")
+    p.add_argument("--register-sheet", help="the sheet of a workbook with several")
+    p.add_argument("--register-map", action="append", metavar="LABEL=ID",
+                   help="what a local insats label means (as register --map)")
 
     p = sub.add_parser("demo", parents=[common],
                        help="run the whole pipeline on synthetic demo data, offline",
@@ -384,8 +392,15 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     check_out_folder(args.out)
     year = _year_or_newest(args.year, settings)
     _warn_if_partial(settings)
+    register = None
+    if args.register is not None:
+        from benchmark.register.format import parse_map
+        from benchmark.report import RegisterSource
+
+        register = RegisterSource(args.register, args.register_date, args.register_sheet,
+                                  parse_map(args.register_map))
     path = build_report(args.kommun, year, lang=args.lang, out_dir=args.out,
-                        settings=settings)
+                        settings=settings, register=register)
     print(f"report written: {path}")
     return 0
 

@@ -42,7 +42,7 @@ from benchmark.errors import DataError
 from benchmark.files import atomic_write_bytes
 
 __all__ = ["DEMO_LABEL_MAP", "DEMO_REGISTER_DATE", "UNKNOWN_LABEL", "generate_register",
-           "register_path", "write_register"]
+           "register_check", "register_path", "write_register"]
 
 #: The demo export's date: nothing in the file is later.
 DEMO_REGISTER_DATE = date(2025, 11, 30)
@@ -344,3 +344,18 @@ def write_register(inputs: Inputs, data_dir: Path, **kwargs: object) -> Path:
     df = generate_register(inputs, **kwargs)  # type: ignore[arg-type]
     atomic_write_bytes(path, df.write_csv(separator=";", date_format="%Y-%m-%d").encode())
     return path
+
+
+def register_check(path: Path, inputs: Inputs, code: str = "0180") -> str:
+    """One line: does the import's reconciliation give the published counts back?"""
+    from benchmark.register.tables import reconciliation
+    from benchmark.register.validate import read_register
+
+    register = read_register(path, labels=DEMO_LABEL_MAP)
+    rec = reconciliation(register, code, DEMO_REGISTER_DATE, inputs=inputs).filter(
+        pl.col("kolada_status") == "ok")
+    off = rec.filter(pl.col("difference").fill_null(1) != 0)
+    years = rec["year"].unique().sort().to_list()
+    return (f"register reconciliation {years[0]}–{years[-1]}: {rec.height - off.height} of "
+            f"{rec.height} published 1 October counts reproduced"
+            + ("" if off.is_empty() else " — NOT all"))

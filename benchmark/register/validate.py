@@ -224,32 +224,47 @@ def _dates(df: pl.DataFrame, cols: dict[str, str], name: str) -> pl.Series:
     return parsed.alias(name)
 
 
-def _birth_years(df: pl.DataFrame, cols: dict[str, str]) -> pl.Series:
-    this_year = date.today().year
-    if "fodelsear" in cols:
-        name, lo, hi, what = "fodelsear", MIN_BIRTH_YEAR, this_year, "a year of birth"
-    else:
-        name, lo, hi, what = "alder", 0, MAX_AGE, "an age in whole years on the decision date"
+def _whole(df: pl.DataFrame, cols: dict[str, str], name: str, lo: int, hi: int,
+           what: str) -> pl.Series:
+    """A column of whole numbers in [lo, hi] (null where empty), or an error naming rows."""
     text = df[name]
     value = text.str.replace(r"\.0$", "").cast(pl.Int32, strict=False)
-    bad = df.filter(value.is_null() | ~value.is_between(lo, hi))
+    bad = df.filter(text.is_not_null() & (value.is_null() | ~value.is_between(lo, hi)))
     if bad.height:
         first = bad.row(0, named=True)
         also = bad[ROW].to_list()[1:]
         more = f" (also {rows_text(also)})" if also else ""
-        shown = "empty" if first[name] is None else repr(first[name])
-        raise InputError(f"row {first[ROW]}, column {cols[name]!r}: {shown} is out of range"
-                         f"{more}; give {what} from {lo} to {hi}")
-    if name == "alder":
-        return (df["beslutsdatum"].dt.year() - value).alias("birth_year")
-    years = df.select("person", value.alias("y")).group_by("person").agg(
-        pl.col("y").n_unique().alias("n"))
-    if (years["n"] > 1).any():
-        person = years.filter(pl.col("n") > 1)["person"][0]
-        rows = df.filter(pl.col("person") == person)[ROW].to_list()
-        raise InputError(f"{rows_text(rows)}: the same person has different years in column "
-                         f"{cols[name]!r}; give one year of birth per person")
-    return value.alias("birth_year")
+        raise InputError(f"row {first[ROW]}, column {cols[name]!r}: {first[name]!r} is out of "
+                         f"range{more}; give {what} from {lo} to {hi}")
+    return value
+
+
+def _birth_years(df: pl.DataFrame, cols: dict[str, str]) -> pl.Series:
+    """Year of birth per row: ``fodelsear``, else decision year − ``alder``."""
+    born = age = None
+    if "fodelsear" in cols:
+        born = _whole(df, cols, "fodelsear", MIN_BIRTH_YEAR, date.today().year,
+                      "a year of birth")
+    if "alder" in cols:
+        age = _whole(df, cols, "alder", 0, MAX_AGE,
+                     "an age in whole years on the decision date")
+    from_age = None if age is None else df["beslutsdatum"].dt.year() - age
+    birth = born if from_age is None else from_age if born is None else born.fill_null(from_age)
+    empty = df.filter(birth.is_null())[ROW].to_list()
+    if empty:
+        given = " or ".join(repr(cols[c]) for c in fm.AGE_COLUMNS if c in cols)
+        raise InputError(f"{rows_text(empty)}: column {given} is empty; give a year of birth "
+                         f"({MIN_BIRTH_YEAR}–{date.today().year}) or an age (0–{MAX_AGE})")
+    if born is not None:
+        years = df.select("person", born.alias("y")).drop_nulls().group_by("person").agg(
+            pl.col("y").n_unique().alias("n"))
+        if (years["n"] > 1).any():
+            person = years.filter(pl.col("n") > 1)["person"][0]
+            rows = df.filter(pl.col("person") == person)[ROW].to_list()
+            raise InputError(f"{rows_text(rows)}: the same person has different years in "
+                             f"column {cols['fodelsear']!r}; give one year of birth per "
+                             "person")
+    return birth.cast(pl.Int32).alias("birth_year")
 
 
 def _check_order(df: pl.DataFrame, cols: dict[str, str]) -> None:
