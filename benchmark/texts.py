@@ -161,6 +161,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "no_funnel": {"sv": "{category}: ingen kommun kunde bedömas {year}.",
                   "en": "{category}: no municipality could be assessed in {year}."},
     # --- the municipality's own decisions (benchmark.register.present) ----------------------
+    "register_fill_in": {
+        "sv": "Skriv sökvägen till exporten av kommunens beslut (register_file) och kommunkoden "
+              "(municipality) i cellen med parametrar ovan och kör alla celler igen. Mallen "
+              "finns i templates/register/.",
+        "en": "Write the path of the export of the municipality's decisions (register_file) "
+              "and the municipality code (municipality) in the parameters cell above and run "
+              "all cells again. The template is in templates/register/."},
     "register_section": {"sv": "Egna beslut i år", "en": "Own decisions this year"},
     "register_included": {
         "sv": "Det här avsnittet bygger på kommunens eget verksamhetssystem ({file}, {rows} "

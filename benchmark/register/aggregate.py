@@ -105,7 +105,7 @@ def flow_counts(register: Register, on: date, years: Sequence[int]) -> pl.DataFr
         | (~started & (~ended_by | (pl.col("ended") > deadline))))
     waiting = late & ~started & ~ended_by
     events = {
-        "decisions": (pl.col("decided"), pl.lit(True)),
+        "decisions": (pl.col("decided"), pl.col("decided").is_not_null()),
         "granted": (pl.col("decided"), granted),
         "refused": (pl.col("decided"), pl.col("outcome") == REFUSED),
         "started": (pl.col("started"), granted & started),

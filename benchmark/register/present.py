@@ -30,8 +30,17 @@ from benchmark.register.stock import HIDDEN_COLUMN
 from benchmark.register.validate import read_register
 from benchmark.register.views import RegisterViews, build
 
-__all__ = ["flow_chart", "flow_table", "load", "notes", "reconciliation_table",
-           "report_parts", "section", "stock_chart"]
+__all__ = [
+    "flow_chart",
+    "flow_table",
+    "load",
+    "notebook_parts",
+    "notes",
+    "reconciliation_table",
+    "report_parts",
+    "section",
+    "stock_chart",
+]
 
 #: Years of the reconciliation shown in a report (the newest published ones).
 RECONCILIATION_YEARS = 6
@@ -221,3 +230,39 @@ def report_parts(register_file: str | Path, municipality: str, on: date | str | 
     result = load(register_file, municipality, on, sheet=sheet, labels=labels, year=year,
                   settings=notebook_settings(data_dir))
     return [heading(fmt.text("register_section", lang), 2), *section(result, lang)]
+
+
+def notebook_parts(register_file: str | Path | None = None, municipality: str | None = None,
+                   on: date | str | None = None, *, sheet: str | None = None,
+                   labels: Mapping[str, str] | None = None,
+                   data_dir: str | Path | None = None, lang: str = "sv"
+                   ) -> list[plots.Chart | str]:
+    """Notebook ``05-egna-beslut``: the section for a file, or what to fill in.
+
+    On the synthetic demo data, without a file, the demo's own register of Demoby is used
+    (:mod:`benchmark.demo_register`, written by ``make demo``), counted on its export date;
+    the municipality defaults to ``$BENCHMARK_KOMMUN`` (``make lab KOMMUN=…``).
+    """
+    import os
+
+    from benchmark.demo import DEMO_FOCUS
+    from benchmark.demo_register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE, register_path
+    from benchmark.explorer import KOMMUN_ENV
+    from benchmark.store import read_manifest
+    from benchmark.views import notebook_settings
+
+    settings = notebook_settings(data_dir)
+    demo = bool(read_manifest(settings).get("synthetic"))
+    if register_file is None and demo and register_path(settings.data_dir).exists():
+        register_file, labels = register_path(settings.data_dir), labels or DEMO_LABEL_MAP
+        on = on or DEMO_REGISTER_DATE
+        municipality = municipality or DEMO_FOCUS
+    municipality = municipality or os.environ.get(KOMMUN_ENV)
+    if register_file is None or municipality is None:
+        return [f"<p><strong>{html.escape(fmt.text('register_fill_in', lang))}</strong></p>"]
+    result = load(register_file, municipality, on, sheet=sheet, labels=labels,
+                  settings=settings)
+    banner = (f'<p class="lss-demo" role="note"><strong>'
+              f"{html.escape(fmt.text('synthetic_tool', lang))}</strong></p>"
+              if result.synthetic else "")
+    return [banner, *section(result, lang, level=2)]
