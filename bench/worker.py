@@ -3,7 +3,8 @@
 Steps: ``screen-library`` (``benchmark.screen.screen``), ``screen-pandas``
 (``bench.baseline_pandas.screen_pandas``), ``process`` (``benchmark.process.process``
 from the raw snapshots) and ``register`` (read and validate a case-system export of
-``--file`` and build its three views, :func:`benchmark.register.views.build`). The step runs ``--reps`` times after its imports; the worker prints
+``--file`` and build its three views, :func:`benchmark.register.views.build`).
+The step runs ``--reps`` times after its imports; the worker prints
 one JSON line: the per-repetition seconds, the import time, the peak resident memory after
 the imports alone and the process's peak resident memory (VmHWM from /proc/self/status,
 which covers polars/arrow allocations that tracemalloc cannot see). The parent samples the
