@@ -1,7 +1,8 @@
 """The import format of a case-system export: its columns, insats labels and decision values.
 
 One row per decision. Column names are matched case-, accent- and punctuation-insensitively
-(``Födelseår``, ``FODELSEAR`` and ``födelse-år`` are all ``fodelsear``); a few English
+(``Födelseår``, ``FODELSEAR`` and ``födelse-år`` are all ``fodelsear``; spaces, dashes
+and underscores do not count); a few English
 aliases are accepted too. The template in ``templates/register/`` (CSV and XLSX, written by
 :func:`benchmark.register.template.write_templates`) describes every column in Swedish and
 English.
@@ -109,12 +110,18 @@ REQUIRED: tuple[str, ...] = ("person", "insats", "beslutsdatum", "beslut",
 AGE_COLUMNS: tuple[str, ...] = ("fodelsear", "alder")
 
 
+def column_key(name: object) -> str:
+    """A column name as matched: :func:`normalise` without spaces (``Besluts-datum`` and
+    ``beslutsdatum`` are one column)."""
+    return normalise(name).replace(" ", "")
+
+
 def column_names() -> dict[str, str]:
-    """Normalised column name or alias → format column."""
+    """Matched column name or alias (:func:`column_key`) → format column."""
     out: dict[str, str] = {}
     for col in COLUMNS:
         for name in (col.name, *col.aliases):
-            out[normalise(name)] = col.name
+            out[column_key(name)] = col.name
     return out
 
 

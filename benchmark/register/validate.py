@@ -138,7 +138,7 @@ def _match_columns(columns: Sequence[str]) -> dict[str, str]:
     known = fm.column_names()
     found: dict[str, str] = {}
     for col in columns:
-        name = known.get(fm.normalise(col))
+        name = known.get(fm.column_key(col))
         if name is None:
             continue
         if name in found:
