@@ -30,6 +30,7 @@ counts back exactly for every published year (:data:`benchmark.register.tables`'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -166,7 +167,8 @@ def _simulate_holders(targets: dict[int, dict[str, int]], population: np.ndarray
     return birth, holders
 
 
-def _cover(held: dict[str, set[int]], count: dict[int, int], age, rng) -> None:
+def _cover(held: dict[str, set[int]], count: dict[int, int], age: Callable[[int], int],
+           rng: np.random.Generator) -> None:
     """Swap holders so that every person holds at least one insats."""
     for p in sorted(q for q, n in count.items() if n == 0):
         for cat, ((lo, hi), _) in sorted(_AGES.items(), key=lambda _: rng.random()):

@@ -3,7 +3,8 @@
 The register's persons on the date (:func:`~benchmark.register.aggregate.persons_on`) go
 through the same comparison engine as ``compare``
 (:func:`benchmark.comparison.compare`): they replace the municipality's published counts
-of the **reference year** (the newest year of the processed data, or ``year``), so
+of the **reference year** (:func:`reference_year`: the newest year of the processed data
+up to the date's year, or ``year``), so
 
 * O = the register's persons on the date, per insats (all ages, like the national count);
   for ``totalt`` the persons' own ages on the date split O into 0–22 / 23–64 / 65+ (the
@@ -44,7 +45,8 @@ from benchmark.register.format import REGISTER_CATEGORIES
 from benchmark.register.model import Register
 from benchmark.register.privacy import is_small
 
-__all__ = ["HIDDEN_COLUMN", "KEPT_WHEN_HIDDEN", "LOOKBACK_COLUMNS", "stock"]
+__all__ = ["HIDDEN_COLUMN", "KEPT_WHEN_HIDDEN", "LOOKBACK_COLUMNS", "reference_year",
+           "stock"]
 
 #: The column listing a row's hidden cells (comma-separated column names).
 HIDDEN_COLUMN = "hidden"
@@ -64,6 +66,16 @@ LOOKBACK_COLUMNS: tuple[str, ...] = (
     "expected_3y", "ratio_3y", "flag_3y",
 )
 _REPLACED = (*REGISTER_CATEGORIES, "totalt", "totalt_0_22", "totalt_0_64")
+
+
+def reference_year(inputs: Inputs, on: date, year: int | None = None) -> int:
+    """``year`` checked against the data, else the newest year with data up to the year of
+    ``on`` (the newest year when the data hold none that early)."""
+    if year is not None:
+        return inputs.check_year(year)
+    newest = inputs.newest_year()
+    earlier = [y for y in inputs.years if y <= min(on.year, newest)]
+    return max(earlier) if earlier else newest
 
 
 def _with_register(inputs: Inputs, code: str, year: int, counts: pl.DataFrame,
@@ -99,7 +111,7 @@ def stock(register: Register, municipality: str, on: date | None = None, *,
     on
         The date (default today).
     year
-        The reference year of the national rates (default: the newest in the data).
+        The reference year of the national rates (default: :func:`reference_year`).
     inputs, settings, method
         As in :func:`benchmark.comparison.compare`.
 
@@ -112,7 +124,7 @@ def stock(register: Register, municipality: str, on: date | None = None, *,
     on = on or date.today()
     inputs = inputs or load_inputs(settings)
     code = inputs.check_municipality(municipality)
-    year = inputs.resolve_year(year)
+    year = reference_year(inputs, on, year)
     counts = persons_on(register, [on])
     table = compare(code, year, inputs=_with_register(inputs, code, year, counts,
                                                       register.categories), method=method)

@@ -26,6 +26,7 @@ from benchmark.output import guard_formulas
 from benchmark.register.model import Register
 from benchmark.register.privacy import HIDDEN
 from benchmark.register.stock import HIDDEN_COLUMN, stock
+from benchmark.register.stock import reference_year as stock_year
 from benchmark.register.tables import flow, reconciliation
 
 __all__ = ["TABLE_COLUMNS", "VIEWS", "RegisterViews", "build", "present", "render"]
@@ -87,7 +88,7 @@ def build(register: Register, municipality: str, on: date | None = None, *,
         inputs = inputs or load_inputs(settings)
         code = inputs.check_municipality(code)
         synthetic = inputs.synthetic
-        reference_year = inputs.resolve_year(year)
+        reference_year = stock_year(inputs, on, year)
     origin = origin_label(synthetic)
     for view in VIEWS:
         if view not in views:
