@@ -240,3 +240,15 @@ def test_left_out_rows_are_counted_apart(demo_file: Path, plain: pd.DataFrame) -
     assert reg.left_out == {"personlig_assistans_sfb": 3}
     assert reg.rows == reg.decisions.height + 3 == len(plain) + 3
     assert reg.decisions["person"].n_unique() == plain["Person"].nunique()
+
+
+def test_bench_register_is_a_valid_export(demo_data: Settings, tmp_path: Path) -> None:
+    """``make bench``'s 100 000-row file: copies of the demo register with new keys, so two
+    whole copies count every published 1 October twice (no timing here)."""
+    from bench.run import write_big_register
+
+    one = generate_register(load_inputs(demo_data)).height
+    big = write_big_register(demo_data.data_dir, tmp_path / "big.csv", rows=2 * one)
+    rec = reconciliation(read_register(big, labels=DEMO_LABEL_MAP), DEMO_FOCUS, ON,
+                         inputs=load_inputs(demo_data)).filter(pl.col("kolada_status") == "ok")
+    assert (rec["register_persons"] == 2 * rec["kolada_persons"]).all()

@@ -214,14 +214,21 @@ def _dates(df: pl.DataFrame, cols: dict[str, str], name: str) -> pl.Series:
            .otherwise(None))
     parsed = pl.select(iso.str.to_date("%Y-%m-%d", strict=False)).to_series()
     parsed = pl.select(pl.when(parsed.dt.year().is_between(1900, 2100)).then(parsed)).to_series()
-    bad = df.filter(text.is_not_null() & parsed.is_null())
-    if bad.height:
-        first = bad.row(0, named=True)
-        also = bad[ROW].to_list()[1:]
-        more = f" (also {rows_text(also)})" if also else ""
-        raise InputError(f"row {first[ROW]}, column {cols[name]!r}: {first[name]!r} is not a "
-                         f"date{more}; write dates as YYYY-MM-DD, e.g. 2024-03-05")
+    _refuse(df.filter(text.is_not_null() & parsed.is_null()), cols, name, "is not a date",
+            "write dates as YYYY-MM-DD, e.g. 2024-03-05")
     return parsed.alias(name)
+
+
+def _refuse(bad: pl.DataFrame, cols: dict[str, str], name: str, problem: str,
+            valid: str) -> None:
+    """Raise for the first of the ``bad`` rows of column ``name``, counting the others."""
+    if bad.height == 0:
+        return
+    first = bad.row(0, named=True)
+    also = bad[ROW].to_list()[1:]
+    more = f" (also {rows_text(also)})" if also else ""
+    raise InputError(f"row {first[ROW]}, column {cols[name]!r}: {first[name]!r} {problem}"
+                     f"{more}; {valid}")
 
 
 def _whole(df: pl.DataFrame, cols: dict[str, str], name: str, lo: int, hi: int,
@@ -229,13 +236,8 @@ def _whole(df: pl.DataFrame, cols: dict[str, str], name: str, lo: int, hi: int,
     """A column of whole numbers in [lo, hi] (null where empty), or an error naming rows."""
     text = df[name]
     value = text.str.replace(r"\.0$", "").cast(pl.Int32, strict=False)
-    bad = df.filter(text.is_not_null() & (value.is_null() | ~value.is_between(lo, hi)))
-    if bad.height:
-        first = bad.row(0, named=True)
-        also = bad[ROW].to_list()[1:]
-        more = f" (also {rows_text(also)})" if also else ""
-        raise InputError(f"row {first[ROW]}, column {cols[name]!r}: {first[name]!r} is out of "
-                         f"range{more}; give {what} from {lo} to {hi}")
+    _refuse(df.filter(text.is_not_null() & (value.is_null() | ~value.is_between(lo, hi))),
+            cols, name, "is out of range", f"give {what} from {lo} to {hi}")
     return value
 
 
