@@ -268,6 +268,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "those, the ones neither executed nor closed on {date}. Days to start: median "
               "for decisions executed during the year.",
     },
+    "register_hidden": {"sv": "dolt (1–2 personer)", "en": "hidden (1–2 persons)"},
     "register_decisions": {"sv": "Beslut", "en": "Decisions"},
     "register_granted": {"sv": "Beviljade", "en": "Granted"},
     "register_refused": {"sv": "Avslag", "en": "Refused"},

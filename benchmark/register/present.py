@@ -164,7 +164,8 @@ def flow_chart(result: RegisterViews, lang: str = "sv") -> plots.Chart:
     headers = [fmt.text("year", lang), *(fmt.text(_FLOW_TEXT[c], lang) for c in _FLOW_COLUMNS)]
     body = [[str(r["year"]), *(_cell(r, c, lang, _kind(c)) for c in _FLOW_COLUMNS)]
             for r in rows]
-    table = plots.data_table(caption, headers, body, [False] + [True] * len(_FLOW_COLUMNS))
+    table = plots.data_table(f"{title}; {HIDDEN} = {fmt.text('register_hidden', lang)}",
+                             headers, body, [False] + [True] * len(_FLOW_COLUMNS))
     if result.synthetic:
         caption = f"{fmt.text('synthetic_note', lang)} {caption}"
     return plots.Chart("register-flow", fig, title, caption, table, lang)
