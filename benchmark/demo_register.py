@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 
 from benchmark.comparison import Inputs
+from benchmark.demo import DEMO_FOCUS, DEMO_SEED
 from benchmark.errors import DataError
 from benchmark.files import atomic_write_bytes
 
@@ -217,7 +218,7 @@ def _spells(holders: dict[int, dict[str, set[int]]]) -> list[_Spell]:
     return sorted(done + list(runs.values()), key=lambda s: (s.first, s.person, s.category))
 
 
-def generate_register(inputs: Inputs, code: str = "0180", *, seed: int = 20261127,
+def generate_register(inputs: Inputs, code: str = DEMO_FOCUS, *, seed: int = DEMO_SEED,
                       end: date = DEMO_REGISTER_DATE) -> pl.DataFrame:
     """The synthetic export (template columns plus ``anmarkning``), one row per decision.
 
@@ -348,7 +349,7 @@ def write_register(inputs: Inputs, data_dir: Path, **kwargs: object) -> Path:
     return path
 
 
-def register_check(path: Path, inputs: Inputs, code: str = "0180") -> str:
+def register_check(path: Path, inputs: Inputs, code: str = DEMO_FOCUS) -> str:
     """One line: does the import's reconciliation give the published counts back?"""
     from benchmark.register.tables import reconciliation
     from benchmark.register.validate import read_register

@@ -184,6 +184,11 @@ def test_small_register_rows_are_hidden_with_what_gives_them_back(
     shown = table.filter(pl.col("p_value").is_not_null())
     assert shown["q_value"].to_numpy() == pytest.approx(
         stats.bh_qvalues(shown["p_value"].to_numpy()))
+    rec = reconciliation(read_register(path), DEMO_FOCUS, date(2024, 1, 1),
+                         inputs=load_inputs(demo_data))
+    small = rec.filter((pl.col("year") == 2023) & (pl.col("category") == "korttidstillsyn"))
+    assert small["register_persons"].item() is None and small["difference"].item() is None
+    assert small["kolada_persons"].item() is not None  # the published figure stays
     missing = table.filter(pl.col("category") == "boende").row(0, named=True)
     assert missing["status"] == "missing" and missing["observed"] is None
     assert missing["flag_reason"] == "no decisions on this insats in the file"
