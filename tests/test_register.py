@@ -358,3 +358,15 @@ def test_json_output_marks_hidden_cells(tmp_path: Path, capsys: pytest.CaptureFi
     assert rc == 0
     rows = [r for r in payload["flow"] if r["year"] == 2023 and r["category"] == "boende"]
     assert rows[0]["decisions"] == "–" and "decisions" in rows[0]["hidden"]
+
+
+def test_file_and_date_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "does not exist; give the path of the exported" in bad(tmp_path / "saknas.csv",
+                                                                  capsys)
+    other = tmp_path / "beslut.pdf"
+    other.write_bytes(b"%PDF")
+    assert "unknown file type '.pdf'" in bad(other, capsys)
+    rc = cli.main(["register", "--file", str(write(tmp_path, GOOD)), "--kommun", "2482",
+                   "--date", "2999-01-01"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "is in the future" in err and len(err.strip().splitlines()) == 1
