@@ -4,10 +4,12 @@
 12 digits, with or without a ``-``/``+`` before the last four, whose date part is a
 possible date (day 61–91 for a samordningsnummer, 12 digits starting 18, 19 or 20) and whose
 last digit is the Luhn check digit of the nine before it. A column is personnummer-like when
-at least :data:`PNR_SHARE` of its non-empty values look like one. Random 10-digit keys pass
-both tests about once in 270, so a numeric pseudonym column is not mistaken for one, while
-a real personnummer column is caught even with a few typos. Every column of the file is
-checked, not only the ones the import reads.
+at least :data:`PNR_SHARE` (half) of its non-empty values look like one. Any number passes
+the Luhn test one time in ten (random 10-digit keys pass both tests about once in 270; a
+column of date-like numbers such as 202403051234 about once in ten), so no numeric key or
+case-number column is mistaken for personnummer, while a real personnummer column is
+caught even with many typos. Every column of the file is checked, not only the ones the
+import reads.
 
 **Small cells** (the rule, :func:`suppress`). Every published figure is an aggregate. A
 cell counting 1 or 2 persons is hidden (shown as "–"), and so is a median over 1 or 2
@@ -34,7 +36,7 @@ HIDDEN = "–"
 #: Counts of persons that are hidden.
 SMALL = (1, 2)
 #: Share of a column's non-empty values that makes it personnummer-like.
-PNR_SHARE = 0.1
+PNR_SHARE = 0.5
 
 _PNR = r"^\s*((?:18|19|20)?\d{6})[-+]?(\d{4})\s*$"
 
