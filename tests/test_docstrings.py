@@ -15,6 +15,7 @@ MODULES = [
     "benchmark.comparison.inputs", "benchmark.comparison.bands", "benchmark.comparison.api",
     "benchmark.comparison.profile", "benchmark.comparison.dispersion",
     "benchmark.comparison.peers",
+    "benchmark.register.format", "benchmark.register.privacy", "benchmark.register.validate",
 ]
 
 
