@@ -341,13 +341,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "register_stock_caption": {
         "sv": "Antalet personer som den {date} hade ett verkställt beslut enligt kommunens "
               "eget register, jämfört med det antal rikets andelar {year} (senaste "
-              "publicerade året) skulle ge med kommunens invånare {year} i varje insats "
-              "åldersgrupp. Assistansersättning (SFB) beslutas av Försäkringskassan och visas med "
+              "publicerade året) skulle ge med kommunens invånare {year}: kvinnor och män i "
+              "varje ålder inom varje insats åldersgrupp. Assistansersättning (SFB) beslutas av Försäkringskassan och visas med "
               "den publicerade siffran för {year}.",
         "en": "The number of persons who on {date} had an executed decision in the "
               "municipality's own register, compared with the number Sweden's shares in "
               "{year} (the newest published year) would give with the municipality's "
-              "inhabitants in {year} at each category's ages. Assistance allowance (SFB) is "
+              "inhabitants in {year}: women and men of each age within each category's age "
+              "band. Assistance allowance (SFB) is "
               "decided by the Social Insurance Agency and shown with the published figure "
               "for {year}.",
     },

@@ -9,9 +9,10 @@ up to the date's year, or ``year``), so
 * O = the register's persons on the date, per insats (all ages, like the national count);
   for ``totalt`` the persons' own ages on the date split O into 0–22 / 23–64 / 65+ (the
   published split is derived from rounded Kolada rates);
-* E = the national rate of the reference year in each insats's reference age band × the
-  municipality's population in that band on 31 December of the reference year, summed from
-  single-year ages (SCB; the newest population the processed data hold for that year);
+* E = the national expectation of the reference year under the comparison's age model (by
+  default Riket's age × sex profile inside each insats's reference age band, else the band
+  rate) for the municipality's population on 31 December of the reference year, by single
+  year of age and sex (SCB; the newest population the processed data hold for that year);
 * the spread across municipalities (φ, the funnel limits) is the reference year's, with
   this municipality's register figures in place of its published ones;
 * where the rest of the country is the reference (a municipality with more than 5 % of a
