@@ -342,8 +342,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "sv": "Antalet personer som den {date} hade ett verkställt beslut enligt kommunens "
               "eget register, jämfört med det antal rikets andelar {year} (senaste "
               "publicerade året) skulle ge med kommunens invånare {year}: kvinnor och män i "
-              "varje ålder inom varje insats åldersgrupp. Assistansersättning (SFB) beslutas av Försäkringskassan och visas med "
-              "den publicerade siffran för {year}.",
+              "varje ålder inom varje insats åldersgrupp. Assistansersättning (SFB) beslutas "
+              "av Försäkringskassan och visas med den publicerade siffran för {year}.",
         "en": "The number of persons who on {date} had an executed decision in the "
               "municipality's own register, compared with the number Sweden's shares in "
               "{year} (the newest published year) would give with the municipality's "
