@@ -13,7 +13,8 @@ generalised linear model from statsmodels (a well-kept library, not a hand-writt
   (``statsmodels.discrete.discrete_model.NegativeBinomial``), Var O = μ + a·μ². The
   dispersion a is the variance of a multiplicative municipality effect, which is how LSS
   rates vary between municipalities (a large municipality is not more alike Riket than a
-  small one is, beyond its smaller Poisson error);
+  small one is, beyond its smaller Poisson error). Where the maximum lies at a = 0 (no
+  variation beyond Poisson's) the fit is the Poisson GLM, which NB2 then is;
 * ``quasi_poisson``: a Poisson GLM with the Pearson scale, Var O = φ·μ.
 
 The need-adjusted expectation is E*_m = E_m · exp(α̂ + Σ_k β̂_k x_m,k)
@@ -50,6 +51,8 @@ NEED_MODELS = ("negative_binomial", "quasi_poisson")
 #: Added to an indicator count of 0 so that its logarithm exists (½, the usual continuity
 #: correction; the row says so in its reason).
 ZERO_COUNT = 0.5
+#: Below this NB2 dispersion a the fit is taken to be at the boundary a = 0 (Poisson).
+BOUNDARY = 1e-6
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def design(log_ratio: np.ndarray) -> np.ndarray:
 
 
 def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]:
+    import statsmodels.api as sm
     from statsmodels.discrete.discrete_model import NegativeBinomial
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
@@ -118,14 +122,27 @@ def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]
         warnings.simplefilter("ignore", (ConvergenceWarning, HessianInversionWarning,
                                          RuntimeWarning))
         nb = NegativeBinomial(o, x, loglike_method="nb2", offset=offset)
-        # BFGS finds the optimum (Newton from Poisson's start can step to a < 0), Newton
-        # then polishes it to the precision of the Hessian
-        first = nb.fit(method="bfgs", maxiter=1000, gtol=1e-10, disp=0)
-        res = nb.fit(start_params=first.params, method="newton", maxiter=100, tol=1e-14,
+        # BFGS finds the optimum (Newton from Poisson's start can step to a < 0)
+        first = nb.fit(method="bfgs", maxiter=500, gtol=1e-5, disp=0)
+        if first.params[-1] < BOUNDARY:
+            # no overdispersion: the maximum is at a = 0, where NB2 is the Poisson model
+            # (Newton near the boundary is slow and unstable)
+            res = sm.GLM(o, x, family=sm.families.Poisson(), offset=offset).fit(tol=1e-13)
+            return _Boundary(res), bool(res.converged)
+        # Newton polishes it to the precision of the Hessian
+        res = nb.fit(start_params=first.params, method="newton", maxiter=50, tol=1e-14,
                      disp=0)
         if not np.all(np.isfinite(res.params)) or not np.all(np.isfinite(res.bse)):
             res = first
     return res, bool(res.mle_retvals.get("converged", False))
+
+
+class _Boundary:
+    """A Poisson fit presented as the NB2 fit at a = 0 (params with a appended)."""
+
+    def __init__(self, res: object) -> None:
+        self.params = np.append(np.asarray(res.params), 0.0)  # type: ignore[attr-defined]
+        self.bse = np.append(np.asarray(res.bse), 0.0)  # type: ignore[attr-defined]
 
 
 def _quasi_poisson(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]:
@@ -146,7 +163,7 @@ def _coefficients(res: object, model: str, k: int) -> tuple[np.ndarray, np.ndarr
 
 def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, *,
              model: str = "negative_binomial", confidence: float = 0.95,
-             min_units: int = 10) -> NeedFit | None:
+             min_units: int = 10, explain: bool = True) -> NeedFit | None:
     """Fit the need model across municipalities (module docstring).
 
     Parameters
@@ -162,6 +179,9 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
         Level of β's interval (Wald, normal quantile).
     min_units
         Fewer usable rows than this, or fewer than k + 3: no fit (None).
+    explain
+        Fit the offset-only model too, for ``dispersion_null`` and ``explained`` (NaN
+        otherwise).
 
     Returns
     -------
@@ -187,15 +207,16 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     fit = _nb if model == "negative_binomial" else _quasi_poisson
     try:
         res, converged = fit(o, x, offset)
-        null, _ = fit(o, x[:, :1], offset)
+        null = fit(o, x[:, :1], offset)[0] if explain else None
     except (np.linalg.LinAlgError, ValueError):
         return None
     params, bse, dispersion = _coefficients(res, model, k)
-    dispersion_null = _coefficients(null, model, 0)[2]
+    dispersion_null = np.nan if null is None else _coefficients(null, model, 0)[2]
     if not np.all(np.isfinite(params)) or not np.all(np.isfinite(bse)):
         return None
     if model == "negative_binomial":
-        explained = 1 - dispersion / dispersion_null if dispersion_null > 0 else np.nan
+        explained = (1 - dispersion / dispersion_null if dispersion_null > BOUNDARY
+                     else np.nan)  # NaN > x is False
     else:
         excess = dispersion_null - 1
         explained = 1 - (dispersion - 1) / excess if excess > 0 else np.nan
