@@ -25,6 +25,7 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from benchmark.catalog import RIKET
 from benchmark.comparison import Inputs, Method
+from benchmark.comparison.need import need_fits
 from benchmark.comparison.table import build_table
 from tests.simulation import YEARS, simulate
 
@@ -175,3 +176,22 @@ def test_missing_indicator_kpi_leaves_age_adjusted_comparison(
     assert adult["need_flag"] in ("higher", "lower", "similar")
     assert off["need_reason"].unique().to_list() == ["need adjustment off (need_model=none)"]
     assert YEARS[-1] == YEAR
+
+
+def test_need_fits_match_the_table(country: tuple[Inputs, pl.DataFrame],
+                                   table: pl.DataFrame) -> None:
+    inputs, values = country
+    fits = need_fits(_with_values(inputs, values), YEAR, Method(alternatives=False))
+    assert fits.height == 5 * 1 + 5 * 2  # 5 insatser with one indicator, 5 with two
+    dv = fits.filter(pl.col("category") == "daglig_verksamhet").row(0, named=True)
+    row = table.filter(pl.col("category") == "daglig_verksamhet").row(0, named=True)
+    assert (dv["beta"], dv["beta_lower"], dv["beta_upper"], dv["explained"]) == (
+        row["need_beta"], row["need_beta_lower"], row["need_beta_upper"],
+        row["need_explained"])
+    assert dv["explains"] and dv["indicator_year"] == YEAR and dv["n_units"] == 290
+    total = fits.filter(pl.col("category") == "totalt")
+    assert total["indicator"].to_list() == ["aktivitetsersattning", "anpassad_grundskola"]
+    gone = need_fits(_with_values(inputs, values.filter(pl.col("kpi") != "N18803")), YEAR,
+                     Method(alternatives=False))
+    child = gone.filter(pl.col("category") == "korttidsvistelse").row(0, named=True)
+    assert child["beta"] is None and "N18803" in child["reason"]

@@ -28,6 +28,8 @@ from benchmark import stats
 from benchmark.catalog import RIKET
 from benchmark.comparison.dispersion import Window, window_dispersion
 from benchmark.comparison.frames import float_column, text_column
+from benchmark.comparison.grid import grid as grid_rows
+from benchmark.comparison.grid import reasons
 from benchmark.comparison.inputs import Inputs
 from benchmark.comparison.method import Method
 from benchmark.indicators import INDICATOR_BY_ID, NeedIndicator
@@ -39,7 +41,8 @@ from benchmark.stats.need import (
     three_way_split,
 )
 
-__all__ = ["NEED_COLUMNS", "NEED_EXTRA_COLUMNS", "indicator_ratios", "need_adjustment"]
+__all__ = ["NEED_COLUMNS", "NEED_EXTRA_COLUMNS", "indicator_ratios", "need_adjustment",
+           "need_fits"]
 
 #: The need columns of the comparison table (issue 13), after the required columns.
 NEED_COLUMNS = ("need_indicators", "need_expected", "need_ratio", "need_ratio_lower",
@@ -144,6 +147,23 @@ def _fit_text(fit: NeedFit, ids: tuple[str, ...], year: int | None, lss_year: in
     return f"{fit.model}, {fit.n_units} municipalities: {betas}{explained}{lag}"
 
 
+def _fit_one(keys: pl.DataFrame, ratios: pl.DataFrame, ids: tuple[str, ...], o: np.ndarray,
+             e: np.ndarray, method: Method, explain: bool
+             ) -> tuple[NeedFit | None, np.ndarray, np.ndarray, pl.Series]:
+    """The need model of one insats and year: the fit (None when it cannot be made), the
+    log ratios (rows of ``keys`` × ``ids``), why a row lacks them, and the indicator year."""
+    part = keys.join(ratios, on=["municipality", "year"], how="left", maintain_order="left")
+    x = np.column_stack([part.filter(pl.col("indicator") == i)["log_ratio"]
+                         .to_numpy().astype(float) for i in ids])
+    why = np.full(keys.height, None, dtype=object)
+    for i in reversed(ids):
+        r = part.filter(pl.col("indicator") == i)["reason"].to_numpy()
+        why = np.where(r != None, r, why)  # noqa: E711 (elementwise)
+    fit = fit_need(o, e, x, model=method.need_model, confidence=method.confidence,
+                   min_units=method.min_od_units, explain=explain)
+    return fit, x, why, part.filter(pl.col("indicator") == ids[0])["indicator_year"]
+
+
 def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: Method,
                     shown: np.ndarray) -> pl.DataFrame:
     """The need columns of the table rows (``shown`` rows of the sorted grid, in order).
@@ -202,20 +222,10 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
             if year not in wanted:
                 continue
             assert ratios is not None
-            part = keys.filter(pl.col("year") == year).join(
-                ratios.filter(pl.col("year") == year), on=["municipality", "year"],
-                how="left", maintain_order="left")
-            x = np.column_stack([part.filter(pl.col("indicator") == i)["log_ratio"]
-                                 .to_numpy().astype(float) for i in ids])
-            why = np.full(len(rows), None, dtype=object)
-            for i in reversed(ids):
-                r = part.filter(pl.col("indicator") == i)["reason"].to_numpy()
-                why = np.where(r != None, r, why)  # noqa: E711 (elementwise)
-            years_i = part.filter(pl.col("indicator") == ids[0])["indicator_year"]
+            fit, x, why, years_i = _fit_one(keys.filter(pl.col("year") == year), ratios,
+                                            ids, o[rows], e[rows], method,
+                                            year in window.targets)
             ind_year[rows] = years_i.fill_null(-1).to_numpy()
-            fit = fit_need(o[rows], e[rows], x, model=method.need_model,
-                           confidence=method.confidence, min_units=method.min_od_units,
-                           explain=year in window.targets)
             if fit is None:
                 reason[rows] = np.where(why != None, why,  # noqa: E711
                                         "the need model could not be fitted (too few "
@@ -269,3 +279,64 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
                   np.where(ok & (year_shown >= 0), year_shown, None).tolist(), dtype=pl.Int32),
         float_column(masked(age), "split_age"), float_column(masked(other), "split_other"),
     ])
+
+
+def need_fits(inputs: Inputs, year: int, method: Method | None = None) -> pl.DataFrame:
+    """The fitted need model of every insats in ``year``: one row per insats × indicator.
+
+    The same fits as the table's need columns (the age-adjusted E of every municipality,
+    the catalogue's or ``method``'s indicators), for the β table of the report and of
+    ``notebooks/04-metod``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``category, indicator, kpi, beta, beta_lower, beta_upper, beta_se, explained,
+        explains, n_units, model, indicator_year, reason`` (β null and ``reason`` set where
+        no fit could be made).
+
+    Examples
+    --------
+    >>> need_fits(load_inputs(), 2024).filter(pl.col("explains"))  # doctest: +SKIP
+    """
+    method = method or Method()
+    df = reasons(grid_rows(inputs, [year], method), method).sort(
+        "municipality", "category").collect()
+    categories = sorted(df["category"].unique().to_list())
+    ids_all = sorted({i for c in categories for i in method.need_for(c)})
+    ratios = indicator_ratios(inputs, [year], ids_all) if ids_all else None
+    rows: list[dict[str, object]] = []
+    for cat in categories:
+        ids = method.need_for(cat)
+        if not ids or ratios is None:
+            continue
+        part = df.filter(pl.col("category") == cat)
+        fit, _, why, years_i = _fit_one(
+            part.select("municipality", "year"), ratios, ids,
+            part["observed_assessed"].to_numpy().astype(float),
+            part["expected_assessed"].to_numpy().astype(float), method, True)
+        first_reason = next((w for w in why if w is not None), None)
+        chosen = years_i.drop_nulls()
+        for k, iid in enumerate(ids):
+            ind = INDICATOR_BY_ID[iid]
+            rows.append({
+                "category": cat, "indicator": iid, "kpi": ind.kpi,
+                "beta": None if fit is None else float(fit.beta[k]),
+                "beta_lower": None if fit is None else float(fit.lower[k]),
+                "beta_upper": None if fit is None else float(fit.upper[k]),
+                "beta_se": None if fit is None else float(fit.se[k]),
+                "explained": (None if fit is None or np.isnan(fit.explained)
+                              else fit.explained),
+                "explains": None if fit is None else fit.explains,
+                "n_units": None if fit is None else fit.n_units,
+                "model": method.need_model,
+                "indicator_year": int(chosen[0]) if chosen.len() else None,
+                "reason": (None if fit is not None else first_reason
+                           or "the need model could not be fitted"),
+            })
+    schema = {"category": pl.String, "indicator": pl.String, "kpi": pl.String,
+              "beta": pl.Float64, "beta_lower": pl.Float64, "beta_upper": pl.Float64,
+              "beta_se": pl.Float64, "explained": pl.Float64, "explains": pl.Boolean,
+              "n_units": pl.Int64, "model": pl.String, "indicator_year": pl.Int32,
+              "reason": pl.String}
+    return pl.DataFrame(rows, schema=schema)
