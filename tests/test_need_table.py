@@ -25,7 +25,7 @@ from statsmodels.discrete.discrete_model import NegativeBinomial
 
 from benchmark.catalog import RIKET
 from benchmark.comparison import Inputs, Method
-from benchmark.comparison.need import need_fits
+from benchmark.comparison.need import indicator_table, need_fits
 from benchmark.comparison.table import build_table
 from tests.simulation import YEARS, simulate
 
@@ -195,3 +195,26 @@ def test_need_fits_match_the_table(country: tuple[Inputs, pl.DataFrame],
                      Method(alternatives=False))
     child = gone.filter(pl.col("category") == "korttidsvistelse").row(0, named=True)
     assert child["beta"] is None and "N18803" in child["reason"]
+
+
+def test_indicator_table(country: tuple[Inputs, pl.DataFrame]) -> None:
+    inputs, values = country
+    full = _with_values(inputs, values)
+    table = indicator_table(full, NEED_MUNICIPALITY, YEAR)
+    assert table["indicator"].to_list() == ["aktivitetsersattning", "anpassad_grundskola",
+                                            "sjukersattning"]
+    row = table.row(0, named=True)
+    pop = full.population.filter((pl.col("municipality") == NEED_MUNICIPALITY)
+                                 & (pl.col("year") == YEAR)
+                                 & pl.col("age").is_between(19, 29))["population"].sum()
+    value = values.filter((pl.col("municipality") == NEED_MUNICIPALITY)
+                          & (pl.col("year") == YEAR) & (pl.col("kpi") == "N01702"))
+    national = values.filter((pl.col("municipality") == RIKET) & (pl.col("year") == YEAR)
+                             & (pl.col("kpi") == "N01702"))["value"][0]
+    riket_pop = full.population.filter((pl.col("municipality") == RIKET)
+                                       & (pl.col("year") == YEAR)
+                                       & pl.col("age").is_between(19, 29))["population"].sum()
+    assert row["ratio"] == pytest.approx(value["value"][0] / pop / (national / riket_pop))
+    assert row["ratio_lower"] < row["ratio"] < row["ratio_upper"]
+    assert 1.6 < row["ratio"] < 2.4  # planted at twice the national rate
+    assert table.row(2, named=True)["reason"].startswith("indicator N01703 (sjukersattning)")

@@ -41,8 +41,8 @@ from benchmark.stats.need import (
     three_way_split,
 )
 
-__all__ = ["NEED_COLUMNS", "NEED_EXTRA_COLUMNS", "indicator_ratios", "need_adjustment",
-           "need_fits"]
+__all__ = ["NEED_COLUMNS", "NEED_EXTRA_COLUMNS", "indicator_ratios", "indicator_table",
+           "need_adjustment", "need_fits"]
 
 #: The need columns of the comparison table (issue 13), after the required columns.
 NEED_COLUMNS = ("need_indicators", "need_expected", "need_ratio", "need_ratio_lower",
@@ -136,6 +136,56 @@ def indicator_ratios(inputs: Inputs, years: list[int], ids: list[str]) -> pl.Dat
     schema = {"municipality": pl.String, "year": pl.Int32, "indicator": pl.String,
               "log_ratio": pl.Float64, "indicator_year": pl.Int32, "reason": pl.String}
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def indicator_table(inputs: Inputs, municipality: str, year: int,
+                    ids: list[str] | None = None) -> pl.DataFrame:
+    """The municipality's need indicators against Riket, for the report.
+
+    The ratio is the municipality's indicator per inhabitant of the age group over Riket's,
+    with the exact/Byar interval of its count (approximate for helårsekvivalenter, which
+    are not whole persons), from the LSS year or the newest of the two years before.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``indicator, kpi, title, band, indicator_year, value, population, rate_per_1000,
+        national_per_1000, ratio, ratio_lower, ratio_upper, reason``, one row per indicator
+        (``ids``, default every indicator of the catalogue).
+    """
+    ids = list(INDICATOR_BY_ID) if ids is None else ids
+    values = _kpi_values(inputs)
+    rows: list[dict[str, object]] = []
+    for iid in ids:
+        ind = INDICATOR_BY_ID[iid]
+        ratio = indicator_ratios(inputs, [year], [iid]).filter(
+            pl.col("municipality") == municipality)
+        chosen = ratio["indicator_year"][0] if ratio.height else None
+        row: dict[str, object] = {"indicator": iid, "kpi": ind.kpi, "title": ind.title,
+                                  "band": ind.band_label, "indicator_year": chosen,
+                                  "reason": ratio["reason"][0] if ratio.height else None}
+        if chosen is not None and row["reason"] is None:
+            pop = _age_population(inputs, ind).filter(pl.col("year") == chosen)
+            own = values.filter((pl.col("kpi") == ind.kpi) & (pl.col("year") == chosen))
+            count = float(own.filter(pl.col("municipality") == municipality)["value"][0])
+            people = float(pop.filter(pl.col("municipality") == municipality)["pop"][0])
+            x = float(ratio["log_ratio"][0])
+            expected = count / np.exp(x) if count > 0 else np.nan
+            interval = stats.standardised_ratio(np.array([count]),
+                                                np.array([expected if count > 0 else 1.0]),
+                                                0.95)
+            row.update(value=count, population=people, rate_per_1000=count / people * 1e3,
+                       national_per_1000=count / people * 1e3 / np.exp(x),
+                       ratio=float(np.exp(x)),
+                       ratio_lower=float(interval.lower[0]) if count > 0 else None,
+                       ratio_upper=float(interval.upper[0]) if count > 0 else None)
+        rows.append(row)
+    schema = {"indicator": pl.String, "kpi": pl.String, "title": pl.String, "band": pl.String,
+              "indicator_year": pl.Int32, "value": pl.Float64, "population": pl.Float64,
+              "rate_per_1000": pl.Float64, "national_per_1000": pl.Float64,
+              "ratio": pl.Float64, "ratio_lower": pl.Float64, "ratio_upper": pl.Float64,
+              "reason": pl.String}
+    return pl.DataFrame(rows, schema=schema)
 
 
 def _fit_text(fit: NeedFit, ids: tuple[str, ...], year: int | None, lss_year: int) -> str:
