@@ -1,7 +1,10 @@
-"""LSS category catalogue (insatser), municipality codes and the register helpers.
+"""LSS category catalogue (insatser), the other KPIs fetched, municipality codes and the
+register helpers.
 
 The catalogue is the single place that says which Kolada KPIs measure which LSS insats and
-which age band is the reference population for indirect standardisation.
+which age band is the reference population for indirect standardisation, and which further
+KPIs the suite fetches (:data:`EXTRA_KPI_SETS`). Category labels are texts
+(``[category]`` in :mod:`benchmark.texts`).
 The reference bands are assumptions, justified in ``notebooks/04-metod``: each insats is
 almost only given to people in its band (for example korttidstillsyn is for school-age
 children 13–22), so the band population is a better denominator than all inhabitants.
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from benchmark import texts
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
 
@@ -35,12 +39,10 @@ class Category:
 
     ``age_min``/``age_max`` give the reference age band (inclusive; ``age_max=None`` means
     no upper limit). ``cost_kpi`` is Kolada's national cost per user (kr/brukare) where one
-    is published.
+    is published. The label is the text ``category.<id>``.
     """
 
     id: str
-    label_sv: str
-    label_en: str
     paragraph: str
     kpi_count: str | None
     kpi_rate: str
@@ -52,36 +54,37 @@ class Category:
     def band_label(self) -> str:
         """Human-readable reference band, e.g. ``20–64`` or ``20+``."""
         if self.age_min == 0 and self.age_max is None:
-            return "alla åldrar"
+            return texts.text("band.all_ages")
         if self.age_max is None:
             return f"{self.age_min}+"
         return f"{self.age_min}–{self.age_max}"
 
     def label(self, lang: str = "sv") -> str:
-        return self.label_en if lang == "en" else self.label_sv
+        """The category's name in ``lang`` (e.g. ``Daglig verksamhet``)."""
+        return texts.text(f"category.{self.id}", lang)
+
+    @property
+    def label_sv(self) -> str:
+        """The Swedish name (the comparison table's ``category_label``)."""
+        return self.label("sv")
+
+    @property
+    def label_en(self) -> str:
+        """The English name (``category_label_en``)."""
+        return self.label("en")
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("boende", "Bostad med särskild service", "Housing with special service",
-             "9 § 8–9", "N28801", "N28820", 20, None, cost_kpi="N28013"),
-    Category("daglig_verksamhet", "Daglig verksamhet", "Daily activity",
-             "9 § 10", "N28804", "N28819", 20, 64, cost_kpi="N28015"),
-    Category("personlig_assistans_lss", "Personlig assistans (LSS)",
-             "Personal assistance (LSS)", "9 § 2", "N28805", "N28818", 0, 64),
-    Category("personlig_assistans_sfb", "Assistansersättning (SFB)",
-             "Assistance allowance (SFB)", "–", "N28811", "N28817", 0, 64),
-    Category("ledsagarservice", "Ledsagarservice", "Companion service",
-             "9 § 3", "N28806", "N28812", 0, None),
-    Category("kontaktperson", "Kontaktperson", "Contact person",
-             "9 § 4", "N28807", "N28813", 0, None),
-    Category("avlosarservice", "Avlösarservice", "Relief service in the home",
-             "9 § 5", "N28808", "N28814", 0, 22),
-    Category("korttidsvistelse", "Korttidsvistelse", "Short stay away from home",
-             "9 § 6", "N28809", "N28815", 0, 22),
-    Category("korttidstillsyn", "Korttidstillsyn", "Short-term supervision (school age)",
-             "9 § 7", "N28810", "N28816", 13, 22),
-    Category("totalt", "Personer med någon LSS-insats", "Persons with any LSS support",
-             "–", None, "N28892", 0, None),
+    Category("boende", "9 § 8–9", "N28801", "N28820", 20, None, cost_kpi="N28013"),
+    Category("daglig_verksamhet", "9 § 10", "N28804", "N28819", 20, 64, cost_kpi="N28015"),
+    Category("personlig_assistans_lss", "9 § 2", "N28805", "N28818", 0, 64),
+    Category("personlig_assistans_sfb", "–", "N28811", "N28817", 0, 64),
+    Category("ledsagarservice", "9 § 3", "N28806", "N28812", 0, None),
+    Category("kontaktperson", "9 § 4", "N28807", "N28813", 0, None),
+    Category("avlosarservice", "9 § 5", "N28808", "N28814", 0, 22),
+    Category("korttidsvistelse", "9 § 6", "N28809", "N28815", 0, 22),
+    Category("korttidstillsyn", "9 § 7", "N28810", "N28816", 13, 22),
+    Category("totalt", "–", None, "N28892", 0, None),
 )
 
 CATEGORY_BY_ID: dict[str, Category] = {c.id: c for c in CATEGORIES}
@@ -98,15 +101,37 @@ KPI_TOTAL_0_22 = "N28891"
 KPI_TOTAL_0_64_PCT = "N28890"
 TOTAL_BANDS: tuple[tuple[int, int | None], ...] = ((0, 22), (23, 64), (65, None))
 
-#: Cost KPIs fetched for context (kr/brukare, kr/inv, %); Kolada's titles.
-COST_KPIS: dict[str, str] = {
-    "N28013": "Kostnad LSS boende, kr/brukare",
-    "N28015": "Kostnad LSS daglig verksamhet, kr/brukare",
-    "N28016": "Nettokostnad funktionsnedsättning LSS och SFB, kr/inv",
-    "N28017": "Standardkostnad LSS, kr/inv",
-    "N28018": "Nettokostnadsavvikelse LSS (%)",
-    "N28026": "Referenskostnad LSS, kr/inv",
-}
+
+
+@dataclass(frozen=True)
+class KpiSet:
+    """Kolada KPIs fetched beside the LSS person categories (processed into ``kpi_values``).
+
+    ``kpis`` maps each KPI id to its Kolada title. Adding a set (or ids to one) is all
+    ``fetch`` and ``process`` need: the ids join the one data plan, which groups every KPI
+    into the fewest requests the API's limits allow (≤ 25 ids per path segment).
+    """
+
+    id: str
+    title: str
+    kpis: Mapping[str, str]
+
+
+#: Every set of further KPIs the suite fetches, in fetch order.
+EXTRA_KPI_SETS: tuple[KpiSet, ...] = (
+    KpiSet("costs", "LSS costs: per user (kr/brukare), per inhabitant and the net cost "
+           "deviation (%), for context", {
+               "N28013": "Kostnad LSS boende, kr/brukare",
+               "N28015": "Kostnad LSS daglig verksamhet, kr/brukare",
+               "N28016": "Nettokostnad funktionsnedsättning LSS och SFB, kr/inv",
+               "N28017": "Standardkostnad LSS, kr/inv",
+               "N28018": "Nettokostnadsavvikelse LSS (%)",
+               "N28026": "Referenskostnad LSS, kr/inv",
+           }),
+)
+KPI_SETS: dict[str, KpiSet] = {s.id: s for s in EXTRA_KPI_SETS}
+#: The cost KPIs (Kolada's titles): the ``costs`` set.
+COST_KPIS: Mapping[str, str] = KPI_SETS["costs"].kpis
 
 
 def lss_kpis() -> list[str]:
@@ -120,9 +145,21 @@ def lss_kpis() -> list[str]:
     return kpis
 
 
+def extra_kpis() -> list[str]:
+    """The KPIs of every set in :data:`EXTRA_KPI_SETS`, without duplicates, in order."""
+    return list(dict.fromkeys(k for s in EXTRA_KPI_SETS for k in s.kpis))
+
+
 def all_kpis() -> list[str]:
-    """LSS person KPIs followed by the cost KPIs, without duplicates, in a stable order."""
-    return list(dict.fromkeys([*lss_kpis(), *COST_KPIS]))
+    """LSS person KPIs followed by the extra sets' KPIs, without duplicates, in a stable
+    order: what ``fetch`` asks Kolada for.
+
+    Examples
+    --------
+    >>> all_kpis()[:2], len(all_kpis())
+    (['N28801', 'N28820'], 27)
+    """
+    return list(dict.fromkeys([*lss_kpis(), *extra_kpis()]))
 
 
 def get_category(category_id: str) -> Category:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
 from benchmark.errors import BenchmarkError, InputError
+from benchmark.texts import DEFAULT_LANG, LANGS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("benchmark")
 
 FORMATS = ("table", "csv", "json")
-LANGS = ("sv", "en")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -213,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
     p.add_argument("--year", type=_year, default=None,
                    help="reference year (default: the newest year in the processed data)")
-    p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="report language")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
 
     p = sub.add_parser("demo", parents=[common],
@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate the synthetic demo country, then fetch, process, "
                        "compare, screen and report, all offline. Never official statistics.")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
-    p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="report language")
     return parser
 
 

@@ -81,7 +81,7 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
                         "the report was being built, so its parts could come from two "
                         "versions; run the report again")
-    title = f"LSS-insatser {code} {year}" if lang == "sv" else f"LSS support {code} {year}"
+    title = fmt.text("report.html_title", lang, code=code, year=year)
     text = export_html(nb, lang=lang, title=title)
     problems = audit_html(text)
     if problems:
@@ -272,6 +272,7 @@ def audit_html(text: str) -> list[str]:
         problems.append("figures present but plotly.js is not embedded")
     if re.search(r'"showSendToCloud":\s*true', text):
         problems.append("a figure enables the cloud-share button")
-    if not re.search(r"<html[^>]*\blang=\"(sv|en)\"", text):
-        problems.append("<html> lacks lang=\"sv\" or lang=\"en\"")
+    langs = "|".join(map(re.escape, fmt.LANGS))
+    if not re.search(rf"<html[^>]*\blang=\"({langs})\"", text):
+        problems.append(f"<html> lacks lang= one of {', '.join(fmt.LANGS)}")
     return problems
