@@ -18,16 +18,10 @@ import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import polars as pl
 
 from benchmark import texts
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
-
-if TYPE_CHECKING:
-    from benchmark.config import Settings
 
 #: Kolada's code for the whole country.
 RIKET = "0000"
@@ -258,23 +252,6 @@ def check_years(years: Iterable[int]) -> list[int]:
         raise InputError(f"year(s) {', '.join(map(str, bad))} out of range; valid years are "
                          f"{FIRST_YEAR}–{LAST_YEAR}")
     return out
-
-
-def load_municipalities(settings: Settings | None = None) -> pl.DataFrame:
-    """The processed municipality register (``municipality, name, type``; Riket "0000")."""
-    from benchmark.store import read_table
-
-    return read_table("municipalities", settings)
-
-
-def load_peer_groups(settings: Settings | None = None, kind: str | None = None
-                     ) -> pl.DataFrame:
-    """Processed peer groups (``group_id, title, kind, member, focus, year``), optionally of
-    one ``kind`` (liknande_lss, kommungrupp, lan, storlek, other)."""
-    from benchmark.store import read_table
-
-    groups = read_table("peer_groups", settings)
-    return groups if kind is None else groups.filter(pl.col("kind") == kind)
 
 
 #: Oldest single-year age in the population table (100 = 100 years and older).

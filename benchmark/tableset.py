@@ -4,7 +4,7 @@ one rename, every table checked against its SHA-256 on read.
 Layout of ``<data_dir>/processed`` (the folder itself stays; ``.gitkeep`` is never touched)::
 
     current -> sets/<id>         the active set: a relative symlink, replaced atomically
-    sets/<id>/<table>.parquet    the tables (lss, population, municipalities, peer_groups, costs)
+    sets/<id>/<table>.parquet    the tables (benchmark.tables.TABLES: lss, population, …)
     sets/<id>/manifest.json      tables with sha256, rows, columns and source snapshots
     sets/.tmp-<id>/              a set being written (stale ones are removed under the lock)
     .lock                        the writer lock
@@ -17,9 +17,10 @@ The previous set is kept (a reader that opened it a moment ago can finish); olde
 removed. Outside tools read ``data/processed/current/<table>.parquet``.
 
 Readers (:func:`read_table`, :func:`read_manifest`, :func:`open_set`) resolve ``current``
-once per call: a table the manifest lists must exist and match its hash, else
-:class:`DataError` naming it; only a table the manifest does not list may be absent
-(:meth:`ProcessedSet.read_optional` then gives an empty frame). :func:`read_manifest`
+once per call: a table the manifest lists must exist, match its hash and have the columns
+and types of its catalogue entry (:mod:`benchmark.tables`), else :class:`DataError`
+naming it; only an optional table the manifest does not list may be absent
+(:meth:`ProcessedSet.read_optional` then gives it empty, with its columns). :func:`read_manifest`
 also checks provenance: every snapshot id it names must exist in ``data/raw``, and
 ``synthetic`` is true when the manifest *or any of those snapshots' sidecars* says so,
 so an edited manifest cannot make demo data pass for official statistics.
@@ -51,13 +52,14 @@ from benchmark.files import (
     loads_json,
     sha256_hex,
 )
+from benchmark.tables import PROCESSED_TABLES, check_table, schema
 
-PROCESSED_TABLES = ("lss", "population", "municipalities", "peer_groups", "costs")
 MANIFEST = "manifest.json"
 CURRENT = "current"
 SETS = "sets"
-#: Manifest layout version (1 = tables in processed/ itself, without hashes).
-FORMAT = 2
+#: Manifest layout version (1 = tables in processed/ itself, without hashes; 2 = costs
+#: instead of kpi_values).
+FORMAT = 3
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_WAIT_S = 600.0
 _TABLE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -98,23 +100,31 @@ class ProcessedSet:
         return data
 
     def read(self, name: str, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        """One listed table, hash-checked (see the module docstring); only ``columns``
-        when given (the whole file is still checked)."""
+        """One listed table, hash-checked and checked against its catalogue entry (see the
+        module docstring); only ``columns`` when given (the whole file is still
+        hash-checked)."""
+        table = schema(name)
+        wanted = None if columns is None else [table.column(c).name for c in columns]
+        present = set(self.manifest["tables"].get(name, {}).get("columns") or {})
         data = self.read_bytes(name)
+        if wanted is not None and present:  # a column the file lacks is named below
+            wanted = [c for c in wanted if c in present]
         try:
-            return pl.read_parquet(io.BytesIO(data),
-                                   columns=None if columns is None else list(columns))
+            df = pl.read_parquet(io.BytesIO(data), columns=wanted)
         except (OSError, pl.exceptions.PolarsError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else "damaged"
             raise DataError(f"processed table {self.table_path(name)} cannot be read "
                             f"({type(exc).__name__}: {first}); {_NEXT_STEP}") from None
+        return check_table(name, df, columns, source=str(self.table_path(name)))
 
-    def read_optional(self, name: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-        """A table that may be absent from the set: empty (with ``schema``) when the
-        manifest does not list it, otherwise exactly as :meth:`read`."""
+    def read_optional(self, name: str, columns: Sequence[str] | None = None
+                      ) -> pl.DataFrame:
+        """An optional table: empty, with its catalogue columns, when the manifest does
+        not list it, otherwise exactly as :meth:`read`."""
         if not self.listed(name):
-            return pl.DataFrame(schema=dict(schema))
-        return self.read(name)
+            empty = schema(name).empty()
+            return empty if columns is None else empty.select(columns)
+        return self.read(name, columns)
 
     def verify(self) -> None:
         """Check every listed table against its hash (without parsing)."""

@@ -13,6 +13,9 @@ MODULES = [
     "benchmark.stats.standardisation", "benchmark.stats.funnel", "benchmark.stats.testing",
     "benchmark.stats.shrinkage", "benchmark.comparison", "benchmark.comparison.method",
     "benchmark.comparison.inputs", "benchmark.comparison.bands", "benchmark.comparison.api",
+    "benchmark.tables", "benchmark.texts", "benchmark.fmt", "benchmark.plots.base",
+    "benchmark.plots.table", "benchmark.plots.peers", "benchmark.plots.funnel",
+    "benchmark.views.sections",
 ]
 
 

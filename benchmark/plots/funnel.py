@@ -51,7 +51,7 @@ def funnel_limits(expected: Sequence[float], confidence: float, phi: float | Non
     --------
     >>> lower, upper = funnel_limits([100.0], 0.95, None, 0.0)
     >>> round(lower[0], 2), round(upper[0], 2)
-    (0.81, 1.21)
+    (0.81, 1.22)
     """
     lower, upper, _ = stats.funnel_limits(
         list(expected), confidence, phi=math.nan if phi is None else float(phi),

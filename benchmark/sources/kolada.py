@@ -37,6 +37,7 @@ import polars as pl
 
 from benchmark.sources.http import InvalidBody
 from benchmark.sources.plan import PlannedRequest
+from benchmark.tables import TABLES
 
 API = "Kolada"
 MAX_SEGMENT = 25
@@ -439,8 +440,9 @@ def parse_groups(items: Iterable[dict[str, Any]], municipalities: pl.DataFrame
                  ) -> tuple[pl.DataFrame, list[str]]:
     """Peer groups, one row per member, and the focus names that could not be resolved.
 
-    Columns: group_id, title, kind, member, focus, year. Members may be v3
-    ``{member_id, member_title}`` or v2 ``{id, title}``. ``municipalities`` is the register
+    Columns: those of the ``peer_groups`` table (:data:`benchmark.tables.TABLES`). Members
+    may be v3 ``{member_id, member_title}`` or v2 ``{id, title}``; a member listed twice
+    (e.g. a group repeated across pages) gives one row. ``municipalities`` is the register
     (id, title) used to resolve a focus name to its code.
     """
     by_name = {t: i for i, t in municipalities.select("id", "title").iter_rows()}
@@ -458,6 +460,5 @@ def parse_groups(items: Iterable[dict[str, Any]], municipalities: pl.DataFrame
             code = member_code(m)
             if code != focus:  # the focus is never a member of its own comparison group
                 rows.append((item["id"], item["title"], kind, code, focus, year))
-    schema = {"group_id": pl.Utf8, "title": pl.Utf8, "kind": pl.Utf8, "member": pl.Utf8,
-              "focus": pl.Utf8, "year": pl.Int32}
-    return pl.DataFrame(rows, schema=schema, orient="row"), unresolved
+    return (pl.DataFrame(list(dict.fromkeys(rows)), schema=TABLES["peer_groups"].dtypes,
+                         orient="row"), unresolved)
