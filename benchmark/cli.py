@@ -16,6 +16,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmark.catalog import (
+    check_year,
+    get_category,
+    normalise_municipality_code,
+    parse_age_band,
+)
 from benchmark.config import FIRST_YEAR, LAST_YEAR, Settings, get_settings
 from benchmark.errors import BenchmarkError, InputError
 from benchmark.texts import DEFAULT_LANG, LANGS
@@ -43,8 +49,6 @@ def parse_years(text: str) -> list[int]:
     Both ends of a range are checked before the range is built, so ``2015-99999999999``
     is one clear error, not a list of a hundred billion years.
     """
-    from benchmark.catalog import check_year
-
     years: set[int] = set()
     try:
         for part in text.split(","):
@@ -68,49 +72,33 @@ def parse_years(text: str) -> list[int]:
     return [check_year(y) for y in sorted(years)]
 
 
-def _year(text: str) -> int:
-    from benchmark.catalog import check_year
+def _argument(check: Callable[[str], object]) -> Callable[[str], object]:
+    """An argparse ``type`` from a check that raises :class:`InputError` (its message is
+    what argparse prints, with exit code 2)."""
 
-    try:
-        return check_year(text)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    def parse(text: str) -> object:
+        try:
+            return check(text)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-
-def _years(text: str) -> list[int]:
-    try:
-        return parse_years(text)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    parse.__name__ = check.__name__
+    return parse
 
 
-def _kommun(text: str) -> str:
-    from benchmark.catalog import normalise_municipality_code
-
-    try:
-        return normalise_municipality_code(text)
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+_year = _argument(check_year)
+_years = _argument(parse_years)
+_kommun = _argument(normalise_municipality_code)
+_age_band = _argument(parse_age_band)
 
 
 def _categories(text: str) -> list[str]:
-    from benchmark.catalog import get_category
-
     ids = [part.strip() for part in text.split(",") if part.strip()]
     if not ids:
         raise argparse.ArgumentTypeError(
             f"no category given; valid categories: {', '.join(_category_ids())}")
     try:
         return [get_category(i).id for i in ids]
-    except InputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _age_band(text: str) -> tuple[str, tuple[int, int | None]]:
-    from benchmark.catalog import parse_age_band
-
-    try:
-        return parse_age_band(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -304,34 +292,23 @@ def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_compare(args: argparse.Namespace, settings: Settings) -> int:
-    from benchmark.comparison import Method, compare
+def _cmd_table(args: argparse.Namespace, settings: Settings) -> int:
+    """``compare`` (one municipality) or ``screen`` (all of them): the table as asked."""
+    from benchmark.comparison import Method, compare, screen
     from benchmark.output import write_table
 
     method = Method(age_bands=_age_bands(args.age_band))
     out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
     out = _check_out(args.out, year) if args.year is None else out
-    table = compare(args.kommun, year, peer_group=args.peer_group, settings=settings,
-                    method=method)
+    if args.command == "compare":
+        table = compare(args.kommun, year, peer_group=args.peer_group, settings=settings,
+                        method=method)
+    else:
+        table = screen(year, settings=settings, method=method)
     table = _only_categories(table, args.category)
     _warn_if_partial(settings)
-    write_table(table, args.format, out, kind="compare", method=method)
-    return 0
-
-
-def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
-    from benchmark.comparison import Method, screen
-    from benchmark.output import write_table
-
-    method = Method(age_bands=_age_bands(args.age_band))
-    out = _check_out(args.out, args.year)
-    year = _year_or_newest(args.year, settings)
-    out = _check_out(args.out, year) if args.year is None else out
-    table = screen(year, settings=settings, method=method)
-    table = _only_categories(table, args.category)
-    _warn_if_partial(settings)
-    write_table(table, args.format, out, kind="screen", method=method)
+    write_table(table, args.format, out, kind=args.command, method=method)
     return 0
 
 
@@ -364,8 +341,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "fetch": _cmd_fetch,
     "process": _cmd_process,
     "doctor": _cmd_doctor,
-    "compare": _cmd_compare,
-    "screen": _cmd_screen,
+    "compare": _cmd_table,
+    "screen": _cmd_table,
     "report": _cmd_report,
     "demo": _cmd_demo,
 }

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -131,57 +132,59 @@ def _castable(found: pl.DataType, wanted: pl.DataType) -> bool:
     return False
 
 
-def _columns(*spec: tuple[str, pl.DataType, bool, str]) -> tuple[Column, ...]:
-    return tuple(Column(*s) for s in spec)
+def _columns(*spec: Column | tuple[str, pl.DataType, bool, str]) -> tuple[Column, ...]:
+    return tuple(s if isinstance(s, Column) else Column(*s) for s in spec)
 
 
 _S, _I32, _F = pl.String(), pl.Int32(), pl.Float64()
+#: Columns several tables share.
+_MUNICIPALITY = Column("municipality", _S, True, "kommunkod; 0000 = Riket")
+_YEAR = Column("year", _I32, True, "year")
+_SNAPSHOT = Column("snapshot", _S, True, "raw snapshot id(s) the row came from, ';'-separated")
 
 #: Every processed table, by name (the order of a set's listing).
 TABLES: dict[str, TableSchema] = {t.name: t for t in (
     TableSchema("lss", "Persons with LSS support per municipality, year and category", _columns(
-        ("municipality", _S, True, "kommunkod; 0000 = Riket"),
-        ("year", _I32, True, "reference year (persons on 1 October)"),
+        _MUNICIPALITY,
+        Column("year", _I32, True, "reference year (persons on 1 October)"),
         ("category", _S, True, "catalogue id (benchmark.catalog), or totalt_0_22/totalt_0_64"),
         ("count", _F, True, "persons; null unless status is ok"),
         ("per_10k", _F, True, "Kolada's rate per 10 000 inhabitants (per band for the split)"),
         ("status", _S, True, "ok, suppressed or missing (never 0 for the last two)"),
         ("kpi_count", _S, True, "Kolada KPI of the count (null for rate-only categories)"),
         ("kpi_rate", _S, True, "Kolada KPI of the rate"),
-        ("snapshot", _S, True, "raw snapshot id(s) the row came from, ';'-separated"),
-        ("count_source", _S, False, "published, derived_from_rate or null (no count)"),
+        _SNAPSHOT,
+        Column("count_source", _S, False, "published, derived_from_rate or null (no count)"),
     ), keys=("municipality", "year", "category")),
     TableSchema("population", "SCB population on 31 December", _columns(
-        ("municipality", _S, True, "kommunkod; 0000 = Riket"),
-        ("year", _I32, True, "year"),
+        _MUNICIPALITY, _YEAR,
         ("sex", _S, True, "K or M"),
         ("age", pl.Int16(), True, "0..100 (100 = 100 and older)"),
         ("population", pl.Int64(), True, "inhabitants; null where SCB gives no value"),
-        ("status", _S, False, "SCB's symbol for the cell, if any"),
-        ("snapshot", _S, False, "raw snapshot id"),
+        Column("status", _S, False, "SCB's symbol for the cell, if any"),
+        dataclasses.replace(_SNAPSHOT, required=False),
     ), keys=("municipality", "year", "sex", "age")),
     TableSchema("municipalities", "The municipality register (Kolada)", _columns(
-        ("municipality", _S, True, "kommunkod; 0000 = Riket"),
+        _MUNICIPALITY,
         ("name", _S, True, "name"),
-        ("type", _S, False, "K (municipality) or L (Riket)"),
+        Column("type", _S, False, "K (municipality) or L (Riket)"),
     ), keys=("municipality",)),
     TableSchema("peer_groups", "Kolada's municipality groups, one row per member", _columns(
         ("group_id", _S, True, "Kolada group id"),
         ("title", _S, True, "Kolada's title"),
         ("kind", _S, True, "liknande_lss, kommungrupp, lan, storlek or other"),
         ("member", _S, True, "kommunkod of a member"),
-        ("focus", _S, False, "the municipality a Liknande kommuner LSS group is for"),
-        ("year", _I32, False, "the year in a Liknande kommuner LSS group's title"),
+        Column("focus", _S, False, "the municipality a Liknande kommuner LSS group is for"),
+        Column("year", _I32, False, "the year in a Liknande kommuner LSS group's title"),
     ), keys=("group_id", "member"), codes=("member",), optional=True),
     TableSchema("kpi_values", "Every other fetched Kolada KPI (benchmark.catalog."
                 "EXTRA_KPI_SETS: costs, …)", _columns(
-        ("municipality", _S, True, "kommunkod; 0000 = Riket"),
-        ("year", _I32, True, "year"),
+        _MUNICIPALITY, _YEAR,
         ("kpi", _S, True, "Kolada KPI id"),
         ("gender", _S, True, "T (total), K or M"),
         ("value", _F, True, "null unless status is ok"),
         ("status", _S, True, "ok, suppressed or missing"),
-        ("snapshot", _S, True, "raw snapshot id"),
+        _SNAPSHOT,
     ), keys=("municipality", "year", "kpi", "gender"), optional=True),
 )}
 #: The tables of a complete processed set.

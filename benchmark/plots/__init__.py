@@ -18,6 +18,11 @@ and what they share: :mod:`~benchmark.plots.base` (Chart, palette, layout, row h
 :mod:`~benchmark.plots.table` (:func:`data_table`), :mod:`~benchmark.plots.peers` (how the
 peer group is named).
 
+Every chart function takes ``lang`` (the language of words and numbers, a file of
+:mod:`benchmark.texts`) and ``demo_label`` (label synthetic data on the chart itself; False
+where the page shows the label once) and returns a :class:`Chart` (figure, title, caption,
+data table); it raises :class:`~benchmark.errors.InputError` for a table it cannot draw.
+
 The inputs are comparison tables (:data:`benchmark.comparison.COLUMNS`, from
 :func:`~benchmark.comparison.compare`, :func:`~benchmark.comparison.history` and
 :func:`~benchmark.comparison.screen`). No statistics are computed here; funnel limit

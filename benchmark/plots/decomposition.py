@@ -65,16 +65,16 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     Parameters
     ----------
     table
-        The rows of one municipality and year (from :func:`benchmark.comparison.compare`).
-    lang
-        Language of the words and numbers.
-    demo_label
-        Label synthetic data on the chart itself.
+        One municipality and year of :func:`benchmark.comparison.compare` (with
+        ``expected_crude``, ``composition_effect`` and ``practice_effect``).
+    lang, demo_label
+        As for every chart (:mod:`benchmark.plots`).
 
     Returns
     -------
     Chart
-        The figure with title, caption and data table.
+        Key ``decomposition``; its data table has one row per category, the age
+        structure and the rest in persons.
 
     Raises
     ------

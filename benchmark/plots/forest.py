@@ -159,15 +159,13 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = Tr
     ----------
     table
         The rows of one municipality and year (from :func:`benchmark.comparison.compare`).
-    lang
-        Language of the words and numbers.
-    demo_label
-        Label synthetic data on the chart itself (False where the page labels them once).
+    lang, demo_label
+        As for every chart (:mod:`benchmark.plots`).
 
     Returns
     -------
     Chart
-        The figure with title, caption and data table.
+        Key ``forest``; its data table has one row per category.
 
     Raises
     ------

@@ -184,15 +184,14 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
         The category id.
     municipality
         The kommunkod to highlight (none when None).
-    lang
-        Language of the words and numbers.
-    demo_label
-        Label synthetic data on the chart itself.
+    lang, demo_label
+        As for every chart (:mod:`benchmark.plots`).
 
     Returns
     -------
     Chart
-        The figure with title, caption and data table.
+        Key ``funnel-<category>``; its data table lists the chosen municipality, the
+        flagged ones and those outside the limits without a flag.
 
     Raises
     ------

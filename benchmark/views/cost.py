@@ -65,10 +65,9 @@ def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
 
     Parameters
     ----------
-    table
-        The comparison of one municipality and year.
-    lang
-        The language.
+    table, lang
+        The comparison of one municipality and year (with the cost columns), and the
+        language.
 
     Returns
     -------
