@@ -129,7 +129,18 @@ COST_KPIS: Mapping[str, str] = KPI_SETS["costs"].kpis
 
 
 def lss_kpis() -> list[str]:
-    """Every LSS person KPI the suite fetches: counts, rates and the total split."""
+    """Every LSS person KPI the suite fetches: counts, rates and the total split.
+
+    Returns
+    -------
+    list of str
+        Kolada KPI ids, catalogue order.
+
+    Examples
+    --------
+    >>> lss_kpis()[:4], len(lss_kpis())
+    (['N28801', 'N28820', 'N28804', 'N28819'], 21)
+    """
     kpis: list[str] = []
     for cat in CATEGORIES:
         if cat.kpi_count:
@@ -140,7 +151,18 @@ def lss_kpis() -> list[str]:
 
 
 def extra_kpis() -> list[str]:
-    """The KPIs of every set in :data:`EXTRA_KPI_SETS`, without duplicates, in order."""
+    """The KPIs of every set in :data:`EXTRA_KPI_SETS`, without duplicates, in order.
+
+    Returns
+    -------
+    list of str
+        Kolada KPI ids (processed into ``kpi_values``).
+
+    Examples
+    --------
+    >>> extra_kpis()
+    ['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026']
+    """
     return list(dict.fromkeys(k for s in EXTRA_KPI_SETS for k in s.kpis))
 
 
@@ -157,7 +179,29 @@ def all_kpis() -> list[str]:
 
 
 def get_category(category_id: str) -> Category:
-    """The category with this id, or an :class:`InputError` listing the valid ids."""
+    """The category with this id.
+
+    Parameters
+    ----------
+    category_id
+        A catalogue id, e.g. ``daglig_verksamhet``.
+
+    Returns
+    -------
+    Category
+        Its KPIs, reference age band and label.
+
+    Raises
+    ------
+    InputError
+        Listing the valid ids.
+
+    Examples
+    --------
+    >>> c = get_category("daglig_verksamhet")
+    >>> c.kpi_count, c.band_label, c.label("en")
+    ('N28804', '20–64', 'Daily activity')
+    """
     try:
         return CATEGORY_BY_ID[category_id]
     except KeyError:
@@ -169,11 +213,39 @@ _CODE_RE = re.compile(r"^\d{4}$")
 
 
 def normalise_municipality_code(value: object, known: Iterable[str] | None = None) -> str:
-    """Return a 4-character municipality code (kommunkod) or raise :class:`InputError`.
+    """A 4-character municipality code (kommunkod), or :class:`InputError`.
 
     Accepts ``"0180"``; a 3-digit ``"180"`` or the integer ``180`` is rejected with a
     suggestion (``0180``) rather than guessed, because a silently padded code could point
-    to the wrong municipality. With ``known`` the code must also be in the register.
+    to the wrong municipality.
+
+    Parameters
+    ----------
+    value
+        The code as given.
+    known
+        The register: the code must also be in it (close codes are suggested).
+
+    Returns
+    -------
+    str
+        The code.
+
+    Raises
+    ------
+    InputError
+        For a malformed code or one not in ``known``.
+
+    Examples
+    --------
+    >>> normalise_municipality_code(" 2482 ")
+    '2482'
+    >>> normalise_municipality_code("180")
+    Traceback (most recent call last):
+    ...
+    benchmark.errors.InputError: invalid municipality code '180' (did you mean 0180? codes \
+    keep their leading zero); a kommunkod has four digits, e.g. 0180 (Stockholm) or 2482 \
+    (Skellefteå)
     """
     text = str(value).strip()
     if not _CODE_RE.match(text):
@@ -301,12 +373,29 @@ def _check_band(category_id: object, band: object) -> tuple[str, tuple[int, int 
 
 def with_age_bands(overrides: Mapping[str, tuple[int, int | None]] | None
                    ) -> tuple[Category, ...]:
-    """``CATEGORIES`` with the reference age bands in ``overrides`` (id → (lo, hi)).
+    """``CATEGORIES`` with the reference age bands in ``overrides``.
 
-    ``hi=None`` (or 100, the open top age) means no upper limit. ``totalt`` cannot be
-    overridden: its bands 0–22/23–64/65+ are fixed by Kolada's published split. Without
-    overrides the catalogue itself is returned. Raises :class:`InputError` for an unknown
-    id, ``totalt`` or an invalid band.
+    Parameters
+    ----------
+    overrides
+        Category id → ``(lo, hi)``; ``hi=None`` (or 100, the open top age) means no upper
+        limit. ``totalt`` cannot be overridden: its bands 0–22/23–64/65+ are fixed by
+        Kolada's published split. None or empty: the catalogue itself.
+
+    Returns
+    -------
+    tuple of Category
+        The categories, in catalogue order.
+
+    Raises
+    ------
+    InputError
+        For an unknown id, ``totalt`` or an invalid band.
+
+    Examples
+    --------
+    >>> [c.band_label for c in with_age_bands({"daglig_verksamhet": (18, 64)})][:2]
+    ['20+', '18–64']
     """
     if not overrides:
         return CATEGORIES
@@ -321,8 +410,25 @@ def with_age_bands(overrides: Mapping[str, tuple[int, int | None]] | None
 def parse_age_band(text: str) -> tuple[str, tuple[int, int | None]]:
     """Parse ``daglig_verksamhet=18-64``, ``boende=20+`` or ``ledsagarservice=all`` (0+).
 
-    Returns ``(category id, (lo, hi))`` validated as in :func:`with_age_bands`; raises
-    :class:`InputError` on bad syntax, an unknown or fixed category, or an invalid band.
+    Parameters
+    ----------
+    text
+        One ``--age-band`` value.
+
+    Returns
+    -------
+    tuple
+        ``(category id, (lo, hi))``, validated as in :func:`with_age_bands`.
+
+    Raises
+    ------
+    InputError
+        On bad syntax, an unknown or fixed category, or an invalid band.
+
+    Examples
+    --------
+    >>> parse_age_band("boende=20+"), parse_age_band("daglig_verksamhet=18-64")
+    (('boende', (20, None)), ('daglig_verksamhet', (18, 64)))
     """
     m = _BAND_RE.match(str(text))
     if m is None:

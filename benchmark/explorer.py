@@ -179,9 +179,27 @@ def _on_change(widgets: Sequence[Any], handler: Callable[..., None]) -> None:
 
 def explorer(*, data_dir: str | Path | None = None, municipality: str | None = None,
              year: int | None = None, lang: str = "sv") -> Any:
-    """Dropdowns for municipality, year and comparison group; charts and plain words below.
+    """The explorer (notebook 01): one municipality's charts, following its dropdowns.
 
-    Returns an ``ipywidgets.VBox``; make it the last expression of a cell to show it.
+    Parameters
+    ----------
+    data_dir
+        The data folder (default: :func:`benchmark.views.notebook_settings`).
+    municipality
+        The kommunkod to start with (default: see the module docstring).
+    year
+        The year to start with (default: the newest).
+    lang
+        The language of the tool.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The demo label (on demo data), the dropdowns and the charts' output.
+
+    Examples
+    --------
+    >>> explorer(municipality="0180")  # doctest: +SKIP
     """
     import ipywidgets as w
 
@@ -241,9 +259,29 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
 
 def screening_tool(*, data_dir: str | Path | None = None, municipality: str | None = None,
                    year: int | None = None, lang: str = "sv") -> Any:
-    """All municipalities for one year: a summary per category, a table that fits the screen
-    (filter, sort, one category's numbers on demand) and a funnel plot per category with the
-    chosen municipality highlighted. Returns an ``ipywidgets.VBox``."""
+    """The screening tool (notebook 03): every municipality, one category at a time.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder (default: :func:`benchmark.views.notebook_settings`).
+    municipality
+        The kommunkod to highlight first (default: see the module docstring).
+    year
+        The year to start with (default: the newest).
+    lang
+        The language of the tool.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The demo label (on demo data), the controls, the summary and table of all
+        municipalities, and one funnel plot per category.
+
+    Examples
+    --------
+    >>> screening_tool(municipality="2482")  # doctest: +SKIP
+    """
     import ipywidgets as w
 
     from benchmark import screen as screening

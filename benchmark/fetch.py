@@ -207,14 +207,40 @@ def fetch(years: list[int] | None = None, *, offline: bool = False,
           today: date | None = None) -> FetchSummary:
     """Fetch (or, offline, check) every raw snapshot needed for ``years``.
 
-    ``years=None``: :data:`benchmark.newest.DEFAULT_FIRST_YEAR` through the newest year
-    Kolada and SCB have both published (see the module docstring; ``today`` fixes the date
-    for tests).
-    ``transport`` routes HTTP through e.g. the in-process emulator; ``client`` replaces the
-    whole HTTP layer (tests pass one with tiny backoff and rate limits). Raises
-    :class:`FetchError` when an API keeps failing or the fetch runs past
-    ``Settings.fetch_deadline_s`` (snapshots saved so far are kept: rerun to resume) and,
-    offline, :class:`DataError` listing what is missing.
+    Parameters
+    ----------
+    years
+        The years; None for :data:`benchmark.newest.DEFAULT_FIRST_YEAR` through the newest
+        year Kolada and SCB have both published (see the module docstring).
+    offline
+        Only check what is on disk: nothing is asked for and nothing is written.
+    settings
+        Data folder and API URLs (default :func:`benchmark.config.get_settings`).
+    progress
+        Show a progress bar on a terminal.
+    transport, client
+        Route HTTP through e.g. the in-process emulator (``transport``), or replace the
+        whole HTTP layer (``client``; tests pass one with tiny backoff and rate limits).
+    today
+        The date the newest year is judged on (tests fix it).
+
+    Returns
+    -------
+    FetchSummary
+        Requests made and reused, snapshots saved, notes; ``render()`` prints it.
+
+    Raises
+    ------
+    FetchError
+        When an API keeps failing or the fetch runs past ``Settings.fetch_deadline_s``
+        (snapshots saved so far are kept: rerun to resume).
+    DataError
+        Offline, listing exactly which requests have no snapshot.
+
+    Examples
+    --------
+    >>> summary = fetch([2023, 2024], settings=settings)  # doctest: +SKIP
+    >>> print(summary.render())  # doctest: +SKIP
     """
     if years is not None:
         years = check_years(years)

@@ -42,16 +42,31 @@ def _is_missing(value: object) -> bool:
 
 def number(value: float | int | None, decimals: int = 1, lang: str = "sv", *,
            sign: bool = False) -> str:
-    """Format a number: ``23456.7`` → ``23 456,7`` (sv) or ``23,456.7`` (en).
+    """Format a number in the language's convention.
 
-    ``None``/NaN give :data:`MISSING`. ``sign=True`` prefixes ``+`` on positive values.
+    Parameters
+    ----------
+    value
+        The number; ``None``/NaN give :data:`MISSING`.
+    decimals
+        Decimals shown.
+    lang
+        A language of :mod:`benchmark.texts` (its ``[format]``).
+    sign
+        Prefix ``+`` on positive values.
+
+    Returns
+    -------
+    str
+        ``23456.7`` → ``23 456,7`` (sv: no-break space, comma, minus U+2212) or
+        ``23,456.7`` (en).
 
     Examples
     --------
     >>> number(-23456.75, 1, "sv") == "\u221223\u00a0456,8"
     True
-    >>> number(0.04, 1, "en", sign=True)
-    '0.0'
+    >>> number(23456.75, 1, "en"), number(0.04, 1, "en", sign=True), number(None)
+    ('23,456.8', '0.0', '–')
     """
     decimal, group = text("format.decimal", lang), text("format.group", lang)
     if _is_missing(value):
@@ -74,7 +89,13 @@ def integer(value: float | int | None, lang: str = "sv", *, sign: bool = False) 
 
 def percent(fraction: float | None, decimals: int = 0, lang: str = "sv", *,
             sign: bool = False) -> str:
-    """Format a fraction as percent: ``0.123`` → ``12 %`` (sv) or ``12%`` (en)."""
+    """Format a fraction as percent: ``0.123`` → ``12 %`` (sv) or ``12%`` (en).
+
+    Examples
+    --------
+    >>> percent(-0.018, 1, "en", sign=True), percent(0.5, lang="sv") == "50\u00a0%"
+    ('−1.8%', True)
+    """
     if _is_missing(fraction):
         return MISSING
     digits = number(float(fraction) * 100, decimals, lang, sign=sign)  # type: ignore[arg-type]
@@ -88,7 +109,14 @@ def ratio(value: float | None, lang: str = "sv") -> str:
 
 def interval(lower: float | None, upper: float | None, decimals: int = 2,
              lang: str = "sv") -> str:
-    """An interval ``1,05–1,42``; :data:`MISSING` when either end is missing."""
+    """An interval ``1,05–1,42``; :data:`MISSING` when either end is missing (spaced dashes
+    when an end is negative).
+
+    Examples
+    --------
+    >>> interval(1.05, 1.42, 2, "en"), interval(None, 1.0)
+    ('1.05–1.42', '–')
+    """
     if _is_missing(lower) or _is_missing(upper):
         return MISSING
     sep = f"{NBSP}{DASH}{NBSP}" if (float(lower) < 0 or float(upper) < 0) else DASH  # type: ignore[arg-type]
@@ -97,7 +125,13 @@ def interval(lower: float | None, upper: float | None, decimals: int = 2,
 
 def kronor(value: float | None, lang: str = "sv", *, sign: bool = False) -> str:
     """An amount in kronor: ``1234567`` → ``1 234 567 kr`` (sv) or ``SEK 1,234,567`` (en);
-    with ``sign=True`` the sign leads: ``+1 234 567 kr``, ``+SEK 1,234,567``."""
+    with ``sign=True`` the sign leads: ``+1 234 567 kr``, ``+SEK 1,234,567``.
+
+    Examples
+    --------
+    >>> kronor(67920000, "en", sign=True)
+    '+SEK\xa067,920,000'
+    """
     if _is_missing(value):
         return MISSING
     digits = integer(value, lang, sign=sign)
@@ -106,7 +140,13 @@ def kronor(value: float | None, lang: str = "sv", *, sign: bool = False) -> str:
 
 
 def long_date(value: str | date | datetime | None, lang: str = "sv") -> str:
-    """A date in running text: ``2026-11-27`` → ``27 november 2026`` / ``27 November 2026``."""
+    """A date in running text: ``2026-11-27`` → ``27 november 2026`` / ``27 November 2026``.
+
+    Examples
+    --------
+    >>> long_date("2026-11-27T08:00:00Z", "sv"), long_date("2026-11-27", "en")
+    ('27 november 2026', '27 November 2026')
+    """
     check_lang(lang)
     if value is None or value == "":
         return MISSING
@@ -125,7 +165,13 @@ def plotly_separators(lang: str = "sv") -> str:
 
 
 def join(items: list[str] | tuple[str, ...], lang: str = "sv") -> str:
-    """``a, b och c`` (sv) / ``a, b and c`` (en)."""
+    """``a, b och c`` (sv) / ``a, b and c`` (en).
+
+    Examples
+    --------
+    >>> join(["boende", "kontaktperson", "korttidstillsyn"], "sv")
+    'boende, kontaktperson och korttidstillsyn'
+    """
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -141,16 +187,26 @@ def lower_first(phrase: str) -> str:
 # --- labels --------------------------------------------------------------------------------
 
 def flag_label(flag: str | None, lang: str = "sv", *, short: bool = False) -> str:
-    """Reader-facing label of a flag value (``higher`` → ``Tydligt högre än riket``);
-    an unknown or missing flag reads as not assessed."""
+    """Reader-facing label of a flag value; an unknown or missing flag reads as not assessed.
+
+    Examples
+    --------
+    >>> flag_label("higher"), flag_label("lower", "en", short=True), flag_label(None, "en")
+    ('Tydligt högre än riket', '▼ Lower', 'Not assessed')
+    """
     section = "flag_short" if short else "flag"
     key = flag if flag in ("higher", "lower", "similar") else "not_assessed"
     return text(f"{section}.{key}", lang)
 
 
 def status_label(status: str | None, lang: str = "sv", *, short: bool = False) -> str:
-    """Reader-facing label of a data status (``suppressed`` → ``Skyddad uppgift``); an
-    unknown or missing status reads as missing."""
+    """Reader-facing label of a data status; an unknown or missing status reads as missing.
+
+    Examples
+    --------
+    >>> status_label("suppressed"), status_label("suppressed", "en", short=True)
+    ('Skyddad uppgift (sekretess)', 'Suppressed')
+    """
     section = "status_short" if short else "status"
     key = status if status in ("ok", "suppressed") else "missing"
     return text(f"{section}.{key}", lang)
@@ -158,7 +214,13 @@ def status_label(status: str | None, lang: str = "sv", *, short: bool = False) -
 
 def category_label(category_id: str, lang: str = "sv", *, mid_sentence: bool = False) -> str:
     """Catalogue label of a category id in ``lang``; ``mid_sentence=True`` gives the form
-    used inside a sentence (``daglig verksamhet``, ``personer med någon LSS-insats``)."""
+    used inside a sentence.
+
+    Examples
+    --------
+    >>> category_label("totalt"), category_label("totalt", mid_sentence=True)
+    ('Personer med någon LSS-insats', 'personer med någon LSS-insats')
+    """
     label = get_category(category_id).label(check_lang(lang))
     return lower_first(label) if mid_sentence else label
 
@@ -167,14 +229,25 @@ def category_label(category_id: str, lang: str = "sv", *, mid_sentence: bool = F
 
 def is_all_ages(band: str | None) -> bool:
     """True when a ``reference_band`` covers all ages (no age adjustment: E is the national
-    rate per inhabitant × the local population, so ``composition_effect`` is 0)."""
+    rate per inhabitant × the local population, so ``composition_effect`` is 0).
+
+    Examples
+    --------
+    >>> is_all_ages("alla åldrar"), is_all_ages("20–64"), is_all_ages(None)
+    (True, False, False)
+    """
     return bool(band) and str(band).startswith(text("band.all_ages"))
 
 
 def band_label(band: str | None, lang: str = "sv") -> str:
-    """Reader-facing ``reference_band`` (``20–64``, ``alla åldrar``/``all ages``, …): the
-    table holds the Swedish labels of the catalogue's ``[band]`` section; ages read the
-    same in every language."""
+    """Reader-facing ``reference_band``: the table holds the Swedish labels of the
+    catalogue's ``[band]`` section; ages read the same in every language.
+
+    Examples
+    --------
+    >>> band_label("alla åldrar (ej åldersstandardiserad)", "en"), band_label("20–64", "en")
+    ('all ages (not age-standardised)', '20–64')
+    """
     check_lang(lang)
     if not band:
         return MISSING

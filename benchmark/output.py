@@ -79,10 +79,32 @@ def guard_formulas(table: pl.DataFrame) -> pl.DataFrame:
 
 
 def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = None) -> str:
-    """The table as text in ``fmt`` (``table``, ``csv`` or ``json``).
+    """The table as text: the terminal table, CSV or JSON.
 
-    ``method`` (the :class:`~benchmark.comparison.Method` the table was computed with) adds
-    its full record to the JSON metadata and its line below the terminal table.
+    Parameters
+    ----------
+    table
+        A comparison table.
+    fmt
+        ``table``, ``csv`` or ``json``.
+    kind
+        ``compare``, ``screen`` or ``demo`` (recorded in the JSON metadata).
+    method
+        The :class:`~benchmark.comparison.Method` the table was computed with: its full
+        record goes into the JSON metadata and its line under the terminal table.
+
+    Returns
+    -------
+    str
+        The text; CSV cells that would start a formula are defused
+        (:func:`guard_formulas`); synthetic data are labelled in every format.
+
+    Examples
+    --------
+    >>> print(render(pl.DataFrame({"municipality": ["0180"], "name": ["=A1"]}), "csv", "screen"))
+    municipality,name
+    0180,'=A1
+    <BLANKLINE>
     """
     if fmt == "csv":
         return guard_formulas(table).write_csv()

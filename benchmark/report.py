@@ -63,8 +63,40 @@ def report_path(municipality: str, year: int, lang: str, out_dir: Path, *,
 def build_report(municipality: str, year: int, *, lang: str = "sv",
                  out_dir: Path = Path("reports"), settings: Settings | None = None) -> Path:
     """Execute the board-report notebook for one municipality and year and write the
-    offline HTML report; returns its path (``reports/lss-<kommun>-<year>-<lang>.html``,
-    with ``-DEMO`` before ``.html`` when the data are synthetic)."""
+    offline HTML report.
+
+    Parameters
+    ----------
+    municipality
+        The kommunkod.
+    year
+        The year (checked against the data).
+    lang
+        The report language (a file of :mod:`benchmark.texts`).
+    out_dir
+        Where the report goes.
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<out_dir>/lss-<kommun>-<year>-<lang>.html``, with ``-DEMO`` before ``.html`` when
+        the data are synthetic.
+
+    Raises
+    ------
+    InputError
+        For an unknown municipality, a year without data or an unsupported language.
+    DataError
+        When the processed data are missing or were replaced while the report was built,
+        or the report fails its offline and size checks.
+
+    Examples
+    --------
+    >>> build_report("0180", 2024, settings=demo_settings())  # doctest: +SKIP
+    PosixPath('reports/lss-0180-2024-sv-DEMO.html')
+    """
     lang = fmt.check_lang(lang)
     settings = settings or get_settings()
     code, year, synthetic = _check_inputs(municipality, year, settings)

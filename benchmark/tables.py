@@ -7,7 +7,7 @@ or holds a column of another kind (text where numbers belong), raises :class:`Da
 naming the table, the column and what was expected; integers of another width are cast.
 
 =================  ===========================================================================
-``lss``            persons with LSS support: municipality × year × category (DESIGN §6)
+``lss``            persons with LSS support: municipality × year × category
 ``population``     SCB population: municipality × year × sex × single-year age (100 = 100+)
 ``municipalities`` the register: kommunkod, name, type (Riket "0000" included)
 ``peer_groups``    Kolada's municipality groups, one row per member (optional)
@@ -192,7 +192,13 @@ PROCESSED_TABLES: tuple[str, ...] = tuple(TABLES)
 
 
 def schema(name: str) -> TableSchema:
-    """The catalogue entry of table ``name``, or :class:`InputError` listing the tables."""
+    """The catalogue entry of table ``name``, or :class:`InputError` listing the tables.
+
+    Examples
+    --------
+    >>> schema("population").keys
+    ('municipality', 'year', 'sex', 'age')
+    """
     try:
         return TABLES[name]
     except KeyError:

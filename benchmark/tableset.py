@@ -1,5 +1,6 @@
-"""The processed table set (DESIGN.md §6): written whole into a fresh folder, switched with
-one rename, every table checked against its SHA-256 on read.
+"""The processed table set (the tables: :mod:`benchmark.tables`): written whole into a
+fresh folder, switched with one rename, every table checked against its SHA-256 and its
+schema on read.
 
 Layout of ``<data_dir>/processed`` (the folder itself stays; ``.gitkeep`` is never touched)::
 
@@ -236,7 +237,30 @@ def processed_path(name: str, settings: Settings | None = None) -> Path:
 
 
 def read_table(name: str, settings: Settings | None = None) -> pl.DataFrame:
-    """Read one processed table (hash-checked), or raise :class:`DataError` naming it."""
+    """Read one processed table of the current set.
+
+    Parameters
+    ----------
+    name
+        A table of :data:`benchmark.tables.TABLES`.
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+
+    Returns
+    -------
+    polars.DataFrame
+        The table, hash-checked and checked against its schema.
+
+    Raises
+    ------
+    DataError
+        Naming the table when it is missing, damaged or lacks a column.
+
+    Examples
+    --------
+    >>> read_table("municipalities", settings).columns  # doctest: +SKIP
+    ['municipality', 'name', 'type']
+    """
     return open_set(settings).read(name)
 
 
@@ -318,14 +342,39 @@ def _prune(settings: Settings, keep: set[str]) -> None:
 def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None = None, *,
                  snapshots: Mapping[str, list[str]] | None = None, synthetic: bool = False,
                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Write a new processed set and make it current in one step; returns its manifest.
+    """Write a new processed set and make it current in one step.
 
-    ``tables`` maps table name to frame; ``snapshots`` maps table name to the raw snapshot
-    ids it came from; ``extra`` adds manifest fields (years, completeness, …). When
-    ``tables`` lacks some of :data:`PROCESSED_TABLES`, the other tables of the current set
-    are carried over unchanged (after checking their hashes); a current set that cannot
-    be read then stops the write, because their provenance would be guessed. Any failure
-    leaves the current set as it was and raises :class:`DataError` naming the path.
+    When ``tables`` lacks some of :data:`benchmark.tables.PROCESSED_TABLES`, the other tables
+    of the current set are carried over unchanged (after checking their hashes); a current
+    set that cannot be read then stops the write, because their provenance would be
+    guessed. Any failure leaves the current set as it was.
+
+    Parameters
+    ----------
+    tables
+        Table name → frame (``process`` checks each against its schema first).
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+    snapshots
+        Table name → the raw snapshot ids it came from.
+    synthetic
+        Whether the data are the synthetic demo country.
+    extra
+        Further manifest fields (years, completeness, …).
+
+    Returns
+    -------
+    dict
+        The new set's manifest.
+
+    Raises
+    ------
+    DataError
+        Naming the path that could not be written.
+
+    Examples
+    --------
+    >>> write_tables({"municipalities": munis}, settings, synthetic=True)  # doctest: +SKIP
     """
     settings = settings or get_settings()
     snapshots = snapshots or {}

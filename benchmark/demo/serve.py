@@ -47,9 +47,32 @@ def prepare_demo_data(data_dir: Path = Path("data/demo"), *, seed: int = DEMO_SE
                       years: range = DEMO_YEARS, progress: bool = False) -> Settings:
     """Generate the demo country, fetch it through the emulator and process it.
 
-    ``data_dir`` is cleared first (only if it is empty or marked as demo data) so the
-    raw store never mixes two generator runs. Returns the :class:`Settings` pointing at
-    it; ``read_table(..., settings)`` then gives the processed demo tables.
+    Parameters
+    ----------
+    data_dir
+        The demo data folder; cleared first (only if it is empty or marked as demo data)
+        so the raw store never mixes two generator runs.
+    seed, years
+        As for :func:`benchmark.demo.generate_dataset`.
+    progress
+        Show the fetch's progress bar.
+
+    Returns
+    -------
+    Settings
+        Settings pointing at ``data_dir``; ``read_table(..., settings)`` then gives the
+        processed demo tables.
+
+    Raises
+    ------
+    InputError
+        For the real data folder or a folder holding other files.
+
+    Examples
+    --------
+    >>> settings = prepare_demo_data(Path("/tmp/demo"))  # doctest: +SKIP
+    >>> screen(2024, settings=settings).height  # doctest: +SKIP
+    2900
     """
     steps = iter_prepare_demo_data(data_dir, seed=seed, years=years, progress=progress)
     while True:
@@ -136,8 +159,29 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
 
     Steps: generate → fetch through the emulator → process (``data_dir``) → national
     screening (``out_dir/screening-<year>-DEMO.csv``) → comparison of ``DEMO_FOCUS``
-    (``out_dir/compare-<code>-<year>-DEMO.csv``) → board report (``report.build_report``,
-    ``…-DEMO.html``).
+    (``out_dir/compare-<code>-<year>-DEMO.csv``) → board report (``…-DEMO.html``).
+
+    Parameters
+    ----------
+    out_dir
+        Where the CSVs and the report go.
+    lang
+        The report's language.
+    progress
+        Show the fetch's progress bar.
+    data_dir
+        The demo data folder.
+
+    Returns
+    -------
+    Iterator[str]
+        One line per step, the planted deviations as recovered, and the demo banner first
+        and last.
+
+    Examples
+    --------
+    >>> for line in run_demo(out_dir=Path("reports")):  # doctest: +SKIP
+    ...     print(line)
     """
     from benchmark.comparison import compare, screen
     from benchmark.report import build_report

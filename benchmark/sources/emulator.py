@@ -68,7 +68,7 @@ class ApiEmulator(ScbEndpoints):
     ``valuecodes[VAR]=``) answering json-stat2, with ``status`` ``".."`` for suppressed
     (null) population values. Errors are ``application/problem+json``: Kolada 422 for more
     than ``max_items_per_segment`` items in a path segment or ``per_page`` above
-    ``max_per_page`` (as v3 answers, docs/apis.md §2.3); SCB 400 "Too many cells selected"
+    ``max_per_page`` (as v3 answers); SCB 400 "Too many cells selected"
     above ``max_cells`` and 404 "Non-existent table" for a table not in ``tables``. TAB638
     serves years ≤ 2024 (annual); TAB6471 serves years ≥ 2025 as December months
     (``2025M12``). ``page_size`` (default ``max_per_page``) caps the rows per page below

@@ -198,7 +198,7 @@ def next_link(data: dict[str, Any], current_url: str) -> str | None:
 
 def published_year(item: dict[str, Any], today: date) -> int | None:
     """The newest year a KPI has published, from its ``publ_period`` and
-    ``publication_date`` (docs/apis.md §2.5: the period of the next or latest scheduled
+    ``publication_date`` (Kolada: the period of the next or latest scheduled
     release): ``publ_period`` once ``publication_date`` has passed (or when no date is
     given), else the year before. ``None`` when there is no ``publ_period``."""
     period = item.get("publ_period")

@@ -2,7 +2,7 @@
 ``fetch`` and ``doctor`` give when a valid response departs from the v3 shape the suite was
 built for.
 
-Shapes as the live v3 API answers (docs/apis.md §2.2–2.3): group members are
+Shapes as the live v3 API answers: group members are
 ``{"member_id", "member_title"}`` (v2's ``{"id", "title"}`` is still accepted); a value
 entry may carry ``isdeleted`` and one with ``isdeleted: true`` is never used (an entry
 without the field is live).
@@ -19,7 +19,7 @@ from benchmark.sources.http import InvalidBody
 MEMBER_KEYS_V3 = ("member_id", "member_title")
 MEMBER_KEYS_V2 = ("id", "title")
 
-#: Fields of the v3 shapes the suite was built for (docs/apis.md §2.2–2.3); anything else
+#: Fields of the v3 shapes the suite was built for; anything else
 #: is reported by :func:`shape_notes` as a change in the live API.
 KNOWN_FIELDS: dict[str, frozenset[str]] = {
     "envelope": frozenset({"values", "count", "next_url", "previous_url", "next_page",

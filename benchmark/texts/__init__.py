@@ -157,7 +157,13 @@ def text(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
 
 
 def texts(key: str, lang: str = DEFAULT_LANG) -> list[str]:
-    """A list-valued entry, e.g. ``texts("format.months", "en")[0] == "January"``."""
+    """A list-valued entry of the catalogue.
+
+    Examples
+    --------
+    >>> texts("format.months", "en")[:2]
+    ['January', 'February']
+    """
     template = _template(key, lang)
     if isinstance(template, str):
         raise MissingText(f"text {key!r} in {lang}.toml is a string; read it with text()")

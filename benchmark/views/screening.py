@@ -52,9 +52,29 @@ def _ratio_text(r: dict[str, Any] | None, lang: str) -> str:
 
 def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
                       municipality: str | None = None, methods: bool = False) -> str:
-    """Per category: municipalities assessed and clearly higher/lower, suppressed/missing;
-    with ``municipality`` its own ratio beside; ``methods=True`` adds overdispersion φ and
-    τ² (for the method notebook; the unit heads' tool leaves them out)."""
+    """Per category: municipalities assessed, clearly higher and lower, suppressed/missing.
+
+    Parameters
+    ----------
+    screen
+        A screening table of one year.
+    lang
+        The language.
+    municipality
+        A kommunkod whose own ratio is shown beside.
+    methods
+        Add overdispersion φ and τ² (for the method notebook; the unit heads' tool leaves
+        them out).
+
+    Returns
+    -------
+    str
+        An accessible HTML table (:func:`benchmark.plots.data_table`).
+
+    Examples
+    --------
+    >>> screening_summary(screen(2024, settings=settings), municipality="0180")  # doctest: +SKIP
+    """
     fmt.check_lang(lang)
     mine = {r["category"]: r for r in screen.filter(pl.col("municipality") == municipality)
             .to_dicts()} if municipality else {}
@@ -235,7 +255,13 @@ def municipality_table(screen: pl.DataFrame, lang: str = "sv", *,
 # --- methods (notebook 04) ----------------------------------------------------------------
 
 def reference_bands_table(lang: str = "sv") -> str:
-    """The catalogue's categories with KPIs and reference age bands (no hand copy)."""
+    """The catalogue's categories with KPIs and reference age bands (no hand copy).
+
+    Examples
+    --------
+    >>> "Daily activity" in reference_bands_table("en")
+    True
+    """
     rows = [[c.label(lang), c.id, c.paragraph, c.kpi_count or fmt.MISSING, c.kpi_rate,
              fmt.band_label(c.band_label, lang)] for c in CATEGORIES]
     headers = [fmt.text(k, lang) for k in ("label.category", "methods.id", "methods.lss",

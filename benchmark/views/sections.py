@@ -63,7 +63,23 @@ def demo_note(lang: str = "sv") -> str:
 
 
 def title_block(data: ReportData) -> str:
-    """The report's h1, the reference date and, for demo data, a visible warning."""
+    """The report's h1, the reference date and, for demo data, a visible warning.
+
+    Parameters
+    ----------
+    data
+        What the report shows (:func:`benchmark.views.load_report_data`).
+
+    Returns
+    -------
+    str
+        HTML.
+
+    Examples
+    --------
+    >>> title_block(load_report_data("0180", 2024, settings=settings))  # doctest: +SKIP
+    '<h1>LSS-insatser i Demoby 2024 jämfört med riket</h1><p>Personer med …'
+    """
     lang = data.lang
     out = (heading(fmt.text("report.title", lang, name=data.name, year=data.year), 1)
            + _paragraph(fmt.text("report.subtitle", lang, year=data.year,
@@ -175,8 +191,25 @@ def funnel_intro(data: ReportData) -> str:
 
 
 def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
-    """What the numbers mean and what they do not mean (plain language); with
-    ``peer_title`` also which peer group the report compares with."""
+    """What the numbers mean and what they do not mean (plain language).
+
+    Parameters
+    ----------
+    lang
+        The language.
+    peer_title
+        The peer group's Kolada title: the report then says which group it compares with.
+
+    Returns
+    -------
+    str
+        Two headings, each with a list.
+
+    Examples
+    --------
+    >>> "<h3>What the numbers do not mean</h3>" in meaning("en")
+    True
+    """
     means = [fmt.text("meaning.count", lang),
              fmt.text("meaning.ratio", lang, age_note=fmt.age_adjustment_note(lang)),
              fmt.text("meaning.interval", lang)]
@@ -194,7 +227,13 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
 
 
 def glossary(lang: str = "sv") -> str:
-    """Short explanations of the terms used (klarspråk)."""
+    """Short explanations of the terms used (klarspråk), as an HTML definition list.
+
+    Examples
+    --------
+    >>> glossary("en").startswith("<dl><dt>LSS support</dt>")
+    True
+    """
     items = "".join(f"<dt>{html.escape(fmt.text(f'glossary.{k}', lang))}</dt>"
                     f"<dd>{html.escape(fmt.text(f'glossary.{k}_def', lang))}</dd>"
                     for k in GLOSSARY)
@@ -204,8 +243,30 @@ def glossary(lang: str = "sv") -> str:
 def sources(manifest: dict[str, Any], lang: str = "sv", *,
             retrieved: dict[str, tuple[str, str]] | None = None,
             synthetic: bool = False) -> str:
-    """Attribution, retrieval dates (see :func:`benchmark.views.retrieval_dates`) and
-    processing date; the demo label and, for a partial set, what is missing."""
+    """Attribution, retrieval dates and processing date, the demo label and, for a partial
+    set, what is missing.
+
+    Parameters
+    ----------
+    manifest
+        The processed set's manifest (:func:`benchmark.store.read_manifest`).
+    lang
+        The language.
+    retrieved
+        Source → (first, last) retrieval time (:func:`benchmark.views.retrieval_dates`).
+    synthetic
+        Add the demo label.
+
+    Returns
+    -------
+    str
+        ``<div class="lss-sources">`` with the paragraphs.
+
+    Examples
+    --------
+    >>> "processed on 2 December 2026" in sources({"created": "2026-12-02"}, "en")
+    True
+    """
     parts = [f"<p><strong>{html.escape(fmt.text('label.source', lang))}</strong>. "
              + html.escape(fmt.text("sources.attribution", lang)) + "</p>"]
     lines = []
