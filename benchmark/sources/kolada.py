@@ -59,7 +59,6 @@ __all__ = [  # the response checks live in kolada_shapes; imported from here as 
     "newest_published",
     "next_link",
     "parse_groups",
-    "parse_kpis",
     "parse_municipalities",
     "parse_values",
     "plan_data",
@@ -281,15 +280,6 @@ def parse_municipalities(items: Iterable[dict[str, Any]]) -> pl.DataFrame:
     rows = [(i["id"], i["title"], i["type"]) for i in items]
     return pl.DataFrame(rows, schema={"id": pl.Utf8, "title": pl.Utf8, "type": pl.Utf8},
                         orient="row")
-
-
-def parse_kpis(items: Iterable[dict[str, Any]]) -> pl.DataFrame:
-    """KPI descriptions: id, title, description, is_divided_by_gender, municipality_type, ..."""
-    schema = {"id": pl.Utf8, "title": pl.Utf8, "description": pl.Utf8,
-              "is_divided_by_gender": pl.Boolean, "municipality_type": pl.Utf8,
-              "perspective": pl.Utf8}
-    rows = [tuple(i.get(k) for k in schema) for i in items]
-    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 _LSS_RE = re.compile(r"^Liknande kommuner LSS, (?P<name>.+), (?P<year>\d{4})$")
