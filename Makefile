@@ -8,6 +8,12 @@ KOMMUN ?= 2482
 YEAR ?=
 YEARS ?=
 REPORT_LANG ?= sv
+# The municipality's own export of decisions for `make report` (section "Egna beslut i år");
+# REGISTER_DATE (default today), REGISTER_SHEET and REGISTER_MAP ('LABEL=id;…') are optional.
+REGISTER ?=
+REGISTER_DATE ?=
+REGISTER_SHEET ?=
+REGISTER_MAP ?=
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -73,8 +79,10 @@ compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (default new
 screen: setup $(PROCESSED) ## National screening of all municipalities for YEAR (CSV in reports/)
 	$(PY) -m benchmark screen $(if $(YEAR),--year $(YEAR)) --format csv --out 'reports/screening-{year}.csv'
 
-report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG (fetches real data the first time)
-	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) --out reports
+report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG, REGISTER (own export; optional)
+	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) --out reports \
+	  $(if $(REGISTER),--register '$(REGISTER)') $(if $(REGISTER_DATE),--register-date $(REGISTER_DATE)) \
+	  $(if $(REGISTER_SHEET),--register-sheet '$(REGISTER_SHEET)') $(if $(REGISTER_MAP),--register-map '$(REGISTER_MAP)')
 
 demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)

@@ -18,6 +18,9 @@ can be read (``bench.measure``):
 3. ``report``: ``python -m benchmark report --kommun <demo focus> --year <last>`` as a
    subprocess (3 reps); the time is the subprocess's wall time (interpreter start, kernel,
    notebook, export) — what ``make report`` runs, without make's no-op ``setup``.
+4. ``register``: a case-system export of :data:`REGISTER_ROWS` decision rows (the demo
+   register of Demoby, :mod:`benchmark.demo.register`, repeated with new person keys) read,
+   validated and aggregated into the three views (``--reps``, default 5, in one worker).
 
 Results: a table on stdout and ``reports/bench.json`` (with machine facts). The exit code
 is 1 when a target is missed or the baseline and the library disagree (``--no-fail``:
@@ -50,7 +53,10 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "screen (pandas baseline)": (None, None),
     "process (10 years)": (1.5, MB_LIMIT),
     "report (CLI subprocess)": (30.0, MB_LIMIT),
+    "register (100 000 rows)": (2.0, MB_LIMIT),
 }
+#: Decision rows of the register step.
+REGISTER_ROWS = 100_000
 MIN_SPEEDUP = 50.0
 
 
@@ -150,12 +156,15 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_worker(name: str, step: str, data_dir: Path, year: int, reps: int) -> StepResult:
+def run_worker(name: str, step: str, data_dir: Path, year: int, reps: int,
+               file: Path | None = None) -> StepResult:
     """Run ``bench.worker`` in a fresh interpreter and collect its timings and memory."""
     from bench.measure import run_measured
 
     cmd = [sys.executable, "-m", "bench.worker", step, "--data-dir", str(data_dir),
            "--year", str(year), "--reps", str(reps)]
+    if file is not None:
+        cmd += ["--file", str(file)]
     m = run_measured(cmd, env=_env(), cwd=REPO_ROOT)
     if m.returncode != 0:
         raise RuntimeError(f"benchmark step {step} failed (exit {m.returncode}):\n{m.stderr}")
@@ -191,6 +200,22 @@ def run_report(name: str, data_dir: Path, municipality: str, year: int, reps: in
                       "start; peak MB = sum of the per-process VmHWM over the process tree "
                       "(CLI + kernel), an upper bound",
                       extra={"processes_seen": max(procs)})
+
+
+def write_big_register(data_dir: Path, path: Path, rows: int = REGISTER_ROWS) -> Path:
+    """The demo register repeated with new person keys, cut to ``rows`` decision rows."""
+    import polars as pl
+
+    from benchmark.comparison import load_inputs
+    from benchmark.config import get_settings
+    from benchmark.demo.register import generate_register
+
+    one = generate_register(load_inputs(get_settings(data_dir=data_dir)))
+    copies = -(-rows // one.height)
+    big = pl.concat([one.with_columns(pl.format("R{}-{}", pl.lit(k), pl.col("Person"))
+                                      .alias("Person")) for k in range(copies)]).head(rows)
+    path.write_text(big.write_csv(separator=";", date_format="%Y-%m-%d"), encoding="utf-8")
+    return path
 
 
 def check_agreement(data_dir: Path, year: int) -> Any:
@@ -254,6 +279,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reps-screen", type=int, default=7)
     p.add_argument("--reps-process", type=int, default=3)
     p.add_argument("--reps-report", type=int, default=3)
+    p.add_argument("--reps-register", type=int, default=5)
     return p
 
 
@@ -261,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every target is met (or ``--no-fail``), else 1."""
     args = _parser().parse_args(argv)
     if args.quick:
-        args.reps_screen = args.reps_process = args.reps_report = 1
+        args.reps_screen = args.reps_process = args.reps_report = args.reps_register = 1
     from benchmark.demo import DEMO_FOCUS, DEMO_YEARS, prepare_demo_data
 
     year = DEMO_YEARS[-1]
@@ -301,6 +327,11 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_report("report (CLI subprocess)", data_dir, DEMO_FOCUS, year,
                                   args.reps_report, work / "reports"))
         print(f"  report: median {results[-1].median:.3f} s", flush=True)
+
+        big = write_big_register(data_dir, work / "register-100k.csv")
+        results.append(run_worker("register (100 000 rows)", "register", data_dir, year,
+                                  args.reps_register, file=big))
+        print(f"  register: median {results[-1].median:.3f} s", flush=True)
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -170,6 +170,14 @@ def _controls(settings: Settings, municipality: str | None, year: int | None, la
     return pick, when
 
 
+def _start(data_dir: str | Path | None, municipality: str | None, year: int | None,
+           lang: str) -> tuple[Settings, Any, Any]:
+    """A tool's settings and its Kommun and År dropdowns (the language checked first)."""
+    fmt.check_lang(lang)
+    settings = views.notebook_settings(data_dir)
+    return (settings, *_controls(settings, municipality, year, lang))
+
+
 def _on_change(widgets: Sequence[Any], handler: Callable[..., None]) -> None:
     for widget in widgets:
         widget.observe(handler, names="value")
@@ -183,14 +191,10 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
 
     Parameters
     ----------
-    data_dir
-        The data folder (default: :func:`benchmark.views.notebook_settings`).
-    municipality
-        The kommunkod to start with (default: see the module docstring).
-    year
-        The year to start with (default: the newest).
-    lang
-        The language of the tool.
+    data_dir, municipality, year, lang
+        Where the data are (default: :func:`benchmark.views.notebook_settings`), the
+        municipality and year to start with (default: see the module docstring; the newest
+        year) and the language of the tool.
 
     Returns
     -------
@@ -205,9 +209,7 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
 
     from benchmark import compare
 
-    fmt.check_lang(lang)
-    settings = views.notebook_settings(data_dir)
-    pick, when = _controls(settings, municipality, year, lang)
+    settings, pick, when = _start(data_dir, municipality, year, lang)
     last_peer = remembered(settings).get("peer_group")
     peers = w.Dropdown(options=[(fmt.text(f"explorer.peer_choice_{k}", lang), k)
                                 for k in PEER_GROUPS],
@@ -286,9 +288,7 @@ def screening_tool(*, data_dir: str | Path | None = None, municipality: str | No
 
     from benchmark import screen as screening
 
-    fmt.check_lang(lang)
-    settings = views.notebook_settings(data_dir)
-    pick, when = _controls(settings, municipality, year, lang)
+    settings, pick, when = _start(data_dir, municipality, year, lang)
     view = w.Dropdown(options=[(fmt.text("screening.overview_all", lang), "")]
                       + [(c.label(lang), c.id) for c in CATEGORIES],
                       value="", description=fmt.text("screening.table_view", lang),

@@ -27,6 +27,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +63,8 @@ def report_path(municipality: str, year: int, lang: str, out_dir: Path, *,
 
 
 def build_report(municipality: str, year: int, *, lang: str = "sv",
-                 out_dir: Path = Path("reports"), settings: Settings | None = None) -> Path:
+                 out_dir: Path = Path("reports"), settings: Settings | None = None,
+                 register: RegisterSource | None = None) -> Path:
     """Execute the board-report notebook for one municipality and year and write the
     offline HTML report.
 
@@ -77,6 +80,10 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         Where the report goes.
     settings
         The data folder (default :func:`benchmark.config.get_settings`).
+    register
+        The municipality's own case-system export: the report then gets the section
+        "Egna beslut i år" (aggregates only; the export is read where it is and checked
+        before the kernel starts).
 
     Returns
     -------
@@ -100,15 +107,16 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
     lang = fmt.check_lang(lang)
     settings = settings or get_settings()
     code, year, synthetic = _check_inputs(municipality, year, settings)
+    params: dict[str, Any] = {"municipality": code, "year": year, "lang": lang,
+                              "data_dir": str(settings.data_dir.resolve())}
+    if register is not None:
+        params.update(register.parameters(code, year, settings))
     target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic))
     set_id = open_set(settings).manifest.get("id")
-    data_dir = settings.data_dir.resolve()
     remove_stale_tempdirs()
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
-        nb = execute_notebook(
-            notebook_path(REPORT_NOTEBOOK, Path(tmp)),
-            {"municipality": code, "year": year, "lang": lang, "data_dir": str(data_dir)},
-            cwd=Path(tmp))
+        nb = execute_notebook(notebook_path(REPORT_NOTEBOOK, Path(tmp)), params,
+                              cwd=Path(tmp))
     if open_set(settings).manifest.get("id") != set_id:  # a `process` ran meanwhile
         raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
                         "the report was being built, so its parts could come from two "
@@ -120,6 +128,27 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         raise DataError("report failed the offline/size checks: " + "; ".join(problems))
     write_out(target, text.encode("utf-8"))
     return target.given
+
+
+@dataclass(frozen=True)
+class RegisterSource:
+    """The municipality's own case-system export for the report's "Egna beslut i år"."""
+
+    file: Path
+    date: date | None = None
+    sheet: str | None = None
+    labels: dict[str, str] | None = None
+
+    def parameters(self, municipality: str, year: int, settings: Settings) -> dict[str, Any]:
+        """The notebook parameters, after reading and checking the export here (bad input
+        stops before a kernel starts)."""
+        from benchmark.register.present import load
+
+        load(self.file, municipality, self.date, sheet=self.sheet, labels=self.labels,
+             year=year, settings=settings)
+        return {"register_file": str(Path(self.file).resolve()),
+                "register_date": self.date.isoformat() if self.date else None,
+                "register_sheet": self.sheet, "register_map": dict(self.labels or {})}
 
 
 def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int, bool]:

@@ -17,7 +17,8 @@ MODULES = [
     "benchmark.tables", "benchmark.texts", "benchmark.fmt", "benchmark.plots.base",
     "benchmark.plots.table", "benchmark.plots.peers", "benchmark.plots.funnel",
     "benchmark.views.sections", "benchmark.views.screening", "benchmark.output",
-    "benchmark.config",
+    "benchmark.config", "benchmark.register.format", "benchmark.register.privacy",
+    "benchmark.register.validate",
 ]
 
 #: The functions a user calls (README "From Python", the notebooks, make): numpydoc with
@@ -27,7 +28,7 @@ ENTRY_POINTS = [
     "benchmark.comparison.history", "benchmark.comparison.load_inputs",
     "benchmark.comparison.build_table", "benchmark.fetch.fetch", "benchmark.process.process",
     "benchmark.report.build_report", "benchmark.config.get_settings",
-    "benchmark.tableset.read_table", "benchmark.tableset.write_tables",
+    "benchmark.tableset.read_table", "benchmark.tablewriter.write_tables",
     "benchmark.tables.check_table", "benchmark.texts.text", "benchmark.texts.catalogue",
     "benchmark.output.render", "benchmark.demo.generate_dataset",
     "benchmark.demo.prepare_demo_data", "benchmark.demo.run_demo",

@@ -56,10 +56,8 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
 
     Parameters
     ----------
-    screen
-        A screening table of one year.
-    lang
-        The language.
+    screen, lang
+        A screening table of one year, and the language.
     municipality
         A kommunkod whose own ratio is shown beside.
     methods
