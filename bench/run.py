@@ -31,7 +31,7 @@ can be read (``bench.measure``):
    subprocess (3 reps); the time is the subprocess's wall time (interpreter start, kernel,
    notebook, export) — what ``make report`` runs, without make's no-op ``setup``.
 4. ``register``: a case-system export of :data:`REGISTER_ROWS` decision rows (the demo
-   register of Demoby, :mod:`benchmark.demo_register`, repeated with new person keys) read,
+   register of Demoby, :mod:`benchmark.demo.register`, repeated with new person keys) read,
    validated and aggregated into the three views (``--reps``, default 5, in one worker).
 
 Results: a table on stdout and ``reports/bench.json`` (with machine facts). The exit code
@@ -221,7 +221,7 @@ def write_big_register(data_dir: Path, path: Path, rows: int = REGISTER_ROWS) ->
 
     from benchmark.comparison import load_inputs
     from benchmark.config import get_settings
-    from benchmark.demo_register import generate_register
+    from benchmark.demo.register import generate_register
 
     one = generate_register(load_inputs(get_settings(data_dir=data_dir)))
     copies = -(-rows // one.height)

@@ -1,4 +1,4 @@
-"""``make process``: parse the raw snapshots into the tidy, typed tables of DESIGN §6.
+"""``make process``: parse the raw snapshots into the tidy, typed processed tables.
 
 Every snapshot under ``data/raw`` is checked (sha256 against its sidecar; the ones parsed
 also for complete JSON of the expected shape) before anything is written; a corrupt one,
@@ -16,10 +16,13 @@ Where two snapshots hold the same
 datum (e.g. a refetch), the newest one wins. Every row keeps the snapshot id(s) it came
 from.
 
-Tables: ``lss``, ``population``, ``municipalities``, ``peer_groups``,
-``costs`` and ``manifest.json``. ``lss`` has one row per municipality in the register
-(and Riket) × year × category for every year Kolada returned LSS values for, so a
-municipality without a published value gets an explicit ``missing`` row, never a 0.
+Tables (their schemas: :mod:`benchmark.tables`, checked before anything is written):
+``lss``, ``population``, ``municipalities``, ``peer_groups``, ``kpi_values`` and
+``manifest.json``. ``lss`` has one row per municipality in the register (and Riket) × year ×
+category for every year Kolada returned LSS values for, so a municipality without a
+published value gets an explicit ``missing`` row, never a 0. ``kpi_values`` holds every
+other fetched KPI value (every gender; the sets in
+:data:`benchmark.catalog.EXTRA_KPI_SETS`, e.g. the costs) for the register and Riket.
 
 Kolada value entries marked ``isdeleted: true`` are never used: per key the newest
 snapshot decides, a live entry beats a deleted one in the same snapshot, and a deleted
@@ -28,25 +31,10 @@ newest entry leaves the key without a value (``missing``).
 Statuses: Kolada ``""`` with a value → ``ok``; ``Privacy`` → ``suppressed``; ``Missing``,
 ``Not applicable``, no value or no row at all → ``missing``.
 
-Rate-only rows: ``totalt`` (N28892), ``totalt_0_22`` (N28891) and ``totalt_0_64``
-(N28890, % × 100 = per 10 000) get ``count = per_10k × band population / 10 000``,
-rounded to whole persons (population of the same year, SCB, 31 December). N28891 is also
-published by sex: ``totalt_0_22_k`` and ``totalt_0_22_m`` are its women's and men's rows
-(Kolada gender K/M, over the inhabitants 0–22 of that sex), used by the age-profile model
-to split the total's 0–22 band by sex. A category
-whose count KPI has no value at all (``missing``, never ``suppressed``) while its rate is
-published gets its count the same way from the total population. The extra column
-``count_source`` says which: ``published``, ``derived_from_rate`` or null (no count).
-Without population for that municipality and year a rate-only row keeps status ``ok``
-with a null count: ``status`` is Kolada's publication status (``ok`` =
-published with a value, which the rate is), and ``per_10k`` stays usable;
-:mod:`benchmark.comparison` reports such rows as not assessed, "no population data".
-``population`` keeps SCB's ``status`` symbol and the ``snapshot`` beside the contract
-columns.
-
-Consistency check (reported, not fatal): for each published count the implied count
-``per_10k × population / 10 000`` must agree within rounding, i.e. within
-``0.5 + 0.05 × population / 10 000`` persons (Kolada rates have one decimal).
+Rate-only rows (``totalt``, its split ``totalt_0_22``/``_0_64``/``_0_22_k``/``_0_22_m``)
+get counts derived from their rates, and published counts are checked against
+their rates: :mod:`benchmark.lss_table`. ``population`` keeps SCB's ``status`` symbol
+and the ``snapshot`` beside the contract columns.
 """
 
 from __future__ import annotations
@@ -58,15 +46,10 @@ from typing import Any
 
 import polars as pl
 
-from benchmark.catalog import (
-    CATEGORIES,
-    COST_KPIS,
-    KPI_TOTAL_0_22,
-    KPI_TOTAL_0_64_PCT,
-    RIKET,
-)
+from benchmark.catalog import RIKET, lss_kpis
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
+from benchmark.lss_table import build_lss, consistency_check, kolada_status
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import InvalidBody
 from benchmark.store import (
@@ -78,20 +61,9 @@ from benchmark.store import (
     verify_snapshot,
     write_tables,
 )
+from benchmark.tables import TABLES
 from benchmark.tableset import open_set
 
-#: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier, Kolada
-#: gender of the rate: T both sexes, K women, M men)
-_AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0, "T"),
-        ("totalt_0_64", None, KPI_TOTAL_0_64_PCT, (0, 64), 100.0, "T"),
-        ("totalt_0_22_k", None, KPI_TOTAL_0_22, (0, 22), 1.0, "K"),
-        ("totalt_0_22_m", None, KPI_TOTAL_0_22, (0, 22), 1.0, "M"))
-
-LSS_SCHEMA = {
-    "municipality": pl.Utf8, "year": pl.Int32, "category": pl.Utf8, "count": pl.Float64,
-    "per_10k": pl.Float64, "status": pl.Utf8, "kpi_count": pl.Utf8, "kpi_rate": pl.Utf8,
-    "snapshot": pl.Utf8, "count_source": pl.Utf8,
-}
 STATUSES = ("ok", "suppressed", "missing")
 
 
@@ -139,14 +111,6 @@ class ProcessSummary:
         return "\n".join(lines)
 
 
-def _status(value: float | None, status: str | None) -> str:
-    if value is not None and not status:
-        return "ok"
-    if status and "privacy" in status.lower():
-        return "suppressed"
-    return "missing"
-
-
 def _load(snap: Snapshot, check: Callable[[Any], None]) -> Any:
     data = load_snapshot(snap)
     try:
@@ -168,7 +132,32 @@ def _newest_listing(snaps: list[Snapshot]) -> list[Snapshot]:
 
 def process(*, settings: Settings | None = None, allow_partial: bool = False
             ) -> ProcessSummary:
-    """Parse the newest raw snapshots into ``data/processed`` (see the module docstring)."""
+    """Parse the newest raw snapshots into a new processed set (see the module docstring).
+
+    Parameters
+    ----------
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+    allow_partial
+        Process what there is when a fetch did not finish or the population has gaps, and
+        mark the set ``complete: false`` with the list (default: refuse).
+
+    Returns
+    -------
+    ProcessSummary
+        Rows per table, years, statuses, consistency findings and warnings.
+
+    Raises
+    ------
+    DataError
+        For a damaged or incomplete raw store (naming the file or listing the gaps); the
+        current processed set is then unchanged.
+
+    Examples
+    --------
+    >>> print(process(settings=settings).render())  # doctest: +SKIP
+    Processed 40 raw snapshots: 290 municipalities + Riket, 2015–2024 — SYNTHETIC demo data
+    """
     settings = settings or get_settings()
     if not settings.raw_dir.is_dir():
         raise DataError(f"no raw snapshots under {settings.raw_dir}; run `make data` first "
@@ -275,13 +264,16 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
                   .unique(["municipality", "year", "sex", "age"], keep="last").drop("_at")
                   .sort("municipality", "year", "sex", "age"))
 
-    lss, lss_snaps = _build_lss(values, population, municipalities)
-    costs = _build_costs(values, municipalities)
+    lss, lss_snaps = build_lss(values, population, municipalities)
+    kpi_values = _build_kpi_values(values, municipalities)
     used["lss"] = lss_snaps
-    used["costs"] = sorted(set(costs["snapshot"].to_list()))
+    used["kpi_values"] = sorted(set(kpi_values["snapshot"].to_list()))
     used["population"] = sorted(set(population["snapshot"].to_list()))
 
-    _validate(lss, population, municipalities, peer_groups, costs, summary)
+    tables = {"lss": lss, "population": population, "municipalities": municipalities,
+              "peer_groups": peer_groups, "kpi_values": kpi_values}
+    tables = {name: TABLES[name].validate(df) for name, df in tables.items()}
+    _validate(lss, municipalities, summary)
     holes = population_gaps(lss, population, municipalities)
     if holes and not allow_partial:
         raise _refuse("the population (SCB) does not cover every municipality and year with "
@@ -294,8 +286,6 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     all_used = {s for ids in used.values() for s in ids}
     summary.snapshots = len(all_used)
     summary.synthetic = any(s.synthetic for s in snaps if s.id in all_used)
-    tables = {"lss": lss, "population": population, "municipalities": municipalities,
-              "peer_groups": peer_groups, "costs": costs}
     if summary.missing:
         _warn_if_replacing_complete(settings, summary)
     write_tables(tables, settings, snapshots=used, synthetic=summary.synthetic,
@@ -331,124 +321,23 @@ def population_gaps(lss: pl.DataFrame, population: pl.DataFrame,
             for y, ms in sorted(lacking.items())]
 
 
-_POP_COLUMNS = ("pop_total", "pop_0_22", "pop_0_64", "pop_0_22_k", "pop_0_22_m")
-
-
-def _band_population(population: pl.DataFrame) -> pl.DataFrame:
-    """Population per municipality × year: total, 0–22, 0–64 and 0–22 by sex (K, M)."""
-    young = pl.col("age") <= 22
-    return population.group_by("municipality", "year").agg(
-        pl.col("population").sum().alias("pop_total"),
-        pl.col("population").filter(young).sum().alias("pop_0_22"),
-        pl.col("population").filter(pl.col("age") <= 64).sum().alias("pop_0_64"),
-        pl.col("population").filter(young & (pl.col("sex") == "K")).sum().alias("pop_0_22_k"),
-        pl.col("population").filter(young & (pl.col("sex") == "M")).sum().alias("pop_0_22_m"),
-        pl.col("population").is_null().any().alias("_has_null"),
-    ).with_columns(
-        [pl.when(pl.col("_has_null")).then(None).otherwise(pl.col(c)).alias(c)
-         for c in _POP_COLUMNS]
-    ).drop("_has_null")
-
-
-def _denominator(band: tuple[int, int | None], gender: str) -> str:
-    """The population column a rate-only count is derived with."""
-    column = {None: "pop_total", 22: "pop_0_22", 64: "pop_0_64"}[band[1]]
-    return column if gender == "T" else f"{column}_{gender.lower()}"
-
-
-def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: pl.DataFrame
-               ) -> tuple[pl.DataFrame, list[str]]:
-    t = values.filter(pl.col("gender").is_in(["T", "K", "M"]))
-    lookup = {(k, m, y, g): (v, s, snap) for k, m, y, g, v, s, snap in
-              t.select("kpi", "municipality", "year", "gender", "value", "status",
-                       "snapshot").iter_rows()}
-    lss_kpis = {c.kpi_rate for c in CATEGORIES} | {c.kpi_count for c in CATEGORIES if c.kpi_count}
-    lss_kpis |= {KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT}
-    years = sorted({y for k, _m, y, g in lookup if k in lss_kpis and g == "T"})
-    pops = {(m, y): dict(zip(_POP_COLUMNS, rest, strict=True)) for m, y, *rest in
-            _band_population(population).select("municipality", "year", *_POP_COLUMNS)
-            .iter_rows()}
-    specs = [(c.id, c.kpi_count, c.kpi_rate, None, 1.0, "T") for c in CATEGORIES]
-    specs[[s[0] for s in specs].index("totalt")] = ("totalt", None, "N28892", (0, None), 1.0,
-                                                    "T")
-    specs += list(_AUX)
-    rows = []
-    for m in municipalities["municipality"].to_list():
-        for y in years:
-            pop = pops.get((m, y))
-            for cid, kcount, krate, band, mult, gender in specs:
-                rv, rs, rsnap = lookup.get((krate, m, y, gender), (None, None, None))
-                r_status = _status(rv, rs) if rsnap else "missing"
-                per_10k = rv * mult if r_status == "ok" else None
-                snaps = [rsnap] if rsnap else []
-                source, status, count = None, r_status, None
-                if kcount is not None:
-                    cv, cs, csnap = lookup.get((kcount, m, y, "T"), (None, None, None))
-                    status = _status(cv, cs) if csnap else "missing"
-                    count = cv if status == "ok" else None
-                    source = "published" if status == "ok" else None
-                    snaps = ([csnap] if csnap else []) + snaps
-                    if status == "missing" and r_status == "ok":
-                        band = (0, None)  # no count published: derive it from the rate
-                if count is None and status != "suppressed" and r_status == "ok" and pop:
-                    denom = pop[_denominator(band, gender)] if band else None
-                    if denom is not None:
-                        count = float(round(per_10k * denom / 1e4))
-                        status, source = "ok", "derived_from_rate"
-                rows.append((m, y, cid, count, per_10k, status, kcount, krate,
-                             ";".join(dict.fromkeys(snaps)) or None, source))
-    lss = pl.DataFrame(rows, schema=LSS_SCHEMA, orient="row")
-    snaps = sorted({p for s in lss["snapshot"].drop_nulls() for p in s.split(";")})
-    return lss, snaps
-
-
-def _build_costs(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.DataFrame:
+def _build_kpi_values(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.DataFrame:
+    """Every fetched value of a KPI that is not an LSS person KPI, for the register and
+    Riket, every gender; the value only where the status is ok."""
     known = municipalities["municipality"].to_list()
-    c = values.filter(pl.col("kpi").is_in(list(COST_KPIS)) & (pl.col("gender") == "T")
-                      & pl.col("municipality").is_in(known))
-    status = [_status(v, s) for v, s in c.select("value", "status").iter_rows()]
+    c = values.filter(~pl.col("kpi").is_in(lss_kpis()) & pl.col("municipality").is_in(known))
+    status = [kolada_status(v, s) for v, s in c.select("value", "status").iter_rows()]
     return c.with_columns(pl.Series("status", status, dtype=pl.Utf8)).select(
-        "municipality", "year", "kpi",
+        "municipality", "year", "kpi", "gender",
         pl.when(pl.col("status") == "ok").then(pl.col("value")).alias("value"),
         "status", "snapshot",
-    ).sort("municipality", "year", "kpi")
+    ).sort("municipality", "year", "kpi", "gender")
 
 
-def consistency_check(lss: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
-    """Published counts that disagree with ``per_10k × population / 10 000`` beyond
-    rounding (``0.5 + 0.05 × population / 10 000`` persons)."""
-    pops = _band_population(population).select("municipality", "year", "pop_total")
-    return (
-        lss.filter((pl.col("count_source") == "published") & pl.col("per_10k").is_not_null())
-        .join(pops, on=["municipality", "year"], how="inner")
-        .with_columns((pl.col("per_10k") * pl.col("pop_total") / 1e4).alias("implied"))
-        .filter((pl.col("count") - pl.col("implied")).abs()
-                > 0.5 + 0.05 * pl.col("pop_total") / 1e4)
-        .select("municipality", "year", "category", "count", "per_10k", "pop_total", "implied")
-        .sort("municipality", "year", "category")
-    )
-
-
-def _unique(df: pl.DataFrame, keys: list[str], name: str) -> None:
-    dup = df.group_by(keys).len().filter(pl.col("len") > 1)
-    if dup.height:
-        raise DataError(f"{name}: duplicate keys {keys}, e.g. {dup.row(0)}")
-
-
-def _validate(lss: pl.DataFrame, population: pl.DataFrame, municipalities: pl.DataFrame,
-              peer_groups: pl.DataFrame, costs: pl.DataFrame, summary: ProcessSummary) -> None:
-    """Schema, key uniqueness, 4-character codes, coverage; problems in data are DataError,
-    gaps in coverage are warnings in the summary."""
-    for name, df, col in (("lss", lss, "municipality"), ("population", population,
-                          "municipality"), ("municipalities", municipalities, "municipality"),
-                          ("peer_groups", peer_groups, "member"), ("costs", costs,
-                                                                   "municipality")):
-        if df.height and not df[col].str.len_chars().eq(4).all():
-            raise DataError(f"{name}: {col} codes must have 4 characters")
-    _unique(lss, ["municipality", "year", "category"], "lss")
-    _unique(population, ["municipality", "year", "sex", "age"], "population")
-    _unique(municipalities, ["municipality"], "municipalities")
-    _unique(costs, ["municipality", "year", "kpi"], "costs")
+def _validate(lss: pl.DataFrame, municipalities: pl.DataFrame,
+              summary: ProcessSummary) -> None:
+    """What the schemas (:mod:`benchmark.tables`) cannot say: problems in data are
+    DataError, gaps in coverage are warnings in the summary."""
     if lss.filter((pl.col("status") != "ok") & pl.col("count").is_not_null()).height:
         raise DataError("lss: a suppressed or missing row has a count")
     if not set(lss["status"].unique().to_list()) <= set(STATUSES):

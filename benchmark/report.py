@@ -66,10 +66,44 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
                  out_dir: Path = Path("reports"), settings: Settings | None = None,
                  register: RegisterSource | None = None) -> Path:
     """Execute the board-report notebook for one municipality and year and write the
-    offline HTML report; returns its path (``reports/lss-<kommun>-<year>-<lang>.html``,
-    with ``-DEMO`` before ``.html`` when the data are synthetic). With ``register`` the
-    report gets the section "Egna beslut i år" (aggregates of the municipality's own
-    case-system export, read where it is; checked before the kernel starts)."""
+    offline HTML report.
+
+    Parameters
+    ----------
+    municipality
+        The kommunkod.
+    year
+        The year (checked against the data).
+    lang
+        The report language (a file of :mod:`benchmark.texts`).
+    out_dir
+        Where the report goes.
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+    register
+        The municipality's own case-system export: the report then gets the section
+        "Egna beslut i år" (aggregates only; the export is read where it is and checked
+        before the kernel starts).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<out_dir>/lss-<kommun>-<year>-<lang>.html``, with ``-DEMO`` before ``.html`` when
+        the data are synthetic.
+
+    Raises
+    ------
+    InputError
+        For an unknown municipality, a year without data or an unsupported language.
+    DataError
+        When the processed data are missing or were replaced while the report was built,
+        or the report fails its offline and size checks.
+
+    Examples
+    --------
+    >>> build_report("0180", 2024, settings=demo_settings())  # doctest: +SKIP
+    PosixPath('reports/lss-0180-2024-sv-DEMO.html')
+    """
     lang = fmt.check_lang(lang)
     settings = settings or get_settings()
     code, year, synthetic = _check_inputs(municipality, year, settings)
@@ -87,7 +121,7 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
                         "the report was being built, so its parts could come from two "
                         "versions; run the report again")
-    title = f"LSS-insatser {code} {year}" if lang == "sv" else f"LSS support {code} {year}"
+    title = fmt.text("report.html_title", lang, code=code, year=year)
     text = export_html(nb, lang=lang, title=title)
     problems = audit_html(text)
     if problems:
@@ -299,6 +333,7 @@ def audit_html(text: str) -> list[str]:
         problems.append("figures present but plotly.js is not embedded")
     if re.search(r'"showSendToCloud":\s*true', text):
         problems.append("a figure enables the cloud-share button")
-    if not re.search(r"<html[^>]*\blang=\"(sv|en)\"", text):
-        problems.append("<html> lacks lang=\"sv\" or lang=\"en\"")
+    langs = "|".join(map(re.escape, fmt.LANGS))
+    if not re.search(rf"<html[^>]*\blang=\"({langs})\"", text):
+        problems.append(f"<html> lacks lang= one of {', '.join(fmt.LANGS)}")
     return problems

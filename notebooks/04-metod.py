@@ -58,8 +58,8 @@ settings = views.notebook_settings(data_dir)
 # %% [markdown]
 # ## 2. Kategorier och referensåldrar
 #
-# Tabellen nedan läses direkt ur katalogen (`benchmark/catalog.py`), så den kan inte
-# glida isär från koden.
+# Tabellen nedan läses direkt ur katalogen (`benchmark/catalog.py`, namnen ur
+# `benchmark/texts/`), så den kan inte glida isär från koden.
 
 # %%
 views.show(views.reference_bands_table("sv"))
@@ -173,8 +173,7 @@ views.show(views.age_profile_table("sv"))
 # %%
 table = screen.screen(year, settings=settings)
 if plots.is_synthetic(table):
-    views.show('<p class="lss-demo"><strong>Syntetiska demodata – inte officiell '
-               "statistik.</strong></p>")
+    views.show(views.demo_note("sv"))
 views.show(views.screening_summary(table, "sv", methods=True))
 
 # %%

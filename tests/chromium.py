@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.subprocesses import stop
+
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update",
          "--disable-sync", "--disable-default-apps", "--mute-audio",
@@ -121,11 +123,7 @@ def launch(profile: Path, *extra: str) -> Iterator[str]:
         assert endpoint, "Chromium did not start its DevTools endpoint"
         yield endpoint
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 10)
 
 
 def page(endpoint: str) -> DevTools:

@@ -31,6 +31,7 @@ from benchmark.catalog import CATEGORIES, MAX_AGE, RIKET
 from benchmark.comparison import Inputs
 from benchmark.comparison.inputs import available_years
 from benchmark.comparison.profile import SEXES, shape
+from benchmark.tables import TABLES
 
 YEARS = tuple(range(2015, 2025))
 N_MUNICIPALITIES = 290
@@ -169,10 +170,5 @@ def _inputs(pop: np.ndarray, codes: list[str], lss: dict[str, np.ndarray]) -> In
     municipalities = pl.DataFrame({"municipality": all_codes,
                                    "name": ["Riket", *(f"Sim {c}" for c in codes)],
                                    "type": ["L", *["K"] * n]})
-    peer_groups = pl.DataFrame(schema={"group_id": pl.String, "title": pl.String,
-                                       "kind": pl.String, "member": pl.String,
-                                       "focus": pl.String})
-    costs = pl.DataFrame(schema={"municipality": pl.String, "year": pl.Int32,
-                                 "kpi": pl.String, "value": pl.Float64, "status": pl.String})
-    return Inputs(lss_frame, population, municipalities, peer_groups, costs, True,
-                  available_years(lss_frame))
+    return Inputs(lss_frame, population, municipalities, TABLES["peer_groups"].empty(),
+                  TABLES["kpi_values"].empty(), True, available_years(lss_frame))

@@ -28,12 +28,12 @@ from collections.abc import Sequence
 import polars as pl
 
 from benchmark.catalog import RIKET, TOTAL_BANDS
-from benchmark.comparison.bands import (
-    ALL_AGES,
-    SLOTS,
-    TOTAL,
-    ReferenceBands,
-    band_key,
+from benchmark.comparison.bands import ALL_AGES, SLOTS, TOTAL, ReferenceBands, band_key
+from benchmark.comparison.frames import collect
+from benchmark.comparison.inputs import Inputs
+from benchmark.comparison.labels import reason
+from benchmark.comparison.method import Method
+from benchmark.comparison.pooling import (
     band_population,
     crude_rates,
     expected_from_reference,
@@ -41,9 +41,6 @@ from benchmark.comparison.bands import (
     member_band_counts,
     reference_counts,
 )
-from benchmark.comparison.frames import collect
-from benchmark.comparison.inputs import Inputs
-from benchmark.comparison.method import Method
 
 __all__ = ["EXPECTED_COLUMNS", "alternative_columns", "expected_counts", "lss_ok",
            "national_split_problems"]
@@ -73,7 +70,7 @@ def national_split_problems(national_counts: pl.LazyFrame) -> pl.LazyFrame:
 
     Such a year gets no banded E for the total and no silent crude fallback: the total is
     not assessed, and ``split_reason`` says why. ``national_counts`` are Riket's persons
-    per band (:func:`~benchmark.comparison.bands.member_band_counts`). Returns (year,
+    per band (:func:`~benchmark.comparison.pooling.member_band_counts`). Returns (year,
     category, split_reason).
     """
     return (national_counts
@@ -83,8 +80,7 @@ def national_split_problems(national_counts: pl.LazyFrame) -> pl.LazyFrame:
             .group_by("year").agg(pl.col("band").unique().sort().str.replace(r"-$", "+")
                                   .str.join(", ").alias("bad"))
             .select("year", pl.lit(TOTAL).alias("category"),
-                    pl.format("inconsistent national total split: derived persons "
-                              "{} negative (N28892 ≥ N28890 ≥ N28891 expected)",
+                    pl.format(reason("split", bands="{}"),
                               pl.col("bad").str.replace_all("-", "–")).alias("split_reason")))
 
 

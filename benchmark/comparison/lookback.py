@@ -16,7 +16,7 @@ year axis: no joins (:class:`~benchmark.comparison.dispersion.Window`).
   ΣE as if the years were independent, which overstates the evidence about threefold. φ/τ²
   are estimated on the pooled values across municipalities, and the flag rule of ``flag``
   at ``strong_confidence`` is used. E is summed in year order
-  (:func:`~benchmark.comparison.bands.ordered_sum`).
+  (:func:`~benchmark.comparison.pooling.ordered_sum`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ import numpy as np
 import polars as pl
 
 from benchmark import stats
-from benchmark.comparison.bands import ordered_sum
 from benchmark.comparison.dispersion import Window, window_dispersion
 from benchmark.comparison.frames import float_column, text_column
 from benchmark.comparison.method import Method
+from benchmark.comparison.pooling import ordered_sum
 
 __all__ = ["Window", "persistence", "pooled_test"]
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from benchmark.catalog import CATEGORIES, with_age_bands
 from benchmark.comparison.bands import AGE_MODELS, ReferenceBands, reference_bands
+from benchmark.comparison.labels import label
 from benchmark.errors import InputError
 from benchmark.indicators import NEED_BY_CATEGORY, need_indicators_for
 from benchmark.stats import check_confidence
@@ -331,8 +332,8 @@ class Method:
             "reference": self.reference,
             "reference_share": self.reference_share,
             "fdr": self.fdr,
-            "reference_bands": {c.id: ("0–22/23–64/65+" if c.id == "totalt" else c.band_label)
-                                for c in self.bands.categories},
+            "reference_bands": {c.id: (label("band.total_split") if c.id == "totalt"
+                                       else c.band_label) for c in self.bands.categories},
             "age_band_overrides": {cid: [lo, hi] for cid, (lo, hi) in self.age_bands},
             "overdispersion": {"scale": "sqrt", "trim": self.od_trim,
                                "trim_method": "winsorise", "consistency": True,

@@ -41,10 +41,11 @@ import polars as pl
 
 from benchmark import stats
 from benchmark.catalog import normalise_municipality_code
-from benchmark.comparison import bands
+from benchmark.comparison import bands, pooling
 from benchmark.comparison.expected import lss_ok
 from benchmark.comparison.frames import collect, float_column
 from benchmark.comparison.inputs import Inputs
+from benchmark.comparison.labels import label
 from benchmark.comparison.method import Method
 from benchmark.errors import InputError
 
@@ -136,7 +137,7 @@ def resolve_peer_group(inputs: Inputs, municipality: str, year: int,
             raise InputError(f"a custom peer group needs at least one other municipality "
                              f"than {municipality} (got {text!r}), e.g. 0114,0115; "
                              + PEER_CHOICES)
-        return PeerGroup("custom", f"Egen jämförelsegrupp ({len(members)} kommuner)", members)
+        return PeerGroup("custom", label("peer.custom_title", n=len(members)), members)
     if groups.filter(pl.col("group_id") == text).is_empty():
         raise InputError(f"peer group {text!r} not found; " + PEER_CHOICES)
     return _group(groups, text, municipality)
@@ -200,13 +201,13 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
     """
     years = sorted(table["year"].unique().to_list())
     reference = method.bands
-    pop = bands.band_population(inputs.population, years, reference.bands)
+    pop = pooling.band_population(inputs.population, years, reference.bands)
     members = (pl.LazyFrame({"municipality": list(group.members)},
                             schema={"municipality": pl.String})
                .join(pl.LazyFrame({"year": years}, schema={"year": pl.Int32}), how="cross")
                .with_columns(pl.lit("peer").alias("ref")))
-    counts = bands.member_band_counts(lss_ok(inputs, years), members, reference)
-    ref = bands.reference_counts(counts, bands.long_bands(pop)).pipe(collect)
+    counts = pooling.member_band_counts(lss_ok(inputs, years), members, reference)
+    ref = pooling.reference_counts(counts, pooling.long_bands(pop)).pipe(collect)
     if ref.is_empty():
         raise InputError(f"peer group {group.group_id} ({group.title}) has no LSS data for "
                          f"{', '.join(map(str, years))}; choose another peer group "
@@ -214,7 +215,7 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
     pairs = pl.DataFrame({"ref": "peer", "municipality": municipality, "year": years},
                          schema={"ref": pl.String, "municipality": pl.String,
                                  "year": pl.Int32})
-    exp = bands.expected_from_reference(ref, pop, pairs, reference, variance=True).lazy()
+    exp = pooling.expected_from_reference(ref, pop, pairs, reference, variance=True).lazy()
     total_fallback = [c for c in ("expected", "expected_pooled_sex", "expected_crude")
                       if c in exp.collect_schema().names()]
     total_var = pl.when(pl.col("expected").is_not_null()).then(pl.col("expected_var"))
@@ -224,7 +225,7 @@ def peers(table: pl.DataFrame, inputs: Inputs, municipality: str, group: PeerGro
                        .otherwise(pl.col("expected")).alias("peer_expected"),
                        pl.when(pl.col("category") == bands.TOTAL).then(total_var)
                        .otherwise(pl.col("expected_var")).alias("_peer_var"))
-            .join(bands.crude_rates(ref.lazy(), "peer_rate_per_10k").select(
+            .join(pooling.crude_rates(ref.lazy(), "peer_rate_per_10k").select(
                 "year", "category", "peer_rate_per_10k",
                 pl.col("n_members").cast(pl.Int64).alias("peer_members")),
                 on=["year", "category"], how="full", coalesce=True))
