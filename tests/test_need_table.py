@@ -62,10 +62,11 @@ def _indicators(inputs: Inputs, rng: np.random.Generator
 
 
 def _with_values(inputs: Inputs, values: pl.DataFrame) -> Inputs:
-    field = "kpi_values" if hasattr(inputs, "kpi_values") else "costs"
-    old = getattr(inputs, field)
-    return dataclasses.replace(inputs, **{field: pl.concat(
-        [old, values.select(old.columns)], how="vertical_relaxed")})
+    old = inputs.kpi_values
+    return dataclasses.replace(inputs, kpi_values=pl.concat(
+        [old, values.with_columns(pl.lit("T").alias("gender"),
+                                  pl.lit("test").alias("snapshot")).select(old.columns)],
+        how="vertical_relaxed"))
 
 
 @pytest.fixture(scope="module")

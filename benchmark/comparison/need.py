@@ -58,9 +58,8 @@ INDICATOR_LAG = 2
 
 
 def _kpi_values(inputs: Inputs) -> pl.DataFrame:
-    """The fetched further KPIs (municipality, year, kpi, value, status)."""
-    frame = getattr(inputs, "kpi_values", None)
-    frame = inputs.costs if frame is None else frame
+    """The fetched further KPIs (municipality, year, kpi, value, status), totals only."""
+    frame = inputs.kpi_values
     if "gender" in frame.columns:
         frame = frame.filter(pl.col("gender").fill_null("T") == "T")
     return frame

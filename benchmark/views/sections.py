@@ -20,8 +20,8 @@ from benchmark.views.data import ReportData
 from benchmark.views.findings import depends_sentences
 
 #: The report's sections (their headings are the texts ``section.<key>``).
-SECTIONS = ("summary", "overview", "decomposition", "trend", "funnel", "cost", "reading",
-            "glossary", "sources")
+SECTIONS = ("summary", "overview", "decomposition", "need", "trend", "funnel", "cost",
+            "reading", "glossary", "sources")
 #: The glossary's terms, in order (texts ``glossary.<key>`` and ``glossary.<key>_def``).
 GLOSSARY = ("lss", "executed", "expected", "limit", "interval", "other")
 
