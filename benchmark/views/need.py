@@ -110,11 +110,32 @@ def beta_table(fits: pl.DataFrame, year: int, lang: str = "sv") -> str:
                       headers, rows, [False, False, True, True, True, False])
 
 
-def need_parts(table: pl.DataFrame, indicators: pl.DataFrame, fits: pl.DataFrame,
-               lang: str = "sv") -> list[str | Chart]:
-    """The section's parts in order (HTML and one chart), for the report and notebook 01."""
+def need_parts(table: pl.DataFrame, indicators: pl.DataFrame | None,
+               fits: pl.DataFrame | None, lang: str = "sv", *, demo_label: bool = True
+               ) -> list[str | Chart]:
+    """The section's parts in order (HTML and one chart), for the report and notebook 01.
+
+    Parameters
+    ----------
+    table
+        The comparison of one municipality and year, with the need columns.
+    indicators, fits
+        :func:`benchmark.comparison.indicator_table` and
+        :func:`benchmark.comparison.need_fits` of the municipality and year (None: not
+        loaded, as without indicators).
+    lang, demo_label
+        The language; whether the chart labels synthetic data itself (False where the page
+        does it once).
+
+    Returns
+    -------
+    list
+        HTML fragments and the need chart; one sentence when no need model could be
+        fitted (the indicators are missing), so the age-adjusted comparison stands alone.
+    """
     year = int(table["year"][0])
-    if fits.filter(pl.col("beta").is_not_null()).height == 0:
+    if (fits is None or indicators is None
+            or fits.filter(pl.col("beta").is_not_null()).height == 0):
         return [_paragraph(fmt.text("need.none", lang, year=year))]
     parts: list[str | Chart] = [_paragraph(fmt.text("need.intro", lang))]
     sentences = need_sentences(table, indicators, lang)
@@ -122,6 +143,6 @@ def need_parts(table: pl.DataFrame, indicators: pl.DataFrame, fits: pl.DataFrame
         parts.append('<div class="lss-summary"><ul>'
                      + "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
                      + "</ul></div>")
-    parts += [indicator_view(indicators, lang), need_chart(table, lang),
+    parts += [indicator_view(indicators, lang), need_chart(table, lang, demo_label=demo_label),
               beta_table(fits, year, lang), _paragraph(fmt.text("need.caveats", lang))]
     return parts

@@ -125,6 +125,8 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     fmt.check_lang(lang)
     n = table.height
     ok = pl.col("status") == "ok"
+    explained = _need_explained(table, lang)
+    table = _need_verdict(table)
     fragile = (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
                else pl.lit(False))
     hi = _labels(table, ok & (pl.col("flag") == "higher") & ~fragile, lang)
@@ -151,11 +153,35 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
                               items=fmt.join(na, lang)))
     if persistent:
         items.append(fmt.text("summary.persistent", lang, items=fmt.join(persistent, lang)))
+    items += explained
     items += _reference_sentences(table, lang)
     profiled = "age_model" in table.columns and (table["age_model"] == "profile").any()
     lead = fmt.text("summary.lead_profile" if profiled else "summary.lead", lang)
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
     return f'<div class="lss-summary"><ul>{lis}</ul></div>{_paragraph(lead)}'
+
+
+def _need_verdict(table: pl.DataFrame) -> pl.DataFrame:
+    """The table with ``flag`` replaced by ``need_flag`` where the need indicators explain
+    the insats (``need_explains``) and the need-adjusted row is assessed: the verdict the
+    summary gives."""
+    if not {"need_flag", "need_explains"} <= set(table.columns):
+        return table
+    use = (pl.col("need_explains").fill_null(False)
+           & pl.col("need_flag").is_in(["higher", "lower", "similar"]))
+    return table.with_columns(pl.when(use).then(pl.col("need_flag")).otherwise(pl.col("flag"))
+                              .alias("flag"))
+
+
+def _need_explained(table: pl.DataFrame, lang: str) -> list[str]:
+    """Insatser clearly above or below Riket adjusted for age but not once the need
+    indicators, which explain them, are taken into account."""
+    if not {"need_flag", "need_explains"} <= set(table.columns):
+        return []
+    found = _labels(table, (pl.col("status") == "ok") & pl.col("need_explains").fill_null(False)
+                    & pl.col("flag").is_in(["higher", "lower"])
+                    & (pl.col("need_flag") == "similar"), lang)
+    return [fmt.text("summary.need_explained", lang, items=fmt.join(found, lang))] if found else []
 
 
 def _reference_sentences(table: pl.DataFrame, lang: str) -> list[str]:
