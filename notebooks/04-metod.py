@@ -242,9 +242,11 @@ views.show(views.robustness_table(table, "sv"))
 # - **När måtten inte förklarar insatsen** (inget β:s 95 %-intervall utesluter 0,
 #   `need_explains` falsk) visar rapporten bara den åldersjusterade jämförelsen.
 # - **Uppdelningen i personer.** Skillnaden mot rikets råa nivå, O − E_rå, delas symmetriskt
-#   (Shapleyvärdet för de tre faktorerna ålder E/E_rå, behov E\*/E och resten O/E\*) i
-#   åldersstruktur (`composition_effect`), behovsmått (`need_effect`) och övrigt
-#   (`other_effect`: praxis, utbud, slump). De tre summerar exakt till O − E_rå; utan
+#   (Shapleyvärdet för de tre faktorerna ålder E/E_rå, behov exp(Σ β̂_k · log
+#   behovskvot_k) och resten) i åldersstruktur (`composition_effect`), behovsmått
+#   (`need_effect`) och övrigt (`other_effect`: praxis, utbud, slump; här hamnar också
+#   modellens konstant α̂, så att en kommun med rikets nivå på behovsmåtten inte får någon
+#   behovsdel). De tre summerar exakt till O − E_rå; utan
 #   behovsjustering blir det den tvådelade Kitagawa-uppdelningen.
 # - **Saknade mått.** Saknas eller skyddas ett mått för en kommun bedöms inte dess
 #   behovsjusterade rad (`need_reason` säger varför); inget fylls i. Saknas ett mått helt

@@ -17,6 +17,7 @@ Daglig verksamhet is made to follow aktivitetsersättning (β = 0.6). Checked:
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import polars as pl
@@ -27,6 +28,7 @@ from benchmark.catalog import RIKET
 from benchmark.comparison import Inputs, Method
 from benchmark.comparison.need import indicator_table, need_fits
 from benchmark.comparison.table import build_table
+from benchmark.errors import InputError
 from tests.simulation import YEARS, simulate
 
 YEAR = 2024
@@ -219,3 +221,26 @@ def test_indicator_table(country: tuple[Inputs, pl.DataFrame]) -> None:
     assert row["ratio_lower"] < row["ratio"] < row["ratio_upper"]
     assert 1.6 < row["ratio"] < 2.4  # planted at twice the national rate
     assert table.row(2, named=True)["reason"].startswith("indicator N01703 (sjukersattning)")
+
+
+def test_command_line_need_options() -> None:
+    from benchmark.arguments import build_parser, method_of
+
+    parser = build_parser()
+    args = parser.parse_args(["compare", "--kommun", "2482", "--need-model", "quasi_poisson",
+                              "--need-indicators", "daglig_verksamhet=sjukersattning",
+                              "--need-indicators", "kontaktperson=none"])
+    method = method_of(args)
+    assert method.need_model == "quasi_poisson"
+    assert method.need_for("daglig_verksamhet") == ("sjukersattning",)
+    assert method.need_for("kontaktperson") == () and method.need_for("boende") == (
+        "aktivitetsersattning",)
+    assert "need_indicators=daglig_verksamhet:sjukersattning" in method.describe()
+    for bad, said in ((["--need-indicators", "boende=behov"],
+                       "unknown need indicator 'behov' for boende; valid: "
+                       "aktivitetsersattning, anpassad_grundskola, sjukersattning"),
+                      (["--need-model", "ols"], "invalid choice: 'ols'")):
+        # the parser's errors are InputErrors, which the command line turns into one line
+        # and exit code 2 (benchmark.cli)
+        with pytest.raises(InputError, match=re.escape(said)):
+            parser.parse_args(["screen", *bad])

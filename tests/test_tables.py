@@ -194,3 +194,35 @@ def test_an_added_kpi_set_lands_in_kpi_values(monkeypatch: pytest.MonkeyPatch,
 def test_schema_dataclass_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         TABLES["lss"].name = "x"  # type: ignore[misc]
+
+
+def test_need_kpis_missing_on_the_server(tmp_path: Path) -> None:
+    """Kolada answers the need indicators with no values (as for a KPI it does not know):
+    the fetch and process complete, the age-adjusted comparison is the same as without
+    the need adjustment, and every need column says why it is not assessed."""
+    base = small_dataset(YEARS)
+    need = list(catalog.KPI_SETS["need"].kpis)
+    assert base.kolada_values.filter(pl.col("kpi").is_in(need)).height == 0
+    ds = ApiDataset(base.kolada_values, base.municipalities, base.groups,
+                    base.kpis.filter(~pl.col("id").is_in(need)), base.population, True)
+    settings = get_settings(data_dir=tmp_path / "data", kolada_url="http://kolada.test/v3",
+                            scb_url="http://scb.test/api/v2")
+    summary = fetch(YEARS, settings=settings, transport=ApiEmulator(ds).transport(),
+                    progress=False)
+    assert not summary.missing
+    process(settings=settings)
+    assert read_table("kpi_values", settings).filter(pl.col("kpi").is_in(need)).height == 0
+    from benchmark.comparison import Method, compare
+
+    table = compare("2482", 2024, settings=settings)
+    off = compare("2482", 2024, settings=settings, method=Method(need_model="none"))
+    same = ["observed", "expected", "ratio", "ratio_lower", "ratio_upper", "flag",
+            "composition_effect", "other_effect"]
+    assert table.select(same).equals(off.select(same))
+    assert set(table["need_flag"]) == {"not_assessed"}
+    reasons = set(table["need_reason"])
+    assert reasons == {
+        "indicator N01702 (aktivitetsersattning) has no values for 2024 or the 2 years before "
+        "in the data (not published, or not fetched)",
+        "indicator N18803 (anpassad_grundskola) has no values for 2024 or the 2 years before "
+        "in the data (not published, or not fetched)"}

@@ -8,7 +8,10 @@ ratio O/E* with exact/Byar limits, φ/τ² pooled over the same window of years
 (:func:`~benchmark.comparison.dispersion.window_dispersion`) and the funnel flag at the
 strong level (``need_flag``). The gap to Riket in persons, O − crude E, is split
 symmetrically into age structure (``composition_effect``), need indicators
-(``need_effect``) and the rest (``other_effect``: practice, supply, chance).
+(``need_effect``) and the rest (``other_effect``: practice, supply, chance). The need
+part is the indicators' own factor exp(Σ β̂_k x_k), without the model's intercept α̂: a
+municipality at Riket's indicator rates has no need part, and α̂ (the fitted level of all
+municipalities against E) stays in the rest.
 
 Indicator ratios (:func:`indicator_ratios`): the municipality's indicator count per
 inhabitant of the indicator's age group over Riket's (Kolada's ``0000`` value, else the
@@ -244,6 +247,7 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
     o = grid["observed_assessed"].to_numpy().astype(float)
     e = grid["expected_assessed"].to_numpy().astype(float)
     star = np.full(n, np.nan)
+    intercept = np.full(n, np.nan)
     reason = np.full(n, None, dtype=object)
     names = np.full(n, None, dtype=object)
     fit_text = np.full(n, None, dtype=object)
@@ -281,6 +285,7 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
                                         "municipalities with data, or no convergence)")
                 continue
             star[rows] = need_expected(e[rows], x, fit)
+            intercept[rows] = fit.intercept
             reason[rows] = why
             beta[rows] = [fit.beta[0], fit.lower[0], fit.upper[0]]
             explains[rows] = fit.explains
@@ -299,10 +304,13 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
     (flag,) = stats.funnel_flags_at(np.where(ok, o_t, np.nan), s_safe,
                                     [method.strong_confidence], phi=od.phi, tau2=od.tau2)
     crude = grid["expected_crude"].to_numpy().astype(float)[shown]
+    # the indicators' part of E*: without the intercept α̂, so that a municipality at
+    # Riket's indicator rates has no need part (α̂ is the model's level, in "other")
+    by_need = s_safe / np.exp(np.nan_to_num(intercept[shown]))
     if method.decomposition == "symmetric":
-        age, need, other = three_way_split(o_t, crude, e_t, s_safe)
+        age, need, other = three_way_split(o_t, crude, e_t, by_need)
     else:
-        age, need, other = e_t - crude, s_safe - e_t, o_t - s_safe
+        age, need, other = e_t - crude, by_need - e_t, o_t - by_need
 
     def masked(v: np.ndarray) -> np.ndarray:
         return np.where(ok, v, np.nan)

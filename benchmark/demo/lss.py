@@ -159,9 +159,9 @@ def simulate(rng: np.random.Generator, codes: list[str], sizes: np.ndarray, year
         prob = np.clip(p[None, :, None, :] * theta[:, :, None, None], 0, 0.97)
         cat[cid] = rng.binomial(total_band, prob).sum(axis=(2, 3))
 
-    _plant_focus(focus, codes, pop, total_band, cat, rng)
-    if need is not None:
+    if need is not None:  # first: Demoby's planted rates then include it
         _plant_need(codes, pop, total_band, cat)
+    _plant_focus(focus, codes, pop, total_band, cat, rng)
 
     # Suppression and one missing municipality-year (never the focus or 2482).
     status = {cid: np.full((n, ny), "", dtype=object) for cid in cat}

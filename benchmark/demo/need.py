@@ -2,7 +2,7 @@
 Kolada would publish (N01702 aktivitetsersättning, N18803 anpassad grundskola, N01703
 sjukersättning).
 
-Each municipality has three persistent need levels (log-normal, sd 10 %, their own random
+Each municipality has three persistent need levels (log-normal, sd 5 %, their own random
 stream): adult (long-term reduced work capacity among young adults), child (intellectual
 disability among children) and sick (reduced work capacity 30–64, which drives no insats).
 They raise each municipality's probability of the insatser in :data:`NEED_EFFECT` by
@@ -37,7 +37,7 @@ NEED_EFFECT: dict[str, tuple[str, float]] = {
     "avlosarservice": ("child", 0.4), "korttidsvistelse": ("child", 0.4),
     "korttidstillsyn": ("child", 0.4),
 }
-_SD, _YEAR_SD = 0.10, 0.03
+_SD, _YEAR_SD = 0.05, 0.03
 #: KPI → (level, age group, national rate, decimals).
 _INDICATORS = {"N01702": ("adult", (19, 29), 0.023, 1),
                "N18803": ("child", (7, 15), 0.011, 0),

@@ -21,6 +21,9 @@ from benchmark.catalog import CATEGORIES
 from benchmark.plots import Chart, need_chart
 from benchmark.plots.table import data_table
 
+#: A sentence names the need part of a gap only from this many persons (and 10 % of it).
+MIN_PERSONS = 5
+
 __all__ = ["beta_table", "indicator_view", "need_explained", "need_parts", "need_sentences"]
 
 
@@ -69,7 +72,8 @@ def need_sentences(table: pl.DataFrame, indicators: pl.DataFrame, lang: str = "s
             continue
         gap = r["observed"] - r["expected_crude"]
         # only where need goes the way of the gap: "in line with" a part of it
-        if abs(gap) < 1 or r["need_effect"] * gap <= 0 or abs(r["need_effect"]) < 0.5:
+        if (abs(gap) < 1 or r["need_effect"] * gap <= 0
+                or abs(r["need_effect"]) < max(MIN_PERSONS, 0.1 * abs(gap))):
             continue
         kpi = (r.get("need_indicators") or "").split(", ")[0]
         ind = ratios.get(kpi)
