@@ -200,7 +200,7 @@ def _fit_text(fit: NeedFit, ids: tuple[str, ...], year: int | None, lss_year: in
 
 
 def _fit_one(keys: pl.DataFrame, ratios: pl.DataFrame, ids: tuple[str, ...], o: np.ndarray,
-             e: np.ndarray, method: Method, explain: bool
+             e: np.ndarray, method: Method, explain: bool, start: np.ndarray | None = None
              ) -> tuple[NeedFit | None, np.ndarray, np.ndarray, pl.Series]:
     """The need model of one insats and year: the fit (None when it cannot be made), the
     log ratios (rows of ``keys`` × ``ids``), why a row lacks them, and the indicator year."""
@@ -212,7 +212,7 @@ def _fit_one(keys: pl.DataFrame, ratios: pl.DataFrame, ids: tuple[str, ...], o: 
         r = part.filter(pl.col("indicator") == i)["reason"].to_numpy()
         why = np.where(r != None, r, why)  # noqa: E711 (elementwise)
     fit = fit_need(o, e, x, model=method.need_model, confidence=method.confidence,
-                   min_units=method.min_od_units, explain=explain)
+                   min_units=method.min_od_units, explain=explain, start=start)
     return fit, x, why, part.filter(pl.col("indicator") == ids[0])["indicator_year"]
 
 
@@ -270,6 +270,7 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
                                       "no need indicators chosen for this insats")
             continue
         names[rows_k.ravel()] = ", ".join(INDICATOR_BY_ID[i].kpi for i in ids)
+        start = None  # the fit of the year before starts the next (same optimum, faster)
         for j, year in enumerate(window.years):
             rows = rows_k[:, j]
             if year not in wanted:
@@ -277,7 +278,8 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
             assert ratios is not None
             fit, x, why, years_i = _fit_one(keys.filter(pl.col("year") == year), ratios,
                                             ids, o[rows], e[rows], method,
-                                            year in window.targets)
+                                            year in window.targets, start)
+            start = None if fit is None else fit.params
             ind_year[rows] = years_i.fill_null(-1).to_numpy()
             if fit is None:
                 reason[rows] = np.where(why != None, why,  # noqa: E711

@@ -60,7 +60,8 @@ class NeedFit:
     """One fitted need model (one insats, one year).
 
     ``beta``, ``se``, ``lower`` and ``upper`` have one entry per indicator, in the order of
-    the columns given; ``dispersion`` is the NB2 a (or the quasi-Poisson scale φ) with the
+    the columns given; ``params`` all of the model's parameters (a warm start for
+    :func:`fit_need`); ``dispersion`` is the NB2 a (or the quasi-Poisson scale φ) with the
     indicators and ``dispersion_null`` without them; ``explained`` the share of the
     between-municipality variance the indicators explain.
     """
@@ -77,6 +78,7 @@ class NeedFit:
     explained: float
     n_units: int
     converged: bool
+    params: np.ndarray | None = None
 
     @property
     def explains(self) -> bool:
@@ -113,7 +115,8 @@ def design(log_ratio: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(len(x)), x])
 
 
-def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]:
+def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray, start: np.ndarray | None = None
+        ) -> tuple[object, bool]:
     import statsmodels.api as sm
     from statsmodels.discrete.discrete_model import NegativeBinomial
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
@@ -122,6 +125,13 @@ def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]
         warnings.simplefilter("ignore", (ConvergenceWarning, HessianInversionWarning,
                                          RuntimeWarning))
         nb = NegativeBinomial(o, x, loglike_method="nb2", offset=offset)
+        if start is not None and len(start) == x.shape[1] + 1 and start[-1] >= BOUNDARY:
+            # a warm start (the same insats in a neighbouring year): Newton alone
+            res = nb.fit(start_params=start, method="newton", maxiter=50, tol=1e-14, disp=0)
+            if (np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.bse))
+                    and res.params[-1] >= BOUNDARY
+                    and res.mle_retvals.get("converged", False)):
+                return res, True
         # BFGS finds the optimum (Newton from Poisson's start can step to a < 0)
         first = nb.fit(method="bfgs", maxiter=500, gtol=1e-5, disp=0)
         if first.params[-1] < BOUNDARY:
@@ -145,7 +155,8 @@ class _Boundary:
         self.bse = np.append(np.asarray(res.bse), 0.0)  # type: ignore[attr-defined]
 
 
-def _quasi_poisson(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]:
+def _quasi_poisson(o: np.ndarray, x: np.ndarray, offset: np.ndarray,
+                   start: np.ndarray | None = None) -> tuple[object, bool]:
     import statsmodels.api as sm
 
     res = sm.GLM(o, x, family=sm.families.Poisson(), offset=offset).fit(
@@ -163,7 +174,8 @@ def _coefficients(res: object, model: str, k: int) -> tuple[np.ndarray, np.ndarr
 
 def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, *,
              model: str = "negative_binomial", confidence: float = 0.95,
-             min_units: int = 10, explain: bool = True) -> NeedFit | None:
+             min_units: int = 10, explain: bool = True,
+             start: np.ndarray | None = None) -> NeedFit | None:
     """Fit the need model across municipalities (module docstring).
 
     Parameters
@@ -182,6 +194,10 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     explain
         Fit the offset-only model too, for ``dispersion_null`` and ``explained`` (NaN
         otherwise).
+    start
+        Starting values (:attr:`NeedFit.params` of a fit of the same design, e.g. the
+        insats in the year before): the negative binomial then starts Newton there and
+        falls back to BFGS when that fails. The optimum is the same.
 
     Returns
     -------
@@ -206,7 +222,7 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     o, offset, x = o[ok], np.log(e[ok]), x[ok]
     fit = _nb if model == "negative_binomial" else _quasi_poisson
     try:
-        res, converged = fit(o, x, offset)
+        res, converged = fit(o, x, offset, start)
         null = fit(o, x[:, :1], offset)[0] if explain else None
     except (np.linalg.LinAlgError, ValueError):
         return None
@@ -225,7 +241,8 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     return NeedFit(model, float(params[0]), beta, se, beta - z * se, beta + z * se,
                    confidence, dispersion, dispersion_null,
                    float(np.clip(explained, 0.0, 1.0)) if np.isfinite(explained) else np.nan,
-                   int(ok.sum()), converged)
+                   int(ok.sum()), converged,
+                   np.asarray(res.params, dtype=float))  # type: ignore[attr-defined]
 
 
 def need_expected(expected: np.ndarray, log_ratio: np.ndarray, fit: NeedFit) -> np.ndarray:
