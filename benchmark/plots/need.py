@@ -29,6 +29,7 @@ from benchmark.plots.base import (
     ratio_ticks,
     require,
     titled,
+    value_or_status,
 )
 from benchmark.plots.table import data_table
 
@@ -53,7 +54,9 @@ def need_table(table: pl.DataFrame, lang: str = "sv") -> str:
         need_ok = drawable(r, "need_ratio")
         rows.append([
             label_of(r, lang),
-            fmt.ratio(r.get("ratio"), lang) if ok else fmt.MISSING,
+            # an unpublished count says so (never a number that would give it back)
+            fmt.ratio(r.get("ratio"), lang) if ok
+            else value_or_status(r, "ratio", lang, 2),
             fmt.flag_label(r.get("flag") or "not_assessed", lang),
             fmt.ratio(r.get("need_ratio"), lang) if need_ok else fmt.MISSING,
             fmt.interval(r.get("need_ratio_lower"), r.get("need_ratio_upper"), 2, lang)
