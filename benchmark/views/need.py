@@ -98,9 +98,11 @@ def beta_table(fits: pl.DataFrame, year: int, lang: str = "sv") -> str:
     rows = []
     for r in sorted(fits.iter_rows(named=True), key=lambda r: order.get(r["category"], 99)):
         ok = r["beta"] is not None
+        # one row header per insats and indicator (β belongs to the insats across all
+        # municipalities, not to the municipality's own count)
+        indicator = fmt.text("need_indicator." + r["indicator"], lang).lower()
         rows.append([
-            fmt.category_label(r["category"], lang),
-            fmt.text(f"need_indicator.{r['indicator']}", lang),
+            f"{fmt.category_label(r['category'], lang)}: {indicator}",
             fmt.number(r["beta"], 2, lang) if ok else fmt.MISSING,
             fmt.interval(r["beta_lower"], r["beta_upper"], 2, lang) if ok else fmt.MISSING,
             fmt.percent(r["explained"], 0, lang) if ok and r["explained"] is not None
@@ -108,10 +110,11 @@ def beta_table(fits: pl.DataFrame, year: int, lang: str = "sv") -> str:
             fmt.text("need.yes" if r["explains"] else "need.no", lang) if ok
             else fmt.MISSING,
         ])
-    headers = [fmt.text("label.category", lang)] + [fmt.text(f"need.header_{k}", lang) for k in (
-        "indicator", "beta", "beta_interval", "explained", "explains")]
+    headers = [f"{fmt.text('label.category', lang)}: {fmt.text('need.header_indicator', lang)}"
+               ] + [fmt.text(f"need.header_{k}", lang) for k in (
+                   "beta", "beta_interval", "explained", "explains")]
     return data_table(fmt.text("need.beta_caption", lang, year=year, missing=fmt.MISSING),
-                      headers, rows, [False, False, True, True, True, False])
+                      headers, rows, [False, True, True, True, False])
 
 
 def need_parts(table: pl.DataFrame, indicators: pl.DataFrame | None,
