@@ -1,15 +1,19 @@
 """The board report: execute ``notebooks/02-styrelserapport`` with papermill and export one
-self-contained, offline HTML file.
+self-contained, offline file: interactive HTML, static HTML or PDF (:data:`VARIANTS`).
 
 The export uses the template ``benchmark/templates/lss_offline`` (the JupyterLab template
-without require.js, MathJax, mermaid or widget CDN scripts), hides code cells and prompts,
-sets ``<html lang>``, and inlines plotly.js exactly once (the first figure carries it, see
-:func:`benchmark.views.show`). :func:`audit_html` refuses a file that would reach the network
-or grow beyond :data:`MAX_BYTES`.
+without require.js, MathJax, mermaid or widget CDN scripts, with a skip link to the summary
+and a print stylesheet), hides code cells and prompts, sets ``<html lang>``, drops the
+``tabindex`` nbconvert puts on every output block, and inlines plotly.js exactly once (the
+first figure carries it, see :func:`benchmark.views.show`). :func:`audit_html` refuses a file
+that would reach the network or grow beyond :data:`MAX_BYTES`. The static HTML and the PDF
+are drawn from that HTML by headless Chromium (:mod:`benchmark.render`); the batch of every
+municipality's report is :mod:`benchmark.batch`.
 
 Before a kernel starts, the inputs are checked (municipality, year, every table of the
-processed set against its hash, the provenance) and so is the output file (the rules of
-:func:`benchmark.output.check_out_file`). The notebook runs in a temporary folder
+processed set against its hash, the provenance), so is the output file (the rules of
+:func:`benchmark.output.check_out_file`) and, for static HTML and PDF, that Chromium is
+installed. The notebook runs in a temporary folder
 ``lss-report-<pid>-*`` that is removed on every exit (errors, Ctrl-C, SIGTERM through the
 command line); one left by a killed process (SIGKILL) is removed by the next report once
 that process no longer exists. A report whose processed set was replaced while it ran (a
@@ -27,8 +31,9 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
@@ -38,6 +43,10 @@ from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.output import check_out_file, write_out
 from benchmark.tableset import open_set
+
+if TYPE_CHECKING:
+    from benchmark.comparison import Inputs
+    from benchmark.render import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +62,45 @@ CELL_TIMEOUT_S = 600
 _KERNEL_NAME = "lss-benchmark-python"
 
 
+#: Report forms: interactive HTML (plotly), static HTML (inline SVG, no script), A4 PDF.
+VARIANTS = ("html", "static", "pdf")
+_SUFFIX = {"html": ".html", "static": "-static.html", "pdf": ".pdf"}
+
+
+def check_variant(variant: str) -> str:
+    """``variant`` if it is one of :data:`VARIANTS`, else :class:`InputError`."""
+    if variant not in VARIANTS:
+        raise InputError(f"unknown report format {variant!r}; valid: {', '.join(VARIANTS)}")
+    return variant
+
+
 def report_path(municipality: str, year: int, lang: str, out_dir: Path, *,
-                synthetic: bool = False) -> Path:
-    """``<out_dir>/lss-<kommun>-<year>-<lang>.html`` (``…-DEMO.html`` for synthetic data)."""
-    suffix = "-DEMO" if synthetic else ""
-    return Path(out_dir) / f"lss-{municipality}-{year}-{lang}{suffix}.html"
+                synthetic: bool = False, variant: str = "html") -> Path:
+    """``<out_dir>/lss-<kommun>-<year>-<lang>.html`` (``-static.html`` for static HTML,
+    ``.pdf`` for PDF; ``-DEMO`` before the suffix's extension for synthetic data)."""
+    stem = f"lss-{municipality}-{year}-{lang}"
+    suffix = _SUFFIX[check_variant(variant)]
+    if synthetic:
+        base, ext = suffix.rsplit(".", 1)
+        suffix = f"{base}-DEMO.{ext}"
+    return Path(out_dir) / f"{stem}{suffix}"
 
 
 def build_report(municipality: str, year: int, *, lang: str = "sv",
-                 out_dir: Path = Path("reports"), settings: Settings | None = None) -> Path:
+                 out_dir: Path = Path("reports"), settings: Settings | None = None,
+                 variant: str = "html") -> Path:
     """Execute the board-report notebook for one municipality and year and write the
-    offline HTML report; returns its path (``reports/lss-<kommun>-<year>-<lang>.html``,
-    with ``-DEMO`` before ``.html`` when the data are synthetic)."""
+    report in ``variant`` (:data:`VARIANTS`); returns its path (:func:`report_path`)."""
     lang = fmt.check_lang(lang)
+    variant = check_variant(variant)
     settings = settings or get_settings()
-    code, year, synthetic = _check_inputs(municipality, year, settings)
-    target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic))
+    code, year, synthetic, name = _check_inputs(municipality, year, settings)
+    target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic,
+                                        variant=variant))
+    if variant != "html":
+        from benchmark.browser import require_chromium
+
+        require_chromium("a static HTML or PDF report")
     set_id = open_set(settings).manifest.get("id")
     data_dir = settings.data_dir.resolve()
     remove_stale_tempdirs()
@@ -81,30 +113,82 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
                         "the report was being built, so its parts could come from two "
                         "versions; run the report again")
-    title = f"LSS-insatser {code} {year}" if lang == "sv" else f"LSS support {code} {year}"
-    text = export_html(nb, lang=lang, title=title)
-    problems = audit_html(text)
-    if problems:
-        raise DataError("report failed the offline/size checks: " + "; ".join(problems))
-    write_out(target, text.encode("utf-8"))
+    info = ReportInfo(code, name, year, lang, synthetic)
+    text = export_html(nb, lang=lang, title=info.title)
+    if variant == "html":
+        data = finish(text, variant, info)
+    else:
+        from benchmark.render import Renderer
+
+        with Renderer() as renderer:
+            data = finish(text, variant, info, renderer)
+    write_out(target, data)
     return target.given
 
 
-def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int, bool]:
+def finish(text: str, variant: str, info: ReportInfo, renderer: Renderer | None = None
+           ) -> bytes:
+    """The bytes of a report in ``variant`` from its interactive HTML ``text`` (audited:
+    :func:`audit_html`, and for static HTML :func:`audit_static`)."""
+    problems = audit_html(text)
+    if problems:
+        raise DataError("report failed the offline/size checks: " + "; ".join(problems))
+    if variant == "html":
+        return text.encode("utf-8")
+    from benchmark import render
+
+    if renderer is None:
+        raise DataError("a static HTML or PDF report needs a renderer (Chromium)")
+    if variant == "static":
+        static = render.static_html(text, renderer, width=render.SCREEN_WIDTH_PX)
+        problems = audit_static(static)
+        if problems:
+            raise DataError("static report failed its checks: " + "; ".join(problems))
+        return static.encode("utf-8")
+    static = render.static_html(text, renderer, width=render.PRINT_WIDTH_PX)
+    return render.print_pdf(static, info, renderer)
+
+
+def _check_inputs(municipality: str, year: int, settings: Settings
+                  ) -> tuple[str, int, bool, str]:
     """Validate code and year before starting a kernel, with the same checks and messages
     as ``compare`` (:class:`benchmark.comparison.Inputs`); also check every table of the
-    set and its provenance. Returns (code, year, synthetic)."""
+    set and its provenance. Returns (code, year, synthetic, name)."""
     from benchmark.comparison import load_inputs
 
     year = check_year(year)
     open_set(settings).verify()
     inputs = load_inputs(settings)
-    return inputs.check_municipality(municipality), inputs.check_year(year), inputs.synthetic
+    code = inputs.check_municipality(municipality)
+    return code, inputs.check_year(year), inputs.synthetic, municipality_names(inputs)[code]
+
+
+def municipality_names(inputs: Inputs) -> dict[str, str]:
+    """kommunkod → name, from the municipality register of the processed set."""
+    return {str(r["municipality"]): str(r.get("name") or r["municipality"])
+            for r in inputs.kommuner.to_dicts()}
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """What a report says about itself outside its body: title, PDF footer and metadata."""
+
+    municipality: str
+    name: str
+    year: int
+    lang: str = "sv"
+    synthetic: bool = False
+
+    @property
+    def title(self) -> str:
+        """``LSS-insatser i <name> <year> jämfört med riket`` (+ the demo label)."""
+        title = fmt.text("report_subject", self.lang, name=self.name, year=self.year)
+        return f"{title} – {fmt.text('synthetic', self.lang)}" if self.synthetic else title
 
 
 TMP_PREFIX = "lss-report-"
 #: Temporary folders of a report run, each ``<prefix><pid>-<random>``.
-_TMP_PREFIXES = (TMP_PREFIX, "lss-kernel-")
+_TMP_PREFIXES = (TMP_PREFIX, "lss-kernel-", "lss-chromium-", "lss-batch-")
 
 
 def _alive(pid: int) -> bool:
@@ -246,8 +330,17 @@ def export_html(nb: Any, *, lang: str = "sv", title: str = "LSS") -> str:
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     exporter.language_code = lang
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    resources = {"metadata": {"name": title},
+                 "lss": {"skip_text": fmt.text("skip_to_summary", lang)}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return _FOCUSABLE_BLOCK.sub(r"\1", body)
+
+
+#: nbconvert makes every output block and input area a Tab stop (``tabindex="0"``); in a
+#: report they are neither interactive nor scrollable, so each would be a stray Tab stop.
+_FOCUSABLE_BLOCK = re.compile(
+    r'(<div class="[^"]*\bjp-(?:OutputArea-output|Cell-inputWrapper)\b[^"]*"[^>]*?)'
+    r' tabindex="0"')
 
 
 _EXTERNAL = re.compile(
@@ -274,4 +367,20 @@ def audit_html(text: str) -> list[str]:
         problems.append("a figure enables the cloud-share button")
     if not re.search(r"<html[^>]*\blang=\"(sv|en)\"", text):
         problems.append("<html> lacks lang=\"sv\" or lang=\"en\"")
+    return problems
+
+
+def audit_static(text: str) -> list[str]:
+    """Problems of a static HTML report: any script, an external resource, a plot left
+    for plotly to draw, a missing ``lang`` or a size of 1 MB or more."""
+    from benchmark.render import MAX_STATIC_BYTES
+
+    problems = [p for p in audit_html(text) if not p.startswith("size ")]
+    size = len(text.encode("utf-8"))
+    if size >= MAX_STATIC_BYTES:
+        problems.append(f"size {size} bytes is not under {MAX_STATIC_BYTES}")
+    if re.search(r"<script\b", text, re.IGNORECASE):
+        problems.append("a <script> is left")
+    if "plotly-graph-div" in text:
+        problems.append("a chart is left for plotly.js to draw")
     return problems

@@ -84,6 +84,49 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "at all ages. Categories overlap and must not be summed.",
     },
     "peer_subtitle": {"sv": "Jämförelsegrupp: {peer}", "en": "Peer group: {peer}"},
+    # --- the exported report: accessibility, print and PDF ------------------------------------
+    "chart_alt": {"sv": "{title}. Siffrorna finns i tabellen under diagrammet.",
+                  "en": "{title}. The numbers are in the table below the chart."},
+    "chart_needs_js": {
+        "sv": "Diagrammet visas bara när JavaScript är påslaget. Alla siffror finns i tabellen "
+              "under diagrammet.",
+        "en": "The chart shows only with JavaScript switched on. All the numbers are in the "
+              "table below the chart.",
+    },
+    "go_to_table": {"sv": "Gå till tabellen.", "en": "Go to the table."},
+    "skip_to_summary": {"sv": "Hoppa till sammanfattningen", "en": "Skip to the summary"},
+    "report_title": {"sv": "LSS-insatser {code} {year}", "en": "LSS support {code} {year}"},
+    "report_subject": {"sv": "LSS-insatser i {name} {year} jämfört med riket",
+                       "en": "LSS support in {name} {year} compared with Sweden"},
+    "pdf_footer": {"sv": "{name} ({code}) · LSS-insatser {year}",
+                   "en": "{name} ({code}) · LSS support {year}"},
+    "page_of": {"sv": "Sida {page} av {pages}", "en": "Page {page} of {pages}"},
+    # --- the index of a batch of reports (python -m benchmark reports) -------------------------
+    "index_title": {"sv": "LSS-insatser {year}: rapporter för {n} kommuner",
+                    "en": "LSS support {year}: reports for {n} municipalities"},
+    "index_intro": {
+        "sv": "En rapport per kommun. Huvudresultat: de insatser där kommunen ligger tydligt "
+              "över eller under riket {year}, med hänsyn till åldersstrukturen. Detaljer, "
+              "osäkerhet och förklaringar finns i varje rapport.",
+        "en": "One report per municipality. Main findings: the categories where the "
+              "municipality is clearly above or below Sweden in {year}, allowing for the age "
+              "structure. Details, uncertainty and explanations are in each report.",
+    },
+    "index_caption": {"sv": "Kommuner och huvudresultat {year}",
+                      "en": "Municipalities and main findings {year}"},
+    "main_findings": {"sv": "Huvudresultat", "en": "Main findings"},
+    "report_link": {"sv": "Rapport", "en": "Report"},
+    "finding_higher": {"sv": "Tydligt över riket: {items}.",
+                       "en": "Clearly above Sweden: {items}."},
+    "finding_lower": {"sv": "Tydligt under riket: {items}.",
+                      "en": "Clearly below Sweden: {items}."},
+    "finding_none": {"sv": "Ingen insats avviker tydligt från riket.",
+                     "en": "No category deviates clearly from Sweden."},
+    "report_failed": {"sv": "Rapporten kunde inte skapas.", "en": "The report could not be made."},
+    "index_failed": {
+        "sv": "{n} av rapporterna kunde inte skapas; de är markerade i tabellen.",
+        "en": "{n} of the reports could not be made; they are marked in the table.",
+    },
     # --- the explorer (notebook 01) -----------------------------------------------------------
     "compare_with": {"sv": "Jämför med", "en": "Compare with"},
     "peer_choice_liknande_lss": {"sv": "Liknande kommuner LSS (RKA)",

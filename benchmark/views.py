@@ -98,6 +98,14 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
 _state = {"plotlyjs_done": False}
 
 
+def start_document(*, include_plotlyjs: bool = True) -> None:
+    """Start a new exported document in this Python session: the next chart shown inlines
+    plotly.js (``include_plotlyjs=False``: no chart does, for a document whose charts are
+    drawn elsewhere, e.g. :func:`benchmark.render.static_html`). A fresh kernel starts in
+    this state; :mod:`benchmark.batch` calls it before each report it renders in-process."""
+    _state["plotlyjs_done"] = not include_plotlyjs
+
+
 def show(item: plots.Chart | str, *, interactive: bool = False) -> None:
     """Display a chart or an HTML fragment in the running notebook.
 
@@ -147,9 +155,10 @@ SECTIONS: dict[str, tuple[str, str]] = {
 
 
 def section(key: str, lang: str = "sv", level: int = 2) -> str:
-    """The heading of a standard report section in ``lang``."""
+    """The heading of a standard report section in ``lang``, with the anchor
+    ``id="lss-<key>"`` (the report's skip link points to ``#lss-summary``)."""
     sv, en = SECTIONS[key]
-    return heading(sv if fmt.check_lang(lang) == "sv" else en, level)
+    return heading(sv if fmt.check_lang(lang) == "sv" else en, level, anchor=f"lss-{key}")
 
 
 def category_heading(category: str, lang: str = "sv", level: int = 3) -> str:
@@ -173,9 +182,10 @@ def funnel_intro(data: ReportData) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
-def heading(text: str, level: int = 2) -> str:
-    """An HTML heading (``level`` 1–3) with escaped text."""
-    return f"<h{level}>{html.escape(text)}</h{level}>"
+def heading(text: str, level: int = 2, *, anchor: str | None = None) -> str:
+    """An HTML heading (``level`` 1–3) with escaped text and an optional ``id``."""
+    ident = f' id="{html.escape(anchor)}" tabindex="-1"' if anchor else ""
+    return f"<h{level}{ident}>{html.escape(text)}</h{level}>"
 
 
 def title_block(data: ReportData) -> str:
@@ -241,6 +251,17 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     lead = fmt.text("summary_lead", lang)
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
     return (f'<div class="lss-summary"><ul>{lis}</ul></div><p>{html.escape(lead)}</p>')
+
+
+def findings_line(table: pl.DataFrame, lang: str = "sv") -> str:
+    """The main findings in one line of plain text (the index of a batch of reports): the
+    categories clearly above and below Riket (``flag``), or that none deviates clearly."""
+    fmt.check_lang(lang)
+    ok = pl.col("status") == "ok"
+    parts = [fmt.text(key, lang, items=_join(labels, lang))
+             for key, flag in (("finding_higher", "higher"), ("finding_lower", "lower"))
+             if (labels := _labels(table, ok & (pl.col("flag") == flag), lang))]
+    return " ".join(parts) or fmt.text("finding_none", lang)
 
 
 def paired_note(lang: str = "sv") -> str:
