@@ -18,6 +18,11 @@ can be read (``bench.measure``):
 3. ``report``: ``python -m benchmark report --kommun <demo focus> --year <last>`` as a
    subprocess (3 reps); the time is the subprocess's wall time (interpreter start, kernel,
    notebook, export) — what ``make report`` runs, without make's no-op ``setup``.
+4. ``reports``: ``python -m benchmark reports --kommuner all`` (every one of the 290 demo
+   municipalities, one worker per core) as a subprocess, once as static HTML (the default,
+   target < 5 minutes) and once as PDF (no target); the load average before and after is
+   recorded, since other work on the machine slows a run that uses every core. Skipped
+   with ``--no-batch`` (together they take several minutes).
 
 Results: a table on stdout and ``reports/bench.json`` (with machine facts). The exit code
 is 1 when a target is missed or the baseline and the library disagree (``--no-fail``:
@@ -50,6 +55,8 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "screen (pandas baseline)": (None, None),
     "process (10 years)": (1.5, MB_LIMIT),
     "report (CLI subprocess)": (30.0, MB_LIMIT),
+    "reports, all 290 (static HTML)": (300.0, None),
+    "reports, all 290 (PDF)": (None, None),
 }
 MIN_SPEEDUP = 50.0
 
@@ -193,6 +200,30 @@ def run_report(name: str, data_dir: Path, municipality: str, year: int, reps: in
                       extra={"processes_seen": max(procs)})
 
 
+def run_batch(name: str, data_dir: Path, year: int, variant: str, out_dir: Path
+              ) -> StepResult:
+    """Time ``python -m benchmark reports --kommuner all`` once as a subprocess."""
+    from bench.measure import run_measured
+
+    cmd = [sys.executable, "-m", "benchmark", "-q", "reports", "--kommuner", "all",
+           "--year", str(year), "--format", variant, "--out", str(out_dir)]
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    m = run_measured(cmd, env=_env(BENCHMARK_DATA_DIR=str(data_dir)), cwd=REPO_ROOT)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if m.returncode != 0:
+        raise RuntimeError(f"reports failed (exit {m.returncode}):\n{m.stderr[-3000:]}")
+    folder = out_dir / str(year)
+    files = [p for p in folder.glob("lss-*") if p.is_file()]
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
+    shutil.rmtree(folder, ignore_errors=True)
+    return StepResult(name, [m.wall_s], m.peak_mb, m.hwm_mb, m.tree_peak_mb,
+                      note=f"one run, {len(files)} reports, {size_mb:.0f} MB; wall time of the "
+                      "CLI subprocess with its workers (and their Chromium)",
+                      extra={"reports": len(files), "size_mb": size_mb,
+                             "load_avg_1m_before": load_before,
+                             "load_avg_1m_after": load_after})
+
+
 def check_agreement(data_dir: Path, year: int) -> Any:
     """Library vs pandas baseline on the same processed data (:mod:`bench.agreement`)."""
     from bench.agreement import compare_tables
@@ -254,6 +285,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reps-screen", type=int, default=7)
     p.add_argument("--reps-process", type=int, default=3)
     p.add_argument("--reps-report", type=int, default=3)
+    p.add_argument("--no-batch", action="store_true",
+                   help="skip the batch of all 290 reports (static HTML and PDF)")
     return p
 
 
@@ -301,6 +334,15 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_report("report (CLI subprocess)", data_dir, DEMO_FOCUS, year,
                                   args.reps_report, work / "reports"))
         print(f"  report: median {results[-1].median:.3f} s", flush=True)
+
+        if not args.no_batch:
+            for name, variant in (("reports, all 290 (static HTML)", "static"),
+                                  ("reports, all 290 (PDF)", "pdf")):
+                results.append(run_batch(name, data_dir, year, variant, work / "batch"))
+                r = results[-1]
+                print(f"  {name}: {r.median:.1f} s (load average "
+                      f"{r.extra['load_avg_1m_before']:.1f} → "
+                      f"{r.extra['load_avg_1m_after']:.1f})", flush=True)
     finally:
         if tmp is not None:
             tmp.cleanup()

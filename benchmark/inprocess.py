@@ -56,9 +56,8 @@ class _Hook(DisplayHook):
 
     def write_format_data(self, format_dict: dict[str, Any],
                           md_dict: dict[str, Any] | None = None) -> None:
-        _Sink.outputs.append(nbformat.v4.new_output(
-            "execute_result", data=dict(format_dict), metadata=dict(md_dict or {}),
-            execution_count=self.prompt_count))
+        _Sink.outputs.append(nbformat.v4.new_output(  # execution_count: set by the runner
+            "execute_result", data=dict(format_dict), metadata=dict(md_dict or {})))
 
     def finish_displayhook(self) -> None:
         self._is_active = False
@@ -107,7 +106,9 @@ class NotebookRunner:
         (bad input), else :class:`DataError` naming the cell."""
         from papermill.parameterize import parameterize_notebook
 
-        nb = parameterize_notebook(nbformat.from_dict(nb), parameters, language="python")
+        nb = nbformat.from_dict(nb)
+        _as_papermill_loads(nb)
+        nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python")
         self.shell.reset(new_session=True)
         count = 0
         for cell in nb.cells:
@@ -119,6 +120,9 @@ class NotebookRunner:
                     contextlib.redirect_stderr(_Stream("stderr")):
                 result = self.shell.run_cell(cell.source, store_history=False)
             cell.execution_count = count
+            for output in cell.outputs:
+                if output.get("output_type") == "execute_result":
+                    output["execution_count"] = count
             error = result.error_before_exec or result.error_in_exec
             if error is not None:
                 if isinstance(error, InputError):
@@ -128,3 +132,13 @@ class NotebookRunner:
         _Sink.outputs = []
         return nb
 
+
+def _as_papermill_loads(nb: Any) -> None:
+    """The metadata papermill's loader (``papermill.iorw.load_notebook_node``) adds."""
+    from papermill import __version__
+
+    nb.metadata.setdefault("papermill", {"default_parameters": {}, "parameters": {},
+                                         "environment_variables": {}, "version": __version__})
+    for cell in nb.cells:
+        cell.setdefault("metadata", {}).setdefault("tags", [])
+        cell.metadata.setdefault("papermill", {})

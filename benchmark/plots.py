@@ -87,7 +87,8 @@ class Chart:
 
         ``include_plotlyjs=True`` inlines plotly.js (use it for the first chart of a
         document only); no CDN or other external resource is ever referenced. The plot has
-        no toolbar (:data:`REPORT_CONFIG`) and a text alternative pointing to the table; a
+        no toolbar (:data:`REPORT_CONFIG`) and a text alternative pointing to the table
+        (a labelled region a keyboard can scroll when the table is wider than the screen); a
         message pointing to the table shows in its place until plotly has drawn it (so
         with JavaScript off, or when plotly.js cannot run). The figure, its caption and the
         message form ``<figure class="lss-figure">``, which printing keeps on one page;
@@ -106,6 +107,7 @@ class Chart:
         alt = html.escape(fmt.text("chart_alt", self.lang, title=self.title))
         needs_js = html.escape(fmt.text("chart_needs_js", self.lang))
         to_table = html.escape(fmt.text("go_to_table", self.lang))
+        region = html.escape(fmt.text("table_region", self.lang, title=self.title))
         return (
             f'<div class="lss-chart" id="chart-{key}">\n<figure class="lss-figure">\n'
             f'<div class="lss-plot lss-interactive" id="plot-{key}" role="img" '
@@ -114,7 +116,8 @@ class Chart:
             f'<a href="#table-{key}">{to_table}</a></p>\n'
             f"{_HIDE_NOJS.format(key=key)}<!--/lss-nojs-->\n"
             f"<figcaption><strong>{title}.</strong> {html.escape(self.caption)}</figcaption>\n"
-            f'</figure>\n<div class="lss-table" id="table-{key}">{self.table_html}</div>\n'
+            f'</figure>\n<div class="lss-table" id="table-{key}" role="region" tabindex="0" '
+            f'aria-label="{region}">{self.table_html}</div>\n'
             "</div>"
         )
 

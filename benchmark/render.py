@@ -80,6 +80,7 @@ window.lssSvg = async function (specs, width) {
   const out = [];
   for (const s of specs) {
     const height = (s.layout && s.layout.height) || 450;
+    s.data.forEach((trace, i) => { trace.uid = 'lss' + i; });  // stable class names
     const url = await Plotly.toImage(
       {data: s.data, layout: s.layout, config: {staticPlot: true}},
       {format: 'svg', width: width, height: height});
