@@ -13,6 +13,12 @@ REPORT_LANG ?= sv
 # or kommunkoder (0180,2482).
 FORMAT ?=
 KOMMUNER ?= all
+# The municipality's own export of decisions for `make report` (section "Egna beslut i år");
+# REGISTER_DATE (default today), REGISTER_SHEET and REGISTER_MAP ('LABEL=id;…') are optional.
+REGISTER ?=
+REGISTER_DATE ?=
+REGISTER_SHEET ?=
+REGISTER_MAP ?=
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -78,8 +84,10 @@ compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (default new
 screen: setup $(PROCESSED) ## National screening of all municipalities for YEAR (CSV in reports/)
 	$(PY) -m benchmark screen $(if $(YEAR),--year $(YEAR)) --format csv --out 'reports/screening-{year}.csv'
 
-report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG, FORMAT (html, static or pdf; fetches real data the first time)
-	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) $(if $(FORMAT),--format $(FORMAT)) --out reports
+report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG, FORMAT (html, static or pdf), REGISTER (own export; optional)
+	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) $(if $(FORMAT),--format $(FORMAT)) --out reports \
+	  $(if $(REGISTER),--register '$(REGISTER)') $(if $(REGISTER_DATE),--register-date $(REGISTER_DATE)) \
+	  $(if $(REGISTER_SHEET),--register-sheet '$(REGISTER_SHEET)') $(if $(REGISTER_MAP),--register-map '$(REGISTER_MAP)')
 
 reports: setup $(PROCESSED) ## Reports of KOMMUNER (all, a län code, or codes) for YEAR into reports/<year>/ with index.html; FORMAT static (default), html or pdf
 	$(PY) -m benchmark reports --kommuner '$(KOMMUNER)' $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) $(if $(FORMAT),--format $(FORMAT)) --out reports

@@ -18,7 +18,10 @@ can be read (``bench.measure``):
 3. ``report``: ``python -m benchmark report --kommun <demo focus> --year <last>`` as a
    subprocess (3 reps); the time is the subprocess's wall time (interpreter start, kernel,
    notebook, export) — what ``make report`` runs, without make's no-op ``setup``.
-4. ``reports``: ``python -m benchmark reports --kommuner all`` (every one of the 290 demo
+4. ``register``: a case-system export of :data:`REGISTER_ROWS` decision rows (the demo
+   register of Demoby, :mod:`benchmark.demo_register`, repeated with new person keys) read,
+   validated and aggregated into the three views (``--reps``, default 5, in one worker).
+5. ``reports``: ``python -m benchmark reports --kommuner all`` (every one of the 290 demo
    municipalities, one worker per core) as a subprocess, once as static HTML (the default,
    target < 5 minutes) and once as PDF (no target); the load average before and after is
    recorded, since other work on the machine slows a run that uses every core. Skipped
@@ -55,9 +58,12 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "screen (pandas baseline)": (None, None),
     "process (10 years)": (1.5, MB_LIMIT),
     "report (CLI subprocess)": (30.0, MB_LIMIT),
+    "register (100 000 rows)": (2.0, MB_LIMIT),
     "reports, all 290 (static HTML)": (300.0, None),
     "reports, all 290 (PDF)": (None, None),
 }
+#: Decision rows of the register step.
+REGISTER_ROWS = 100_000
 MIN_SPEEDUP = 50.0
 
 
@@ -157,12 +163,15 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_worker(name: str, step: str, data_dir: Path, year: int, reps: int) -> StepResult:
+def run_worker(name: str, step: str, data_dir: Path, year: int, reps: int,
+               file: Path | None = None) -> StepResult:
     """Run ``bench.worker`` in a fresh interpreter and collect its timings and memory."""
     from bench.measure import run_measured
 
     cmd = [sys.executable, "-m", "bench.worker", step, "--data-dir", str(data_dir),
            "--year", str(year), "--reps", str(reps)]
+    if file is not None:
+        cmd += ["--file", str(file)]
     m = run_measured(cmd, env=_env(), cwd=REPO_ROOT)
     if m.returncode != 0:
         raise RuntimeError(f"benchmark step {step} failed (exit {m.returncode}):\n{m.stderr}")
@@ -222,6 +231,22 @@ def run_batch(name: str, data_dir: Path, year: int, variant: str, out_dir: Path
                       extra={"reports": len(files), "size_mb": size_mb,
                              "load_avg_1m_before": load_before,
                              "load_avg_1m_after": load_after})
+
+
+def write_big_register(data_dir: Path, path: Path, rows: int = REGISTER_ROWS) -> Path:
+    """The demo register repeated with new person keys, cut to ``rows`` decision rows."""
+    import polars as pl
+
+    from benchmark.comparison import load_inputs
+    from benchmark.config import get_settings
+    from benchmark.demo_register import generate_register
+
+    one = generate_register(load_inputs(get_settings(data_dir=data_dir)))
+    copies = -(-rows // one.height)
+    big = pl.concat([one.with_columns(pl.format("R{}-{}", pl.lit(k), pl.col("Person"))
+                                      .alias("Person")) for k in range(copies)]).head(rows)
+    path.write_text(big.write_csv(separator=";", date_format="%Y-%m-%d"), encoding="utf-8")
+    return path
 
 
 def check_agreement(data_dir: Path, year: int) -> Any:
@@ -285,6 +310,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reps-screen", type=int, default=7)
     p.add_argument("--reps-process", type=int, default=3)
     p.add_argument("--reps-report", type=int, default=3)
+    p.add_argument("--reps-register", type=int, default=5)
     p.add_argument("--no-batch", action="store_true",
                    help="skip the batch of all 290 reports (static HTML and PDF)")
     return p
@@ -294,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every target is met (or ``--no-fail``), else 1."""
     args = _parser().parse_args(argv)
     if args.quick:
-        args.reps_screen = args.reps_process = args.reps_report = 1
+        args.reps_screen = args.reps_process = args.reps_report = args.reps_register = 1
     from benchmark.demo import DEMO_FOCUS, DEMO_YEARS, prepare_demo_data
 
     year = DEMO_YEARS[-1]
@@ -334,6 +360,11 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_report("report (CLI subprocess)", data_dir, DEMO_FOCUS, year,
                                   args.reps_report, work / "reports"))
         print(f"  report: median {results[-1].median:.3f} s", flush=True)
+
+        big = write_big_register(data_dir, work / "register-100k.csv")
+        results.append(run_worker("register (100 000 rows)", "register", data_dir, year,
+                                  args.reps_register, file=big))
+        print(f"  register: median {results[-1].median:.3f} s", flush=True)
 
         if not args.no_batch:
             for name, variant in (("reports, all 290 (static HTML)", "static"),

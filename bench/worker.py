@@ -1,8 +1,10 @@
 """One benchmark step in a fresh interpreter: ``python -m bench.worker STEP ...``.
 
 Steps: ``screen-library`` (``benchmark.screen.screen``), ``screen-pandas``
-(``bench.baseline_pandas.screen_pandas``) and ``process`` (``benchmark.process.process``
-from the raw snapshots). The step runs ``--reps`` times after its imports; the worker prints
+(``bench.baseline_pandas.screen_pandas``), ``process`` (``benchmark.process.process``
+from the raw snapshots) and ``register`` (read and validate a case-system export of
+``--file`` and build its three views, :func:`benchmark.register.views.build`).
+The step runs ``--reps`` times after its imports; the worker prints
 one JSON line: the per-repetition seconds, the import time, the peak resident memory after
 the imports alone and the process's peak resident memory (VmHWM from /proc/self/status,
 which covers polars/arrow allocations that tracemalloc cannot see). The parent samples the
@@ -19,7 +21,7 @@ from pathlib import Path
 
 __all__ = ["main", "peak_rss_mb"]
 
-STEPS = ("screen-library", "screen-pandas", "process")
+STEPS = ("screen-library", "screen-pandas", "process", "register")
 
 
 def peak_rss_mb() -> float | None:
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--year", type=int, default=None)
     parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--file", type=Path, default=None, help="the export (register)")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -55,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
 
         def run() -> object:
             return screen_pandas(args.year, settings.processed_dir / "current")
+    elif args.step == "register":
+        from benchmark.demo_register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE
+        from benchmark.register.validate import read_register
+        from benchmark.register.views import build
+
+        def run() -> object:
+            register = read_register(args.file, labels=DEMO_LABEL_MAP)
+            return build(register, "0180", DEMO_REGISTER_DATE, settings=settings)
     else:
         from benchmark.process import process
 

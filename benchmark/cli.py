@@ -13,6 +13,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,18 @@ def _years(text: str) -> list[int]:
         return parse_years(text)
     except InputError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _date(text: str) -> date:
+    try:
+        value = date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}; write YYYY-MM-DD, e.g. "
+                                         "2025-10-01") from None
+    if value > date.today():
+        raise argparse.ArgumentTypeError(f"{value} is in the future; persons can only be "
+                                         f"counted up to today ({date.today()})")
+    return value
 
 
 def _kommun(text: str) -> str:
@@ -207,6 +220,29 @@ def build_parser() -> argparse.ArgumentParser:
                        "{year} in the name becomes the year used, e.g. "
                        "reports/screening-{year}.csv")
 
+    p = sub.add_parser("register", parents=[common],
+                       help="the municipality's own decisions (a case-system export), "
+                       "aggregated",
+                       description="Read an export of the municipality's LSS decisions (CSV "
+                       "or Excel in the format of templates/register/) where it is, and show "
+                       "three aggregated views: persons with an executed decision on the date "
+                       "against the latest national rates (stock), the register on each "
+                       "1 October against Kolada (reconciliation) and the decision flow per "
+                       "year (flow). Nothing is copied; cells of 1–2 persons show as –.")
+    p.add_argument("--file", type=Path, required=True, help="the export (.csv, .xlsx, ...)")
+    p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
+    p.add_argument("--date", type=_date, default=None,
+                   help="count persons on this day, YYYY-MM-DD (default: today)")
+    p.add_argument("--sheet", help="the sheet of a workbook with several")
+    p.add_argument("--map", action="append", metavar="LABEL=ID",
+                   help="what a local insats label means: LABEL=ID (a catalogue id or skip; "
+                   "';' between several), or a CSV file of label,id rows; repeatable")
+    p.add_argument("--view", choices=("stock", "reconciliation", "flow"), action="append",
+                   help="only this view (repeatable; default: all three)")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_argument("--out", type=Path, help="write to this file instead of stdout; {view} "
+                   "in the name gives one CSV per view")
+
     p = sub.add_parser("report", parents=[common],
                        help="build the board report (self-contained HTML or PDF)",
                        description="Execute the report notebook and export one offline "
@@ -218,6 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reference year (default: the newest year in the processed data)")
     p.add_argument("--lang", choices=LANGS, default="sv", help="report language")
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    p.add_argument("--register", type=Path, metavar="FILE",
+                   help="the municipality's own export of decisions (see `register`): adds "
+                   "the section \"Egna beslut i år\" with aggregated figures")
+    p.add_argument("--register-date", type=_date, help="count persons on this day "
+                   "(default today)")
+    p.add_argument("--register-sheet", help="the sheet of a workbook with several")
+    p.add_argument("--register-map", action="append", metavar="LABEL=ID",
+                   help="what a local insats label means (as register --map)")
     _format_options(p, default="html")
 
     p = sub.add_parser("reports", parents=[common],
@@ -379,6 +423,12 @@ def _cmd_screen(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_register(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.register.cli import run
+
+    return run(args, settings)
+
+
 def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.output import check_out_folder
     from benchmark.report import build_report
@@ -386,8 +436,15 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     check_out_folder(args.out)
     year = _year_or_newest(args.year, settings)
     _warn_if_partial(settings)
+    register = None
+    if args.register is not None:
+        from benchmark.register.format import parse_map
+        from benchmark.report import RegisterSource
+
+        register = RegisterSource(args.register, args.register_date, args.register_sheet,
+                                  parse_map(args.register_map))
     path = build_report(args.kommun, year, lang=args.lang, out_dir=args.out,
-                        settings=settings, variant=args.variant)
+                        settings=settings, variant=args.variant, register=register)
     print(f"report written: {path}")
     return 0
 
@@ -431,6 +488,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "doctor": _cmd_doctor,
     "compare": _cmd_compare,
     "screen": _cmd_screen,
+    "register": _cmd_register,
     "report": _cmd_report,
     "reports": _cmd_reports,
     "demo": _cmd_demo,

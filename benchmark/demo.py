@@ -875,8 +875,9 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
 
     Steps: generate → fetch through the emulator → process (``data_dir``) → national
     screening (``out_dir/screening-<year>-DEMO.csv``) → comparison of ``DEMO_FOCUS``
-    (``out_dir/compare-<code>-<year>-DEMO.csv``) → board report (``report.build_report``,
-    ``…-DEMO.html``).
+    (``out_dir/compare-<code>-<year>-DEMO.csv``) → the focus's synthetic register of
+    decisions (``data_dir/register/``, :mod:`benchmark.demo_register`) → board report
+    with the section on its own decisions (``report.build_report``, ``…-DEMO.html``).
     """
     from benchmark.comparison import compare, screen
     from benchmark.report import build_report
@@ -898,7 +899,24 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
     yield "planted deviations (see benchmark.demo.PLANTED):"
     yield from planted_check(comparison.filter(pl.col("year") == year))
 
+    # the focus's own (synthetic) case-system export, drawn from its published figures
+    from benchmark.comparison import load_inputs
+    from benchmark.demo_register import (
+        DEMO_LABEL_MAP,
+        DEMO_REGISTER_DATE,
+        register_check,
+        write_register,
+    )
+    from benchmark.report import RegisterSource
+
+    inputs = load_inputs(settings)
+    register = write_register(inputs, data_dir)
+    yield f"synthetic register of decisions for {DEMO_FOCUS} {DEMO_FOCUS_NAME} → {register}"
+    yield register_check(register, inputs)
+
     # build_report names the file …-DEMO.html itself, because the manifest is synthetic
-    report = build_report(DEMO_FOCUS, year, lang=lang, out_dir=out_dir, settings=settings)
+    report = build_report(DEMO_FOCUS, year, lang=lang, out_dir=out_dir, settings=settings,
+                          register=RegisterSource(register, DEMO_REGISTER_DATE,
+                                                  labels=DEMO_LABEL_MAP))
     yield f"board report (DEMO) for {DEMO_FOCUS} {DEMO_FOCUS_NAME} {year}: {report}"
     yield banner

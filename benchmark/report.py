@@ -32,6 +32,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,13 +89,21 @@ def report_path(municipality: str, year: int, lang: str, out_dir: Path, *,
 
 def build_report(municipality: str, year: int, *, lang: str = "sv",
                  out_dir: Path = Path("reports"), settings: Settings | None = None,
-                 variant: str = "html") -> Path:
+                 variant: str = "html", register: RegisterSource | None = None) -> Path:
     """Execute the board-report notebook for one municipality and year and write the
-    report in ``variant`` (:data:`VARIANTS`); returns its path (:func:`report_path`)."""
+    report in ``variant`` (:data:`VARIANTS`); returns its path (:func:`report_path`:
+    ``reports/lss-<kommun>-<year>-<lang>.html``, with ``-DEMO`` before the extension when
+    the data are synthetic). With ``register`` the report gets the section "Egna beslut i
+    år" (aggregates of the municipality's own case-system export, read where it is;
+    checked before the kernel starts)."""
     lang = fmt.check_lang(lang)
     variant = check_variant(variant)
     settings = settings or get_settings()
     code, year, synthetic, name = _check_inputs(municipality, year, settings)
+    params: dict[str, Any] = {"municipality": code, "year": year, "lang": lang,
+                              "data_dir": str(settings.data_dir.resolve())}
+    if register is not None:
+        params.update(register.parameters(code, year, settings))
     target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic,
                                         variant=variant))
     if variant != "html":
@@ -102,13 +111,10 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
 
         require_chromium("a static HTML or PDF report")
     set_id = open_set(settings).manifest.get("id")
-    data_dir = settings.data_dir.resolve()
     remove_stale_tempdirs()
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
-        nb = execute_notebook(
-            notebook_path(REPORT_NOTEBOOK, Path(tmp)),
-            {"municipality": code, "year": year, "lang": lang, "data_dir": str(data_dir)},
-            cwd=Path(tmp))
+        nb = execute_notebook(notebook_path(REPORT_NOTEBOOK, Path(tmp)), params,
+                              cwd=Path(tmp))
     if open_set(settings).manifest.get("id") != set_id:  # a `process` ran meanwhile
         raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
                         "the report was being built, so its parts could come from two "
@@ -147,6 +153,27 @@ def finish(text: str, variant: str, info: ReportInfo, renderer: Renderer | None 
         return static.encode("utf-8")
     static = render.static_html(text, renderer, width=render.PRINT_WIDTH_PX)
     return render.print_pdf(static, info, renderer)
+
+
+@dataclass(frozen=True)
+class RegisterSource:
+    """The municipality's own case-system export for the report's "Egna beslut i år"."""
+
+    file: Path
+    date: date | None = None
+    sheet: str | None = None
+    labels: dict[str, str] | None = None
+
+    def parameters(self, municipality: str, year: int, settings: Settings) -> dict[str, Any]:
+        """The notebook parameters, after reading and checking the export here (bad input
+        stops before a kernel starts)."""
+        from benchmark.register.present import load
+
+        load(self.file, municipality, self.date, sheet=self.sheet, labels=self.labels,
+             year=year, settings=settings)
+        return {"register_file": str(Path(self.file).resolve()),
+                "register_date": self.date.isoformat() if self.date else None,
+                "register_sheet": self.sheet, "register_map": dict(self.labels or {})}
 
 
 def _check_inputs(municipality: str, year: int, settings: Settings

@@ -205,4 +205,128 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
     "no_funnel": {"sv": "{category}: ingen kommun kunde bedömas {year}.",
                   "en": "{category}: no municipality could be assessed in {year}."},
+    # --- the municipality's own decisions (benchmark.register.present) ----------------------
+    "register_fill_in": {
+        "sv": "Skriv sökvägen till exporten av kommunens beslut (register_file) och kommunkoden "
+              "(municipality) i cellen med parametrar ovan och kör alla celler igen. Mallen "
+              "finns i templates/register/.",
+        "en": "Write the path of the export of the municipality's decisions (register_file) "
+              "and the municipality code (municipality) in the parameters cell above and run "
+              "all cells again. The template is in templates/register/."},
+    "register_section": {"sv": "Egna beslut i år", "en": "Own decisions this year"},
+    "register_included": {
+        "sv": "Det här avsnittet bygger på kommunens eget verksamhetssystem ({file}, {rows} "
+              "rader), inte på officiell statistik. Rapporten innehåller bara sammanräknade "
+              "tal från registret; tal som bygger på en eller två personer visas som –, och "
+              "likaså tal som skulle avslöja dem. Registret lämnar aldrig kommunens egen fil.",
+        "en": "This section is based on the municipality's own case system ({file}, {rows} "
+              "rows), not on official statistics. The report holds only aggregated figures "
+              "from the register; figures of one or two persons show as –, and so do figures "
+              "that would give them away. The register never leaves the municipality's file.",
+    },
+    "register_left_out": {"sv": "{n} rader räknas inte: {reason}.",
+                          "en": "{n} rows are not counted: {reason}."},
+    "register_left_personlig_assistans_sfb": {
+        "sv": "assistansersättning beslutas av Försäkringskassan (SFB), inte av kommunen",
+        "en": "assistance allowance is decided by the Social Insurance Agency (SFB), not by "
+              "the municipality"},
+    "register_left_rad_och_stod": {
+        "sv": "råd och stöd (9 § 1) är regionens ansvar och finns inte i den nationella "
+              "statistiken",
+        "en": "råd och stöd (9 § 1) is the region's responsibility and not in the national "
+              "statistics"},
+    "register_left_skip": {"sv": "benämningen ska hoppas över (--map …=skip)",
+                           "en": "the label is to be skipped (--map …=skip)"},
+    "register_stale": {
+        "sv": "Filens senaste datum är {last}; personerna räknas den {date} så som filen "
+              "lämnade dem.",
+        "en": "The newest date in the file is {last}; persons are counted on {date} as the "
+              "file left them.",
+    },
+    "register_stock_heading": {"sv": "Personer med insatser den {date} jämfört med riket",
+                               "en": "Persons with support on {date} compared with Sweden"},
+    "register_stock_title": {"sv": "{name} den {date}: egna beslut jämfört med riket {year}",
+                             "en": "{name} on {date}: own decisions compared with Sweden "
+                                   "{year}"},
+    "register_stock_caption": {
+        "sv": "Antalet personer som den {date} hade ett verkställt beslut enligt kommunens "
+              "eget register, jämfört med det antal rikets andelar {year} (senaste "
+              "publicerade året) skulle ge med kommunens invånare {year} i varje insats "
+              "åldersgrupp. Assistansersättning (SFB) beslutas av Försäkringskassan och visas med "
+              "den publicerade siffran för {year}.",
+        "en": "The number of persons who on {date} had an executed decision in the "
+              "municipality's own register, compared with the number Sweden's shares in "
+              "{year} (the newest published year) would give with the municipality's "
+              "inhabitants in {year} at each category's ages. Assistance allowance (SFB) is "
+              "decided by the Social Insurance Agency and shown with the published figure "
+              "for {year}.",
+    },
+    "register_reconciliation_heading": {
+        "sv": "Stämmer registret med den officiella statistiken?",
+        "en": "Does the register agree with the official statistics?"},
+    "register_reconciliation_lead": {
+        "sv": "Registrets antal personer den 1 oktober varje år jämfört med det antal "
+              "kommunen rapporterade till Socialstyrelsen (Kolada). En person räknas om "
+              "beslutet är beviljat, verkställt senast den 1 oktober och inte avslutat före "
+              "den dagen. {agreement} Skillnader kan bero på beslut som registrerats i efterhand, "
+              "rättelser, personer som flyttat eller att exporten saknar beslut.",
+        "en": "The register's number of persons on 1 October each year compared with the "
+              "number the municipality reported to the National Board of Health and Welfare "
+              "(Kolada). A person counts when the decision is granted, executed by 1 October "
+              "and not ended before that day. {agreement} Differences can come from "
+              "decisions registered afterwards, corrections, persons who moved or an export "
+              "that lacks decisions.",
+    },
+    "register_agree_all": {"sv": "I alla {cells} jämförelser är antalen lika.",
+                           "en": "In all {cells} comparisons the numbers are equal."},
+    "register_agree_some": {
+        "sv": "I {same} av {cells} jämförelser är antalen lika; största skillnaden är "
+              "{largest}.",
+        "en": "In {same} of {cells} comparisons the numbers are equal; the largest "
+              "difference is {largest}."},
+    "register_reconciliation_caption": {
+        "sv": "Registret minus Kolada per år och insats (personer); – = dolt (1–2 personer)",
+        "en": "Register minus Kolada per year and category (persons); – = hidden "
+              "(1–2 persons)"},
+    "register_flow_heading": {"sv": "Beslut, avslag och väntetider",
+                              "en": "Decisions, refusals and waiting times"},
+    "register_flow_title": {"sv": "{name}: beslut per år, alla insatser",
+                            "en": "{name}: decisions per year, all categories"},
+    "register_flow_caption": {
+        "sv": "Beviljade (bifall och delvis bifall) och avslagna beslut per år, alla insatser "
+              "tillsammans; {last} till och med {date}. Linjen visar hur många beviljade "
+              "beslut som inte verkställdes inom tre månader (gränsen för rapport till IVO).",
+        "en": "Granted (in full or in part) and refused decisions per year, all categories "
+              "together; {last} up to {date}. The line shows how many granted decisions were "
+              "not executed within three months (the limit for reporting to IVO).",
+    },
+    "register_flow_table_caption": {
+        "sv": "Beslut per insats {year} (till och med {date}); – = dolt (1–2 personer)",
+        "en": "Decisions per category {year} (up to {date}); – = hidden (1–2 persons)"},
+    "register_waiting_note": {
+        "sv": "Väntat mer än tre månader: beviljade beslut som inte verkställdes inom tre "
+              "månader från beslutsdagen, både de som verkställdes senare och de som ännu "
+              "väntar. Väntar nu: av dem, de som varken verkställts eller avslutats den {date}. "
+              "Dagar till start: median för beslut som verkställdes under året.",
+        "en": "Waited over three months: granted decisions not executed within three months "
+              "of the decision day, whether executed later or still waiting. Waiting now: of "
+              "those, the ones neither executed nor closed on {date}. Days to start: median "
+              "for decisions executed during the year.",
+    },
+    "register_hidden": {"sv": "dolt (1–2 personer)", "en": "hidden (1–2 persons)"},
+    "register_decisions": {"sv": "Beslut", "en": "Decisions"},
+    "register_granted": {"sv": "Beviljade", "en": "Granted"},
+    "register_refused": {"sv": "Avslag", "en": "Refused"},
+    "register_share_refused": {"sv": "Andel avslag", "en": "Share refused"},
+    "register_started": {"sv": "Verkställda", "en": "Started"},
+    "register_ended": {"sv": "Avslutade", "en": "Ended"},
+    "register_median_days": {"sv": "Dagar till start (median)",
+                             "en": "Days to start (median)"},
+    "register_waiting": {"sv": "Väntat mer än 3 mån", "en": "Waited over 3 months"},
+    "register_still_waiting": {"sv": "Väntar nu", "en": "Waiting now"},
+    "register_persons": {"sv": "Registret", "en": "Register"},
+    "register_kolada": {"sv": "Kolada", "en": "Kolada"},
+    "register_difference": {"sv": "Skillnad", "en": "Difference"},
+    "register_all": {"sv": "Alla insatser", "en": "All categories"},
+    "register_not_published": {"sv": "ej publicerad", "en": "not published"},
 }

@@ -23,7 +23,9 @@
 # `python -m benchmark report --kommun 2482` (det senaste året i datan; `YEAR=`/`--year`
 # väljer ett annat år). Då körs den med papermill och exporteras till en fristående
 # HTML-fil utan kod. Cellen med taggen `parameters` nedan styr kommun (kod som text, med
-# inledande nolla), år (`None` = det senaste året i datan), språk (`sv`/`en`) och datamapp.
+# inledande nolla), år (`None` = det senaste året i datan), språk (`sv`/`en`) och datamapp,
+# och, med `make report REGISTER=sökväg`, kommunens egen export av beslut (avsnittet "Egna
+# beslut i år", bara sammanräknade tal).
 #
 # Anteckningsboken räknar ingenting själv: all statistik kommer från `benchmark.compare`
 # och `benchmark.screen`, diagrammen från `benchmark.plots` och texterna från
@@ -34,6 +36,10 @@ municipality = "2482"
 year = None  # None: the newest year in the data
 lang = "sv"
 data_dir = None  # None: real data in data/ if processed, else the demo in data/demo
+register_file = None  # path of the own export of decisions; None: no such section
+register_date = None  # the day persons are counted (YYYY-MM-DD); None: today
+register_sheet = None  # the sheet of a workbook with several
+register_map = None  # local insats labels: {"label": "catalogue id"}
 
 # %%
 from benchmark import plots, views
@@ -73,6 +79,15 @@ cost = views.cost_section(table, lang)
 if cost:
     views.show(views.section("cost", lang))
     views.show(cost)
+
+# %%
+if register_file:
+    from benchmark.register import present
+
+    for part in present.report_parts(register_file, municipality, register_date, lang=lang,
+                                     year=data.year, sheet=register_sheet,
+                                     labels=register_map, data_dir=data_dir):
+        views.show(part)
 
 # %%
 peer_titles = table["peer_group_title"].drop_nulls().unique().to_list()

@@ -13,6 +13,7 @@ MODULES = [
     "benchmark.stats.standardisation", "benchmark.stats.funnel", "benchmark.stats.testing",
     "benchmark.stats.shrinkage", "benchmark.comparison", "benchmark.comparison.method",
     "benchmark.comparison.inputs", "benchmark.comparison.bands", "benchmark.comparison.api",
+    "benchmark.register.format", "benchmark.register.privacy", "benchmark.register.validate",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ from benchmark import report
 from tests.report_fixture import demo_reports  # noqa: F401  (fixture)
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NAMES = ["01-utforska", "02-styrelserapport", "03-nationell-screening", "04-metod"]
+NAMES = ["01-utforska", "02-styrelserapport", "03-nationell-screening", "04-metod",
+         "05-egna-beslut"]
 
 
 def test_all_notebooks_are_present_as_pairs() -> None:
@@ -72,8 +74,14 @@ def test_notebook_executes_on_demo_data(name: str, demo_reports: dict[str, Any],
     code, year = demo_reports["municipality"], demo_reports["year"]
     if name in ("01-utforska", "02-styrelserapport", "03-nationell-screening"):
         params["municipality"] = code
-    if name != "01-utforska":
+    if name not in ("01-utforska", "05-egna-beslut"):
         params["year"] = year
+    if name == "05-egna-beslut":  # the demo register, written where make demo writes it
+        from benchmark.comparison import load_inputs
+        from benchmark.demo_register import register_path, write_register
+
+        if not register_path(settings.data_dir).exists():
+            write_register(load_inputs(settings), settings.data_dir)
     nb = report.execute_notebook(NOTEBOOKS / f"{name}.ipynb", params, cwd=tmp_path)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
@@ -83,6 +91,10 @@ def test_notebook_executes_on_demo_data(name: str, demo_reports: dict[str, Any],
     # widget outputs (01's explorer) live in the saved widget state
     text = str(outputs) + str(nb.metadata.get("widgets", ""))
     assert "Syntetiska demodata" in text  # demo data are labelled in every notebook
+    if name == "05-egna-beslut":
+        assert "Stämmer registret med den officiella statistiken?" in text
+        assert "I alla" in text and "jämförelser är antalen lika" in text
+        assert not re.search(r"DB-\d{5}", text)  # no pseudonymous key in any output
     if name == "01-utforska":
         assert "application/vnd.plotly.v1+json" in text  # the explorer drew its figures
         assert "kategorier ligger tydligt över riket" in text
