@@ -155,3 +155,38 @@ def test_keyboard_reaches_everything_with_a_skip_link_and_no_trap(
     assert page.evaluate("location.hash") == "#lss-summary"
     after = _press(page, _TAB)
     assert after is not None and after[:3] == focusable[1]  # Tab goes on from there
+
+
+@pytest.fixture(scope="module")
+def register_report(demo_reports: dict[str, Any],  # noqa: F811
+                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The demo report with the section "Egna beslut i år" (the demo register), as
+    interactive and static HTML."""
+    from benchmark import render
+    from benchmark.comparison import load_inputs
+    from benchmark.demo_register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE, write_register
+    from benchmark.report import RegisterSource, ReportInfo, build_report, finish
+
+    settings = demo_reports["settings"]
+    out = tmp_path_factory.mktemp("register-report")
+    file = write_register(load_inputs(settings), out)
+    html = build_report("0180", demo_reports["year"], lang="sv", out_dir=out,
+                        settings=settings, register=RegisterSource(
+                            file, DEMO_REGISTER_DATE, labels=DEMO_LABEL_MAP))
+    info = ReportInfo("0180", "Demoby", demo_reports["year"], "sv", synthetic=True)
+    static = out / "static.html"
+    with render.Renderer() as renderer:
+        static.write_bytes(finish(html.read_text(encoding="utf-8"), "static", info, renderer))
+    return {"html": html, "static": static}
+
+
+@pytest.mark.parametrize("variant", ["html", "static"])
+def test_axe_on_the_report_with_the_register_section(page: chromium.DevTools, axe_source: str,
+                                                     register_report: dict[str, Path],
+                                                     variant: str) -> None:
+    path = register_report[variant]
+    assert "Egna beslut i år" in path.read_text(encoding="utf-8")
+    for screen in SCREENS:
+        _open(page, path, screen)
+        result = _axe(page, axe_source)
+        assert result["violations"] == [], (screen, json.dumps(result["violations"], indent=1))
