@@ -248,8 +248,9 @@ def run_batch(kommuner: str | Sequence[str] = ALL, year: int | None = None, *,
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"lss-batch-{os.getpid()}-") as tmp:
         nb_file = notebook_path(REPORT_NOTEBOOK, Path(tmp))
-        initargs = (str(settings.data_dir.resolve()), year, lang, variant, str(folder), names,
-                    inputs.synthetic, str(nb_file))
+        # absolute paths: each worker works in its own temporary folder (its cwd)
+        initargs = (str(settings.data_dir.resolve()), year, lang, variant,
+                    str(folder.resolve()), names, inputs.synthetic, str(nb_file))
         outcomes = _run_pool(codes, n_workers, initargs, progress, names, notify)
     if open_set(settings).manifest.get("id") != set_id:
         raise DataError(f"the processed data in {settings.processed_dir} were replaced while "

@@ -146,14 +146,20 @@ _SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.DOTALL)
 
 def test_static_batch_report_equals_the_single_static_report(
         demo_variants: dict[str, Any], demo_reports: dict[str, Any],  # noqa: F811
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside the charts the HTML is identical; inside, the charts hold the same text
-    (plotly may order a few SVG attributes differently from one drawing to the next)."""
+    (plotly may order a few SVG attributes differently from one drawing to the next). The
+    output folder is relative, as ``make reports`` gives it (``--out reports``), while the
+    workers run in folders of their own."""
+    monkeypatch.chdir(tmp_path)
     code, out, _ = _run(["--data-dir", str(demo_reports["settings"].data_dir), "reports",
-                         "--kommuner", "0180", "--out", str(tmp_path)], capsys)
+                         "--kommuner", "0180", "--out", "reports"], capsys)
     assert code == 0 and "(static HTML): 1 written, 0 failed" in out
-    batch = (tmp_path / str(demo_reports["year"]) / "lss-0180-2024-sv-static-DEMO.html"
-             ).read_text(encoding="utf-8")
+    folder = tmp_path / "reports" / str(demo_reports["year"])
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index.html", "lss-0180-2024-sv-static-DEMO.html"]
+    batch = (folder / "lss-0180-2024-sv-static-DEMO.html").read_text(encoding="utf-8")
     single = demo_variants["static"].read_text(encoding="utf-8")
     assert _SVG.sub("<svg/>", batch) == _SVG.sub("<svg/>", single)
     batch_svgs, single_svgs = _SVG.findall(batch), _SVG.findall(single)
