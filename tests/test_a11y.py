@@ -102,6 +102,25 @@ def test_axe_finds_no_wcag_21_aa_violation(page: chromium.DevTools, axe_source: 
     assert expected <= set(result["passes"]), result["passes"]
 
 
+@pytest.mark.parametrize("variant", ["html", "static", "index"])
+def test_report_asks_for_nothing_but_itself(page: chromium.DevTools,
+                                            demo_variants: dict[str, Any],  # noqa: F811
+                                            index_page: Path, variant: str) -> None:
+    """Self-contained: opening the page (network not cut off, so any request would be
+    seen) requests the file itself and nothing else, charts drawn and a second waited."""
+    path = index_page if variant == "index" else demo_variants[variant]
+    page.call("Network.enable")
+    try:
+        page.events.clear()
+        _open(page, path, "desktop")
+        page.wait_for("Network.noSuchEvent", 1.0)  # collect what comes after the load
+        urls = [e["params"]["request"]["url"] for e in page.events
+                if e["method"] == "Network.requestWillBeSent"]
+    finally:
+        page.call("Network.disable")
+    assert urls == [path.resolve().as_uri()]
+
+
 _TAB = [{"type": t, "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9,
          "nativeVirtualKeyCode": 9} for t in ("keyDown", "keyUp")]
 _ENTER = [{"type": "keyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13,
