@@ -185,8 +185,12 @@ def _render_one(code: str) -> Outcome:
     w = _WORKER
     start = time.perf_counter()
     try:
-        target = check_out_file(report_path(code, w["year"], w["lang"], w["folder"],
-                                            synthetic=w["synthetic"], variant=w["variant"]))
+        path = report_path(code, w["year"], w["lang"], w["folder"],
+                           synthetic=w["synthetic"], variant=w["variant"])
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, where this report must be written; "
+                             "move or remove it and run the batch again")
+        target = check_out_file(path, option="report file")
         views.start_document(include_plotlyjs=w["variant"] == "html")
         nb = w["runner"].run(w["notebook"], {"municipality": code, "year": w["year"],
                                              "lang": w["lang"], "data_dir": w["data_dir"]},

@@ -114,7 +114,8 @@ def test_batch_reports_one_failure_writes_the_rest_and_equals_the_single_report(
                            "--kommuner", "0180,0114,2482", "--format", "html",
                            "--jobs", "2", "--out", str(tmp_path)], capsys)
     assert code == 1
-    assert re.search(r"report failed: 0114 \S+: .*lss-0114-2024-sv-DEMO\.html", err)
+    assert re.search(r"report failed: 0114 \S+: \S+/lss-0114-2024-sv-DEMO\.html is a folder, "
+                     "where this report must be written; move or remove it", err)
     assert "error: 1 of 3 reports failed: 0114" in err
     assert "2 written, 1 failed" in out and "with 2 worker(s)" in out
     assert sorted(p.name for p in folder.iterdir()) == [
