@@ -20,6 +20,8 @@ import pytest
 from benchmark.browser import Browser, Page, find_chromium
 
 DevTools = Page
+#: The skip reason where no Chromium is installed (.ci/run fails when it appears).
+SKIP_REASON = "CHROMIUM-ABSENT: Chromium not installed"
 
 
 def executable() -> str:
@@ -28,8 +30,8 @@ def executable() -> str:
     if path:
         return path
     if os.environ.get("CI"):
-        pytest.fail("Chromium not installed (required under CI: apt-get install chromium)")
-    pytest.skip("Chromium not installed")
+        pytest.fail(f"{SKIP_REASON} (required under CI: apt-get install chromium)")
+    pytest.skip(SKIP_REASON)
 
 
 @contextmanager
