@@ -21,7 +21,7 @@ can be read (``bench.measure``):
    the same as an A4 PDF (``--format pdf``: Chromium's start, the charts drawn again,
    printing; no target).
 4. ``register``: a case-system export of :data:`REGISTER_ROWS` decision rows (the demo
-   register of Demoby, :mod:`benchmark.demo_register`, repeated with new person keys) read,
+   register of Demoby, :mod:`benchmark.demo.register`, repeated with new person keys) read,
    validated and aggregated into the three views (``--reps``, default 5, in one worker).
 5. ``reports``: ``python -m benchmark reports --kommuner all`` (every one of the 290 demo
    municipalities, one worker per core) as a subprocess, once as static HTML (the default,
@@ -244,7 +244,7 @@ def write_big_register(data_dir: Path, path: Path, rows: int = REGISTER_ROWS) ->
 
     from benchmark.comparison import load_inputs
     from benchmark.config import get_settings
-    from benchmark.demo_register import generate_register
+    from benchmark.demo.register import generate_register
 
     one = generate_register(load_inputs(get_settings(data_dir=data_dir)))
     copies = -(-rows // one.height)

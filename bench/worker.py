@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         def run() -> object:
             return screen_pandas(args.year, settings.processed_dir / "current")
     elif args.step == "register":
-        from benchmark.demo_register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE
+        from benchmark.demo.register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE
         from benchmark.register.validate import read_register
         from benchmark.register.views import build
 

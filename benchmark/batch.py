@@ -341,29 +341,29 @@ def index_html(result: BatchResult, screen: Any, names: dict[str, str], *, lang:
         name = names.get(code, code)
         if outcome.path is not None:
             findings = findings_line(screen.filter(pl.col("municipality") == code), lang)
-            link = (f'<a href="{esc(outcome.path.name)}">{esc(fmt.text("report_link", lang))}'
+            link = (f'<a href="{esc(outcome.path.name)}">{esc(fmt.text("index.report_link", lang))}'
                     f'<span class="lss-sr"> {esc(name)}</span></a>')
         else:
-            findings, link = fmt.MISSING, esc(fmt.text("report_failed", lang))
+            findings, link = fmt.MISSING, esc(fmt.text("index.report_failed", lang))
         rows.append(f'<tr><th scope="row">{esc(name)}</th><td>{esc(code)}</td>'
                     f"<td>{esc(findings)}</td><td>{link}</td></tr>")
     year = result.year
-    title = fmt.text("index_title", lang, year=year, n=len(result.outcomes))
+    title = fmt.text("index.title", lang, year=year, n=len(result.outcomes))
     if synthetic:
-        title += f" – {fmt.text('synthetic', lang)}"
-    banner = (f'<p class="lss-demo" role="note">{esc(fmt.text("synthetic_note", lang))}</p>'
+        title += f" – {fmt.text('label.synthetic', lang)}"
+    banner = (f'<p class="lss-demo" role="note">{esc(fmt.text("label.synthetic_note", lang))}</p>'
               if synthetic else "")
-    failed = (f'<p class="lss-demo">{esc(fmt.text("index_failed", lang, n=len(result.failed)))}'
+    failed = (f'<p class="lss-demo">{esc(fmt.text("index.failed", lang, n=len(result.failed)))}'
               "</p>" if result.failed else "")
     heads = "".join(f'<th scope="col">{esc(h)}</th>' for h in (
-        fmt.text("municipality", lang), fmt.text("code", lang),
-        fmt.text("main_findings", lang), fmt.text("report_link", lang)))
+        fmt.text("label.municipality", lang), fmt.text("index.code", lang),
+        fmt.text("index.main_findings", lang), fmt.text("index.report_link", lang)))
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{esc(title)}</title>\n<style>{_INDEX_CSS}</style>\n</head>\n<body>\n"
             f"<main>\n<h1>{esc(title)}</h1>\n{banner}"
-            f"<p>{esc(fmt.text('index_intro', lang, year=year))}</p>\n{failed}"
-            f'<table>\n<caption>{esc(fmt.text("index_caption", lang, year=year))}</caption>\n'
+            f"<p>{esc(fmt.text('index.intro', lang, year=year))}</p>\n{failed}"
+            f'<table>\n<caption>{esc(fmt.text("index.caption", lang, year=year))}</caption>\n'
             f"<thead><tr>{heads}</tr></thead>\n<tbody>\n" + "\n".join(rows)
             + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n")
 

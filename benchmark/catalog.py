@@ -1,7 +1,10 @@
-"""LSS category catalogue (insatser), municipality codes and the register helpers.
+"""LSS category catalogue (insatser), the other KPIs fetched, municipality codes and the
+register helpers.
 
 The catalogue is the single place that says which Kolada KPIs measure which LSS insats and
-which age band is the reference population for indirect standardisation.
+which age band is the reference population for indirect standardisation, and which further
+KPIs the suite fetches (:data:`EXTRA_KPI_SETS`). Category labels are texts
+(``[category]`` in :mod:`benchmark.texts`).
 The reference bands are assumptions, justified in ``notebooks/04-metod``: each insats is
 almost only given to people in its band (for example korttidstillsyn is for school-age
 children 13–22), so the band population is a better denominator than all inhabitants.
@@ -15,15 +18,10 @@ import operator
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import polars as pl
-
+from benchmark import texts
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
-
-if TYPE_CHECKING:
-    from benchmark.config import Settings
 
 #: Kolada's code for the whole country.
 RIKET = "0000"
@@ -35,12 +33,10 @@ class Category:
 
     ``age_min``/``age_max`` give the reference age band (inclusive; ``age_max=None`` means
     no upper limit). ``cost_kpi`` is Kolada's national cost per user (kr/brukare) where one
-    is published.
+    is published. The label is the text ``category.<id>``.
     """
 
     id: str
-    label_sv: str
-    label_en: str
     paragraph: str
     kpi_count: str | None
     kpi_rate: str
@@ -52,36 +48,37 @@ class Category:
     def band_label(self) -> str:
         """Human-readable reference band, e.g. ``20–64`` or ``20+``."""
         if self.age_min == 0 and self.age_max is None:
-            return "alla åldrar"
+            return texts.text("band.all_ages")
         if self.age_max is None:
             return f"{self.age_min}+"
         return f"{self.age_min}–{self.age_max}"
 
     def label(self, lang: str = "sv") -> str:
-        return self.label_en if lang == "en" else self.label_sv
+        """The category's name in ``lang`` (e.g. ``Daglig verksamhet``)."""
+        return texts.text(f"category.{self.id}", lang)
+
+    @property
+    def label_sv(self) -> str:
+        """The Swedish name (the comparison table's ``category_label``)."""
+        return self.label("sv")
+
+    @property
+    def label_en(self) -> str:
+        """The English name (``category_label_en``)."""
+        return self.label("en")
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("boende", "Bostad med särskild service", "Housing with special service",
-             "9 § 8–9", "N28801", "N28820", 20, None, cost_kpi="N28013"),
-    Category("daglig_verksamhet", "Daglig verksamhet", "Daily activity",
-             "9 § 10", "N28804", "N28819", 20, 64, cost_kpi="N28015"),
-    Category("personlig_assistans_lss", "Personlig assistans (LSS)",
-             "Personal assistance (LSS)", "9 § 2", "N28805", "N28818", 0, 64),
-    Category("personlig_assistans_sfb", "Assistansersättning (SFB)",
-             "Assistance allowance (SFB)", "–", "N28811", "N28817", 0, 64),
-    Category("ledsagarservice", "Ledsagarservice", "Companion service",
-             "9 § 3", "N28806", "N28812", 0, None),
-    Category("kontaktperson", "Kontaktperson", "Contact person",
-             "9 § 4", "N28807", "N28813", 0, None),
-    Category("avlosarservice", "Avlösarservice", "Relief service in the home",
-             "9 § 5", "N28808", "N28814", 0, 22),
-    Category("korttidsvistelse", "Korttidsvistelse", "Short stay away from home",
-             "9 § 6", "N28809", "N28815", 0, 22),
-    Category("korttidstillsyn", "Korttidstillsyn", "Short-term supervision (school age)",
-             "9 § 7", "N28810", "N28816", 13, 22),
-    Category("totalt", "Personer med någon LSS-insats", "Persons with any LSS support",
-             "–", None, "N28892", 0, None),
+    Category("boende", "9 § 8–9", "N28801", "N28820", 20, None, cost_kpi="N28013"),
+    Category("daglig_verksamhet", "9 § 10", "N28804", "N28819", 20, 64, cost_kpi="N28015"),
+    Category("personlig_assistans_lss", "9 § 2", "N28805", "N28818", 0, 64),
+    Category("personlig_assistans_sfb", "–", "N28811", "N28817", 0, 64),
+    Category("ledsagarservice", "9 § 3", "N28806", "N28812", 0, None),
+    Category("kontaktperson", "9 § 4", "N28807", "N28813", 0, None),
+    Category("avlosarservice", "9 § 5", "N28808", "N28814", 0, 22),
+    Category("korttidsvistelse", "9 § 6", "N28809", "N28815", 0, 22),
+    Category("korttidstillsyn", "9 § 7", "N28810", "N28816", 13, 22),
+    Category("totalt", "–", None, "N28892", 0, None),
 )
 
 CATEGORY_BY_ID: dict[str, Category] = {c.id: c for c in CATEGORIES}
@@ -98,19 +95,52 @@ KPI_TOTAL_0_22 = "N28891"
 KPI_TOTAL_0_64_PCT = "N28890"
 TOTAL_BANDS: tuple[tuple[int, int | None], ...] = ((0, 22), (23, 64), (65, None))
 
-#: Cost KPIs fetched for context (kr/brukare, kr/inv, %); Kolada's titles.
-COST_KPIS: dict[str, str] = {
-    "N28013": "Kostnad LSS boende, kr/brukare",
-    "N28015": "Kostnad LSS daglig verksamhet, kr/brukare",
-    "N28016": "Nettokostnad funktionsnedsättning LSS och SFB, kr/inv",
-    "N28017": "Standardkostnad LSS, kr/inv",
-    "N28018": "Nettokostnadsavvikelse LSS (%)",
-    "N28026": "Referenskostnad LSS, kr/inv",
-}
+
+
+@dataclass(frozen=True)
+class KpiSet:
+    """Kolada KPIs fetched beside the LSS person categories (processed into ``kpi_values``).
+
+    ``kpis`` maps each KPI id to its Kolada title. Adding a set (or ids to one) is all
+    ``fetch`` and ``process`` need: the ids join the one data plan, which groups every KPI
+    into the fewest requests the API's limits allow (≤ 25 ids per path segment).
+    """
+
+    id: str
+    title: str
+    kpis: Mapping[str, str]
+
+
+#: Every set of further KPIs the suite fetches, in fetch order.
+EXTRA_KPI_SETS: tuple[KpiSet, ...] = (
+    KpiSet("costs", "LSS costs: per user (kr/brukare), per inhabitant and the net cost "
+           "deviation (%), for context", {
+               "N28013": "Kostnad LSS boende, kr/brukare",
+               "N28015": "Kostnad LSS daglig verksamhet, kr/brukare",
+               "N28016": "Nettokostnad funktionsnedsättning LSS och SFB, kr/inv",
+               "N28017": "Standardkostnad LSS, kr/inv",
+               "N28018": "Nettokostnadsavvikelse LSS (%)",
+               "N28026": "Referenskostnad LSS, kr/inv",
+           }),
+)
+KPI_SETS: dict[str, KpiSet] = {s.id: s for s in EXTRA_KPI_SETS}
+#: The cost KPIs (Kolada's titles): the ``costs`` set.
+COST_KPIS: Mapping[str, str] = KPI_SETS["costs"].kpis
 
 
 def lss_kpis() -> list[str]:
-    """Every LSS person KPI the suite fetches: counts, rates and the total split."""
+    """Every LSS person KPI the suite fetches: counts, rates and the total split.
+
+    Returns
+    -------
+    list of str
+        Kolada KPI ids, catalogue order.
+
+    Examples
+    --------
+    >>> lss_kpis()[:4], len(lss_kpis())
+    (['N28801', 'N28820', 'N28804', 'N28819'], 21)
+    """
     kpis: list[str] = []
     for cat in CATEGORIES:
         if cat.kpi_count:
@@ -120,13 +150,58 @@ def lss_kpis() -> list[str]:
     return kpis
 
 
+def extra_kpis() -> list[str]:
+    """The KPIs of every set in :data:`EXTRA_KPI_SETS`, without duplicates, in order.
+
+    Returns
+    -------
+    list of str
+        Kolada KPI ids (processed into ``kpi_values``).
+
+    Examples
+    --------
+    >>> extra_kpis()
+    ['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026']
+    """
+    return list(dict.fromkeys(k for s in EXTRA_KPI_SETS for k in s.kpis))
+
+
 def all_kpis() -> list[str]:
-    """LSS person KPIs followed by the cost KPIs, without duplicates, in a stable order."""
-    return list(dict.fromkeys([*lss_kpis(), *COST_KPIS]))
+    """LSS person KPIs followed by the extra sets' KPIs, without duplicates, in a stable
+    order: what ``fetch`` asks Kolada for.
+
+    Examples
+    --------
+    >>> all_kpis()[:2], len(all_kpis())
+    (['N28801', 'N28820'], 27)
+    """
+    return list(dict.fromkeys([*lss_kpis(), *extra_kpis()]))
 
 
 def get_category(category_id: str) -> Category:
-    """The category with this id, or an :class:`InputError` listing the valid ids."""
+    """The category with this id.
+
+    Parameters
+    ----------
+    category_id
+        A catalogue id, e.g. ``daglig_verksamhet``.
+
+    Returns
+    -------
+    Category
+        Its KPIs, reference age band and label.
+
+    Raises
+    ------
+    InputError
+        Listing the valid ids.
+
+    Examples
+    --------
+    >>> c = get_category("daglig_verksamhet")
+    >>> c.kpi_count, c.band_label, c.label("en")
+    ('N28804', '20–64', 'Daily activity')
+    """
     try:
         return CATEGORY_BY_ID[category_id]
     except KeyError:
@@ -138,11 +213,39 @@ _CODE_RE = re.compile(r"^\d{4}$")
 
 
 def normalise_municipality_code(value: object, known: Iterable[str] | None = None) -> str:
-    """Return a 4-character municipality code (kommunkod) or raise :class:`InputError`.
+    """A 4-character municipality code (kommunkod), or :class:`InputError`.
 
     Accepts ``"0180"``; a 3-digit ``"180"`` or the integer ``180`` is rejected with a
     suggestion (``0180``) rather than guessed, because a silently padded code could point
-    to the wrong municipality. With ``known`` the code must also be in the register.
+    to the wrong municipality.
+
+    Parameters
+    ----------
+    value
+        The code as given.
+    known
+        The register: the code must also be in it (close codes are suggested).
+
+    Returns
+    -------
+    str
+        The code.
+
+    Raises
+    ------
+    InputError
+        For a malformed code or one not in ``known``.
+
+    Examples
+    --------
+    >>> normalise_municipality_code(" 2482 ")
+    '2482'
+    >>> normalise_municipality_code("180")
+    Traceback (most recent call last):
+    ...
+    benchmark.errors.InputError: invalid municipality code '180' (did you mean 0180? codes \
+    keep their leading zero); a kommunkod has four digits, e.g. 0180 (Stockholm) or 2482 \
+    (Skellefteå)
     """
     text = str(value).strip()
     if not _CODE_RE.match(text):
@@ -223,23 +326,6 @@ def check_years(years: Iterable[int]) -> list[int]:
     return out
 
 
-def load_municipalities(settings: Settings | None = None) -> pl.DataFrame:
-    """The processed municipality register (``municipality, name, type``; Riket "0000")."""
-    from benchmark.store import read_table
-
-    return read_table("municipalities", settings)
-
-
-def load_peer_groups(settings: Settings | None = None, kind: str | None = None
-                     ) -> pl.DataFrame:
-    """Processed peer groups (``group_id, title, kind, member, focus, year``), optionally of
-    one ``kind`` (liknande_lss, kommungrupp, lan, storlek, other)."""
-    from benchmark.store import read_table
-
-    groups = read_table("peer_groups", settings)
-    return groups if kind is None else groups.filter(pl.col("kind") == kind)
-
-
 #: Oldest single-year age in the population table (100 = 100 years and older).
 MAX_AGE = 100
 _BAND_SYNTAX = ("write CATEGORY=LO-HI (e.g. daglig_verksamhet=18-64), CATEGORY=LO+ "
@@ -287,12 +373,29 @@ def _check_band(category_id: object, band: object) -> tuple[str, tuple[int, int 
 
 def with_age_bands(overrides: Mapping[str, tuple[int, int | None]] | None
                    ) -> tuple[Category, ...]:
-    """``CATEGORIES`` with the reference age bands in ``overrides`` (id → (lo, hi)).
+    """``CATEGORIES`` with the reference age bands in ``overrides``.
 
-    ``hi=None`` (or 100, the open top age) means no upper limit. ``totalt`` cannot be
-    overridden: its bands 0–22/23–64/65+ are fixed by Kolada's published split. Without
-    overrides the catalogue itself is returned. Raises :class:`InputError` for an unknown
-    id, ``totalt`` or an invalid band.
+    Parameters
+    ----------
+    overrides
+        Category id → ``(lo, hi)``; ``hi=None`` (or 100, the open top age) means no upper
+        limit. ``totalt`` cannot be overridden: its bands 0–22/23–64/65+ are fixed by
+        Kolada's published split. None or empty: the catalogue itself.
+
+    Returns
+    -------
+    tuple of Category
+        The categories, in catalogue order.
+
+    Raises
+    ------
+    InputError
+        For an unknown id, ``totalt`` or an invalid band.
+
+    Examples
+    --------
+    >>> [c.band_label for c in with_age_bands({"daglig_verksamhet": (18, 64)})][:2]
+    ['20+', '18–64']
     """
     if not overrides:
         return CATEGORIES
@@ -307,8 +410,25 @@ def with_age_bands(overrides: Mapping[str, tuple[int, int | None]] | None
 def parse_age_band(text: str) -> tuple[str, tuple[int, int | None]]:
     """Parse ``daglig_verksamhet=18-64``, ``boende=20+`` or ``ledsagarservice=all`` (0+).
 
-    Returns ``(category id, (lo, hi))`` validated as in :func:`with_age_bands`; raises
-    :class:`InputError` on bad syntax, an unknown or fixed category, or an invalid band.
+    Parameters
+    ----------
+    text
+        One ``--age-band`` value.
+
+    Returns
+    -------
+    tuple
+        ``(category id, (lo, hi))``, validated as in :func:`with_age_bands`.
+
+    Raises
+    ------
+    InputError
+        On bad syntax, an unknown or fixed category, or an invalid band.
+
+    Examples
+    --------
+    >>> parse_age_band("boende=20+"), parse_age_band("daglig_verksamhet=18-64")
+    (('boende', (20, None)), ('daglig_verksamhet', (18, 64)))
     """
     m = _BAND_RE.match(str(text))
     if m is None:

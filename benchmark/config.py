@@ -1,4 +1,4 @@
-"""Paths and settings, with environment overrides (see DESIGN.md §4).
+"""Paths and settings, with environment overrides.
 
 Every other module asks :func:`get_settings` instead of reading the environment itself,
 so tests and the demo can point the whole suite at another data folder or at loopback
@@ -109,8 +109,25 @@ def check_api_url(url: object, name: str) -> str:
 def get_settings(**overrides: object) -> Settings:
     """Settings from defaults, then environment variables, then keyword overrides.
 
-    Raises :class:`InputError` naming the variable (or keyword) when an API URL is not
-    http(s) with a host.
+    Parameters
+    ----------
+    **overrides
+        Fields of :class:`Settings` (``data_dir``, ``kolada_url``, ``scb_url``, …).
+
+    Returns
+    -------
+    Settings
+        The settings (frozen).
+
+    Raises
+    ------
+    InputError
+        Naming the variable (or keyword) when an API URL is not http(s) with a host.
+
+    Examples
+    --------
+    >>> get_settings(data_dir="data/demo").processed_dir.as_posix()
+    'data/demo/processed'
     """
     values: dict[str, object] = {
         "data_dir": Path(os.environ.get("BENCHMARK_DATA_DIR", "data")),

@@ -31,7 +31,7 @@ from typing import Any
 from benchmark.catalog import all_kpis, lss_kpis
 from benchmark.config import LAST_YEAR, Settings, get_settings
 from benchmark.errors import FetchError
-from benchmark.fetch import DEFAULT_FIRST_YEAR, choose_years
+from benchmark.newest import DEFAULT_FIRST_YEAR, choose_years
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import (
     DEFAULT_LIMITS,

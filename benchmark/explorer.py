@@ -67,13 +67,14 @@ def chart_outputs(chart: plots.Chart, lang: str = "sv", *,
     figure = json.loads(pio.to_json(chart.figure, validate=False, remove_uids=True))
     bundle = {"data": figure.get("data", []), "layout": figure.get("layout", {}),
               "config": plots.PLOTLY_CONFIG}
-    fallback = html.escape(fmt.text("chart_fallback", lang, title=chart.title))
+    fallback = html.escape(fmt.text("explorer.chart_fallback", lang, title=chart.title))
     figure_out = {"output_type": "display_data",
                   "data": {PLOTLY_MIME: bundle, "text/html": f"<p><strong>{fallback}</strong></p>",
                            "text/plain": chart.title},
                   "metadata": {}}
     caption = f"<p>{html.escape(chart.caption)}</p>"
-    more = html.escape(fmt.text("show_more" if caption_on_demand else "show_table", lang))
+    more = html.escape(fmt.text("explorer.show_more" if caption_on_demand
+                                  else "explorer.show_table", lang))
     return [figure_out, html_output(
         ("" if caption_on_demand else caption) + f"<details><summary>{more}</summary>"
         + (caption if caption_on_demand else "") + f"{chart.table_html}</details>")]
@@ -95,7 +96,7 @@ def _banner(settings: Settings, lang: str) -> str:
         return ""
     return (f'<p class="lss-demo" role="note" style="background:#fff1b8;padding:.4em .7em;'
             f'margin:0 0 .4em 0;border-left:4px solid #b58b00"><strong>'
-            f"{html.escape(fmt.text('synthetic_tool', lang))}</strong></p>")
+            f"{html.escape(fmt.text('explorer.synthetic_tool', lang))}</strong></p>")
 
 
 # --- choices --------------------------------------------------------------------------------
@@ -161,12 +162,20 @@ def _controls(settings: Settings, municipality: str | None, year: int | None, la
     codes = [code for _, code in options]
     years = _years(settings)
     pick = w.Dropdown(options=options, value=start_municipality(settings, codes, municipality),
-                      description=fmt.text("municipality", lang), style=WIDE,
+                      description=fmt.text("label.municipality", lang), style=WIDE,
                       layout=w.Layout(width="19em", margin=CONTROL_MARGIN))
     when = w.Dropdown(options=years, value=int(year) if year in years else years[0],
-                      description=fmt.text("year", lang), style=WIDE,
+                      description=fmt.text("label.year", lang), style=WIDE,
                       layout=w.Layout(width="8em", margin=CONTROL_MARGIN))
     return pick, when
+
+
+def _start(data_dir: str | Path | None, municipality: str | None, year: int | None,
+           lang: str) -> tuple[Settings, Any, Any]:
+    """A tool's settings and its Kommun and År dropdowns (the language checked first)."""
+    fmt.check_lang(lang)
+    settings = views.notebook_settings(data_dir)
+    return (settings, *_controls(settings, municipality, year, lang))
 
 
 def _on_change(widgets: Sequence[Any], handler: Callable[..., None]) -> None:
@@ -178,21 +187,34 @@ def _on_change(widgets: Sequence[Any], handler: Callable[..., None]) -> None:
 
 def explorer(*, data_dir: str | Path | None = None, municipality: str | None = None,
              year: int | None = None, lang: str = "sv") -> Any:
-    """Dropdowns for municipality, year and comparison group; charts and plain words below.
+    """The explorer (notebook 01): one municipality's charts, following its dropdowns.
 
-    Returns an ``ipywidgets.VBox``; make it the last expression of a cell to show it.
+    Parameters
+    ----------
+    data_dir, municipality, year, lang
+        Where the data are (default: :func:`benchmark.views.notebook_settings`), the
+        municipality and year to start with (default: see the module docstring; the newest
+        year) and the language of the tool.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The demo label (on demo data), the dropdowns and the charts' output.
+
+    Examples
+    --------
+    >>> explorer(municipality="0180")  # doctest: +SKIP
     """
     import ipywidgets as w
 
     from benchmark import compare
 
-    fmt.check_lang(lang)
-    settings = views.notebook_settings(data_dir)
-    pick, when = _controls(settings, municipality, year, lang)
+    settings, pick, when = _start(data_dir, municipality, year, lang)
     last_peer = remembered(settings).get("peer_group")
-    peers = w.Dropdown(options=[(fmt.text(f"peer_choice_{k}", lang), k) for k in PEER_GROUPS],
+    peers = w.Dropdown(options=[(fmt.text(f"explorer.peer_choice_{k}", lang), k)
+                                for k in PEER_GROUPS],
                        value=last_peer if last_peer in PEER_GROUPS else "liknande_lss",
-                       description=fmt.text("compare_with", lang),
+                       description=fmt.text("explorer.compare_with", lang),
                        style=WIDE, layout=w.Layout(width="24em", margin=CONTROL_MARGIN))
     out = w.Output()
 
@@ -205,14 +227,14 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
                                    peer_group=PEER_GROUPS[peers.value], settings=settings)
         except BenchmarkError as exc:
             out.outputs = (html_output(
-                f"<p><strong>{html.escape(fmt.text('compare_failed', lang, error=exc))}"
+                f"<p><strong>{html.escape(fmt.text('explorer.compare_failed', lang, error=exc))}"
                 "</strong></p>"),)
             return
         items: list[Output] = []
         if plots.peer_group_name(table.to_dicts(), lang) is None:
             name = str(table["name"][0]) if table.height else pick.value
             items.append(html_output("<p>" + html.escape(fmt.text(
-                "no_liknande_group", lang, name=name, year=when.value)) + "</p>"))
+                "explorer.no_liknande_group", lang, name=name, year=when.value)) + "</p>"))
         items += chart_outputs(plots.forest_chart(table, lang, demo_label=False), lang)
         items += [html_output(views.summary(table, lang)), html_output(views.paired_note(lang))]
         items += chart_outputs(plots.decomposition_chart(table, lang, demo_label=False), lang)
@@ -239,27 +261,45 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
 
 def screening_tool(*, data_dir: str | Path | None = None, municipality: str | None = None,
                    year: int | None = None, lang: str = "sv") -> Any:
-    """All municipalities for one year: a summary per category, a table that fits the screen
-    (filter, sort, one category's numbers on demand) and a funnel plot per category with the
-    chosen municipality highlighted. Returns an ``ipywidgets.VBox``."""
+    """The screening tool (notebook 03): every municipality, one category at a time.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder (default: :func:`benchmark.views.notebook_settings`).
+    municipality
+        The kommunkod to highlight first (default: see the module docstring).
+    year
+        The year to start with (default: the newest).
+    lang
+        The language of the tool.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The demo label (on demo data), the controls, the summary and table of all
+        municipalities, and one funnel plot per category.
+
+    Examples
+    --------
+    >>> screening_tool(municipality="2482")  # doctest: +SKIP
+    """
     import ipywidgets as w
 
     from benchmark import screen as screening
 
-    fmt.check_lang(lang)
-    settings = views.notebook_settings(data_dir)
-    pick, when = _controls(settings, municipality, year, lang)
-    view = w.Dropdown(options=[(fmt.text("overview_all", lang), "")]
+    settings, pick, when = _start(data_dir, municipality, year, lang)
+    view = w.Dropdown(options=[(fmt.text("screening.overview_all", lang), "")]
                       + [(c.label(lang), c.id) for c in CATEGORIES],
-                      value="", description=fmt.text("table_view", lang),
+                      value="", description=fmt.text("screening.table_view", lang),
                       style=WIDE, layout=w.Layout(width="21em", margin=CONTROL_MARGIN))
-    query = w.Text(value="", placeholder=fmt.text("search_hint", lang),
-                   description=fmt.text("search", lang), continuous_update=True,
+    query = w.Text(value="", placeholder=fmt.text("screening.search_hint", lang),
+                   description=fmt.text("screening.search", lang), continuous_update=True,
                    style=WIDE, layout=w.Layout(width="19em", margin=CONTROL_MARGIN))
-    only = w.Checkbox(value=False, description=fmt.text("only_deviating", lang), indent=False,
-                      layout=w.Layout(width="auto"))
+    only = w.Checkbox(value=False, description=fmt.text("screening.only_deviating", lang),
+                      indent=False, layout=w.Layout(width="auto"))
     sort = w.Dropdown(options=views.sort_choices(None, lang), value="name",
-                      description=fmt.text("sort_by", lang), style=WIDE,
+                      description=fmt.text("screening.sort_by", lang), style=WIDE,
                       layout=w.Layout(width="17em", margin=CONTROL_MARGIN))
     summary_out, table_out, funnel_out = w.Output(), w.Output(), w.Output()
     cache: dict[int, pl.DataFrame] = {}
@@ -284,24 +324,25 @@ def screening_tool(*, data_dir: str | Path | None = None, municipality: str | No
             table = data()
         except BenchmarkError as exc:
             summary_out.outputs = (html_output(
-                f"<p><strong>{html.escape(fmt.text('compare_failed', lang, error=exc))}"
+                f"<p><strong>{html.escape(fmt.text('explorer.compare_failed', lang, error=exc))}"
                 "</strong></p>"),)
             table_out.outputs = funnel_out.outputs = ()
             return
         summary_out.outputs = (html_output(
-            views.heading(fmt.text("by_category", lang), 2)
+            views.heading(fmt.text("screening.by_category", lang), 2)
             + views.screening_summary(table, lang, municipality=pick.value)),)
         draw_table()
-        items = [html_output(views.heading(fmt.text("funnels_heading", lang, name=name()), 2)
-                             + "<p>" + html.escape(fmt.text("funnels_intro", lang,
-                                                            name=name())) + "</p>")]
+        heading = views.heading(fmt.text("screening.funnels_heading", lang, name=name()), 2)
+        intro = html.escape(fmt.text("screening.funnels_intro", lang, name=name()))
+        items = [html_output(f"{heading}<p>{intro}</p>")]
         for c in CATEGORIES:
             try:
                 chart = plots.funnel_chart(table, c.id, pick.value, lang, demo_label=False)
                 chart.figure.update_layout(height=FUNNEL_HEIGHT)
             except BenchmarkError:
                 items.append(html_output("<p>" + html.escape(fmt.text(
-                    "no_funnel", lang, category=c.label(lang), year=when.value)) + "</p>"))
+                    "screening.no_funnel", lang, category=c.label(lang), year=when.value))
+                    + "</p>"))
                 continue
             # the first funnel explains how to read them all; the others on demand
             items += chart_outputs(chart, lang, caption_on_demand=len(items) > 1)
@@ -327,6 +368,6 @@ def screening_tool(*, data_dir: str | Path | None = None, municipality: str | No
     banner = _banner(settings, lang)
     head = [w.HTML(banner)] if banner else []
     return w.VBox([*head, w.HBox([pick, when], layout=CONTROL_ROW), summary_out,
-                   w.HTML(views.heading(views.SECTIONS["funnel"][0 if lang == "sv" else 1], 2)),
+                   w.HTML(views.section("funnel", lang)),
                    w.HBox([view, sort, query, only], layout=CONTROL_ROW), table_out,
                    funnel_out])

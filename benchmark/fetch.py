@@ -1,7 +1,8 @@
 """``make data``: fetch the national picture from Kolada and SCB into the raw snapshot store.
 
 For the years asked: the Kolada municipality register, municipality groups, the KPI
-descriptions and every LSS/cost KPI value (all municipalities and Riket), then SCB's
+descriptions and every value of the catalogue's KPIs (:func:`benchmark.catalog.all_kpis`:
+the LSS person KPIs and the extra KPI sets; all municipalities and Riket), then SCB's
 ``/config`` and population by municipality × age × sex. Every planned request has a
 stable key (:class:`~benchmark.sources.plan.PlannedRequest`); pages already on disk are
 reused, so a rerun or a resumed interrupted fetch only asks for what is missing.
@@ -14,13 +15,13 @@ true`` with every snapshot id once all are on disk. :func:`plan_gaps` turns the 
 into what ``process`` must refuse over: a plan that did not finish (what is still missing,
 worked out offline), or a snapshot of a finished plan that has gone.
 
-Without years, :func:`fetch` takes :data:`DEFAULT_FIRST_YEAR` through the newest year both
-sources have published (:func:`choose_years`): Kolada's ``publ_period`` of the LSS KPIs
-(a year counts once every current LSS KPI has passed its publication date), capped by
-SCB (TAB638 ends in 2024; later years need the December month ``<year>M12`` in TAB6471's
-metadata). Those two answers are stored like every other response, under a label with
-today's date, so they are asked afresh once a day; offline, the newest stored ones
-decide.
+Without years, :func:`fetch` takes ``DEFAULT_FIRST_YEAR`` through the newest year both
+sources have published (:func:`benchmark.newest.choose_years`): Kolada's ``publ_period``
+of the LSS KPIs (a year counts once every current LSS KPI has passed its publication
+date), capped by SCB (TAB638 ends in 2024; later years need the December month
+``<year>M12`` in TAB6471's metadata). Those two answers are stored like every other
+response, under a label with today's date, so they are asked afresh once a day; offline,
+the newest stored ones decide.
 
 Value entries marked ``isdeleted`` are counted in the summary (``process`` never uses
 them); any way a Kolada answer departs from the v3 shape (unknown fields, v2 member keys)
@@ -33,16 +34,17 @@ import contextlib
 import dataclasses
 import os
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 
 from benchmark.catalog import RIKET, all_kpis, check_years, lss_kpis
-from benchmark.config import LAST_YEAR, Settings, get_settings, redact_url
+from benchmark.config import Settings, get_settings, redact_url
 from benchmark.errors import DataError, FetchError
+from benchmark.fetch_summary import FetchSummary
+from benchmark.newest import choose_years
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import HttpClient
 from benchmark.sources.plan import PlannedRequest
@@ -63,57 +65,7 @@ from benchmark.store import (
 )
 
 MAX_PAGES = 10_000
-#: First year fetched when no years are given.
-DEFAULT_FIRST_YEAR = 2015
-
-
-@dataclass
-class FetchSummary:
-    """What one fetch did; ``render()`` gives a one-screen summary."""
-
-    years: list[int]
-    offline: bool = False
-    http_attempts: int = 0  # every HTTP request sent, retries included
-    saved: int = 0  # new snapshots written
-    reused: int = 0  # snapshots served from disk
-    items: dict[str, int] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    minimum_requests: int | None = None
-    synthetic: bool = False
-    removed_partial: int = 0
-    year_choice: str = ""  # how the years were chosen when none were given
-    discovery_requests: int = 0  # the requests that chose the years (0 when given)
-
-    @property
-    def requests_made(self) -> int:
-        return self.http_attempts
-
-    def render(self) -> str:
-        span = (f"{self.years[0]}–{self.years[-1]}" if self.years == list(
-            range(self.years[0], self.years[-1] + 1)) else ", ".join(map(str, self.years)))
-        lines = [f"Fetch {'(offline) ' if self.offline else ''}for {span}"
-                 + (" — SYNTHETIC demo data" if self.synthetic else "")]
-        if self.year_choice:
-            lines.append(f"  years: {self.year_choice}")
-        lines.append(f"  HTTP requests made: {self.http_attempts} (new snapshots saved: "
-                     f"{self.saved}; snapshots reused from disk: {self.reused})")
-        if self.minimum_requests is not None:
-            lines.append(f"  fewest requests the API limits allow for a fresh fetch: "
-                         f"{self.minimum_requests}")
-        for name, n in self.items.items():
-            lines.append(f"  {name}: {n:,}".replace(",", " "))
-        if self.removed_partial:
-            lines.append(f"  removed {self.removed_partial} partial file(s) of an interrupted "
-                         "fetch")
-        for note in self.notes:
-            lines.append(f"  note: {note}")
-        if self.missing:
-            lines.append(f"  missing ({len(self.missing)}):")
-            lines += [f"    - {m}" for m in self.missing]
-        else:
-            lines.append("  complete: nothing missing; run `make process` next")
-        return "\n".join(lines)
+__all__ = ["FetchSummary", "choose_years", "fetch", "plan_gaps"]
 
 
 def _progress_enabled(progress: bool) -> bool:
@@ -206,13 +158,40 @@ def fetch(years: list[int] | None = None, *, offline: bool = False,
           today: date | None = None) -> FetchSummary:
     """Fetch (or, offline, check) every raw snapshot needed for ``years``.
 
-    ``years=None``: :data:`DEFAULT_FIRST_YEAR` through the newest year Kolada and SCB have
-    both published (see the module docstring; ``today`` fixes the date for tests).
-    ``transport`` routes HTTP through e.g. the in-process emulator; ``client`` replaces the
-    whole HTTP layer (tests pass one with tiny backoff and rate limits). Raises
-    :class:`FetchError` when an API keeps failing or the fetch runs past
-    ``Settings.fetch_deadline_s`` (snapshots saved so far are kept: rerun to resume) and,
-    offline, :class:`DataError` listing what is missing.
+    Parameters
+    ----------
+    years
+        The years; None for :data:`benchmark.newest.DEFAULT_FIRST_YEAR` through the newest
+        year Kolada and SCB have both published (see the module docstring).
+    offline
+        Only check what is on disk: nothing is asked for and nothing is written.
+    settings
+        Data folder and API URLs (default :func:`benchmark.config.get_settings`).
+    progress
+        Show a progress bar on a terminal.
+    transport, client
+        Route HTTP through e.g. the in-process emulator (``transport``), or replace the
+        whole HTTP layer (``client``; tests pass one with tiny backoff and rate limits).
+    today
+        The date the newest year is judged on (tests fix it).
+
+    Returns
+    -------
+    FetchSummary
+        Requests made and reused, snapshots saved, notes; ``render()`` prints it.
+
+    Raises
+    ------
+    FetchError
+        When an API keeps failing or the fetch runs past ``Settings.fetch_deadline_s``
+        (snapshots saved so far are kept: rerun to resume).
+    DataError
+        Offline, listing exactly which requests have no snapshot.
+
+    Examples
+    --------
+    >>> summary = fetch([2023, 2024], settings=settings)  # doctest: +SKIP
+    >>> print(summary.render())  # doctest: +SKIP
     """
     if years is not None:
         years = check_years(years)
@@ -328,37 +307,6 @@ def _span(years: list[int]) -> str:
     if years == list(range(years[0], years[-1] + 1)) and len(years) > 1:
         return f"{years[0]}–{years[-1]}"
     return ", ".join(map(str, years))
-
-
-def choose_years(kpi_items: Iterable[dict[str, Any]], ckm_metadata: dict[str, Any],
-                 today: date, first: int = DEFAULT_FIRST_YEAR) -> tuple[list[int], str]:
-    """``first`` through the newest year both sources have published, and one line
-    saying how that year was chosen.
-
-    Kolada: :func:`kolada.newest_published` over the LSS KPIs' metadata. SCB: TAB638 up to
-    2024, then every year with ``<year>M12`` in TAB6471's metadata (``ckm_metadata``).
-    Raises :class:`FetchError` when Kolada reports no publ_period at all.
-    """
-    k_year, notes = kolada.newest_published(kpi_items, today)
-    if k_year is None:
-        raise FetchError("Kolada's KPI metadata gives no publ_period for the LSS KPIs, so "
-                         "the newest year is unknown; give the years, e.g. "
-                         "`make data YEARS=2015-2024`")
-    december = scb.table_years(scb.TAB_CKM, ckm_metadata)
-    s_year = max([scb.FIRST_CKM_YEAR - 1, *december])
-    newest = min(k_year, s_year, LAST_YEAR)
-    why = (f"{first}–{newest}: Kolada has published LSS figures through {k_year}; SCB "
-           f"population through {s_year} ("
-           + (f"TAB6471 has {s_year}M12" if december else "TAB638 ends in 2024; TAB6471 has "
-              "no December yet") + ")")
-    if newest < k_year:
-        why += f"; {k_year} waits for SCB's population"
-    if notes:
-        why += "; " + "; ".join(notes)
-    if newest < first:
-        raise FetchError(f"the newest year both sources have published ({newest}) is before "
-                         f"{first}; give the years, e.g. `make data YEARS=2010-{newest}`")
-    return list(range(first, newest + 1)), why
 
 
 def _newest_stored(settings: Settings, req: PlannedRequest) -> Snapshot | None:

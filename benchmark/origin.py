@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from benchmark.texts import text
+
 __all__ = ["REAL_ORIGIN", "SYNTHETIC_ORIGIN", "is_synthetic", "origin_label"]
 
 #: ``data_origin`` of rows computed from synthetic demo data.
-SYNTHETIC_ORIGIN = "syntetiska demodata"
+SYNTHETIC_ORIGIN = text("origin.synthetic", "sv")
 #: ``data_origin`` of rows computed from real Kolada and SCB data.
-REAL_ORIGIN = "Kolada (RKA) och SCB"
+REAL_ORIGIN = text("origin.real", "sv")
 
 
 def origin_label(synthetic: bool) -> str:

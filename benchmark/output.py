@@ -35,6 +35,7 @@ import polars as pl
 from benchmark.errors import DataError, InputError
 from benchmark.files import atomic_write_bytes, describe_os_error
 from benchmark.origin import SYNTHETIC_ORIGIN, is_synthetic
+from benchmark.texts import text
 
 if TYPE_CHECKING:
     from benchmark.comparison import Method
@@ -52,9 +53,9 @@ def _metadata(table: pl.DataFrame, kind: str, method: Method | None) -> dict[str
     meta: dict[str, object] = {
         "kind": kind,
         "synthetic": synthetic,
-        "warning": "SYNTETISKA DEMODATA – inte officiell statistik" if synthetic else None,
-        "source": SYNTHETIC_ORIGIN if synthetic else "Källa: Kolada (RKA) och SCB",
-        "measure": "personer med verkställda LSS-beslut den 1 oktober per 10 000 invånare",
+        "warning": text("output.warning") if synthetic else None,
+        "source": SYNTHETIC_ORIGIN if synthetic else text("output.source"),
+        "measure": text("output.measure"),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": table.height,
     }
@@ -78,10 +79,32 @@ def guard_formulas(table: pl.DataFrame) -> pl.DataFrame:
 
 
 def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = None) -> str:
-    """The table as text in ``fmt`` (``table``, ``csv`` or ``json``).
+    """The table as text: the terminal table, CSV or JSON.
 
-    ``method`` (the :class:`~benchmark.comparison.Method` the table was computed with) adds
-    its full record to the JSON metadata and its line below the terminal table.
+    Parameters
+    ----------
+    table
+        A comparison table.
+    fmt
+        ``table``, ``csv`` or ``json``.
+    kind
+        ``compare``, ``screen`` or ``demo`` (recorded in the JSON metadata).
+    method
+        The :class:`~benchmark.comparison.Method` the table was computed with: its full
+        record goes into the JSON metadata and its line under the terminal table.
+
+    Returns
+    -------
+    str
+        The text; CSV cells that would start a formula are defused
+        (:func:`guard_formulas`); synthetic data are labelled in every format.
+
+    Examples
+    --------
+    >>> print(render(pl.DataFrame({"municipality": ["0180"], "name": ["=A1"]}), "csv", "screen"))
+    municipality,name
+    0180,'=A1
+    <BLANKLINE>
     """
     if fmt == "csv":
         return guard_formulas(table).write_csv()
@@ -92,7 +115,7 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
     shown = table.select(cols).with_columns(pl.selectors.float().round(2)) if cols else table
     banner = ""
     if is_synthetic(table):
-        banner = "*** SYNTETISKA DEMODATA – inte officiell statistik ***\n"
+        banner = f"*** {text('output.warning')} ***\n"
     footer = f"method: {method.describe()}\n" if method is not None else ""
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True,
                    tbl_hide_column_data_types=True, fmt_str_lengths=40):

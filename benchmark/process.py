@@ -1,4 +1,4 @@
-"""``make process``: parse the raw snapshots into the tidy, typed tables of DESIGN §6.
+"""``make process``: parse the raw snapshots into the tidy, typed processed tables.
 
 Every snapshot under ``data/raw`` is checked (sha256 against its sidecar; the ones parsed
 also for complete JSON of the expected shape) before anything is written; a corrupt one,
@@ -16,10 +16,13 @@ Where two snapshots hold the same
 datum (e.g. a refetch), the newest one wins. Every row keeps the snapshot id(s) it came
 from.
 
-Tables: ``lss``, ``population``, ``municipalities``, ``peer_groups``,
-``costs`` and ``manifest.json``. ``lss`` has one row per municipality in the register
-(and Riket) × year × category for every year Kolada returned LSS values for, so a
-municipality without a published value gets an explicit ``missing`` row, never a 0.
+Tables (their schemas: :mod:`benchmark.tables`, checked before anything is written):
+``lss``, ``population``, ``municipalities``, ``peer_groups``, ``kpi_values`` and
+``manifest.json``. ``lss`` has one row per municipality in the register (and Riket) × year ×
+category for every year Kolada returned LSS values for, so a municipality without a
+published value gets an explicit ``missing`` row, never a 0. ``kpi_values`` holds every
+other fetched KPI value (every gender; the sets in
+:data:`benchmark.catalog.EXTRA_KPI_SETS`, e.g. the costs) for the register and Riket.
 
 Kolada value entries marked ``isdeleted: true`` are never used: per key the newest
 snapshot decides, a live entry beats a deleted one in the same snapshot, and a deleted
@@ -57,10 +60,10 @@ import polars as pl
 
 from benchmark.catalog import (
     CATEGORIES,
-    COST_KPIS,
     KPI_TOTAL_0_22,
     KPI_TOTAL_0_64_PCT,
     RIKET,
+    lss_kpis,
 )
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
@@ -75,17 +78,13 @@ from benchmark.store import (
     verify_snapshot,
     write_tables,
 )
+from benchmark.tables import TABLES
 from benchmark.tableset import open_set
 
 #: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier)
 _AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0),
         ("totalt_0_64", None, KPI_TOTAL_0_64_PCT, (0, 64), 100.0))
 
-LSS_SCHEMA = {
-    "municipality": pl.Utf8, "year": pl.Int32, "category": pl.Utf8, "count": pl.Float64,
-    "per_10k": pl.Float64, "status": pl.Utf8, "kpi_count": pl.Utf8, "kpi_rate": pl.Utf8,
-    "snapshot": pl.Utf8, "count_source": pl.Utf8,
-}
 STATUSES = ("ok", "suppressed", "missing")
 
 
@@ -162,7 +161,32 @@ def _newest_listing(snaps: list[Snapshot]) -> list[Snapshot]:
 
 def process(*, settings: Settings | None = None, allow_partial: bool = False
             ) -> ProcessSummary:
-    """Parse the newest raw snapshots into ``data/processed`` (see the module docstring)."""
+    """Parse the newest raw snapshots into a new processed set (see the module docstring).
+
+    Parameters
+    ----------
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+    allow_partial
+        Process what there is when a fetch did not finish or the population has gaps, and
+        mark the set ``complete: false`` with the list (default: refuse).
+
+    Returns
+    -------
+    ProcessSummary
+        Rows per table, years, statuses, consistency findings and warnings.
+
+    Raises
+    ------
+    DataError
+        For a damaged or incomplete raw store (naming the file or listing the gaps); the
+        current processed set is then unchanged.
+
+    Examples
+    --------
+    >>> print(process(settings=settings).render())  # doctest: +SKIP
+    Processed 40 raw snapshots: 290 municipalities + Riket, 2015–2024 — SYNTHETIC demo data
+    """
     settings = settings or get_settings()
     if not settings.raw_dir.is_dir():
         raise DataError(f"no raw snapshots under {settings.raw_dir}; run `make data` first "
@@ -270,12 +294,15 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
                   .sort("municipality", "year", "sex", "age"))
 
     lss, lss_snaps = _build_lss(values, population, municipalities)
-    costs = _build_costs(values, municipalities)
+    kpi_values = _build_kpi_values(values, municipalities)
     used["lss"] = lss_snaps
-    used["costs"] = sorted(set(costs["snapshot"].to_list()))
+    used["kpi_values"] = sorted(set(kpi_values["snapshot"].to_list()))
     used["population"] = sorted(set(population["snapshot"].to_list()))
 
-    _validate(lss, population, municipalities, peer_groups, costs, summary)
+    tables = {"lss": lss, "population": population, "municipalities": municipalities,
+              "peer_groups": peer_groups, "kpi_values": kpi_values}
+    tables = {name: TABLES[name].validate(df) for name, df in tables.items()}
+    _validate(lss, municipalities, summary)
     holes = population_gaps(lss, population, municipalities)
     if holes and not allow_partial:
         raise _refuse("the population (SCB) does not cover every municipality and year with "
@@ -288,8 +315,6 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     all_used = {s for ids in used.values() for s in ids}
     summary.snapshots = len(all_used)
     summary.synthetic = any(s.synthetic for s in snaps if s.id in all_used)
-    tables = {"lss": lss, "population": population, "municipalities": municipalities,
-              "peer_groups": peer_groups, "costs": costs}
     if summary.missing:
         _warn_if_replacing_complete(settings, summary)
     write_tables(tables, settings, snapshots=used, synthetic=summary.synthetic,
@@ -343,9 +368,8 @@ def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: p
     t = values.filter(pl.col("gender") == "T")
     lookup = {(k, m, y): (v, s, snap) for k, m, y, v, s, snap in
               t.select("kpi", "municipality", "year", "value", "status", "snapshot").iter_rows()}
-    lss_kpis = {c.kpi_rate for c in CATEGORIES} | {c.kpi_count for c in CATEGORIES if c.kpi_count}
-    lss_kpis |= {KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT}
-    years = sorted({y for k, _m, y in lookup if k in lss_kpis})
+    person_kpis = set(lss_kpis())
+    years = sorted({y for k, _m, y in lookup if k in person_kpis})
     pops = {(m, y): (tot, p22, p64) for m, y, tot, p22, p64 in
             _band_population(population).iter_rows()}
     specs = [(c.id, c.kpi_count, c.kpi_rate, None, 1.0) for c in CATEGORIES]
@@ -376,21 +400,22 @@ def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: p
                         status, source = "ok", "derived_from_rate"
                 rows.append((m, y, cid, count, per_10k, status, kcount, krate,
                              ";".join(dict.fromkeys(snaps)) or None, source))
-    lss = pl.DataFrame(rows, schema=LSS_SCHEMA, orient="row")
+    lss = pl.DataFrame(rows, schema=TABLES["lss"].dtypes, orient="row")
     snaps = sorted({p for s in lss["snapshot"].drop_nulls() for p in s.split(";")})
     return lss, snaps
 
 
-def _build_costs(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.DataFrame:
+def _build_kpi_values(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.DataFrame:
+    """Every fetched value of a KPI that is not an LSS person KPI, for the register and
+    Riket, every gender; the value only where the status is ok."""
     known = municipalities["municipality"].to_list()
-    c = values.filter(pl.col("kpi").is_in(list(COST_KPIS)) & (pl.col("gender") == "T")
-                      & pl.col("municipality").is_in(known))
+    c = values.filter(~pl.col("kpi").is_in(lss_kpis()) & pl.col("municipality").is_in(known))
     status = [_status(v, s) for v, s in c.select("value", "status").iter_rows()]
     return c.with_columns(pl.Series("status", status, dtype=pl.Utf8)).select(
-        "municipality", "year", "kpi",
+        "municipality", "year", "kpi", "gender",
         pl.when(pl.col("status") == "ok").then(pl.col("value")).alias("value"),
         "status", "snapshot",
-    ).sort("municipality", "year", "kpi")
+    ).sort("municipality", "year", "kpi", "gender")
 
 
 def consistency_check(lss: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
@@ -408,26 +433,10 @@ def consistency_check(lss: pl.DataFrame, population: pl.DataFrame) -> pl.DataFra
     )
 
 
-def _unique(df: pl.DataFrame, keys: list[str], name: str) -> None:
-    dup = df.group_by(keys).len().filter(pl.col("len") > 1)
-    if dup.height:
-        raise DataError(f"{name}: duplicate keys {keys}, e.g. {dup.row(0)}")
-
-
-def _validate(lss: pl.DataFrame, population: pl.DataFrame, municipalities: pl.DataFrame,
-              peer_groups: pl.DataFrame, costs: pl.DataFrame, summary: ProcessSummary) -> None:
-    """Schema, key uniqueness, 4-character codes, coverage; problems in data are DataError,
-    gaps in coverage are warnings in the summary."""
-    for name, df, col in (("lss", lss, "municipality"), ("population", population,
-                          "municipality"), ("municipalities", municipalities, "municipality"),
-                          ("peer_groups", peer_groups, "member"), ("costs", costs,
-                                                                   "municipality")):
-        if df.height and not df[col].str.len_chars().eq(4).all():
-            raise DataError(f"{name}: {col} codes must have 4 characters")
-    _unique(lss, ["municipality", "year", "category"], "lss")
-    _unique(population, ["municipality", "year", "sex", "age"], "population")
-    _unique(municipalities, ["municipality"], "municipalities")
-    _unique(costs, ["municipality", "year", "kpi"], "costs")
+def _validate(lss: pl.DataFrame, municipalities: pl.DataFrame,
+              summary: ProcessSummary) -> None:
+    """What the schemas (:mod:`benchmark.tables`) cannot say: problems in data are
+    DataError, gaps in coverage are warnings in the summary."""
     if lss.filter((pl.col("status") != "ok") & pl.col("count").is_not_null()).height:
         raise DataError("lss: a suppressed or missing row has a count")
     if not set(lss["status"].unique().to_list()) <= set(STATUSES):

@@ -206,12 +206,12 @@ def header_footer(info: ReportInfo) -> tuple[str, str]:
     """Chromium's header and footer templates: the demo banner (synthetic data only) and
     ``<name> (<code>) · <year>`` with ``Sida N av M``."""
     lang = info.lang
-    header = (_margin_div(html.escape(fmt.text("synthetic_note", lang).upper()), "center",
+    header = (_margin_div(html.escape(fmt.text("label.synthetic_note", lang).upper()), "center",
                           bold=True) if info.synthetic else "<div></div>")
-    pages = html.escape(fmt.text("page_of", lang, page="\0", pages="\1"))
+    pages = html.escape(fmt.text("report.page_of", lang, page="\0", pages="\1"))
     pages = (pages.replace("\0", '<span class="pageNumber"></span>')
              .replace("\1", '<span class="totalPages"></span>'))
-    left = html.escape(fmt.text("pdf_footer", lang, name=info.name, code=info.municipality,
+    left = html.escape(fmt.text("report.pdf_footer", lang, name=info.name, code=info.municipality,
                                 year=info.year))
     footer = _margin_div(f"<span>{left}</span><span>{pages}</span>", "space-between")
     return header, footer
@@ -244,7 +244,7 @@ def set_pdf_metadata(pdf: bytes, info: ReportInfo) -> bytes:
 
     writer = PdfWriter(PdfReader(io.BytesIO(pdf)), incremental=True)
     writer.add_metadata({"/Title": info.title, "/Author": PDF_AUTHOR,
-                         "/Subject": fmt.text("report_subject", info.lang, name=info.name,
+                         "/Subject": fmt.text("report.title", info.lang, name=info.name,
                                               year=info.year),
                          "/Creator": f"{PDF_AUTHOR} (Chromium)"})
     root = writer.root_object

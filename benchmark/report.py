@@ -91,11 +91,49 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
                  out_dir: Path = Path("reports"), settings: Settings | None = None,
                  variant: str = "html", register: RegisterSource | None = None) -> Path:
     """Execute the board-report notebook for one municipality and year and write the
-    report in ``variant`` (:data:`VARIANTS`); returns its path (:func:`report_path`:
-    ``reports/lss-<kommun>-<year>-<lang>.html``, with ``-DEMO`` before the extension when
-    the data are synthetic). With ``register`` the report gets the section "Egna beslut i
-    år" (aggregates of the municipality's own case-system export, read where it is;
-    checked before the kernel starts)."""
+    report in ``variant``: interactive HTML, static HTML or an A4 PDF.
+
+    Parameters
+    ----------
+    municipality
+        The kommunkod.
+    year
+        The year (checked against the data).
+    lang
+        The report language (a file of :mod:`benchmark.texts`).
+    out_dir
+        Where the report goes.
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+    variant
+        One of :data:`VARIANTS`: ``"html"`` (interactive), ``"static"`` (charts as inline
+        SVG, no script) or ``"pdf"``; the last two need Chromium.
+    register
+        The municipality's own case-system export: the report then gets the section
+        "Egna beslut i år" (aggregates only; the export is read where it is and checked
+        before the kernel starts).
+
+    Returns
+    -------
+    pathlib.Path
+        :func:`report_path`: ``<out_dir>/lss-<kommun>-<year>-<lang>.html``
+        (``-static.html``, ``.pdf``), with ``-DEMO`` before the extension when the data
+        are synthetic.
+
+    Raises
+    ------
+    InputError
+        For an unknown municipality, a year without data or an unsupported language.
+    DataError
+        When the processed data are missing or were replaced while the report was built,
+        or the report fails its offline and size checks; :class:`ChromiumMissing` (a
+        DataError) for static HTML or PDF without Chromium.
+
+    Examples
+    --------
+    >>> build_report("0180", 2024, settings=demo_settings())  # doctest: +SKIP
+    PosixPath('reports/lss-0180-2024-sv-DEMO.html')
+    """
     lang = fmt.check_lang(lang)
     variant = check_variant(variant)
     settings = settings or get_settings()
@@ -209,8 +247,8 @@ class ReportInfo:
     @property
     def title(self) -> str:
         """``LSS-insatser i <name> <year> jämfört med riket`` (+ the demo label)."""
-        title = fmt.text("report_subject", self.lang, name=self.name, year=self.year)
-        return f"{title} – {fmt.text('synthetic', self.lang)}" if self.synthetic else title
+        title = fmt.text("report.title", self.lang, name=self.name, year=self.year)
+        return f"{title} – {fmt.text('label.synthetic', self.lang)}" if self.synthetic else title
 
 
 TMP_PREFIX = "lss-report-"
@@ -364,7 +402,7 @@ def export_html(nb: Any, *, lang: str = "sv", title: str = "LSS") -> str:
         exporter.language_code = lang
         _EXPORTERS[lang] = exporter
     resources = {"metadata": {"name": title},
-                 "lss": {"skip_text": fmt.text("skip_to_summary", lang)}}
+                 "lss": {"skip_text": fmt.text("report.skip_to_summary", lang)}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return _FOCUSABLE_BLOCK.sub(r"\1", body)
 
@@ -402,8 +440,9 @@ def audit_html(text: str, *, expect_plotlyjs: bool = True) -> list[str]:
         problems.append("figures present but plotly.js is not embedded")
     if re.search(r'"showSendToCloud":\s*true', text):
         problems.append("a figure enables the cloud-share button")
-    if not re.search(r"<html[^>]*\blang=\"(sv|en)\"", text):
-        problems.append("<html> lacks lang=\"sv\" or lang=\"en\"")
+    langs = "|".join(map(re.escape, fmt.LANGS))
+    if not re.search(rf"<html[^>]*\blang=\"({langs})\"", text):
+        problems.append(f"<html> lacks lang= one of {', '.join(fmt.LANGS)}")
     return problems
 
 

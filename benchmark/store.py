@@ -94,10 +94,10 @@ def check_sidecar(meta: Any, snapshot_id: str, meta_path: Path) -> dict[str, Any
     if not isinstance(meta, dict):
         raise DataError(f"{where} is not a JSON object (it holds {type(meta).__name__}); "
                         "delete it and its body and run `make data` again")
-    for key in _SIDECAR_REQUIRED:
-        if key not in meta:
-            raise DataError(f"{where} lacks the field {key!r}; delete it and its body and run "
-                            "`make data` again")
+    absent = [key for key in _SIDECAR_REQUIRED if key not in meta]
+    if absent:
+        raise DataError(f"{where} lacks the field {absent[0]!r}; delete it and its body and "
+                        "run `make data` again")
     for key, kind in {**_SIDECAR_REQUIRED, **_SIDECAR_OPTIONAL}.items():
         value = meta.get(key)
         if value is None and key in _SIDECAR_OPTIONAL:
@@ -336,11 +336,6 @@ def plan_records(settings: Settings | None = None) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------
 # Processed tables (see benchmark.tableset); imported last, tableset reads raw sidecars.
 
-from benchmark.tableset import (  # noqa: E402
-    PROCESSED_TABLES,
-    processed_path,
-    read_manifest,
-    read_table,
-    write_table,
-    write_tables,
-)
+from benchmark.tables import PROCESSED_TABLES  # noqa: E402
+from benchmark.tableset import processed_path, read_manifest, read_table  # noqa: E402
+from benchmark.tablewriter import write_table, write_tables  # noqa: E402

@@ -1,25 +1,23 @@
-"""The processed table set (DESIGN.md §6): written whole into a fresh folder, switched with
-one rename, every table checked against its SHA-256 on read.
+"""The processed table set (the tables: :mod:`benchmark.tables`): written whole into a
+fresh folder, switched with one rename, every table checked against its SHA-256 and its
+schema on read.
 
 Layout of ``<data_dir>/processed`` (the folder itself stays; ``.gitkeep`` is never touched)::
 
     current -> sets/<id>         the active set: a relative symlink, replaced atomically
-    sets/<id>/<table>.parquet    the tables (lss, population, municipalities, peer_groups, costs)
+    sets/<id>/<table>.parquet    the tables (benchmark.tables.TABLES: lss, population, …)
     sets/<id>/manifest.json      tables with sha256, rows, columns and source snapshots
     sets/.tmp-<id>/              a set being written (stale ones are removed under the lock)
     .lock                        the writer lock
 
-A writer (:func:`write_tables`) holds ``.lock``, writes every table and the manifest into
-``sets/.tmp-<id>``, flushes them to disk, renames the folder to ``sets/<id>`` and then
-points ``current`` at it by renaming a new symlink over the old one. Killed at any moment,
-``current`` names either the old complete set or the new complete set, never a mixture.
-The previous set is kept (a reader that opened it a moment ago can finish); older ones are
-removed. Outside tools read ``data/processed/current/<table>.parquet``.
+The writer is :mod:`benchmark.tablewriter` (``write_tables``: the new set appears whole or
+not at all). Outside tools read ``data/processed/current/<table>.parquet``.
 
 Readers (:func:`read_table`, :func:`read_manifest`, :func:`open_set`) resolve ``current``
-once per call: a table the manifest lists must exist and match its hash, else
-:class:`DataError` naming it; only a table the manifest does not list may be absent
-(:meth:`ProcessedSet.read_optional` then gives an empty frame). :func:`read_manifest`
+once per call: a table the manifest lists must exist, match its hash and have the columns
+and types of its catalogue entry (:mod:`benchmark.tables`), else :class:`DataError`
+naming it; only an optional table the manifest does not list may be absent
+(:meth:`ProcessedSet.read_optional` then gives it empty, with its columns). :func:`read_manifest`
 also checks provenance: every snapshot id it names must exist in ``data/raw``, and
 ``synthetic`` is true when the manifest *or any of those snapshots' sidecars* says so,
 so an edited manifest cannot make demo data pass for official statistics.
@@ -28,15 +26,10 @@ so an edited manifest cannot make demo data pass for official statistics.
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
-import secrets
-import shutil
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,23 +39,22 @@ from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
 from benchmark.files import (
     describe_os_error,
-    file_lock,
-    fsync_dir,
     loads_json,
     sha256_hex,
 )
+from benchmark.tables import check_table, schema
 
-PROCESSED_TABLES = ("lss", "population", "municipalities", "peer_groups", "costs")
 MANIFEST = "manifest.json"
 CURRENT = "current"
 SETS = "sets"
-#: Manifest layout version (1 = tables in processed/ itself, without hashes).
-FORMAT = 2
+#: Manifest layout version (1 = tables in processed/ itself, without hashes; 2 = costs
+#: instead of kpi_values).
+FORMAT = 3
 #: Seconds a writer waits for another writer's lock before giving up.
 LOCK_WAIT_S = 600.0
-_TABLE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
-_CORE = ("format", "id", "created", "tables", "snapshots", "synthetic")
+CORE_FIELDS = ("format", "id", "created", "tables", "snapshots", "synthetic")
 _NEXT_STEP = "run `make process` again (or `make demo` for synthetic demo data)"
 
 
@@ -98,23 +90,31 @@ class ProcessedSet:
         return data
 
     def read(self, name: str, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        """One listed table, hash-checked (see the module docstring); only ``columns``
-        when given (the whole file is still checked)."""
+        """One listed table, hash-checked and checked against its catalogue entry (see the
+        module docstring); only ``columns`` when given (the whole file is still
+        hash-checked)."""
+        table = schema(name)
+        wanted = None if columns is None else [table.column(c).name for c in columns]
+        present = set(self.manifest["tables"].get(name, {}).get("columns") or {})
         data = self.read_bytes(name)
+        if wanted is not None and present:  # a column the file lacks is named below
+            wanted = [c for c in wanted if c in present]
         try:
-            return pl.read_parquet(io.BytesIO(data),
-                                   columns=None if columns is None else list(columns))
+            df = pl.read_parquet(io.BytesIO(data), columns=wanted)
         except (OSError, pl.exceptions.PolarsError) as exc:
             first = str(exc).splitlines()[0] if str(exc) else "damaged"
             raise DataError(f"processed table {self.table_path(name)} cannot be read "
                             f"({type(exc).__name__}: {first}); {_NEXT_STEP}") from None
+        return check_table(name, df, columns, source=str(self.table_path(name)))
 
-    def read_optional(self, name: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-        """A table that may be absent from the set: empty (with ``schema``) when the
-        manifest does not list it, otherwise exactly as :meth:`read`."""
+    def read_optional(self, name: str, columns: Sequence[str] | None = None
+                      ) -> pl.DataFrame:
+        """An optional table: empty, with its catalogue columns, when the manifest does
+        not list it, otherwise exactly as :meth:`read`."""
         if not self.listed(name):
-            return pl.DataFrame(schema=dict(schema))
-        return self.read(name)
+            empty = schema(name).empty()
+            return empty if columns is None else empty.select(columns)
+        return self.read(name, columns)
 
     def verify(self) -> None:
         """Check every listed table against its hash (without parsing)."""
@@ -153,7 +153,7 @@ def _read_file(path: Path, missing: str) -> bytes:
                         f"{_NEXT_STEP}") from None
 
 
-def _current_dir(settings: Settings) -> Path | None:
+def current_dir(settings: Settings) -> Path | None:
     """The folder ``processed/current`` points at (or is); ``None`` when there is none."""
     link = settings.processed_dir / CURRENT
     if link.is_symlink():
@@ -175,7 +175,7 @@ def _check_manifest(manifest: Any, path: Path) -> dict[str, Any]:
     if not isinstance(tables, dict):
         raise DataError(f"{bad} ('tables' is not an object); {_NEXT_STEP}")
     for name, entry in tables.items():
-        if not (_TABLE_RE.match(str(name)) and isinstance(entry, dict)
+        if not (TABLE_NAME.match(str(name)) and isinstance(entry, dict)
                 and entry.get("file") == f"{name}.parquet"
                 and isinstance(entry.get("sha256"), str) and _SHA_RE.match(entry["sha256"])
                 and isinstance(entry.get("snapshots", []), list)):
@@ -193,7 +193,7 @@ def _check_manifest(manifest: Any, path: Path) -> dict[str, Any]:
 def open_set(settings: Settings | None = None) -> ProcessedSet:
     """The current processed set, or :class:`DataError` saying how to build it."""
     settings = settings or get_settings()
-    folder = _current_dir(settings)
+    folder = current_dir(settings)
     if folder is None:
         legacy = settings.processed_dir / MANIFEST
         if legacy.exists():
@@ -221,12 +221,35 @@ def processed_path(name: str, settings: Settings | None = None) -> Path:
     """Where the current set keeps table ``name`` (``processed/current/<name>.parquet``
     when there is no set yet)."""
     settings = settings or get_settings()
-    folder = _current_dir(settings) or settings.processed_dir / CURRENT
+    folder = current_dir(settings) or settings.processed_dir / CURRENT
     return folder / f"{name}.parquet"
 
 
 def read_table(name: str, settings: Settings | None = None) -> pl.DataFrame:
-    """Read one processed table (hash-checked), or raise :class:`DataError` naming it."""
+    """Read one processed table of the current set.
+
+    Parameters
+    ----------
+    name
+        A table of :data:`benchmark.tables.TABLES`.
+    settings
+        The data folder (default :func:`benchmark.config.get_settings`).
+
+    Returns
+    -------
+    polars.DataFrame
+        The table, hash-checked and checked against its schema.
+
+    Raises
+    ------
+    DataError
+        Naming the table when it is missing, damaged or lacks a column.
+
+    Examples
+    --------
+    >>> read_table("municipalities", settings).columns  # doctest: +SKIP
+    ['municipality', 'name', 'type']
+    """
     return open_set(settings).read(name)
 
 
@@ -234,195 +257,6 @@ def read_manifest(settings: Settings | None = None) -> dict[str, Any]:
     """The current set's manifest after the provenance check (``synthetic`` derived from
     the raw sidecars too); ``{}`` when there are no processed data yet."""
     settings = settings or get_settings()
-    if _current_dir(settings) is None and not (settings.processed_dir / MANIFEST).exists():
+    if current_dir(settings) is None and not (settings.processed_dir / MANIFEST).exists():
         return {}
     return open_set(settings).checked_manifest()
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _new_id() -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    return f"{stamp}-{secrets.token_hex(3)}"
-
-
-def _lock(settings: Settings) -> AbstractContextManager[bool]:
-    return file_lock(settings.processed_dir / ".lock", timeout=LOCK_WAIT_S,
-                     busy="another `process` has held {path} for "
-                     f"{LOCK_WAIT_S:.0f} s; try again when it has finished")
-
-
-def clean_stale(settings: Settings) -> list[Path]:
-    """Remove what interrupted writers left behind (call it holding the writer lock):
-    ``sets/.tmp-*`` folders, ``.current-*`` links and old-layout ``.*.tmp`` files."""
-    root = settings.processed_dir
-    removed: list[Path] = []
-    candidates = list((root / SETS).glob(".tmp-*")) if (root / SETS).is_dir() else []
-    candidates += [p for p in root.glob(".*") if p.name.endswith(".tmp")
-                   or p.name.startswith(".current-")]
-    for path in candidates:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        removed.append(path)
-    return removed
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _switch(settings: Settings, set_id: str) -> None:
-    """Point ``current`` at ``sets/<set_id>`` with one rename (a copied real folder named
-    ``current`` is moved into ``sets/`` first)."""
-    root = settings.processed_dir
-    link = root / CURRENT
-    if link.is_dir() and not link.is_symlink():
-        os.rename(link, root / SETS / f"copied-{_new_id()}")
-    tmp_link = root / f".current-{set_id}"
-    tmp_link.unlink(missing_ok=True)
-    os.symlink(f"{SETS}/{set_id}", tmp_link)
-    try:
-        os.replace(tmp_link, link)
-    except BaseException:
-        tmp_link.unlink(missing_ok=True)
-        raise
-    fsync_dir(root)
-
-
-def _prune(settings: Settings, keep: set[str]) -> None:
-    """Remove sets other than ``keep`` and the tables of the old one-folder layout."""
-    root = settings.processed_dir
-    for path in (root / SETS).iterdir():
-        if path.name not in keep and not path.name.startswith(".") and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-    for name in (*PROCESSED_TABLES, "manifest"):
-        legacy = root / (MANIFEST if name == "manifest" else f"{name}.parquet")
-        if legacy.is_file() and not legacy.is_symlink():
-            legacy.unlink(missing_ok=True)
-
-
-def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None = None, *,
-                 snapshots: Mapping[str, list[str]] | None = None, synthetic: bool = False,
-                 extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Write a new processed set and make it current in one step; returns its manifest.
-
-    ``tables`` maps table name to frame; ``snapshots`` maps table name to the raw snapshot
-    ids it came from; ``extra`` adds manifest fields (years, completeness, …). When
-    ``tables`` lacks some of :data:`PROCESSED_TABLES`, the other tables of the current set
-    are carried over unchanged (after checking their hashes); a current set that cannot
-    be read then stops the write, because their provenance would be guessed. Any failure
-    leaves the current set as it was and raises :class:`DataError` naming the path.
-    """
-    settings = settings or get_settings()
-    snapshots = snapshots or {}
-    root = settings.processed_dir
-    full = set(tables) >= set(PROCESSED_TABLES)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"cannot create {root}: {describe_os_error(exc)}") from None
-    with _lock(settings):
-        clean_stale(settings)
-        current: ProcessedSet | None = None
-        if _current_dir(settings) is not None or (root / MANIFEST).exists():
-            try:
-                current = open_set(settings)
-            except DataError:
-                if not full:  # keep the provenance of the tables not rewritten: no guessing
-                    raise
-        set_id = _new_id()
-        tmp = root / SETS / f".tmp-{set_id}"
-        final = root / SETS / set_id
-        path = tmp
-        try:
-            tmp.mkdir(parents=True)
-            manifest = _fill_set(tmp, tables, snapshots, synthetic, extra, current, full)
-            manifest["id"] = set_id
-            path = tmp / MANIFEST
-            with open(path, "wb") as fh:
-                fh.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode())
-                fh.flush()
-                os.fsync(fh.fileno())
-            fsync_dir(tmp)
-            path = final
-            os.rename(tmp, final)
-            fsync_dir(root / SETS)
-            path = root / CURRENT
-            _switch(settings, set_id)
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            _discard(tmp, final, settings)
-            reason = (describe_os_error(exc) if isinstance(exc, OSError)
-                      else str(exc).splitlines()[0])
-            raise DataError(f"cannot write the processed set ({path}: {reason}); the "
-                            "previous set is unchanged") from None
-        except BaseException:
-            _discard(tmp, final, settings)
-            raise
-        keep = {set_id} | ({current.path.name} if current is not None else set())
-        _prune(settings, keep)
-    return manifest
-
-
-def _discard(tmp: Path, final: Path, settings: Settings) -> None:
-    """Remove a set that was not activated (``current`` still names another one)."""
-    shutil.rmtree(tmp, ignore_errors=True)
-    active = _current_dir(settings)
-    if final.exists() and (active is None or active.name != final.name):
-        shutil.rmtree(final, ignore_errors=True)
-
-
-def _fill_set(folder: Path, tables: Mapping[str, pl.DataFrame],
-              snapshots: Mapping[str, list[str]], synthetic: bool,
-              extra: Mapping[str, Any] | None, current: ProcessedSet | None,
-              full: bool) -> dict[str, Any]:
-    """Write the tables into ``folder`` (and carry over the current set's others);
-    return the manifest (without ``id``)."""
-    entries: dict[str, Any] = {}
-    manifest: dict[str, Any] = {}
-    if current is not None and not full:
-        manifest.update({k: v for k, v in current.manifest.items() if k not in _CORE})
-        synthetic = synthetic or bool(current.manifest["synthetic"])
-        for name, entry in current.manifest["tables"].items():
-            if name not in tables:
-                target = folder / entry["file"]
-                target.write_bytes(current.read_bytes(name))
-                _fsync_file(target)
-                entries[name] = entry
-    for name, df in tables.items():
-        if not _TABLE_RE.match(name):
-            raise DataError(f"invalid processed table name {name!r}")
-        target = folder / f"{name}.parquet"
-        try:
-            df.write_parquet(target)
-            _fsync_file(target)
-            data = target.read_bytes()
-        except (OSError, pl.exceptions.PolarsError) as exc:
-            reason = (describe_os_error(exc) if isinstance(exc, OSError)
-                      else str(exc).splitlines()[0])
-            raise DataError(f"cannot write the processed set ({target}: {reason}); the "
-                            "previous set is unchanged") from None
-        entries[name] = {
-            "file": target.name, "sha256": sha256_hex(data), "bytes": len(data),
-            "rows": df.height, "columns": {c: str(t) for c, t in df.schema.items()},
-            "snapshots": sorted(snapshots.get(name, [])),
-        }
-    manifest.update(extra or {})
-    from benchmark.store import utc_now
-
-    manifest.update({
-        "format": FORMAT, "created": utc_now(), "tables": dict(sorted(entries.items())),
-        "snapshots": sorted({s for e in entries.values() for s in e["snapshots"]}),
-        "synthetic": bool(synthetic),
-    })
-    return manifest
-
-
-def write_table(name: str, df: pl.DataFrame, settings: Settings | None = None, *,
-                snapshots: list[str] | None = None, synthetic: bool = False) -> dict[str, Any]:
-    """Replace one processed table (a new set with the others carried over)."""
-    return write_tables({name: df}, settings, snapshots={name: snapshots or []},
-                        synthetic=synthetic)

@@ -20,7 +20,7 @@
 #
 # Den här anteckningsboken beskriver hur jämförelsen görs, vilka antaganden den vilar på
 # och vad datan inte kan svara på. All beräkning sker i paketet `benchmark`
-# (`stats.py`, `screen.py`, `compare.py`); här visas bara resultat och förklaringar.
+# (`benchmark/stats/`, `benchmark/comparison/`); här visas bara resultat och förklaringar.
 #
 # ## 1. Vad datan mäter
 #
@@ -53,8 +53,8 @@ settings = views.notebook_settings(data_dir)
 # %% [markdown]
 # ## 2. Kategorier och referensåldrar
 #
-# Tabellen nedan läses direkt ur katalogen (`benchmark/catalog.py`), så den kan inte
-# glida isär från koden.
+# Tabellen nedan läses direkt ur katalogen (`benchmark/catalog.py`, namnen ur
+# `benchmark/texts/`), så den kan inte glida isär från koden.
 
 # %%
 views.show(views.reference_bands_table("sv"))
@@ -120,8 +120,7 @@ views.show(views.reference_bands_table("sv"))
 # %%
 table = screen.screen(year, settings=settings)
 if plots.is_synthetic(table):
-    views.show('<p class="lss-demo"><strong>Syntetiska demodata – inte officiell '
-               "statistik.</strong></p>")
+    views.show(views.demo_note("sv"))
 views.show(views.screening_summary(table, "sv", methods=True))
 
 # %%

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.subprocesses import stop
+
 
 @dataclass
 class Lab:
@@ -74,8 +76,4 @@ def jupyterlab(root: Path, home: Path, env: dict[str, str] | None = None) -> Ite
                 raise RuntimeError("JupyterLab did not start:\n" + "".join(lab.log[-30:]))
         yield lab
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 20)

@@ -1,8 +1,9 @@
 """Session-cached board reports built from the synthetic demo country.
 
-Imported by ``test_report.py`` and ``test_report_browser.py``. The demo data and the two
-reports (sv, en) are built once per test session even though both modules import the
-fixture (the cache lives in this module).
+Imported by ``test_report.py``, ``test_report_browser.py``, ``test_notebooks.py`` and
+``test_output_digest.py``. The two reports (sv, en) are built once per test session from the
+session's demo data (``demo_data``, ``tests/demo_fixture.py``) even though several modules
+import the fixture (the cache lives in this module).
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ from typing import Any
 
 import pytest
 
-from benchmark.demo import DEMO_FOCUS, DEMO_YEARS, prepare_demo_data
+from benchmark.config import Settings
+from benchmark.demo import DEMO_FOCUS, DEMO_YEARS
 from benchmark.report import build_report
 
 _CACHE: dict[str, Any] = {}
 
 
 @pytest.fixture(scope="session")
-def demo_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def demo_reports(tmp_path_factory: pytest.TempPathFactory,
+                 demo_data: Settings) -> dict[str, Any]:
     """``{"sv": Path, "en": Path, "settings": Settings, "municipality": str, "year": int}``."""
     if not _CACHE:
-        settings = prepare_demo_data(tmp_path_factory.mktemp("report-demo") / "data")
+        settings = demo_data
         out = tmp_path_factory.mktemp("reports")
         year = DEMO_YEARS[-1]
         _CACHE.update({lang: build_report(DEMO_FOCUS, year, lang=lang, out_dir=out,

@@ -183,7 +183,7 @@ def register_report(demo_reports: dict[str, Any],  # noqa: F811
     interactive and static HTML."""
     from benchmark import render
     from benchmark.comparison import load_inputs
-    from benchmark.demo_register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE, write_register
+    from benchmark.demo.register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE, write_register
     from benchmark.report import RegisterSource, ReportInfo, build_report, finish
 
     settings = demo_reports["settings"]

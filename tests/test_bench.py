@@ -44,7 +44,7 @@ def subset(demo_data: Settings, tmp_path_factory: pytest.TempPathFactory) -> Set
     tables = {name: read_table(name, demo_data).filter(pl.col(col).is_in(keep))
               for name, col in (("lss", "municipality"), ("population", "municipality"),
                                 ("municipalities", "municipality"),
-                                ("costs", "municipality"), ("peer_groups", "member"))}
+                                ("kpi_values", "municipality"), ("peer_groups", "member"))}
     write_tables(tables, out, synthetic=True)  # a cut of the demo: no raw snapshots of its own
     return out
 

@@ -14,6 +14,7 @@ from benchmark import demo
 from benchmark.catalog import CATEGORIES, COST_KPIS, RIKET, all_kpis
 from benchmark.config import Settings
 from benchmark.errors import InputError
+from benchmark.origin import SYNTHETIC_ORIGIN
 from benchmark.sources.emulator import ApiDataset
 from benchmark.store import read_manifest, read_table
 from tests import demo_fixture
@@ -350,7 +351,7 @@ def test_compare_recovers_the_planted_deviations(demo_data: Settings) -> None:
     compare = pytest.importorskip("benchmark.compare").compare
     year = YEARS[-1]
     table = compare(demo.DEMO_FOCUS, year, settings=demo_data)
-    assert (table["data_origin"] == demo.SYNTHETIC_LABEL).all()
+    assert (table["data_origin"] == SYNTHETIC_ORIGIN).all()
     rows = {r["category"]: r for r in table.filter(pl.col("year") == year).iter_rows(named=True)}
     dv = rows["daglig_verksamhet"]
     assert dv["flag"] == "higher" and dv["persistent"] is True
@@ -374,7 +375,7 @@ def test_screen_labels_every_row_and_flags_the_focus(demo_data: Settings) -> Non
     screen = pytest.importorskip("benchmark.screen").screen
     table = screen(YEARS[-1], settings=demo_data)
     assert table["municipality"].n_unique() == 290
-    assert (table["data_origin"] == demo.SYNTHETIC_LABEL).all()
+    assert (table["data_origin"] == SYNTHETIC_ORIGIN).all()
     focus = table.filter(pl.col("municipality") == demo.DEMO_FOCUS)
     flags = dict(zip(focus["category"], focus["flag"], strict=True))
     assert flags["daglig_verksamhet"] == "higher" and flags["kontaktperson"] == "lower"
@@ -396,12 +397,12 @@ def test_run_demo_writes_only_labelled_outputs(tmp_path: Path) -> None:
     screening = pl.read_csv(out / f"screening-{year}-DEMO.csv",
                             schema_overrides={"municipality": pl.String})
     assert screening.height == 290 * len(CATEGORIES)
-    assert (screening["data_origin"] == demo.SYNTHETIC_LABEL).all()
+    assert (screening["data_origin"] == SYNTHETIC_ORIGIN).all()
     assert screening["municipality"].str.len_chars().eq(4).all()
     comparison = pl.read_csv(out / f"compare-{demo.DEMO_FOCUS}-{year}-DEMO.csv",
                              schema_overrides={"municipality": pl.String})
     assert set(comparison["municipality"]) == {demo.DEMO_FOCUS}  # leading zero kept
-    assert (comparison["data_origin"] == demo.SYNTHETIC_LABEL).all()
+    assert (comparison["data_origin"] == SYNTHETIC_ORIGIN).all()
     html = [p for p in out.iterdir() if p.suffix == ".html"]
     assert len(html) == 1 and demo.DEMO_FOCUS in html[0].name
     assert "Syntetiska demodata" in html[0].read_text(encoding="utf-8")
@@ -420,4 +421,4 @@ def test_processed_peer_groups_resolve_like_kolada(demo_data: Settings) -> None:
     for peer in ("liknande_lss", "kommungrupp", "lan"):
         table = compare(demo.DEMO_FOCUS, YEARS[-1], peer_group=peer, settings=demo_data)
         assert table["peer_ratio"].is_not_null().any(), peer
-        assert (table["data_origin"] == demo.SYNTHETIC_LABEL).all()
+        assert (table["data_origin"] == SYNTHETIC_ORIGIN).all()

@@ -199,7 +199,8 @@ def test_huge_year_ranges_fail_before_being_built(years: str, tmp_path: Path) ->
 # --------------------------------------------------------------------------- case 6
 
 
-@pytest.mark.parametrize(("table", "damage"), [("costs", "missing"), ("peer_groups", "truncated")])
+@pytest.mark.parametrize(("table", "damage"), [("kpi_values", "missing"),
+                                               ("peer_groups", "truncated")])
 def test_listed_optional_table_missing_or_damaged_stops_everything(table: str, damage: str,
                                                                    copy: Settings) -> None:
     path = open_set(copy).table_path(table)
@@ -216,7 +217,8 @@ def test_listed_optional_table_missing_or_damaged_stops_everything(table: str, d
 
 
 def test_only_an_unlisted_table_may_be_absent(store: Path, tmp_path: Path) -> None:
-    """A set written without costs and peer groups (its manifest does not list them)."""
+    """A set written without KPI values (costs) and peer groups (its manifest does not list
+    them)."""
     full = get_settings(data_dir=store)
     part = get_settings(data_dir=tmp_path / "data")
     shutil.copytree(store / "raw", tmp_path / "data" / "raw")
@@ -419,7 +421,8 @@ def test_report_refuses_a_set_replaced_while_it_ran(copy: Settings, tmp_path: Pa
     from benchmark.store import write_table
 
     def notebook_while_process_runs(*args: object, **kwargs: object) -> dict:
-        write_table("costs", open_set(copy).read("costs"), copy)  # a new set becomes current
+        # a new set becomes current
+        write_table("kpi_values", open_set(copy).read("kpi_values"), copy)
         return {}
 
     monkeypatch.setattr(report, "execute_notebook", notebook_while_process_runs)

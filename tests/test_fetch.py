@@ -39,13 +39,14 @@ from benchmark.fetch import choose_years, fetch
 from benchmark.process import process
 from benchmark.sources.emulator import ApiEmulator
 from benchmark.store import iter_snapshots, load_snapshot, read_manifest, read_table
+from benchmark.tables import PROCESSED_TABLES
 from tests.apidata import fast_client, real_register_dataset, small_dataset
 from tests.loopback import LoopbackServer, closed_port_settings
 
 YEARS = list(range(2015, 2025))
 MINIMUM = 25
 REPO = Path(__file__).resolve().parents[1]
-TABLES = ("lss", "population", "municipalities", "peer_groups", "costs")
+TABLES = PROCESSED_TABLES
 
 
 @pytest.fixture(scope="module")

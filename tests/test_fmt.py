@@ -69,8 +69,8 @@ def test_labels_sv_en() -> None:
     assert fmt.status_label("suppressed").startswith("Skyddad")
     assert fmt.category_label("boende") == "Bostad med särskild service"
     assert fmt.category_label("boende", "en") == "Housing with special service"
-    assert fmt.text("synthetic") == "Syntetiska demodata"
-    assert fmt.text("source") == "Källa: Kolada (RKA), SCB"
+    assert fmt.text("label.synthetic") == "Syntetiska demodata"
+    assert fmt.text("label.source") == "Källa: Kolada (RKA), SCB"
 
 
 def test_unknown_language_is_input_error() -> None:

@@ -151,6 +151,27 @@ def _shot(page: chromium.DevTools, path: Path) -> None:
     path.write_bytes(base64.b64decode(data))
 
 
+def _scroll_and_shoot(page: chromium.DevTools, target: str, path: Path) -> None:
+    """Scroll the element ``target`` (JavaScript) into view, take a screenshot, and check
+    that nothing needs sideways scrolling."""
+    page.evaluate(f"{target}.scrollIntoView({{block: 'center'}})")
+    time.sleep(0.5)
+    _shot(page, path)
+    assert page.evaluate("lss.sideways()") == []
+
+
+def _run_notebook(lab: Any, shots: tuple[Path, dict[str, float]], name: str,
+                  n_figures: int) -> tuple[chromium.DevTools, Path, dict[str, float]]:
+    """Open and run notebook ``name``; its run time and length go into the shots' times
+    (``<nn>_run_all``, ``<nn>_length_px``)."""
+    page, _, _ = lab
+    folder, times = shots
+    times[f"{name[:2]}_run_all"] = _open_and_run(page, name, n_figures)
+    times[f"{name[:2]}_length_px"] = page.evaluate(
+        f"lss.panel('{name}').node.querySelector('.jp-WindowedPanel-outer').scrollHeight")
+    return page, folder, times
+
+
 def _open_and_run(page: chromium.DevTools, name: str, n_figures: int,
                   timeout: float = 120) -> float:
     """Open notebook ``name``, Run All, wait for ``n_figures`` drawn figures; seconds taken."""
@@ -201,12 +222,8 @@ def test_no_news_pop_up_and_no_update_check_on_a_fresh_lab(lab: Any) -> None:
 
 def test_explorer_charts_follow_every_dropdown(lab: Any, demo_data: Settings,
                                                shots: tuple[Path, dict[str, float]]) -> None:
-    page, _, _ = lab
-    folder, times = shots
     name = "01-utforska.ipynb"
-    times["01_run_all"] = _open_and_run(page, name, 3)
-    times["01_length_px"] = page.evaluate(
-        f"lss.panel('{name}').node.querySelector('.jp-WindowedPanel-outer').scrollHeight")
+    page, folder, times = _run_notebook(lab, shots, name, 3)
     titles = page.evaluate(f"lss.titles(lss.panel('{name}').node)")
     assert titles[0].startswith(f"{DEMO_FOCUS_NAME} 2024: LSS-insatser"), titles
     assert all(DEMO_FOCUS_NAME in t for t in titles), titles
@@ -256,12 +273,8 @@ def test_explorer_charts_follow_every_dropdown(lab: Any, demo_data: Settings,
 
 def test_screening_tool_highlights_the_municipality_and_fits_the_width(
         lab: Any, shots: tuple[Path, dict[str, float]]) -> None:
-    page, _, _ = lab
-    folder, times = shots
     name = "03-nationell-screening.ipynb"
-    times["03_run_all"] = _open_and_run(page, name, 10)
-    times["03_length_px"] = page.evaluate(
-        f"lss.panel('{name}').node.querySelector('.jp-WindowedPanel-outer').scrollHeight")
+    page, folder, times = _run_notebook(lab, shots, name, 10)
     highlight = (f"Array.from(lss.panel('{name}').node.querySelectorAll('.jp-RenderedPlotly'))"
                  ".map(f => Array.from(f.querySelectorAll('.textpoint text'))"
                  ".map(t => t.textContent).join('|'))")
@@ -280,11 +293,8 @@ def test_screening_tool_highlights_the_municipality_and_fits_the_width(
     _shot(page, folder / "03-first-screen.png")
     assert page.evaluate("lss.sideways()") == []
     # the overview table of all municipalities fits the width (cells wrap, rows scroll)
-    page.evaluate(f"lss.panel('{name}').node.querySelector('.lss-scroll')"
-                  ".scrollIntoView({block: 'center'})")
-    time.sleep(0.5)
-    _shot(page, folder / "03-table-all.png")
-    assert page.evaluate("lss.sideways()") == []
+    scroll_box = f"lss.panel('{name}').node.querySelector('.lss-scroll')"
+    _scroll_and_shoot(page, scroll_box, folder / "03-table-all.png")
     # the table: one category's numbers, highest ratio first, only clear deviations; each
     # step waits for the kernel's answer before the next choice
     table = (f"(() => {{ const t = lss.panel('{name}').node.querySelector('.lss-scroll table');"
@@ -306,13 +316,6 @@ def test_screening_tool_highlights_the_municipality_and_fits_the_width(
     assert any(r.startswith(f"{DEMO_FOCUS_NAME} ({DEMO_FOCUS})") for r in rows), rows
     chosen = page.evaluate("document.querySelector('.lss-scroll tr.lss-chosen th').textContent")
     assert chosen == f"{DEMO_FOCUS_NAME} ({DEMO_FOCUS})"
-    page.evaluate(f"lss.panel('{name}').node.querySelector('.lss-scroll')"
-                  ".scrollIntoView({block: 'center'})")
-    time.sleep(0.5)
-    _shot(page, folder / "03-table-filtered.png")
-    assert page.evaluate("lss.sideways()") == []
-    page.evaluate(f"lss.panel('{name}').node.querySelectorAll('.jp-RenderedPlotly')[5]"
-                  ".scrollIntoView()")
-    time.sleep(0.5)
-    _shot(page, folder / "03-funnel.png")
-    assert page.evaluate("lss.sideways()") == []
+    _scroll_and_shoot(page, scroll_box, folder / "03-table-filtered.png")
+    _scroll_and_shoot(page, f"lss.panel('{name}').node.querySelectorAll('.jp-RenderedPlotly')[5]",
+                      folder / "03-funnel.png")

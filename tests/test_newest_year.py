@@ -49,7 +49,7 @@ def test_library_defaults_to_the_newest_year(through_2025) -> None:
 def test_newest_year_needs_population(through_2025, tmp_path) -> None:
     """A year with LSS values but no population (SCB not yet published) is not chosen."""
     settings = get_settings(data_dir=tmp_path)
-    for name in ("lss", "municipalities", "peer_groups", "costs"):
+    for name in ("lss", "municipalities", "peer_groups", "kpi_values"):
         write_table(name, read_table(name, through_2025), settings)
     pop = read_table("population", through_2025)
     write_table("population", pop.filter(pl.col("year") < 2025), settings, synthetic=True)

@@ -152,13 +152,18 @@ def test_kolada_invalid_raises_invalid_body(case: Any, data: st.DataObject) -> N
         _kolada_parse(json.dumps(env))
 
 
+def _truncated_raises(document: Any, parse: Any, data: st.DataObject) -> None:
+    """Any cut of the JSON text of ``document`` short of its end is :class:`InvalidBody`."""
+    body = json.dumps(document, ensure_ascii=False)
+    cut = data.draw(st.integers(0, len(body) - 1))
+    with pytest.raises(InvalidBody):
+        parse(body[:cut])
+
+
 @SETTINGS
 @given(kolada_envelope(), st.data())
 def test_kolada_truncated_text_raises_invalid_body(case: Any, data: st.DataObject) -> None:
-    body = json.dumps(case[0], ensure_ascii=False)
-    cut = data.draw(st.integers(0, len(body) - 1))
-    with pytest.raises(InvalidBody):
-        _kolada_parse(body[:cut])
+    _truncated_raises(case[0], _kolada_parse, data)
 
 
 @pytest.mark.parametrize("body", [
@@ -312,10 +317,7 @@ def test_jsonstat_invalid_raises_invalid_body(case: Any, data: st.DataObject) ->
 @SETTINGS
 @given(jsonstat(), st.data())
 def test_jsonstat_truncated_text_raises_invalid_body(case: Any, data: st.DataObject) -> None:
-    body = json.dumps(case[0], ensure_ascii=False)
-    cut = data.draw(st.integers(0, len(body) - 1))
-    with pytest.raises(InvalidBody):
-        _scb_parse(body[:cut])
+    _truncated_raises(case[0], _scb_parse, data)
 
 
 def _population_body(tid: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from benchmark import plots, stats
+from benchmark import fmt, plots, stats
 from benchmark.errors import InputError
 from tests.comparison_tables import SCHEMA, make_compare, make_history, make_screen
 
@@ -161,7 +161,8 @@ def test_funnel_limits_come_from_stats_and_chosen_is_highlighted() -> None:
     assert len(xs) == 10  # 12 municipalities − Malå (suppressed) − Skellefteå (highlighted)
     assert "Malå" not in chart.table_html
     assert "2 av 11 kommuner tydligt över och 1 tydligt under riket" in chart.table_html
-    assert plots.FLAG_RULE["sv"] in chart.table_html and plots.FLAG_RULE["sv"] in chart.caption
+    rule = fmt.text("chart.flag_rule")
+    assert rule in chart.table_html and rule in chart.caption
     assert "så många personer att slumpen inte räcker som förklaring" in chart.caption
     # φ = 3.2 > 1: widened limits, said in plain words (φ itself belongs in 04-metod)
     assert "Gränserna är vidgade" in chart.caption and "φ" not in chart.caption
@@ -182,14 +183,14 @@ def test_funnel_points_outside_limits_but_not_flagged_get_their_own_marker() -> 
         chart = plots.funnel_chart(table, "boende", "2482", lang)
         fig = chart.figure
         out = [t for t in fig.data if t.marker.symbol == plots.OUTSIDE_SYMBOL]
-        assert len(out) == 1 and out[0].name == plots.OUTSIDE_UNFLAGGED[lang]
+        assert len(out) == 1 and out[0].name == fmt.text("funnel.outside", lang)
         assert list(out[0].x) == [38.0]
         # the picture never contradicts the legend: every plain circle lies inside the curves
         for t in fig.data:
             if t.mode == "markers" and t.marker.symbol == "circle":
                 lo, hi = plots.funnel_limits(list(t.x), 0.998, 3.2, 0.004)
                 assert all(a <= y <= b for y, a, b in zip(t.y, lo, hi, strict=True))
-        assert plots.OUTSIDE_UNFLAGGED[lang] in chart.table_html
+        assert fmt.text("funnel.outside", lang) in chart.table_html
         assert "Upplands Väsby" in chart.table_html
         assert "⊗" in chart.caption
     sv = plots.funnel_chart(table, "boende", "2482").table_html

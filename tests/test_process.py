@@ -7,6 +7,7 @@ import json
 import polars as pl
 import pytest
 
+from benchmark.catalog import COST_KPIS
 from benchmark.config import get_settings
 from benchmark.errors import DataError
 from benchmark.fetch import fetch
@@ -139,11 +140,11 @@ def test_other_tables(done) -> None:
     lss_group = groups.filter(pl.col("group_id") == "G39684")
     assert set(lss_group["member"]) == {"0180", "1480"}
     assert set(lss_group["focus"]) == {"2482"}
-    costs = read_table("costs", settings)
-    c = costs.filter((pl.col("municipality") == "2482") & (pl.col("year") == 2024)
-                     & (pl.col("kpi") == "N28016"))
-    assert c.select("value", "status").rows() == [(None, "suppressed")]
-    assert costs.height == 4 * 2 * 6
+    values = read_table("kpi_values", settings)  # every KPI outside the LSS person KPIs
+    c = values.filter((pl.col("municipality") == "2482") & (pl.col("year") == 2024)
+                      & (pl.col("kpi") == "N28016"))
+    assert c.select("gender", "value", "status").rows() == [("T", None, "suppressed")]
+    assert values.height == 4 * 2 * 6 and set(values["kpi"]) == set(COST_KPIS)
     manifest = read_manifest(settings)
     assert manifest["synthetic"] is True and manifest["years"] == YEARS
     ids = {s.id for s in iter_snapshots(settings)}
@@ -193,15 +194,18 @@ def test_no_raw_data(tmp_path) -> None:
         process(settings=get_settings(data_dir=tmp_path))
 
 
-def test_catalog_loaders_read_the_processed_tables(done) -> None:
-    from benchmark.catalog import load_municipalities, load_peer_groups
+def test_every_table_matches_its_catalogue_entry(done) -> None:
+    from benchmark.tables import TABLES
 
     settings, _s, _ds = done
-    assert load_municipalities(settings)["municipality"].to_list() == ["0000", "0180", "1480",
-                                                                       "2482"]
-    lss = load_peer_groups(settings, kind="liknande_lss")
-    assert set(lss["group_id"]) == {"G39684"}
-    assert load_peer_groups(settings).height == 6
+    manifest = read_manifest(settings)
+    assert set(manifest["tables"]) == set(TABLES)
+    for name, table in TABLES.items():
+        assert manifest["tables"][name]["columns"] == {
+            c: str(t) for c, t in table.dtypes.items()}, name
+    groups = read_table("peer_groups", settings)
+    assert set(groups.filter(pl.col("kind") == "liknande_lss")["group_id"]) == {"G39684"}
+    assert groups.height == 6
 
 
 def test_newest_snapshot_wins(tmp_path) -> None:

@@ -19,7 +19,7 @@ from benchmark import cli, stats
 from benchmark.comparison import compare, load_inputs
 from benchmark.config import Settings
 from benchmark.demo import DEMO_FOCUS
-from benchmark.demo_register import (
+from benchmark.demo.register import (
     DEMO_LABEL_MAP,
     DEMO_REGISTER_DATE,
     SYNTHETIC_NOTE,

@@ -42,6 +42,7 @@ from benchmark.screen import screen
 from benchmark.sources.emulator import ApiDataset, ApiEmulator
 from benchmark.sources.http import HttpClient
 from benchmark.store import iter_snapshots, load_snapshot, read_table, sha256_hex
+from benchmark.tables import PROCESSED_TABLES
 from tests.apidata import fast_client, small_dataset
 from tests.loopback import LoopbackServer
 from tests.processed_fixture import processed_state
@@ -246,7 +247,7 @@ def test_partial_write_refuses_a_damaged_manifest(small_store: Path, tmp_path: P
     (settings.processed_dir / "current" / "manifest.json").write_text("[", encoding="utf-8")
     before = processed_state(settings)
     with pytest.raises(DataError, match=r"manifest\.json"):
-        write_table("costs", pl.DataFrame({"municipality": ["0180"]}), settings)
+        write_table("kpi_values", pl.DataFrame({"municipality": ["0180"]}), settings)
     assert processed_state(settings) == before
 
 
@@ -463,13 +464,13 @@ def test_retries_running_out_midway_keep_earlier_snapshots(tmp_path: Path) -> No
         assert again.reused == len(kept) and again.saved == n_total - len(kept)
         assert len(srv.requests) - start == again.saved  # nothing asked twice
     process(settings=settings)
-    for name in ("lss", "population", "municipalities", "peer_groups", "costs"):
+    for name in PROCESSED_TABLES:
         assert read_table(name, settings).equals(read_table(name, clean)), name
 
 
 def _tables_without_provenance(settings: Settings) -> dict[str, pl.DataFrame]:
     out = {}
-    for name in ("lss", "population", "municipalities", "peer_groups", "costs"):
+    for name in PROCESSED_TABLES:
         df = read_table(name, settings)
         out[name] = df.drop("snapshot") if "snapshot" in df.columns else df
     return out

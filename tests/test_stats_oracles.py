@@ -44,6 +44,14 @@ def _close(actual, expected, rel=REL, abs_=0.0) -> None:
     np.testing.assert_allclose(actual[m], expected[m], rtol=rel, atol=abs_)
 
 
+def _same_interval(res, row: dict, lower: str, upper: str, method: str) -> None:
+    """``res`` (estimate, lower, upper, method) equals the oracle row's columns."""
+    _close(res.estimate, [row["expected_value"]])
+    _close(res.lower, [row[lower]])
+    _close(res.upper, [row[upper]])
+    assert res.method[0] == row[method]
+
+
 def _col(df: pl.DataFrame, name: str) -> np.ndarray:
     return df[name].cast(pl.Float64).to_numpy()
 
@@ -120,10 +128,7 @@ def test_phe_isr(oracles: Path) -> None:
             else:
                 _close([ref_rate_1 * k], [row["expected_ref_rate"]])
                 r = stats.standardised_rate([o], [e], ref_rate_1 * k, conf)
-            _close(r.estimate, [row["expected_value"]])
-            _close(r.lower, [row[lo_c]])
-            _close(r.upper, [row[hi_c]])
-            assert r.method[0] == row["expected_method"]
+            _same_interval(r, row, lo_c, hi_c, "expected_method")
 
 
 def test_phe_dsr(oracles: Path) -> None:
@@ -174,10 +179,7 @@ def test_phe_mean(oracles: Path) -> None:
         for conf, lo_c, hi_c in ((0.95, "expected_lower95", "expected_upper95"),
                                  (0.998, "expected_lower99_8", "expected_upper99_8")):
             res = peer_compat.mean_interval(_col(g, "value"), conf)
-            _close(res.estimate, [row["expected_value"]])
-            _close(res.lower, [row[lo_c]])
-            _close(res.upper, [row[hi_c]])
-            assert res.method[0] == row["method"]
+            _same_interval(res, row, lo_c, hi_c, "method")
 
 
 # --------------------------------------------------------------------------- PHE funnels

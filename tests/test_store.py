@@ -113,8 +113,11 @@ def test_lock_timeout(settings) -> None:
 
 
 def test_write_tables_all_or_nothing(settings, monkeypatch) -> None:
-    a = pl.DataFrame({"municipality": ["0180"], "x": [1]})
-    write_tables({"lss": a, "costs": a}, settings, snapshots={"lss": ["s1"]}, synthetic=False)
+    a = pl.DataFrame({"municipality": ["0180"], "name": ["A"]})
+    groups = pl.DataFrame({"group_id": ["G1"], "title": ["T"], "kind": ["other"],
+                           "member": ["0180"]})
+    write_tables({"municipalities": a, "peer_groups": groups}, settings,
+                 snapshots={"municipalities": ["s1"]}, synthetic=False)
     before = processed_state(settings)
     calls = {"n": 0}
     real = pl.DataFrame.write_parquet
@@ -126,11 +129,11 @@ def test_write_tables_all_or_nothing(settings, monkeypatch) -> None:
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
-    b = pl.DataFrame({"municipality": ["2482"], "x": [2]})
-    with pytest.raises(DataError, match=r"costs\.parquet: disk full"):
-        write_tables({"lss": b, "costs": b}, settings)
+    b = pl.DataFrame({"municipality": ["2482"], "name": ["B"]})
+    with pytest.raises(DataError, match=r"peer_groups\.parquet: disk full"):
+        write_tables({"municipalities": b, "peer_groups": groups}, settings)
     assert processed_state(settings) == before  # nothing replaced, no temp folder left
-    assert read_table("lss", settings).equals(a)
+    assert read_table("municipalities", settings).equals(a)
 
 
 def test_write_table_updates_manifest(settings) -> None:

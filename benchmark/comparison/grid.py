@@ -28,6 +28,7 @@ from benchmark.comparison.bands import (
 )
 from benchmark.comparison.frames import collect
 from benchmark.comparison.inputs import Inputs
+from benchmark.comparison.labels import label, reason
 
 __all__ = ["grid", "lss_ok", "national_split_problems", "reasons"]
 
@@ -58,8 +59,7 @@ def national_split_problems(national_counts: pl.LazyFrame) -> pl.LazyFrame:
             .group_by("year").agg(pl.col("band").sort().str.replace(r"-$", "+").str.join(", ")
                                   .alias("bad"))
             .select("year", pl.lit(TOTAL).alias("category"),
-                    pl.format("inconsistent national total split: derived persons "
-                              "{} negative (N28892 ≥ N28890 ≥ N28891 expected)",
+                    pl.format(reason("split", bands="{}"),
                               pl.col("bad").str.replace_all("-", "–")).alias("split_reason")))
 
 
@@ -144,25 +144,25 @@ def reasons(df: pl.LazyFrame) -> pl.LazyFrame:
         pl.when(totalt_banded & pl.col("expected").is_null() & split_ok)
         .then(pl.col("expected_crude")).otherwise(pl.col("expected")).alias("expected"),
         pl.when(totalt_banded & (pl.col("expected").is_not_null() | ~split_ok))
-        .then(pl.lit("0–22/23–64/65+"))
-        .when(totalt_banded).then(pl.lit("alla åldrar (ej åldersstandardiserad)"))
+        .then(pl.lit(label("band.total_split")))
+        .when(totalt_banded).then(pl.lit(label("band.crude")))
         .otherwise(pl.col("band_label")).alias("reference_band"),
     ).with_columns(
         pl.when(pl.col("status") == "ok").then(pl.col("count")).alias("observed"),
         pl.when(pl.col("status") == "suppressed")
-        .then(pl.lit("suppressed in Kolada (few persons)"))
-        .when(pl.col("status") != "ok").then(pl.lit("missing in Kolada"))
+        .then(pl.lit(reason("suppressed")))
+        .when(pl.col("status") != "ok").then(pl.lit(reason("missing")))
         .when(~split_ok).then(pl.col("split_reason"))
         # before the count: a rate-only row (totalt) has no count without population
         .when(pl.col("population_band").is_null() & ~totalt_banded)
-        .then(pl.lit("no population data for the reference age band"))
+        .then(pl.lit(reason("no_band_population")))
         .when(pl.col("population_total").is_null() | (pl.col("population_total") <= 0))
-        .then(pl.lit("no population data"))
-        .when(pl.col("count").is_null()).then(pl.lit("count missing in Kolada"))
+        .then(pl.lit(reason("no_population")))
+        .when(pl.col("count").is_null()).then(pl.lit(reason("no_count")))
         .when(pl.col("national_rate_per_10k").is_null())
-        .then(pl.lit("no national figure for this year"))
+        .then(pl.lit(reason("no_national")))
         .when(pl.col("expected").is_null() | (pl.col("expected") <= 0))
-        .then(pl.lit("no population in the reference age band"))
+        .then(pl.lit(reason("empty_band")))
         .otherwise(pl.lit("")).alias("flag_reason"),
     ).with_columns(
         pl.when(assessed).then(pl.col("observed")).alias("observed_assessed"),

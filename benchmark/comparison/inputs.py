@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from benchmark.catalog import CATEGORY_BY_ID, RIKET, normalise_municipality_code
+from benchmark.catalog import CATEGORY_BY_ID, COST_KPIS, RIKET, normalise_municipality_code
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.origin import origin_label
@@ -23,13 +23,11 @@ from benchmark.tableset import open_set
 
 __all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span"]
 
-_PEER_SCHEMA = {"group_id": pl.String, "title": pl.String, "kind": pl.String,
-                "member": pl.String, "focus": pl.String}
-#: The columns of the lss and population tables the comparison reads.
+#: The columns of the processed tables the comparison reads (their schemas:
+#: :data:`benchmark.tables.TABLES`).
 _LSS_COLUMNS = ("municipality", "year", "category", "count", "per_10k", "status")
 _POPULATION_COLUMNS = ("municipality", "year", "age", "population")
-_COST_SCHEMA = {"municipality": pl.String, "year": pl.Int32, "kpi": pl.String,
-                "value": pl.Float64, "status": pl.String}
+_KPI_COLUMNS = ("municipality", "year", "kpi", "gender", "value", "status")
 
 
 def available_years(lss: pl.DataFrame) -> tuple[int, ...]:
@@ -73,9 +71,9 @@ class Inputs:
 
     Attributes
     ----------
-    lss, population, municipalities, peer_groups, costs
-        The processed tables (peer groups and costs may be empty; ``population`` holds
-        the columns the comparison needs: municipality, year, age, population).
+    lss, population, municipalities, peer_groups, kpi_values
+        The processed tables, with the columns the comparison needs (peer groups and KPI
+        values may be empty).
     synthetic
         Whether the data are the synthetic demo country (from the manifest).
     years
@@ -86,9 +84,16 @@ class Inputs:
     population: pl.DataFrame
     municipalities: pl.DataFrame
     peer_groups: pl.DataFrame
-    costs: pl.DataFrame
+    kpi_values: pl.DataFrame
     synthetic: bool
     years: tuple[int, ...]
+
+    @property
+    def costs(self) -> pl.DataFrame:
+        """The cost KPIs (:data:`benchmark.catalog.COST_KPIS`) of :attr:`kpi_values`, totals
+        only (gender T): municipality, year, kpi, value, status."""
+        return self.kpi_values.filter(pl.col("kpi").is_in(list(COST_KPIS))
+                                      & (pl.col("gender") == "T")).drop("gender")
 
     @property
     def origin(self) -> str:
@@ -171,8 +176,9 @@ class Inputs:
 def load_inputs(settings: Settings | None = None) -> Inputs:
     """Read the processed tables a comparison needs, all from one processed set.
 
-    ``costs`` and ``peer_groups`` may be absent only when the set's manifest does not list
-    them (then they are empty); see :mod:`benchmark.tableset`.
+    ``kpi_values`` and ``peer_groups`` may be absent only when the set's manifest does not
+    list them (then they are empty); see :mod:`benchmark.tableset`. Each table is checked
+    against its schema (:mod:`benchmark.tables`).
 
     Parameters
     ----------
@@ -187,8 +193,8 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     Raises
     ------
     DataError
-        When a listed table is missing or damaged, or the manifest or its provenance is
-        (naming it and ``make process``).
+        When a listed table is missing, damaged or lacks a column, or the manifest or its
+        provenance is (naming it and ``make process``).
 
     Examples
     --------
@@ -198,17 +204,11 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     """
     tables = open_set(settings or get_settings())
     synthetic = bool(tables.checked_manifest()["synthetic"])
-    lss = tables.read("lss", _LSS_COLUMNS).select(
-        pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32), "category",
-        pl.col("count").cast(pl.Float64), pl.col("per_10k").cast(pl.Float64), "status")
-    population = tables.read("population", _POPULATION_COLUMNS).select(
-        pl.col("municipality").cast(pl.String), pl.col("year").cast(pl.Int32),
-        pl.col("age").cast(pl.Int16), pl.col("population").cast(pl.Int64))
-    return Inputs(lss, population, tables.read("municipalities"),
-                  tables.read_optional("peer_groups", _PEER_SCHEMA),
-                  tables.read_optional("costs", _COST_SCHEMA).with_columns(
-                      pl.col("year").cast(pl.Int32)),
-                  synthetic, available_years(lss))
+    lss = tables.read("lss", _LSS_COLUMNS)
+    return Inputs(lss, tables.read("population", _POPULATION_COLUMNS),
+                  tables.read("municipalities"), tables.read_optional("peer_groups"),
+                  tables.read_optional("kpi_values", _KPI_COLUMNS), synthetic,
+                  available_years(lss))
 
 
 def latest_year(settings: Settings | None = None) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 
 from benchmark.catalog import CATEGORIES, with_age_bands
 from benchmark.comparison.bands import ReferenceBands, reference_bands
+from benchmark.comparison.labels import label
 from benchmark.errors import InputError
 from benchmark.stats import check_confidence
 
@@ -156,8 +157,8 @@ class Method:
             "confidence": self.confidence,
             "strong_confidence": self.strong_confidence,
             "reference": self.reference,
-            "reference_bands": {c.id: ("0–22/23–64/65+" if c.id == "totalt" else c.band_label)
-                                for c in self.bands.categories},
+            "reference_bands": {c.id: (label("band.total_split") if c.id == "totalt"
+                                       else c.band_label) for c in self.bands.categories},
             "age_band_overrides": {cid: [lo, hi] for cid, (lo, hi) in self.age_bands},
             "overdispersion": {"scale": "sqrt", "trim": self.od_trim,
                                "trim_method": "winsorise", "consistency": True,

@@ -36,6 +36,7 @@ from benchmark.comparison import bands
 from benchmark.comparison.frames import collect, float_column
 from benchmark.comparison.grid import lss_ok
 from benchmark.comparison.inputs import Inputs
+from benchmark.comparison.labels import label
 from benchmark.comparison.method import Method
 from benchmark.errors import InputError
 
@@ -126,7 +127,7 @@ def resolve_peer_group(inputs: Inputs, municipality: str, year: int,
             raise InputError(f"a custom peer group needs at least one other municipality "
                              f"than {municipality} (got {text!r}), e.g. 0114,0115; "
                              + PEER_CHOICES)
-        return PeerGroup("custom", f"Egen jämförelsegrupp ({len(members)} kommuner)", members)
+        return PeerGroup("custom", label("peer.custom_title", n=len(members)), members)
     if groups.filter(pl.col("group_id") == text).is_empty():
         raise InputError(f"peer group {text!r} not found; " + PEER_CHOICES)
     return _group(groups, text, municipality)

@@ -135,6 +135,12 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
     -------
     polars.DataFrame
         :data:`COLUMNS` followed by :data:`EXTRA_COLUMNS`; peer columns are null.
+
+    Examples
+    --------
+    >>> inputs = load_inputs(settings)  # doctest: +SKIP
+    >>> build_table(inputs, [2024], municipalities=["0180"]).height  # doctest: +SKIP
+    10
     """
     method = method or Method()
     targets = sorted({int(y) for y in years})

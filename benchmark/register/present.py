@@ -46,11 +46,11 @@ __all__ = [
 RECONCILIATION_YEARS = 6
 _FLOW_COLUMNS = ("decisions", "granted", "refused", "share_refused", "started", "ended",
                  "median_days", "waiting_over_3m", "still_waiting")
-_FLOW_TEXT = {"decisions": "register_decisions", "granted": "register_granted",
-              "refused": "register_refused", "share_refused": "register_share_refused",
-              "started": "register_started", "ended": "register_ended",
-              "median_days": "register_median_days", "waiting_over_3m": "register_waiting",
-              "still_waiting": "register_still_waiting"}
+_FLOW_TEXT = {"decisions": "register.decisions", "granted": "register.granted",
+              "refused": "register.refused", "share_refused": "register.share_refused",
+              "started": "register.started", "ended": "register.ended",
+              "median_days": "register.median_days", "waiting_over_3m": "register.waiting",
+              "still_waiting": "register.still_waiting"}
 
 
 def load(register_file: str | Path, municipality: str, on: date | str | None = None, *,
@@ -80,14 +80,14 @@ def _cell(row: dict[str, Any], col: str, lang: str, kind: str = "int") -> str:
 def notes(result: RegisterViews, lang: str = "sv") -> str:
     """That the section holds aggregated figures from the register, and what was left out."""
     reg = result.register
-    items = [fmt.text("register_included", lang, file=reg.source, rows=fmt.integer(reg.rows,
+    items = [fmt.text("register.included", lang, file=reg.source, rows=fmt.integer(reg.rows,
                                                                                   lang))]
     for reason, n in reg.left_out.items():
-        items.append(fmt.text("register_left_out", lang, n=fmt.integer(n, lang),
-                              reason=fmt.text(f"register_left_{reason}", lang)))
+        items.append(fmt.text("register.left_out", lang, n=fmt.integer(n, lang),
+                              reason=fmt.text(f"register.left_{reason}", lang)))
     last = reg.last_date
     if last is not None and result.on - last > timedelta(days=STALE_DAYS):
-        items.append(fmt.text("register_stale", lang, last=fmt.long_date(last, lang),
+        items.append(fmt.text("register.stale", lang, last=fmt.long_date(last, lang),
                               date=fmt.long_date(result.on, lang)))
     return "".join(f"<p>{html.escape(i)}</p>" for i in items)
 
@@ -99,10 +99,10 @@ def stock_chart(result: RegisterViews, lang: str = "sv") -> plots.Chart:
     name = str(table["name"].drop_nulls()[0]) if table["name"].drop_nulls().len() else \
         result.municipality
     day = fmt.long_date(result.on, lang)
-    title = fmt.text("register_stock_title", lang, name=name, date=day,
+    title = fmt.text("register.stock_title", lang, name=name, date=day,
                      year=result.reference_year)
     chart.figure.update_layout(title_text=html.escape(title))
-    caption = fmt.text("register_stock_caption", lang, date=day, year=result.reference_year)
+    caption = fmt.text("register.stock_caption", lang, date=day, year=result.reference_year)
     return dataclasses.replace(chart, key="register-stock", title=title,
                                caption=f"{caption} {chart.caption}")
 
@@ -117,21 +117,21 @@ def reconciliation_table(result: RegisterViews, lang: str = "sv") -> str:
     same = sum(r["difference"] == 0 for r in shown)
     largest = max(shown, key=lambda r: abs(r["difference"]), default=None)
     if largest is None or largest["difference"] == 0:
-        agreement = fmt.text("register_agree_all", lang, cells=fmt.integer(len(shown), lang))
+        agreement = fmt.text("register.agree_all", lang, cells=fmt.integer(len(shown), lang))
     else:
         big = (f"{fmt.integer(largest['difference'], lang, sign=True)} "
                f"({fmt.category_label(largest['category'], lang, mid_sentence=True)} "
                f"{largest['year']})")
-        agreement = fmt.text("register_agree_some", lang, same=fmt.integer(same, lang),
+        agreement = fmt.text("register.agree_some", lang, same=fmt.integer(same, lang),
                              cells=fmt.integer(len(shown), lang), largest=big)
-    lead = fmt.text("register_reconciliation_lead", lang, agreement=agreement)
+    lead = fmt.text("register.reconciliation_lead", lang, agreement=agreement)
     by = {(r["category"], r["year"]): r for r in rows}
     cats = list(dict.fromkeys(r["category"] for r in rows))
     body = [[get_category(c).label(lang)]
             + [_cell(by[(c, y)], "difference", lang, "signed") if (c, y) in by else ""
                for y in years] for c in cats]
-    table = plots.data_table(fmt.text("register_reconciliation_caption", lang),
-                             [fmt.text("category", lang), *map(str, years)], body,
+    table = plots.data_table(fmt.text("register.reconciliation_caption", lang),
+                             [fmt.text("label.category", lang), *map(str, years)], body,
                              [False] + [True] * len(years))
     return f"<p>{html.escape(lead)}</p>{table}"
 
@@ -149,25 +149,26 @@ def flow_chart(result: RegisterViews, lang: str = "sv") -> plots.Chart:
             _FLOW_TEXT[col], lang), marker_color=colour,
             hovertemplate="%{x}: %{y}<extra>" + fmt.text(_FLOW_TEXT[col], lang) + "</extra>"))
     fig.add_trace(go.Scatter(x=years, y=[r["waiting_over_3m"] for r in rows],
-                             mode="lines+markers", name=fmt.text("register_waiting", lang),
+                             mode="lines+markers", name=fmt.text("register.waiting", lang),
                              line={"color": plots.PALETTE["riket"], "width": 2},
                              marker={"symbol": "square", "size": 8}))
     name = _name(result)
-    title = fmt.text("register_flow_title", lang, name=name)
-    caption = fmt.text("register_flow_caption", lang, last=years[-1] if years else "",
+    title = fmt.text("register.flow_title", lang, name=name)
+    caption = fmt.text("register.flow_caption", lang, last=years[-1] if years else "",
                        date=fmt.long_date(result.on, lang))
     fig.update_layout(barmode="stack", title={"text": html.escape(title), "x": 0},
                       template="simple_white", separators=fmt.plotly_separators(lang),
                       height=420, legend={"orientation": "h", "y": 1.08, "x": 0})
-    fig.update_xaxes(type="category", title=fmt.text("year", lang))
-    fig.update_yaxes(title=fmt.text("register_decisions", lang), rangemode="tozero")
-    headers = [fmt.text("year", lang), *(fmt.text(_FLOW_TEXT[c], lang) for c in _FLOW_COLUMNS)]
+    fig.update_xaxes(type="category", title=fmt.text("label.year", lang))
+    fig.update_yaxes(title=fmt.text("register.decisions", lang), rangemode="tozero")
+    headers = [fmt.text("label.year", lang),
+               *(fmt.text(_FLOW_TEXT[c], lang) for c in _FLOW_COLUMNS)]
     body = [[str(r["year"]), *(_cell(r, c, lang, _kind(c)) for c in _FLOW_COLUMNS)]
             for r in rows]
-    table = plots.data_table(f"{title}; {HIDDEN} = {fmt.text('register_hidden', lang)}",
+    table = plots.data_table(f"{title}; {HIDDEN} = {fmt.text('register.hidden', lang)}",
                              headers, body, [False] + [True] * len(_FLOW_COLUMNS))
     if result.synthetic:
-        caption = f"{fmt.text('synthetic_note', lang)} {caption}"
+        caption = f"{fmt.text('label.synthetic_note', lang)} {caption}"
     return plots.Chart("register-flow", fig, title, caption, table, lang)
 
 
@@ -188,16 +189,16 @@ def flow_table(result: RegisterViews, lang: str = "sv", year: int | None = None)
     flow = result.tables["flow"]
     year = year or result.on.year
     rows = flow.filter(pl.col("year") == year).to_dicts()
-    headers = [fmt.text("category", lang),
+    headers = [fmt.text("label.category", lang),
                *(fmt.text(_FLOW_TEXT[c], lang) for c in _FLOW_COLUMNS)]
-    body = [[fmt.text("register_all", lang) if r["category"] == ALL
+    body = [[fmt.text("register.all", lang) if r["category"] == ALL
              else get_category(r["category"]).label(lang),
              *(_cell(r, c, lang, _kind(c)) for c in _FLOW_COLUMNS)] for r in rows]
     through = rows[0]["through"] if rows else result.on
-    caption = fmt.text("register_flow_table_caption", lang, year=year,
+    caption = fmt.text("register.flow_table_caption", lang, year=year,
                        date=fmt.long_date(through, lang))
     table = plots.data_table(caption, headers, body, [False] + [True] * len(_FLOW_COLUMNS))
-    note = fmt.text("register_waiting_note", lang, date=fmt.long_date(result.on, lang))
+    note = fmt.text("register.waiting_note", lang, date=fmt.long_date(result.on, lang))
     return f"{table}<p>{html.escape(note)}</p>"
 
 
@@ -209,13 +210,13 @@ def section(result: RegisterViews, lang: str = "sv", level: int = 3
     day = fmt.long_date(result.on, lang)
     parts: list[plots.Chart | str] = [notes(result, lang)]
     if "stock" in result.tables:
-        parts += [heading(fmt.text("register_stock_heading", lang, date=day), level),
+        parts += [heading(fmt.text("register.stock_heading", lang, date=day), level),
                   stock_chart(result, lang)]
     if "flow" in result.tables:
-        parts += [heading(fmt.text("register_flow_heading", lang), level),
+        parts += [heading(fmt.text("register.flow_heading", lang), level),
                   flow_chart(result, lang), flow_table(result, lang)]
     if "reconciliation" in result.tables:
-        parts += [heading(fmt.text("register_reconciliation_heading", lang), level),
+        parts += [heading(fmt.text("register.reconciliation_heading", lang), level),
                   reconciliation_table(result, lang)]
     return parts
 
@@ -230,7 +231,7 @@ def report_parts(register_file: str | Path, municipality: str, on: date | str | 
 
     result = load(register_file, municipality, on, sheet=sheet, labels=labels, year=year,
                   settings=notebook_settings(data_dir))
-    return [heading(fmt.text("register_section", lang), 2), *section(result, lang)]
+    return [heading(fmt.text("register.section", lang), 2), *section(result, lang)]
 
 
 def notebook_parts(register_file: str | Path | None = None, municipality: str | None = None,
@@ -241,13 +242,13 @@ def notebook_parts(register_file: str | Path | None = None, municipality: str | 
     """Notebook ``05-egna-beslut``: the section for a file, or what to fill in.
 
     On the synthetic demo data, without a file, the demo's own register of Demoby is used
-    (:mod:`benchmark.demo_register`, written by ``make demo``), counted on its export date;
+    (:mod:`benchmark.demo.register`, written by ``make demo``), counted on its export date;
     the municipality defaults to ``$BENCHMARK_KOMMUN`` (``make lab KOMMUN=…``).
     """
     import os
 
     from benchmark.demo import DEMO_FOCUS
-    from benchmark.demo_register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE, register_path
+    from benchmark.demo.register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE, register_path
     from benchmark.explorer import KOMMUN_ENV
     from benchmark.store import read_manifest
     from benchmark.views import notebook_settings
@@ -260,10 +261,10 @@ def notebook_parts(register_file: str | Path | None = None, municipality: str | 
         municipality = municipality or DEMO_FOCUS
     municipality = municipality or os.environ.get(KOMMUN_ENV)
     if register_file is None or municipality is None:
-        return [f"<p><strong>{html.escape(fmt.text('register_fill_in', lang))}</strong></p>"]
+        return [f"<p><strong>{html.escape(fmt.text('register.fill_in', lang))}</strong></p>"]
     result = load(register_file, municipality, on, sheet=sheet, labels=labels,
                   settings=settings)
     banner = (f'<p class="lss-demo" role="note"><strong>'
-              f"{html.escape(fmt.text('synthetic_tool', lang))}</strong></p>"
+              f"{html.escape(fmt.text('explorer.synthetic_tool', lang))}</strong></p>"
               if result.synthetic else "")
     return [banner, *section(result, lang, level=2)]

@@ -6,12 +6,8 @@ Data come from the path form ``/data/kpi/{≤25 ids}/year/{≤25 years}?per_page
 dynamic programme so the number of pages is the minimum the 25-item and 5 000-row limits
 allow. Metadata: ``/kpi/{ids}``, ``/municipality`` and ``/municipality_groups``.
 
-Shapes as the live v3 API answers (docs/apis.md §2.2–2.3): group members are
-``{"member_id", "member_title"}`` (v2's ``{"id", "title"}`` is still accepted); a value
-entry may carry ``isdeleted`` and one with ``isdeleted: true`` is never used (an entry
-without the field is live). :func:`shape_notes` names every way a response departs from
-the v3 shape the suite was built for (unknown fields, v2 member keys), so ``fetch`` and
-``doctor`` can report a changed API instead of guessing.
+Response shapes and their checks (validators, :func:`shape_notes`) are in
+:mod:`benchmark.sources.kolada_shapes` and imported here.
 
 Peer groups (``parse_groups``) are classified by ``kind``:
 
@@ -35,8 +31,45 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import polars as pl
 
-from benchmark.sources.http import InvalidBody
+from benchmark.sources.kolada_shapes import (
+    KNOWN_FIELDS,
+    MEMBER_KEYS_V2,
+    MEMBER_KEYS_V3,
+    count_deleted,
+    is_deleted,
+    member_code,
+    shape_notes,
+    validate_data,
+    validate_metadata,
+    validator,
+)
 from benchmark.sources.plan import PlannedRequest
+from benchmark.tables import TABLES
+
+__all__ = [  # the response checks live in kolada_shapes; imported from here as before
+    "KNOWN_FIELDS",
+    "MEMBER_KEYS_V2",
+    "MEMBER_KEYS_V3",
+    "chunk",
+    "classify_group",
+    "count_deleted",
+    "is_deleted",
+    "member_code",
+    "min_data_pages",
+    "newest_published",
+    "next_link",
+    "parse_groups",
+    "parse_municipalities",
+    "parse_values",
+    "plan_data",
+    "plan_metadata",
+    "plan_publication",
+    "published_year",
+    "shape_notes",
+    "validate_data",
+    "validate_metadata",
+    "validator",
+]
 
 API = "Kolada"
 MAX_SEGMENT = 25
@@ -47,27 +80,6 @@ VALUES_SCHEMA = {
     "kpi": pl.Utf8, "municipality": pl.Utf8, "year": pl.Int32, "gender": pl.Utf8,
     "value": pl.Float64, "status": pl.Utf8, "count": pl.Int64, "snapshot": pl.Utf8,
 }
-
-#: Member keys of a group: v3 first, then v2's (still accepted).
-MEMBER_KEYS_V3 = ("member_id", "member_title")
-MEMBER_KEYS_V2 = ("id", "title")
-
-#: Fields of the v3 shapes the suite was built for (docs/apis.md §2.2–2.3); anything else
-#: is reported by :func:`shape_notes` as a change in the live API.
-KNOWN_FIELDS: dict[str, frozenset[str]] = {
-    "envelope": frozenset({"values", "count", "next_url", "previous_url", "next_page",
-                           "previous_page"}),
-    "kolada-kpi": frozenset({"id", "title", "description", "is_divided_by_gender",
-                             "municipality_type", "auspice", "operating_area", "perspective",
-                             "prel_publication_date", "publication_date", "publ_period",
-                             "has_ou_data"}),
-    "kolada-municipality": frozenset({"id", "title", "type"}),
-    "kolada-groups": frozenset({"id", "title", "members"}),
-    "member": frozenset(MEMBER_KEYS_V3),
-    "kolada-data": frozenset({"kpi", "municipality", "period", "values"}),
-    "value": frozenset({"gender", "count", "status", "value", "isdeleted"}),
-}
-
 
 # -- planning ---------------------------------------------------------------------------------
 def chunk(items: Sequence[Any], size: int = MAX_SEGMENT) -> list[list[Any]]:
@@ -183,146 +195,9 @@ def next_link(data: dict[str, Any], current_url: str) -> str | None:
     return nxt
 
 
-# -- validation -------------------------------------------------------------------------------
-def _need(cond: bool, what: str) -> None:
-    if not cond:
-        raise InvalidBody(what)
-
-
-def _check_envelope(data: Any) -> list[Any]:
-    _need(isinstance(data, dict), "Kolada body is not a JSON object")
-    values = data.get("values")
-    _need(isinstance(values, list), "Kolada envelope has no 'values' list")
-    count = data.get("count")
-    _need(isinstance(count, int) and not isinstance(count, bool) and count >= len(values),
-          "Kolada envelope has no valid 'count'")
-    for name in ("next_url", "next_page"):
-        _need(data.get(name) is None or isinstance(data.get(name), str | int),
-              f"Kolada envelope has an invalid '{name}'")
-    return values
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
-
-
-def validate_data(data: Any) -> None:
-    """Raise :class:`InvalidBody` unless ``data`` is a v3 data envelope.
-
-    Items: ``kpi``, ``municipality`` (str), ``period`` (a year: int or 4-digit string) and
-    ``values``, a list of ``{gender: str, value: number|null, status: str|null,
-    count: int|null, isdeleted: bool (optional)}``. Other fields are allowed (see
-    :func:`shape_notes`).
-    """
-    for item in _check_envelope(data):
-        _need(isinstance(item, dict) and isinstance(item.get("kpi"), str)
-              and isinstance(item.get("municipality"), str)
-              and isinstance(item.get("values"), list), "Kolada data item has the wrong shape")
-        period = item.get("period")
-        _need((_is_int(period) and 1000 <= period <= 9999)
-              or (isinstance(period, str) and len(period) == 4 and period.isascii()
-                  and period.isdigit()),
-              f"Kolada data item has an invalid period {period!r} (expected a year)")
-        for v in item["values"]:
-            _need(isinstance(v, dict) and isinstance(v.get("gender"), str)
-                  and (v.get("value") is None or _is_number(v.get("value")))
-                  and (v.get("status") is None or isinstance(v.get("status"), str))
-                  and (v.get("count") is None
-                       or (_is_int(v.get("count")) and abs(v.get("count")) < 2**63)),
-                  "Kolada data value has the wrong shape")
-            _need(v.get("isdeleted") is None or isinstance(v.get("isdeleted"), bool),
-                  f"Kolada data value has a non-boolean isdeleted {v.get('isdeleted')!r}")
-
-
-def validate_metadata(kind: str) -> Any:
-    """A validator for a metadata envelope of this kind (``kolada-kpi`` …)."""
-
-    def _validate(data: Any) -> None:
-        for item in _check_envelope(data):
-            _need(isinstance(item, dict) and isinstance(item.get("id"), str)
-                  and isinstance(item.get("title"), str), f"{kind} item lacks id/title")
-            if kind == "kolada-groups":
-                _need(isinstance(item.get("members"), list)
-                      and all(member_code(m) is not None for m in item["members"]),
-                      "group members have neither member_id (v3) nor id (v2) as a string")
-            if kind == "kolada-municipality":
-                _need(isinstance(item.get("type"), str), "municipality lacks type")
-
-    return _validate
-
-
-def validator(kind: str) -> Any:
-    return validate_data if kind == "kolada-data" else validate_metadata(kind)
-
-
-def member_code(member: Any) -> str | None:
-    """A group member's municipality code: v3 ``member_id``, else v2 ``id``."""
-    if not isinstance(member, dict):
-        return None
-    for key in (MEMBER_KEYS_V3[0], MEMBER_KEYS_V2[0]):
-        if isinstance(member.get(key), str):
-            return member[key]
-    return None
-
-
-def is_deleted(entry: dict[str, Any]) -> bool:
-    """True for a value entry marked ``isdeleted: true`` (absent = live)."""
-    return entry.get("isdeleted") is True
-
-
-def count_deleted(data: dict[str, Any]) -> int:
-    """Value entries marked deleted in one data envelope."""
-    return sum(is_deleted(v) for item in data["values"] for v in item["values"])
-
-
-def _unknown(where: str, objs: Iterable[Any], known: frozenset[str]) -> list[str]:
-    extra = sorted({k for o in objs if isinstance(o, dict) for k in o} - known)
-    if not extra:
-        return []
-    names = ", ".join(repr(k) for k in extra)
-    return [f"unknown field{'s' if len(extra) > 1 else ''} {names} in {where}"]
-
-
-def shape_notes(kind: str, data: Any) -> list[str]:
-    """How a (valid) Kolada response departs from the v3 shape the suite was built for.
-
-    Each note is one phrase naming exactly what differs, e.g. "group members use the v2
-    keys 'id'/'title' instead of 'member_id'/'member_title'" or "unknown field 'foo' in
-    value entries". An empty list means the shape is exactly as expected. The
-    fetch still works with every difference named here (unknown fields are ignored and
-    both member shapes are read); a body it cannot use fails validation instead.
-    """
-    if not isinstance(data, dict):
-        return []
-    notes = _unknown("the envelope", [data], KNOWN_FIELDS["envelope"])
-    if "next_url" not in data and "next_page" in data:
-        notes.append("the envelope pages with v2 'next_page' instead of v3 'next_url'")
-    items = [i for i in data.get("values") or [] if isinstance(i, dict)]
-    if kind in KNOWN_FIELDS:
-        label = {"kolada-kpi": "KPI entries", "kolada-municipality": "municipality entries",
-                 "kolada-groups": "group entries", "kolada-data": "data items"}[kind]
-        notes += _unknown(label, items, KNOWN_FIELDS[kind])
-    if kind == "kolada-groups":
-        members = [m for i in items for m in i.get("members") or [] if isinstance(m, dict)]
-        v2 = [m for m in members if MEMBER_KEYS_V3[0] not in m and MEMBER_KEYS_V2[0] in m]
-        if v2:
-            notes.append(f"group members use the v2 keys 'id'/'title' instead of "
-                         f"'member_id'/'member_title' ({len(v2)} of {len(members)} members)")
-        v3 = [m for m in members if m not in v2]
-        notes += _unknown("group members", v3, KNOWN_FIELDS["member"])
-    if kind == "kolada-data":
-        entries = [v for i in items for v in i.get("values") or [] if isinstance(v, dict)]
-        notes += _unknown("value entries", entries, KNOWN_FIELDS["value"])
-    return notes
-
-
 def published_year(item: dict[str, Any], today: date) -> int | None:
     """The newest year a KPI has published, from its ``publ_period`` and
-    ``publication_date`` (docs/apis.md §2.5: the period of the next or latest scheduled
+    ``publication_date`` (Kolada: the period of the next or latest scheduled
     release): ``publ_period`` once ``publication_date`` has passed (or when no date is
     given), else the year before. ``None`` when there is no ``publ_period``."""
     period = item.get("publ_period")
@@ -407,15 +282,6 @@ def parse_municipalities(items: Iterable[dict[str, Any]]) -> pl.DataFrame:
                         orient="row")
 
 
-def parse_kpis(items: Iterable[dict[str, Any]]) -> pl.DataFrame:
-    """KPI descriptions: id, title, description, is_divided_by_gender, municipality_type, ..."""
-    schema = {"id": pl.Utf8, "title": pl.Utf8, "description": pl.Utf8,
-              "is_divided_by_gender": pl.Boolean, "municipality_type": pl.Utf8,
-              "perspective": pl.Utf8}
-    rows = [tuple(i.get(k) for k in schema) for i in items]
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
 _LSS_RE = re.compile(r"^Liknande kommuner LSS, (?P<name>.+), (?P<year>\d{4})$")
 _LAN_RE = re.compile(r"^.+ läns kommuner\b")
 _SIZE_RE = re.compile(r"^Kommuner med .+ invånare\b")
@@ -439,8 +305,9 @@ def parse_groups(items: Iterable[dict[str, Any]], municipalities: pl.DataFrame
                  ) -> tuple[pl.DataFrame, list[str]]:
     """Peer groups, one row per member, and the focus names that could not be resolved.
 
-    Columns: group_id, title, kind, member, focus, year. Members may be v3
-    ``{member_id, member_title}`` or v2 ``{id, title}``. ``municipalities`` is the register
+    Columns: those of the ``peer_groups`` table (:data:`benchmark.tables.TABLES`). Members
+    may be v3 ``{member_id, member_title}`` or v2 ``{id, title}``; a member listed twice
+    (e.g. a group repeated across pages) gives one row. ``municipalities`` is the register
     (id, title) used to resolve a focus name to its code.
     """
     by_name = {t: i for i, t in municipalities.select("id", "title").iter_rows()}
@@ -458,6 +325,5 @@ def parse_groups(items: Iterable[dict[str, Any]], municipalities: pl.DataFrame
             code = member_code(m)
             if code != focus:  # the focus is never a member of its own comparison group
                 rows.append((item["id"], item["title"], kind, code, focus, year))
-    schema = {"group_id": pl.Utf8, "title": pl.Utf8, "kind": pl.Utf8, "member": pl.Utf8,
-              "focus": pl.Utf8, "year": pl.Int32}
-    return pl.DataFrame(rows, schema=schema, orient="row"), unresolved
+    return (pl.DataFrame(list(dict.fromkeys(rows)), schema=TABLES["peer_groups"].dtypes,
+                         orient="row"), unresolved)

@@ -122,7 +122,7 @@ class EmulatorServer:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve the synthetic demo country until interrupted (see the module docstring)."""
-    from benchmark.cli import parse_years
+    from benchmark.arguments import parse_years
     from benchmark.demo import DEMO_SEED, generate_dataset
     from benchmark.errors import InputError
 

@@ -32,6 +32,7 @@ import polars as pl
 
 from benchmark.sources.http import InvalidBody
 from benchmark.sources.plan import PlannedRequest
+from benchmark.tables import TABLES
 
 API = "SCB"
 TAB_ANNUAL = "TAB638"  # ≤ 2024
@@ -42,10 +43,8 @@ SEXES = ("1", "2")
 DEFAULT_MAX_CELLS = 150_000
 DEFAULT_CALLS, DEFAULT_WINDOW = 30, 10.0
 
-POPULATION_SCHEMA = {
-    "municipality": pl.Utf8, "year": pl.Int32, "sex": pl.Utf8, "age": pl.Int16,
-    "population": pl.Int64, "status": pl.Utf8, "snapshot": pl.Utf8,
-}
+#: What :func:`parse_population` returns: the processed ``population`` table's columns.
+POPULATION_SCHEMA = TABLES["population"].dtypes
 
 
 # -- config -----------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ import numpy as np
 import polars as pl
 
 from benchmark.comparison import Inputs
-from benchmark.demo import DEMO_FOCUS, DEMO_SEED
+from benchmark.demo.country import DEMO_FOCUS
+from benchmark.demo.generate import DEMO_SEED
 from benchmark.errors import DataError
 from benchmark.files import atomic_write_bytes
 
