@@ -5,10 +5,11 @@ The export uses the template ``benchmark/templates/lss_offline`` (the JupyterLab
 without require.js, MathJax, mermaid or widget CDN scripts, with a skip link to the summary
 and a print stylesheet), hides code cells and prompts, sets ``<html lang>``, drops the
 ``tabindex`` nbconvert puts on every output block, and inlines plotly.js exactly once (the
-first figure carries it, see :func:`benchmark.views.show`). :func:`audit_html` refuses a file
-that would reach the network or grow beyond :data:`MAX_BYTES`. The static HTML and the PDF
-are drawn from that HTML by headless Chromium (:mod:`benchmark.render`); the batch of every
-municipality's report is :mod:`benchmark.batch`.
+first figure carries it, see :func:`benchmark.views.show`). :func:`audit_html`
+(:mod:`benchmark.audit`) refuses a file that would reach the network or is too big. The
+static HTML and the PDF are drawn from that HTML by headless Chromium
+(:mod:`benchmark.render`); the batch of every municipality's report is
+:mod:`benchmark.batch`.
 
 Before a kernel starts, the inputs are checked (municipality, year, every table of the
 processed set against its hash, the provenance), so is the output file (the rules of
@@ -23,7 +24,6 @@ that process no longer exists. A report whose processed set was replaced while i
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import os
 import re
@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 
 from benchmark import fmt
+from benchmark.audit import audit_html, audit_static
 from benchmark.catalog import check_year
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
@@ -56,8 +57,6 @@ NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 REPORT_NOTEBOOK = "02-styrelserapport"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "lss_offline"
-#: Largest report accepted (plotly.js alone is about 4.8 MB).
-MAX_BYTES = 6 * 1024 * 1024
 #: Seconds a single notebook cell may run.
 CELL_TIMEOUT_S = 600
 _KERNEL_NAME = "lss-benchmark-python"
@@ -415,48 +414,3 @@ _EXPORTERS: dict[str, Any] = {}
 _FOCUSABLE_BLOCK = re.compile(
     r'(<div class="[^"]*\bjp-(?:OutputArea-output|Cell-inputWrapper)\b[^"]*"[^>]*?)'
     r' tabindex="0"')
-
-
-_EXTERNAL = re.compile(
-    r"<(script|link|img|iframe|source|audio|video|embed)\b[^>]*?\b(src|href)\s*=\s*"
-    r"[\"']?\s*(https?:|//)", re.IGNORECASE)
-_PLOTLY_HEADER = re.compile(r"\*\s*plotly\.js v\d+\.\d+\.\d+")
-
-
-def audit_html(text: str, *, expect_plotlyjs: bool = True) -> list[str]:
-    """Problems that make an HTML report unfit to send: external resources, more than one
-    plotly.js copy (or none for its figures, unless ``expect_plotlyjs=False``: the charts
-    are drawn elsewhere), the cloud-share button, a missing ``lang`` or a size over 6 MB."""
-    problems: list[str] = []
-    size = len(text.encode("utf-8"))
-    if size > MAX_BYTES:
-        problems.append(f"size {size} bytes exceeds {MAX_BYTES}")
-    for match in _EXTERNAL.finditer(text):
-        problems.append(f"external resource: {html.unescape(match.group(0))[:120]}")
-    copies = len(_PLOTLY_HEADER.findall(text))
-    if copies > 1:
-        problems.append(f"{copies} copies of plotly.js (expected one)")
-    if expect_plotlyjs and "Plotly.newPlot" in text and copies == 0:
-        problems.append("figures present but plotly.js is not embedded")
-    if re.search(r'"showSendToCloud":\s*true', text):
-        problems.append("a figure enables the cloud-share button")
-    langs = "|".join(map(re.escape, fmt.LANGS))
-    if not re.search(rf"<html[^>]*\blang=\"({langs})\"", text):
-        problems.append(f"<html> lacks lang= one of {', '.join(fmt.LANGS)}")
-    return problems
-
-
-def audit_static(text: str) -> list[str]:
-    """Problems of a static HTML report: any script, an external resource, a plot left
-    for plotly to draw, a missing ``lang`` or a size of 1 MB or more."""
-    from benchmark.render import MAX_STATIC_BYTES
-
-    problems = [p for p in audit_html(text) if not p.startswith("size ")]
-    size = len(text.encode("utf-8"))
-    if size >= MAX_STATIC_BYTES:
-        problems.append(f"size {size} bytes is not under {MAX_STATIC_BYTES}")
-    if re.search(r"<script\b", text, re.IGNORECASE):
-        problems.append("a <script> is left")
-    if "plotly-graph-div" in text:
-        problems.append("a chart is left for plotly.js to draw")
-    return problems
