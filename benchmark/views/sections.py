@@ -102,14 +102,26 @@ def _labels(table: pl.DataFrame, mask: pl.Expr, lang: str) -> list[str]:
     return [fmt.category_label(c, lang, mid_sentence=True) for c in ids]
 
 
+def _fragile(table: pl.DataFrame) -> pl.Expr:
+    """Rows whose flag does not hold under the alternative ways of counting ages."""
+    return (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
+            else pl.lit(False))
+
+
 def findings_line(table: pl.DataFrame, lang: str = "sv") -> str:
     """The main findings in one line of plain text (the index of a batch of reports): the
-    categories clearly above and below Riket (``flag``), or that none deviates clearly."""
+    categories clearly above and below Riket (a ``flag`` that is ``robust``, as in
+    :func:`summary`), those whose flag depends on how ages are counted, or that none
+    deviates clearly."""
     fmt.check_lang(lang)
     ok = pl.col("status") == "ok"
+    flagged = ok & pl.col("flag").is_in(["higher", "lower"])
+    fragile = _fragile(table)
     parts = [fmt.text(f"index.finding_{flag}", lang, items=fmt.join(labels, lang))
              for flag in ("higher", "lower")
-             if (labels := _labels(table, ok & (pl.col("flag") == flag), lang))]
+             if (labels := _labels(table, ok & (pl.col("flag") == flag) & ~fragile, lang))]
+    if depends := _labels(table, flagged & fragile, lang):
+        parts.append(fmt.text("index.finding_depends", lang, items=fmt.join(depends, lang)))
     return " ".join(parts) or fmt.text("index.finding_none", lang)
 
 
@@ -139,8 +151,7 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     fmt.check_lang(lang)
     n = table.height
     ok = pl.col("status") == "ok"
-    fragile = (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
-               else pl.lit(False))
+    fragile = _fragile(table)
     hi = _labels(table, ok & (pl.col("flag") == "higher") & ~fragile, lang)
     lo = _labels(table, ok & (pl.col("flag") == "lower") & ~fragile, lang)
     sim = _labels(table, ok & (pl.col("flag") == "similar"), lang)
