@@ -77,7 +77,9 @@ def band_population(population: pl.DataFrame, years: Iterable[int],
                     | (set(profile.SHAPE_EDGES) if weighted else set())
                     | {MAX_AGE + 1}) - {0})
     starts = [0, *edges]
-    total, rows, nulls, pairs = _segment_sums(population, years, edges)
+    by_sex = weighted or any(b.sex for b in specs.values())
+    total, rows, nulls, pairs = (_segment_sums(population, years, edges) if by_sex
+                                 else _segment_sums_pooled(population, years, edges))
     n = pairs.height
     is_riket = (pairs["municipality"] == RIKET).to_numpy()
     pair_years = pairs["year"].to_numpy()
@@ -190,6 +192,33 @@ def _segment_sums(population: pl.DataFrame, years: Iterable[int], edges: Sequenc
     pairs = pl.DataFrame({"municipality": munis.gather(grid_m[present]),
                           "year": pl.Series(grid_y[present], dtype=pl.Int32)})
     return total[present], rows[present], nulls[present], pairs
+
+
+def _segment_sums_pooled(population: pl.DataFrame, years: Iterable[int], edges: Sequence[int]
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pl.DataFrame]:
+    """:func:`_segment_sums` without the split by sex (every row in the third sex slot),
+    for bands that neither weight nor pick a sex (the band model): one polars group-by over
+    the population rows, about three times faster than the split."""
+    segment = pl.lit(0, dtype=pl.Int8)
+    for edge in edges:
+        segment = segment + (pl.col("age") >= edge).cast(pl.Int8)
+    g = (population.lazy().filter(pl.col("year").is_in(list(years)) & (pl.col("age") >= 0))
+         .group_by("municipality", "year", segment.alias("segment"))
+         .agg(pl.col("population").sum().alias("sum"), pl.len().alias("rows"),
+              pl.col("population").null_count().alias("nulls"))
+         .collect(engine="streaming"))
+    pairs = (g.select("municipality", pl.col("year").cast(pl.Int32)).unique()
+             .sort("municipality", "year"))
+    at = g.join(pairs.with_row_index("pair"), on=["municipality", "year"])
+    n_seg = len(edges) + 1
+    flat = (at["pair"].to_numpy().astype(np.int64) * n_seg
+            + at["segment"].to_numpy().astype(np.int64)) * 3 + 2
+    out = []
+    for col in ("sum", "rows", "nulls"):
+        cells = np.zeros(pairs.height * n_seg * 3, dtype=np.int64)
+        cells[flat] = at[col].to_numpy()
+        out.append(cells.reshape(pairs.height, n_seg, 3))
+    return out[0], out[1], out[2], pairs
 
 
 def long_bands(wide: pl.DataFrame) -> pl.LazyFrame:

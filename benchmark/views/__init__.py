@@ -27,6 +27,7 @@ from benchmark.views.data import (
     notebook_settings,
     retrieval_dates,
     show,
+    start_document,
 )
 from benchmark.views.findings import alternative_words, depends_sentences
 from benchmark.views.methods import age_profile_table, robustness_table
@@ -52,6 +53,7 @@ from benchmark.views.sections import (
     SECTIONS,
     category_heading,
     demo_note,
+    findings_line,
     funnel_categories,
     funnel_intro,
     glossary,
@@ -68,11 +70,11 @@ from benchmark.views.sections import (
 __all__ = [
     "CATEGORY_SORTS", "GLOSSARY", "OVERVIEW_SORTS", "SECTIONS", "TABLE_CSS", "TREND_YEARS",
     "ReportData", "age_profile_table", "alternative_words", "beta_table",
-    "category_heading", "cost_section", "demo_note", "depends_sentences",
+    "category_heading", "cost_section", "demo_note", "depends_sentences", "findings_line",
     "funnel_categories", "funnel_intro", "glossary", "heading", "indicator_view",
     "load_report_data", "meaning", "municipality_table", "need_explained", "need_parts",
     "need_sentences", "notebook_settings", "paired_note", "reference_bands_table",
     "retrieval_dates", "robustness_table", "screening_summary", "section", "show",
-    "sort_choices", "sources",
-    "summary", "sv_sort_key", "title_block", "trend_categories",
+    "sort_choices", "sources", "start_document", "summary", "sv_sort_key", "title_block",
+    "trend_categories",
 ]

@@ -26,15 +26,17 @@ SECTIONS = ("summary", "overview", "decomposition", "need", "trend", "funnel", "
 GLOSSARY = ("lss", "executed", "expected", "limit", "interval", "other")
 
 
-def heading(text: str, level: int = 2) -> str:
-    """An HTML heading (``level`` 1–3) with escaped text.
+def heading(text: str, level: int = 2, *, anchor: str | None = None) -> str:
+    """An HTML heading (``level`` 1–3) with escaped text and an optional ``id`` (then also
+    ``tabindex="-1"``, so a link to it moves the keyboard focus there).
 
     Examples
     --------
     >>> heading("Kostnad & nytta", 3)
     '<h3>Kostnad &amp; nytta</h3>'
     """
-    return f"<h{level}>{html.escape(text)}</h{level}>"
+    ident = f' id="{html.escape(anchor)}" tabindex="-1"' if anchor else ""
+    return f"<h{level}{ident}>{html.escape(text)}</h{level}>"
 
 
 def _paragraph(text: str, attrs: str = "") -> str:
@@ -42,14 +44,15 @@ def _paragraph(text: str, attrs: str = "") -> str:
 
 
 def section(key: str, lang: str = "sv", level: int = 2) -> str:
-    """The heading of a standard report section (one of :data:`SECTIONS`) in ``lang``.
+    """The heading of a standard report section (one of :data:`SECTIONS`) in ``lang``, with
+    the anchor ``id="lss-<key>"`` (the report's skip link points to ``#lss-summary``).
 
     Examples
     --------
     >>> section("summary", "en")
-    '<h2>Summary</h2>'
+    '<h2 id="lss-summary" tabindex="-1">Summary</h2>'
     """
-    return heading(fmt.text(f"section.{key}", lang), level)
+    return heading(fmt.text(f"section.{key}", lang), level, anchor=f"lss-{key}")
 
 
 def category_heading(category: str, lang: str = "sv", level: int = 3) -> str:
@@ -99,6 +102,30 @@ def _labels(table: pl.DataFrame, mask: pl.Expr, lang: str) -> list[str]:
     return [fmt.category_label(c, lang, mid_sentence=True) for c in ids]
 
 
+def _fragile(table: pl.DataFrame) -> pl.Expr:
+    """Rows whose flag does not hold under the alternative ways of counting ages."""
+    return (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
+            else pl.lit(False))
+
+
+def findings_line(table: pl.DataFrame, lang: str = "sv") -> str:
+    """The main findings in one line of plain text (the index of a batch of reports): the
+    categories clearly above and below Riket (a ``flag`` that is ``robust``, as in
+    :func:`summary`), those whose flag depends on how ages are counted, or that none
+    deviates clearly."""
+    fmt.check_lang(lang)
+    table = _need_verdict(table)  # the need-adjusted verdict where need explains the insats
+    ok = pl.col("status") == "ok"
+    flagged = ok & pl.col("flag").is_in(["higher", "lower"])
+    fragile = _fragile(table)
+    parts = [fmt.text(f"index.finding_{flag}", lang, items=fmt.join(labels, lang))
+             for flag in ("higher", "lower")
+             if (labels := _labels(table, ok & (pl.col("flag") == flag) & ~fragile, lang))]
+    if depends := _labels(table, flagged & fragile, lang):
+        parts.append(fmt.text("index.finding_depends", lang, items=fmt.join(depends, lang)))
+    return " ".join(parts) or fmt.text("index.finding_none", lang)
+
+
 def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     """Findings in words: how many categories are clearly above/below Riket (only flags
     that hold under the alternative ways of counting ages, ``robust``), which ones depend
@@ -127,8 +154,7 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     ok = pl.col("status") == "ok"
     explained = _need_explained(table, lang)
     table = _need_verdict(table)
-    fragile = (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
-               else pl.lit(False))
+    fragile = _fragile(table)
     hi = _labels(table, ok & (pl.col("flag") == "higher") & ~fragile, lang)
     lo = _labels(table, ok & (pl.col("flag") == "lower") & ~fragile, lang)
     sim = _labels(table, ok & (pl.col("flag") == "similar"), lang)
