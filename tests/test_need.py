@@ -96,6 +96,10 @@ def test_need_expected_and_no_effect() -> None:
     nothing = fit_need(pure, e, noise)
     assert nothing is not None and not nothing.explains
     assert nothing.lower[0] < 0 < nothing.upper[0]
+    # a clearly negative association (more of the indicator, fewer persons) is not need
+    inverse = rng.poisson(e * np.exp(-0.8 * noise[:, 0])).astype(float)
+    against = fit_need(inverse, e, noise)
+    assert against is not None and against.upper[0] < 0 and not against.explains
 
 
 def test_fit_refuses_and_gives_up() -> None:

@@ -82,8 +82,10 @@ class NeedFit:
 
     @property
     def explains(self) -> bool:
-        """Whether some β's interval excludes 0 (the indicators explain the insats)."""
-        return bool(np.any((self.lower > 0) | (self.upper < 0)))
+        """Whether some β's interval lies wholly above 0: more need goes with more support,
+        so the indicators explain part of the insats. A β wholly below 0 (more need, fewer
+        persons) is not read as need; the comparison then stays age-adjusted."""
+        return bool(np.any(self.lower > 0))
 
 
 def log_indicator_ratio(count: np.ndarray, population: np.ndarray, national_count: float,
