@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from benchmark import texts
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
+from benchmark.indicators import indicator_kpis
 
 #: Kolada's code for the whole country.
 RIKET = "0000"
@@ -122,6 +123,8 @@ EXTRA_KPI_SETS: tuple[KpiSet, ...] = (
                "N28018": "Nettokostnadsavvikelse LSS (%)",
                "N28026": "Referenskostnad LSS, kr/inv",
            }),
+    KpiSet("need", "Need indicators for the need-adjusted comparison "
+           "(benchmark.indicators)", indicator_kpis()),
 )
 KPI_SETS: dict[str, KpiSet] = {s.id: s for s in EXTRA_KPI_SETS}
 #: The cost KPIs (Kolada's titles): the ``costs`` set.
@@ -160,8 +163,9 @@ def extra_kpis() -> list[str]:
 
     Examples
     --------
-    >>> extra_kpis()
-    ['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026']
+    >>> extra_kpis()  # doctest: +NORMALIZE_WHITESPACE
+    ['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026', 'N01702', 'N18803',
+     'N01703']
     """
     return list(dict.fromkeys(k for s in EXTRA_KPI_SETS for k in s.kpis))
 
@@ -173,7 +177,7 @@ def all_kpis() -> list[str]:
     Examples
     --------
     >>> all_kpis()[:2], len(all_kpis())
-    (['N28801', 'N28820'], 27)
+    (['N28801', 'N28820'], 30)
     """
     return list(dict.fromkeys([*lss_kpis(), *extra_kpis()]))
 

@@ -47,6 +47,11 @@ explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
 # - Siffrorna gäller personer som hade ett verkställt beslut den 1 oktober, inte beslut
 #   som fattats under året.
 # - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.
+# - **Beror skillnaden på större behov?** Längre ned jämförs kommunen också med hänsyn till
+#   behovsmått som LSS-handläggningen inte själv bestämmer (unga vuxna med
+#   aktivitetsersättning, elever i anpassad grundskola). Där måtten förklarar insatsen visar
+#   tabellen hur många av personerna över eller under rikets nivå som är i linje med
+#   kommunens behovsmått; resten kan bero på praxis, utbud eller slump.
 # - Under varje diagram finns siffrorna i en tabell (klicka på "Visa siffrorna i en tabell").
 #
 # **Jämför med:** "Liknande kommuner LSS" är RKA:s grupp för kommunen. Den är vald bland

@@ -15,13 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from benchmark.catalog import CATEGORIES, COST_KPIS, KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT
+from benchmark.catalog import (
+    CATEGORIES,
+    COST_KPIS,
+    KPI_SETS,
+    KPI_TOTAL_0_22,
+    KPI_TOTAL_0_64_PCT,
+)
 from benchmark.sources.emulator import ApiDataset
 from benchmark.sources.scb import AGES
 
 if TYPE_CHECKING:
     from benchmark.config import Settings
     from benchmark.sources.http import HttpClient
+
+#: The need indicators (issue 13), served only where a test asks for them.
+NEED_KPIS = list(KPI_SETS["need"].kpis)
 
 COUNT_KPIS = [c.kpi_count for c in CATEGORIES if c.kpi_count]
 
@@ -51,8 +60,10 @@ def build_population(kommuner: list[str], years: list[int]) -> pl.DataFrame:
 
 
 def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
-                 privacy: set[tuple[str, int, str]] = frozenset()) -> pl.DataFrame:
-    """LSS counts, matching per-10 000 rates, auxiliary totals and costs.
+                 privacy: set[tuple[str, int, str]] = frozenset(), *,
+                 need: bool = False) -> pl.DataFrame:
+    """LSS counts, matching per-10 000 rates, auxiliary totals and costs; with ``need``
+    also the need indicators (counts, about 1–4 % of the population).
 
     ``privacy`` lists (municipality, year, kpi) published as status "Privacy" (no value).
     """
@@ -86,6 +97,8 @@ def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
             add(KPI_TOTAL_0_64_PCT, m, y, round(0.5 + _h(m, y, "0-64") % 30 / 100, 2))
             for kpi in COST_KPIS:
                 add(kpi, m, y, float(1000 + _h(m, y, kpi) % 5000))
+            for kpi in (NEED_KPIS if need else ()):
+                add(kpi, m, y, float(round(p * (10 + _h(m, y, kpi) % 30) / 1000)))
     return pl.DataFrame(rows, schema={"kpi": pl.Utf8, "municipality": pl.Utf8,
                                       "year": pl.Int32, "gender": pl.Utf8,
                                       "value": pl.Float64, "status": pl.Utf8,
@@ -149,7 +162,7 @@ def real_register_dataset(shared: Path, years: list[int], synthetic: bool = True
     kpis = real_kpis(shared)
     kommuner = munis.filter(pl.col("type") == "K")["id"].to_list()
     pop = build_population(kommuner, years)
-    values = build_values(["0000", *kommuner], years, pop)
+    values = build_values(["0000", *kommuner], years, pop, need=True)
     return ApiDataset(values, munis, groups, kpis, pop, synthetic)
 
 

@@ -79,6 +79,10 @@ class ReportData:
     screen: pl.DataFrame  # screen(): all municipalities, the same year
     manifest: dict[str, Any] = field(default_factory=dict)
     retrieved: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the municipality's need indicators against Riket (comparison.indicator_table)
+    need_indicators: pl.DataFrame | None = None
+    #: the fitted need model per insats and indicator (comparison.need_fits)
+    need_fits: pl.DataFrame | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -89,8 +93,8 @@ class ReportData:
 def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
                      data_dir: str | Path | None = None,
                      settings: Settings | None = None) -> ReportData:
-    """Run compare, history and screen for one municipality and year; the tables are read
-    once.
+    """Run compare, history and screen for one municipality and year, and the need
+    indicators and fits; the tables are read once.
 
     Parameters
     ----------
@@ -120,7 +124,14 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     >>> data.name, data.table.height  # doctest: +SKIP
     ('Demoby', 10)
     """
-    from benchmark.comparison import compare, history, load_inputs, screen
+    from benchmark.comparison import (
+        compare,
+        history,
+        indicator_table,
+        load_inputs,
+        need_fits,
+        screen,
+    )
 
     fmt.check_lang(lang)
     if settings is None:
@@ -132,8 +143,10 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     scr = screen(year, inputs=inputs)
     names = table["name"].drop_nulls().to_list() if "name" in table.columns else []
     manifest = read_manifest(settings)
+    code = inputs.check_municipality(municipality)
     return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,
-                      table, hist, scr, manifest, retrieval_dates(manifest, settings))
+                      table, hist, scr, manifest, retrieval_dates(manifest, settings),
+                      indicator_table(inputs, code, year), need_fits(inputs, year))
 
 
 def retrieval_dates(manifest: dict[str, Any], settings: Settings | None = None
