@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from benchmark import texts
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
+from benchmark.profile.catalogue import kpi_titles
 
 #: Kolada's code for the whole country.
 RIKET = "0000"
@@ -122,6 +123,10 @@ EXTRA_KPI_SETS: tuple[KpiSet, ...] = (
                "N28018": "Nettokostnadsavvikelse LSS (%)",
                "N28026": "Referenskostnad LSS, kr/inv",
            }),
+    KpiSet("profile", "The LSS profile (benchmark.profile): volume, extent, economy, quality "
+           "and staff KPIs of the spine chart, and the denominators of its shares",
+           {k: t for k, t in kpi_titles().items()
+            if k not in {i for c in CATEGORIES for i in (c.kpi_count, c.kpi_rate)}}),
 )
 KPI_SETS: dict[str, KpiSet] = {s.id: s for s in EXTRA_KPI_SETS}
 #: The cost KPIs (Kolada's titles): the ``costs`` set.
@@ -160,8 +165,8 @@ def extra_kpis() -> list[str]:
 
     Examples
     --------
-    >>> extra_kpis()
-    ['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026']
+    >>> extra_kpis()[:6], len(extra_kpis())
+    (['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026'], 35)
     """
     return list(dict.fromkeys(k for s in EXTRA_KPI_SETS for k in s.kpis))
 
@@ -173,7 +178,7 @@ def all_kpis() -> list[str]:
     Examples
     --------
     >>> all_kpis()[:2], len(all_kpis())
-    (['N28801', 'N28820'], 27)
+    (['N28801', 'N28820'], 56)
     """
     return list(dict.fromkeys([*lss_kpis(), *extra_kpis()]))
 

@@ -18,6 +18,8 @@ import stats``; this ``__all__`` is the public API):
   φ, DerSimonian–Laird τ², exact-Poisson and overdispersion-adjusted limits, the flag rule;
 * :mod:`~benchmark.stats.testing`: the exact two-sided Poisson test, Benjamini–Hochberg
   q-values;
+* :mod:`~benchmark.stats.proportions`: funnel limits for shares (PHE's Wilson inversion,
+  overdispersion-adjusted on the arcsine scale), percentile ranks and robust z;
 * :mod:`~benchmark.stats.shrinkage`: empirical-Bayes shrinkage of standardised ratios;
 * :mod:`~benchmark.stats.validation`: the argument checks the others share.
 
@@ -60,6 +62,12 @@ from benchmark.stats.intervals import (
     wilson_lower,
     wilson_upper,
 )
+from benchmark.stats.proportions import (
+    percentile_rank,
+    proportion_funnel_limits,
+    proportion_overdispersion,
+    robust_z,
+)
 from benchmark.stats.shrinkage import eb_shrink
 from benchmark.stats.standardisation import (
     dsr,
@@ -85,6 +93,10 @@ __all__ = [
     "exact_poisson_upper",
     "expected_counts",
     "funnel_flag_only",
+    "percentile_rank",
+    "proportion_funnel_limits",
+    "proportion_overdispersion",
+    "robust_z",
     "funnel_flags",
     "funnel_flags_at",
     "funnel_limits",
