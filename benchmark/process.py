@@ -298,9 +298,12 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     used["lss"] = lss_snaps
     used["kpi_values"] = sorted(set(kpi_values["snapshot"].to_list()))
     used["population"] = sorted(set(population["snapshot"].to_list()))
+    kpis = kolada.parse_kpis((_load(s, kolada.validator("kolada-kpi")), s.id,
+                              s.meta.get("retrieved_at", "")) for s in by_kind["kolada-kpi"])
+    used["kpis"] = sorted(set(kpis["snapshot"].to_list()))
 
     tables = {"lss": lss, "population": population, "municipalities": municipalities,
-              "peer_groups": peer_groups, "kpi_values": kpi_values}
+              "peer_groups": peer_groups, "kpi_values": kpi_values, "kpis": kpis}
     tables = {name: TABLES[name].validate(df) for name, df in tables.items()}
     _validate(lss, municipalities, summary)
     holes = population_gaps(lss, population, municipalities)

@@ -275,6 +275,26 @@ def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
         else df
 
 
+def parse_kpis(pages: Iterable[tuple[Any, str, str]]) -> pl.DataFrame:
+    """KPI descriptions from ``/kpi`` pages: kpi, title, description, gender_split, snapshot.
+
+    ``pages`` yields ``(parsed JSON, snapshot id, retrieved_at)``; the newest description
+    of each KPI wins. ``gender_split`` is Kolada's ``is_divided_by_gender``.
+    """
+    newest: dict[str, tuple[str, tuple[Any, ...]]] = {}
+    for data, snap, at in pages:
+        for i in data["values"]:
+            if isinstance(i, dict) and isinstance(i.get("id"), str) and (
+                    i["id"] not in newest or at >= newest[i["id"]][0]):
+                newest[i["id"]] = (at, (i["id"], str(i.get("title") or ""),
+                                        str(i.get("description") or ""),
+                                        bool(i.get("is_divided_by_gender")), snap))
+    schema = {"kpi": pl.Utf8, "title": pl.Utf8, "description": pl.Utf8,
+              "gender_split": pl.Boolean, "snapshot": pl.Utf8}
+    return pl.DataFrame([row for _, row in newest.values()], schema=schema,
+                        orient="row").sort("kpi")
+
+
 def parse_municipalities(items: Iterable[dict[str, Any]]) -> pl.DataFrame:
     """The register: id, title, type."""
     rows = [(i["id"], i["title"], i["type"]) for i in items]
