@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from benchmark.catalog import CATEGORIES, COST_KPIS, KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT
+from benchmark.catalog import CATEGORIES, KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT, extra_kpis
+from benchmark.profile import denominator_kpis, entry
 from benchmark.sources.emulator import ApiDataset
 from benchmark.sources.scb import AGES
 
@@ -52,7 +53,8 @@ def build_population(kommuner: list[str], years: list[int]) -> pl.DataFrame:
 
 def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
                  privacy: set[tuple[str, int, str]] = frozenset()) -> pl.DataFrame:
-    """LSS counts, matching per-10 000 rates, auxiliary totals and costs.
+    """LSS counts, matching per-10 000 rates, auxiliary totals, costs and the other KPIs
+    of the extra sets (shares 40–99 %, denominators 5–104, amounts 1 000–5 999).
 
     ``privacy`` lists (municipality, year, kpi) published as status "Privacy" (no value).
     """
@@ -84,8 +86,14 @@ def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
             for g in ("K", "M"):
                 add(KPI_TOTAL_0_22, m, y, round(25 + _h(m, y, g) % 40 / 10, 1), g)
             add(KPI_TOTAL_0_64_PCT, m, y, round(0.5 + _h(m, y, "0-64") % 30 / 100, 2))
-            for kpi in COST_KPIS:
-                add(kpi, m, y, float(1000 + _h(m, y, kpi) % 5000))
+            for kpi in extra_kpis():  # costs, profile KPIs (shares in %), denominators
+                if kpi in denominator_kpis():
+                    value = float(5 + _h(m, y, kpi) % 100)
+                elif (found := entry(kpi)) is not None and found.kind == "share":
+                    value = float(40 + _h(m, y, kpi) % 60)
+                else:
+                    value = float(1000 + _h(m, y, kpi) % 5000)
+                add(kpi, m, y, value)
     return pl.DataFrame(rows, schema={"kpi": pl.Utf8, "municipality": pl.Utf8,
                                       "year": pl.Int32, "gender": pl.Utf8,
                                       "value": pl.Float64, "status": pl.Utf8,

@@ -51,8 +51,8 @@ def test_plan_respects_limits_and_covers_everything() -> None:
     assert set(covered.values()) == {1}
     pages = sum(math.ceil(len(dict(r.info)["kpis"]) * len(dict(r.info)["years"]) * 291 / 5000)
                 for r in plan)
-    # 27 KPIs x 16 years x 291 units = 125 712 objects: at least 26 pages of 5000
-    assert pages == kolada.min_data_pages(len(kpis), years, 291) == 26
+    # 56 KPIs x 16 years x 291 units = 260 736 objects: at least 53 pages of 5000
+    assert pages == kolada.min_data_pages(len(kpis), years, 291) == 53
 
 
 def test_plan_keys_are_stable_and_distinct() -> None:
@@ -66,7 +66,7 @@ def test_plan_keys_are_stable_and_distinct() -> None:
 def test_metadata_plan_chunks_kpi_ids() -> None:
     plan = kolada.plan_metadata("http://k/v3", all_kpis())
     kinds = Counter(r.kind for r in plan)
-    assert kinds == {"kolada-municipality": 1, "kolada-groups": 1, "kolada-kpi": 2}
+    assert kinds == {"kolada-municipality": 1, "kolada-groups": 1, "kolada-kpi": 3}  # 56 ids
     for r in plan:
         if r.kind == "kolada-kpi":
             ids = r.url.split("/kpi/")[1].split("?")[0].split(",")
