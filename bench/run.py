@@ -21,6 +21,8 @@ can be read (``bench.measure``):
 4. ``register``: a case-system export of :data:`REGISTER_ROWS` decision rows (the demo
    register of Demoby, :mod:`benchmark.demo.register`, repeated with new person keys) read,
    validated and aggregated into the three views (``--reps``, default 5, in one worker).
+5. ``profile``: the LSS profile (40 KPIs) of the demo focus municipality from the processed
+   tables, read each time (``--reps``, default 5, in one worker).
 
 Results: a table on stdout and ``reports/bench.json`` (with machine facts). The exit code
 is 1 when a target is missed or the baseline and the library disagree (``--no-fail``:
@@ -54,6 +56,7 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "process (10 years)": (1.5, MB_LIMIT),
     "report (CLI subprocess)": (30.0, MB_LIMIT),
     "register (100 000 rows)": (2.0, MB_LIMIT),
+    "profile (40 KPIs)": (1.0, MB_LIMIT),
 }
 #: Decision rows of the register step.
 REGISTER_ROWS = 100_000
@@ -280,6 +283,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reps-process", type=int, default=3)
     p.add_argument("--reps-report", type=int, default=3)
     p.add_argument("--reps-register", type=int, default=5)
+    p.add_argument("--reps-profile", type=int, default=5)
     return p
 
 
@@ -288,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.quick:
         args.reps_screen = args.reps_process = args.reps_report = args.reps_register = 1
+        args.reps_profile = 1
     from benchmark.demo import DEMO_FOCUS, DEMO_YEARS, prepare_demo_data
 
     year = DEMO_YEARS[-1]
@@ -332,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_worker("register (100 000 rows)", "register", data_dir, year,
                                   args.reps_register, file=big))
         print(f"  register: median {results[-1].median:.3f} s", flush=True)
+
+        results.append(run_worker("profile (40 KPIs)", "profile", data_dir, year,
+                                  args.reps_profile))
+        print(f"  profile: median {results[-1].median:.3f} s", flush=True)
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -260,7 +260,8 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     frames = []
     for s in by_kind["kolada-data"]:
         data = _load(s, kolada.validate_data)
-        frames.append(kolada.parse_values([(data, s.id)], keep_deleted=True).with_columns(
+        frames.append(kolada.parse_values([(data, s.id)], keep_deleted=True,
+                                          validated=True).with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
     values = (pl.concat(frames).with_columns((~pl.col("isdeleted")).alias("_live"))
               .sort("_at", "_live", maintain_order=True)

@@ -31,6 +31,20 @@ from benchmark import explorer
 explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
 
 # %% [markdown]
+# ## Helhetsbild: volym, omfattning, ekonomi, kvalitet och personal
+#
+# Här syns kommunen på alla nyckeltal i LSS-profilen på en gång. Välj en grupp för att se
+# bara den. Varje rad visar spridningen mellan alla kommuner (grå stapel), riket (svart
+# streck), jämförelsegruppens median (◇) och kommunen. För kostnader, index och andelar
+# utan känt antal svar påstås ingen statistisk signifikans ("ej prövad"); där visas bara
+# var kommunen ligger bland alla kommuner.
+
+# %%
+from benchmark.explorer_profile import profile_tool
+
+profile_tool(data_dir=data_dir, municipality=municipality, year=year)
+
+# %% [markdown]
 # ## Så läser du diagrammen
 #
 # - **1 = samma nivå som riket.** 1,3 betyder 30 % fler personer med insatsen än väntat,

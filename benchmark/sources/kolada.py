@@ -241,8 +241,8 @@ def newest_published(items: Iterable[dict[str, Any]], today: date
 
 
 # -- parsers ----------------------------------------------------------------------------------
-def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
-                 ) -> pl.DataFrame:
+def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False,
+                 validated: bool = False) -> pl.DataFrame:
     """Tidy values from data envelopes: one row per kpi × municipality × year × gender.
 
     ``pages`` yields ``(parsed JSON, snapshot id)``. Columns: kpi, municipality, year,
@@ -250,12 +250,13 @@ def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
     count, snapshot. Entries marked ``isdeleted: true`` are skipped; with
     ``keep_deleted`` they are kept and a Boolean column ``isdeleted`` says which (for a
     caller that resolves several snapshots first). A page that is not a v3 data envelope
-    raises :class:`InvalidBody`.
+    raises :class:`InvalidBody` (``validated``: the caller has checked it already).
     """
     cols: dict[str, list[Any]] = {k: [] for k in VALUES_SCHEMA}
     deleted: list[bool] = []
     for data, snap in pages:
-        validate_data(data)
+        if not validated:
+            validate_data(data)
         for item in data["values"]:
             for v in item["values"]:
                 if is_deleted(v) and not keep_deleted:

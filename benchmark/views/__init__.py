@@ -7,7 +7,7 @@ No statistics are computed here either. One module per job:
 * :mod:`~benchmark.views.data`: :func:`load_report_data` (compare, history and screen read
   once), :func:`notebook_settings`, :func:`show`;
 * :mod:`~benchmark.views.sections`: the board report's sections (title, summary in words,
-  what the numbers mean, glossary, sources);
+  the whole picture's words, what the numbers mean, glossary, sources);
 * :mod:`~benchmark.views.cost`: what the difference costs;
 * :mod:`~benchmark.views.screening`: the national screening tables and the method
   notebook's catalogue table.
@@ -45,6 +45,7 @@ from benchmark.views.sections import (
     heading,
     meaning,
     paired_note,
+    profile_intro,
     section,
     sources,
     summary,
@@ -56,7 +57,7 @@ __all__ = [
     "CATEGORY_SORTS", "GLOSSARY", "OVERVIEW_SORTS", "SECTIONS", "TABLE_CSS", "TREND_YEARS",
     "ReportData", "category_heading", "cost_section", "demo_note", "funnel_categories",
     "funnel_intro", "glossary", "heading", "load_report_data", "meaning",
-    "municipality_table", "notebook_settings", "paired_note", "reference_bands_table",
+    "municipality_table", "notebook_settings", "paired_note", "profile_intro", "reference_bands_table",
     "retrieval_dates", "screening_summary", "section", "show", "sort_choices", "sources",
     "summary", "sv_sort_key", "title_block", "trend_categories",
 ]

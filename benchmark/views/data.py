@@ -79,6 +79,7 @@ class ReportData:
     screen: pl.DataFrame  # screen(): all municipalities, the same year
     manifest: dict[str, Any] = field(default_factory=dict)
     retrieved: dict[str, tuple[str, str]] = field(default_factory=dict)
+    profile: pl.DataFrame = field(default_factory=pl.DataFrame)  # profile(): one row per KPI
 
     @property
     def synthetic(self) -> bool:
@@ -107,7 +108,8 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     -------
     ReportData
         The comparison, its history (:data:`TREND_YEARS` years), the screening of the year,
-        the manifest and the retrieval dates.
+        the LSS profile (:func:`benchmark.profile.profile`), the manifest and the retrieval
+        dates.
 
     Raises
     ------
@@ -121,6 +123,7 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     ('Demoby', 10)
     """
     from benchmark.comparison import compare, history, load_inputs, screen
+    from benchmark.profile import profile
 
     fmt.check_lang(lang)
     if settings is None:
@@ -133,7 +136,8 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     names = table["name"].drop_nulls().to_list() if "name" in table.columns else []
     manifest = read_manifest(settings)
     return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,
-                      table, hist, scr, manifest, retrieval_dates(manifest, settings))
+                      table, hist, scr, manifest, retrieval_dates(manifest, settings),
+                      profile(municipality, year, lang=lang, inputs=inputs))
 
 
 def retrieval_dates(manifest: dict[str, Any], settings: Settings | None = None

@@ -19,8 +19,8 @@ from benchmark.plots import peer_name
 from benchmark.views.data import ReportData
 
 #: The report's sections (their headings are the texts ``section.<key>``).
-SECTIONS = ("summary", "overview", "decomposition", "trend", "funnel", "cost", "reading",
-            "glossary", "sources")
+SECTIONS = ("summary", "overview", "decomposition", "trend", "funnel", "cost", "profile",
+            "reading", "glossary", "sources")
 #: The glossary's terms, in order (texts ``glossary.<key>`` and ``glossary.<key>_def``).
 GLOSSARY = ("lss", "executed", "expected", "limit", "interval")
 
@@ -54,6 +54,13 @@ def section(key: str, lang: str = "sv", level: int = 2) -> str:
 def category_heading(category: str, lang: str = "sv", level: int = 3) -> str:
     """A heading naming one category."""
     return heading(get_category(category).label(lang), level)
+
+
+def profile_intro(data: ReportData) -> str:
+    """The words before the spine chart ("Helhetsbild"): what it shows, and that no
+    significance is claimed where Kolada gives no sampling variance."""
+    return (_paragraph(fmt.text("profile.intro", data.lang, name=data.name))
+            + _paragraph(fmt.text("profile.no_significance", data.lang)))
 
 
 def demo_note(lang: str = "sv") -> str:
