@@ -1,0 +1,150 @@
+"""The spine chart of the LSS profile ("Helhetsbild"): its scale, that the figure and its
+data table carry the profile's numbers, the notebook tool's group filter, and the board
+report's section opened in headless Chromium with the network off."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from benchmark import explorer, fmt
+from benchmark.comparison import load_inputs
+from benchmark.config import Settings
+from benchmark.explorer_profile import profile_tool
+from benchmark.plots import spine_chart, spine_position
+from benchmark.profile import profile
+from tests import chromium
+from tests.report_fixture import demo_reports  # noqa: F401  (fixture)
+
+FOCUS, YEAR = "0180", 2024
+
+
+@pytest.fixture(scope="module")
+def table(demo_data: Settings) -> pl.DataFrame:
+    return profile(FOCUS, YEAR, inputs=load_inputs(demo_data))
+
+
+def test_scale_is_piecewise_linear_through_the_quartiles() -> None:
+    q = {"national_min": 10.0, "national_p25": 20.0, "national_median": 22.0,
+         "national_p75": 30.0, "national_max": 70.0}
+    assert [spine_position(v, q) for v in (10, 15, 22, 26, 50, 70)] == [
+        0.0, 12.5, 50.0, 62.5, 87.5, 100.0]
+    assert spine_position(5.0, q) == 0.0 and spine_position(80.0, q) == 100.0
+    ties = dict(q, national_p25=10.0)  # a quarter of the municipalities at the minimum:
+    # the first of equal points is kept (10 → 0), the scale runs on to the median
+    assert spine_position(10.0, ties) == 0.0 and spine_position(16.0, ties) == 25.0
+    flat = dict.fromkeys(q, 3.0)
+    assert spine_position(3.0, flat) == 50.0
+
+
+def _markers(chart: Any) -> dict[str, float]:
+    """y label → x of the municipality's markers (the traces named after it)."""
+    return {y: x for t in chart.figure.data if t.name and t.name.startswith("Demoby")
+            and t.x is not None for x, y in zip(t.x, t.y, strict=True)}
+
+
+def test_figure_and_table_carry_the_profile(table: pl.DataFrame) -> None:
+    chart = spine_chart(table)
+    drawn = _markers(chart)
+    assert len(drawn) == 40
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", chart.table_html)
+    assert len(rows) == 40
+    for r, (label, cells) in zip(table.iter_rows(named=True), rows, strict=True):
+        y = next(k for k in drawn if k.endswith(" · " + html.unescape(label)))
+        assert drawn[y] == pytest.approx(spine_position(r["value"], r))
+        value = re.findall(r"<td[^>]*>(.*?)</td>", cells)[1]
+        decimals = 0 if "kr" in r["unit"] else 3 if r["unit"] == "index" else 1
+        assert html.unescape(value) == fmt.number(r["value"], decimals), r["kpi"]
+    dv = next(x for y, x in drawn.items() if "daglig verksamhet (kr/brukare)" in y)
+    assert dv > 99  # the planted cost per user at the top of the national spread
+    assert "ingen statistisk signifikans" in chart.caption
+
+
+def test_group_filter_and_missing_values(table: pl.DataFrame) -> None:
+    quality = spine_chart(table, groups=["kvalitet"])
+    assert len(_markers(quality)) == 12 and quality.table_html.count("<tr>") == 13
+    hidden = table.with_columns(
+        pl.when(pl.col("kpi") == "N28037").then(None).otherwise(pl.col("value")).alias("value"),
+        pl.when(pl.col("kpi") == "N28037").then(pl.lit("suppressed")).otherwise(
+            pl.col("status")).alias("status"))
+    chart = spine_chart(hidden, groups=["omfattning"])
+    assert len(_markers(chart)) == 3  # nothing drawn for the suppressed value
+    assert fmt.status_label("suppressed", short=True) in chart.table_html
+
+
+def test_notebook_tool_filters_by_group(demo_data: Settings) -> None:
+    import ipywidgets as w
+
+    box = profile_tool(data_dir=demo_data.data_dir, municipality=FOCUS, year=YEAR)
+    group = [c for row in box.children if isinstance(row, w.HBox) for c in row.children
+             if isinstance(c, w.Dropdown)][-1]  # kommun, år, grupp
+    assert [v for _, v in group.options][:2] == ["", "volym"]
+    out = box.children[-1]
+
+    def labels() -> list[str]:
+        fig = next(o["data"][explorer.PLOTLY_MIME] for o in out.outputs
+                   if explorer.PLOTLY_MIME in o["data"])
+        return sorted({y for t in fig["data"] for y in (t.get("y") or []) if y})
+
+    assert len(labels()) == 40
+    assert "helhetsbild" in explorer.figure_titles(out.outputs)[0]
+    group.value = "ekonomi"
+    assert len(labels()) == 10 and all(y.startswith("Ekonomi") for y in labels())
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with chromium.launch(tmp_path_factory.mktemp("chromium-profile"),
+                         "--window-size=1280,900") as endpoint:
+        yield endpoint
+
+
+@pytest.mark.browser
+def test_report_spine_chart_renders_offline_with_its_table(
+        browser: str, demo_reports: dict[str, Any], table: pl.DataFrame) -> None:  # noqa: F811
+    path: Path = demo_reports["sv"]
+    dt = chromium.page(browser)
+    try:
+        for domain in ("Page", "Network", "Runtime"):
+            dt.call(f"{domain}.enable")
+        dt.call("Network.emulateNetworkConditions", offline=True, latency=0,
+                downloadThroughput=-1, uploadThroughput=-1)
+        dt.call("Page.navigate", url=path.resolve().as_uri())
+        assert dt.wait_for("Page.loadEventFired", 60)
+        find = ("Array.from(document.querySelectorAll('.plotly-graph-div')).find(d => "
+                "d.layout && d.layout.title && d.layout.title.text.includes('helhetsbild'))")
+        for _ in range(100):
+            if dt.evaluate(f"!!({find}) && !!({find}).querySelector('.main-svg')"):
+                break
+            time.sleep(0.1)
+        points = dt.evaluate(f"({find}).querySelectorAll('.scatterlayer path.point').length")
+        assert points >= 40 + 40 + 7  # municipality, Riket and (most) peer markers
+        hover = dt.evaluate(f"({find}).data.filter(t => t.hovertext).flatMap(t => t.hovertext)")
+        cells = dt.evaluate(
+            "Array.from(document.querySelectorAll('table.lss-data')).find(t => "
+            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr')"
+            ".length")
+        shown = dt.evaluate(
+            "Array.from(Array.from(document.querySelectorAll('table.lss-data')).find(t => "
+            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr'))"
+            ".map(r => r.children[2].textContent)")
+        leaving = [e["params"]["request"]["url"] for e in dt.events
+                   if e["method"] == "Network.requestWillBeSent"
+                   and not e["params"]["request"]["url"].startswith(("file:", "data:"))]
+    finally:
+        dt.ws.close()
+    assert leaving == [] and cells == 40 and len(hover) == 40
+    # the same numbers in the figure's hover texts, the table and the profile
+    in_hover = [re.search(r"Kommunen: ([^<]*)<br>", h).group(1) for h in hover]
+    assert sorted(in_hover) == sorted(shown)
+    expect = [fmt.number(v, 0 if "kr" in u else 3 if u == "index" else 1)
+              for v, u in zip(table["value"], table["unit"], strict=True)]
+    assert shown == expect
+    assert table["value"].is_finite().all()
