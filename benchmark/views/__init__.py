@@ -58,6 +58,6 @@ __all__ = [
     "ReportData", "category_heading", "cost_section", "demo_note", "funnel_categories",
     "funnel_intro", "glossary", "heading", "load_report_data", "meaning",
     "municipality_table", "notebook_settings", "paired_note", "profile_intro",
-    "reference_bands_table", "retrieval_dates", "screening_summary", "section", "show", "sort_choices", "sources",
-    "summary", "sv_sort_key", "title_block", "trend_categories",
+    "reference_bands_table", "retrieval_dates", "screening_summary", "section", "show",
+    "sort_choices", "sources", "summary", "sv_sort_key", "title_block", "trend_categories",
 ]
