@@ -128,6 +128,15 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         **default)
 
 
+_PROFILE_HELP = ("the whole LSS picture of one municipality: any Kolada KPI with the "
+                 "comparison its kind allows")
+_PROFILE_DESCRIPTION = (
+    "One row per KPI of the LSS profile (volume, extent, economy, quality, staff) or of "
+    "--kpi: value, Riket, interval, percentile and robust z in the national distribution, "
+    "the peers' median and a flag (higher/lower/similar/not_assessed, or not_tested where "
+    "Kolada gives no sampling variance).")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m benchmark",
@@ -195,14 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "{year} in the name becomes the year used, e.g. "
                        "reports/screening-{year}.csv")
 
-    p = sub.add_parser("profile", parents=[common],
-                       help="the whole LSS picture of one municipality: any Kolada KPI with "
-                       "the comparison its kind allows",
-                       description="One row per KPI of the LSS profile (volume, extent, "
-                       "economy, quality, staff) or of --kpi: value, Riket, interval, "
-                       "percentile and robust z in the national distribution, the peers' "
-                       "median and a flag (higher/lower/similar/not_assessed, or not_tested "
-                       "where Kolada gives no sampling variance).")
+    p = sub.add_parser("profile", parents=[common], help=_PROFILE_HELP,
+                       description=_PROFILE_DESCRIPTION)
     p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
     p.add_argument("--year", type=_year, default=None, help="reference year (default: the "
                    "newest year in the processed data)")

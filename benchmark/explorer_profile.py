@@ -36,16 +36,8 @@ def profile_tool(*, data_dir: str | Path | None = None, municipality: str | None
                  year: int | None = None, lang: str = "sv") -> Any:
     """The spine chart of the LSS profile with a group filter (notebook 01).
 
-    Parameters
-    ----------
-    data_dir
-        The data folder (default: :func:`benchmark.views.notebook_settings`).
-    municipality
-        The kommunkod to start with (default: as in :mod:`benchmark.explorer`).
-    year
-        The year to start with (default: the newest).
-    lang
-        The language of the tool.
+    The parameters are those of :func:`benchmark.explorer.explorer` (data folder, starting
+    municipality and year, language).
 
     Returns
     -------
