@@ -1,91 +1,121 @@
-"""The whole picture in JupyterLab (notebook 01): the LSS profile's spine chart with a
-municipality, a year and a group filter (ipywidgets, as :mod:`benchmark.explorer`).
+"""The whole picture in the explorer (notebook 01): the LSS profile's spine chart under the
+explorer's charts, with a group filter of its own (ipywidgets, as :mod:`benchmark.explorer`).
 
-The profile is computed once per municipality and year (:func:`benchmark.profile.profile`);
-the group filter only redraws. No statistics are computed here.
+:func:`whole_picture` follows the explorer's Kommun, År and Jämför med choices; the profile
+is computed once per choice (:func:`benchmark.profile.profile`) and the group filter only
+redraws. No statistics are computed here.
 """
 
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from benchmark import fmt, plots, views
-from benchmark.comparison import load_inputs
+from benchmark.comparison import Inputs, load_inputs
+from benchmark.config import Settings
 from benchmark.errors import BenchmarkError
-from benchmark.explorer import (
-    CONTROL_MARGIN,
-    CONTROL_ROW,
-    WIDE,
-    _banner,
-    _on_change,
-    _start,
-    chart_outputs,
-    html_output,
-    remember,
-)
 from benchmark.profile import GROUPS, profile
 
-__all__ = ["profile_tool"]
+__all__ = ["ProfilePart", "whole_picture"]
 
 
-def profile_tool(*, data_dir: str | Path | None = None, municipality: str | None = None,
-                 year: int | None = None, lang: str = "sv") -> Any:
-    """The spine chart of the LSS profile with a group filter (notebook 01).
+def whole_picture(tool: Any) -> Any:
+    """The section "Helhetsbild" for an explorer (:func:`benchmark.explorer.explorer`),
+    following its dropdowns.
 
-    The parameters are those of :func:`benchmark.explorer.explorer` (data folder, starting
-    municipality and year, language).
+    Parameters
+    ----------
+    tool
+        The explorer's box.
 
     Returns
     -------
     ipywidgets.VBox
-        The demo label (on demo data), the dropdowns (kommun, år, grupp), the words on what
-        the chart can show and the chart with its data table.
+        The heading, the group filter and the spine chart with its words and data table.
 
     Examples
     --------
-    >>> profile_tool(municipality="0180")  # doctest: +SKIP
+    >>> tool = explorer(municipality="0180")  # doctest: +SKIP
+    >>> whole_picture(tool)  # doctest: +SKIP
     """
     import ipywidgets as w
 
-    settings, pick, when = _start(data_dir, municipality, year, lang)
-    group = w.Dropdown(options=[(fmt.text("profile.all_groups", lang), "")]
-                       + [(fmt.text(f"profile.group.{g}", lang), g) for g in GROUPS[:-1]],
-                       value="", description=fmt.text("profile.group_filter", lang),
-                       style=WIDE, layout=w.Layout(width="18em", margin=CONTROL_MARGIN))
-    out = w.Output()
-    inputs = load_inputs(settings)
-    cache: dict[tuple[str, int], pl.DataFrame] = {}
+    from benchmark.explorer import CONTROL_MARGIN, PEER_GROUPS
 
-    def draw(*_: Any) -> None:
-        key = (pick.value, int(when.value))
+    settings, lang, pick, when, peers = tool.lss_choice
+    part = ProfilePart(settings, lang, CONTROL_MARGIN)
+
+    def follow(*_: Any) -> None:
+        part.draw(pick.value, int(when.value), PEER_GROUPS[peers.value])
+
+    for widget in (pick, when, peers):
+        widget.observe(follow, names="value")
+    follow()
+    return w.VBox(part.widgets())
+
+
+class ProfilePart:
+    """The section "Helhetsbild" of the explorer: heading, group filter and output.
+
+    Examples
+    --------
+    >>> part = ProfilePart(settings, "sv")  # doctest: +SKIP
+    >>> part.draw("0180", 2024, None)  # doctest: +SKIP
+    """
+
+    def __init__(self, settings: Settings, lang: str, margin: str = "2px 1.2em 2px 0"
+                 ) -> None:
+        import ipywidgets as w
+
+        self.settings, self.lang = settings, lang
+        self.group = w.Dropdown(
+            options=[(fmt.text("profile.all_groups", lang), "")]
+            + [(fmt.text(f"profile.group.{g}", lang), g) for g in GROUPS[:-1]],
+            value="", description=fmt.text("profile.group_filter", lang),
+            style={"description_width": "initial"}, layout=w.Layout(width="18em", margin=margin))
+        self.out = w.Output()
+        self._inputs: Inputs | None = None
+        self._cache: dict[tuple[str, int, str | None], pl.DataFrame] = {}
+        self._choice: tuple[str, int, str | None] | None = None
+        self.group.observe(lambda *_: self.redraw(), names="value")
+
+    def widgets(self) -> list[Any]:
+        """The heading, the group filter and the output, for the explorer's VBox."""
+        import ipywidgets as w
+
+        return [w.HTML(views.section("profile", self.lang)), w.HBox([self.group]), self.out]
+
+    def draw(self, municipality: str, year: int, peer_group: str | None) -> None:
+        """Show the profile of this choice (computed once per choice)."""
+        self._choice = (municipality, int(year), peer_group)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the current choice with the current group filter."""
+        from benchmark.explorer import chart_outputs, html_output
+
+        if self._choice is None:
+            return
+        lang = self.lang
         try:
-            if key not in cache:
-                cache[key] = profile(*key, lang=lang, inputs=inputs)
-            chart = plots.spine_chart(cache[key], lang, groups=[group.value] if group.value
-                                      else None, demo_label=False)
+            if self._choice not in self._cache:
+                if self._inputs is None:
+                    self._inputs = load_inputs(self.settings)
+                code, year, peers = self._choice
+                self._cache[self._choice] = profile(code, year, peer_group=peers, lang=lang,
+                                                    inputs=self._inputs)
+            table = self._cache[self._choice]
+            chart = plots.spine_chart(table, lang, demo_label=False,
+                                      groups=[self.group.value] if self.group.value else None)
         except BenchmarkError as exc:
-            out.outputs = (html_output(
+            self.out.outputs = (html_output(
                 f"<p><strong>{html.escape(fmt.text('explorer.compare_failed', lang, error=exc))}"
                 "</strong></p>"),)
             return
-        name = str(cache[key]["name"][0])
-        intro = html.escape(fmt.text("profile.intro", lang, name=name))
+        intro = html.escape(fmt.text("profile.intro", lang, name=str(table["name"][0])))
         caveat = html.escape(fmt.text("profile.no_significance", lang))
-        out.outputs = (html_output(f"<p>{intro}</p><p>{caveat}</p>"),
-                       *chart_outputs(chart, lang))
-
-    def municipality_changed(*_: Any) -> None:
-        remember(settings, municipality=pick.value)
-        draw()
-
-    _on_change((when, group), draw)
-    _on_change((pick,), municipality_changed)
-    draw()
-    banner = _banner(settings, lang)
-    head = [w.HTML(banner)] if banner else []
-    return w.VBox([*head, w.HTML(views.section("profile", lang)),
-                   w.HBox([pick, when, group], layout=CONTROL_ROW), out])
+        self.out.outputs = (html_output(f"<p>{intro}</p><p>{caveat}</p>"),
+                            *chart_outputs(chart, lang))

@@ -27,22 +27,13 @@ year = None
 
 # %%
 from benchmark import explorer
+from benchmark.explorer_profile import whole_picture
 
-explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
-
-# %% [markdown]
-# ## Helhetsbild: volym, omfattning, ekonomi, kvalitet och personal
-#
-# Här syns kommunen på alla nyckeltal i LSS-profilen på en gång. Välj en grupp för att se
-# bara den. Varje rad visar spridningen mellan alla kommuner (grå stapel), riket (svart
-# streck), jämförelsegruppens median (◇) och kommunen. För kostnader, index och andelar
-# utan känt antal svar påstås ingen statistisk signifikans ("ej prövad"); där visas bara
-# var kommunen ligger bland alla kommuner.
+tool = explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
+tool
 
 # %%
-from benchmark.explorer_profile import profile_tool
-
-profile_tool(data_dir=data_dir, municipality=municipality, year=year)
+whole_picture(tool)
 
 # %% [markdown]
 # ## Så läser du diagrammen
@@ -58,6 +49,12 @@ profile_tool(data_dir=data_dir, municipality=municipality, year=year)
 #   som fattats under året.
 # - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.
 # - Under varje diagram finns siffrorna i en tabell (klicka på "Visa siffrorna i en tabell").
+# - **Helhetsbild** (sist): kommunen på alla nyckeltal i LSS-profilen på en gång – volym,
+#   omfattning, ekonomi, kvalitet och personal; välj en grupp för att se bara den. Varje rad
+#   visar spridningen mellan alla kommuner (grå stapel), riket (svart streck),
+#   jämförelsegruppens median (◇) och kommunen. För kostnader, index och andelar utan känt
+#   antal svar påstås ingen statistisk signifikans ("ej prövad"); där visas bara var
+#   kommunen ligger bland alla kommuner.
 #
 # **Jämför med:** "Liknande kommuner LSS" är RKA:s grupp för kommunen. Den är vald bland
 # annat efter kostnader för LSS, och kostnaden följer till stor del antalet personer med

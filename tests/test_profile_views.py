@@ -17,7 +17,7 @@ import pytest
 from benchmark import explorer, fmt
 from benchmark.comparison import load_inputs
 from benchmark.config import Settings
-from benchmark.explorer_profile import profile_tool
+from benchmark.explorer_profile import whole_picture
 from benchmark.plots import spine_chart, spine_position
 from benchmark.profile import profile
 from tests import chromium
@@ -79,14 +79,21 @@ def test_group_filter_and_missing_values(table: pl.DataFrame) -> None:
     assert fmt.status_label("suppressed", short=True) in chart.table_html
 
 
-def test_notebook_tool_filters_by_group(demo_data: Settings) -> None:
+def test_explorer_shows_the_whole_picture_with_a_group_filter(
+        demo_data: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
     import ipywidgets as w
 
-    box = profile_tool(data_dir=demo_data.data_dir, municipality=FOCUS, year=YEAR)
-    group = [c for row in box.children if isinstance(row, w.HBox) for c in row.children
-             if isinstance(c, w.Dropdown)][-1]  # kommun, år, grupp
-    assert [v for _, v in group.options][:2] == ["", "volym"]
+    monkeypatch.delenv(explorer.KOMMUN_ENV, raising=False)
+    shutil.copytree(demo_data.data_dir, tmp_path / "data", symlinks=True)
+    tool = explorer.explorer(data_dir=tmp_path / "data", municipality=FOCUS, year=YEAR)
+    pick = tool.children[1].children[0]
+    box = whole_picture(tool)
+    group = box.children[1].children[0]
     out = box.children[-1]
+    assert isinstance(group, w.Dropdown) and [v for _, v in group.options][:2] == [
+        "", "volym"]
 
     def labels() -> list[str]:
         fig = next(o["data"][explorer.PLOTLY_MIME] for o in out.outputs
@@ -94,9 +101,12 @@ def test_notebook_tool_filters_by_group(demo_data: Settings) -> None:
         return sorted({y for t in fig["data"] for y in (t.get("y") or []) if y})
 
     assert len(labels()) == 40
-    assert "helhetsbild" in explorer.figure_titles(out.outputs)[0]
+    assert explorer.figure_titles(out.outputs)[0].startswith("Demoby 2024: helhetsbild")
     group.value = "ekonomi"
     assert len(labels()) == 10 and all(y.startswith("Ekonomi") for y in labels())
+    pick.value = "0114"  # the explorer's choice drives the whole picture too
+    assert explorer.figure_titles(out.outputs)[0].startswith("Drömholm 2024: helhetsbild")
+    assert len(labels()) == 10
 
 
 @pytest.fixture(scope="module")

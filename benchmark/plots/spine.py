@@ -144,7 +144,9 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
     rows = list(table.iter_rows(named=True))
     labels = [fmt.text("profile.group." + r["group"], lang) + " · " + _label(r) for r in rows]
     fig = go.Figure()
-    for lo, hi, colour, width in ((0, 100, "#d9d9d9", 12), (25, 75, "#a6a6a6", 12)):
+    # grey bars with ≥ 3:1 contrast against white (WCAG 1.4.11): the whole spread, and the
+    # middle half darker and wider
+    for lo, hi, colour, width in ((0, 100, PALETTE["spread"], 5), (25, 75, PALETTE["iqr"], 9)):
         fig.add_trace(go.Scatter(
             x=[v for _ in rows for v in (lo, hi, None)],
             y=[v for lab in labels for v in (lab, lab, None)], mode="lines",
@@ -154,7 +156,7 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
     fig.add_trace(go.Scatter(
         x=[x for x, _ in riket if x is not None], y=[y for x, y in riket if x is not None],
         mode="markers", name=fmt.text("profile.national_marker", lang),
-        marker={"symbol": "line-ns", "size": 18, "line": {"width": 3,
+        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3,
                                                             "color": PALETTE["riket"]}},
         hoverinfo="skip"))
     peer = [(spine_position(r["peer_median"], r), lab) for r, lab in zip(rows, labels,
@@ -174,7 +176,7 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
                 x=[spine_position(r["value"], r) for r, _ in sub], y=[lab for _, lab in sub],
                 mode="markers", name=f"{html.escape(name)}: "
                 f"{fmt.flag_label(flag, lang, short=True)}",
-                marker={"symbol": _SYMBOLS[flag], "size": 12, "color": PALETTE["municipality"]},
+                marker={"symbol": _SYMBOLS[flag], "size": 14, "color": PALETTE["municipality"]},
                 hovertext=[_hover(r, lang) for r, _ in sub], hoverinfo="text"))
     for r, lab in zip(rows, labels, strict=True):
         fig.add_annotation(x=1.01, xref="paper", y=lab, yref="y", xanchor="left",
