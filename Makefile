@@ -100,9 +100,14 @@ lab: setup ## Open JupyterLab on the notebooks, starting with KOMMUN if given (b
 	fi
 	$(LAB_KOMMUN) $(VENV)/bin/jupyter lab notebooks/
 
-test: setup ## Lint (ruff) and run the test suite (pytest)
+# pytest-xdist workers for make test (auto: one per CPU core; 0 runs in this process).
+# --dist loadfile keeps each test module on one worker, so module fixtures are built once
+# (not loadgroup: with pytest 9.2 it silently stops grouping, pytest-xdist issue #1386).
+TEST_WORKERS ?= auto
+
+test: setup ## Lint (ruff) and run the test suite (pytest, TEST_WORKERS=auto workers)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup ## ruff check and format check
 	$(VENV)/bin/ruff check .

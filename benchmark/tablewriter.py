@@ -26,7 +26,7 @@ import polars as pl
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
 from benchmark.files import describe_os_error, file_lock, fsync_dir, sha256_hex
-from benchmark.tables import PROCESSED_TABLES
+from benchmark.tables import PROCESSED_TABLES, schema
 from benchmark.tableset import (
     CORE_FIELDS,
     CURRENT,
@@ -34,7 +34,6 @@ from benchmark.tableset import (
     LOCK_WAIT_S,
     MANIFEST,
     SETS,
-    TABLE_NAME,
     ProcessedSet,
     current_dir,
     open_set,
@@ -138,11 +137,15 @@ def write_tables(tables: Mapping[str, pl.DataFrame], settings: Settings | None =
     ------
     DataError
         Naming the path that could not be written.
+    InputError
+        For a table that is not in :data:`benchmark.tables.TABLES` (naming the valid ones).
 
     Examples
     --------
     >>> write_tables({"municipalities": munis}, settings, synthetic=True)  # doctest: +SKIP
     """
+    for name in tables:  # only the catalogue's tables
+        schema(name)
     settings = settings or get_settings()
     snapshots = snapshots or {}
     root = settings.processed_dir
@@ -219,8 +222,6 @@ def _fill_set(folder: Path, tables: Mapping[str, pl.DataFrame],
                 _fsync_file(target)
                 entries[name] = entry
     for name, df in tables.items():
-        if not TABLE_NAME.match(name):
-            raise DataError(f"invalid processed table name {name!r}")
         target = folder / f"{name}.parquet"
         try:
             df.write_parquet(target)

@@ -21,6 +21,7 @@ import polars as pl
 from benchmark.catalog import CATEGORIES, TOTAL_BANDS
 from benchmark.config import Settings
 from benchmark.store import write_tables
+from benchmark.tables import TABLES
 
 YEARS = list(range(2019, 2024))
 CODES = [f"{i:04d}" for i in range(1, 13)]
@@ -145,15 +146,14 @@ def _peer_groups() -> pl.DataFrame:
                                       "focus": pl.String}, orient="row")
 
 
-def _costs() -> pl.DataFrame:
+def _kpi_values() -> pl.DataFrame:
+    """The cost KPIs: Riket's cost per user and 0001's net cost deviation."""
     rows = []
     for year in YEARS:
         for kpi, value in COST_PER_USER.items():
-            rows.append(("0000", year, kpi, value, "ok"))
-        rows.append(("0001", year, "N28018", 12.5, "ok"))
-    return pl.DataFrame(rows, schema={"municipality": pl.String, "year": pl.Int32,
-                                      "kpi": pl.String, "value": pl.Float64,
-                                      "status": pl.String}, orient="row")
+            rows.append(("0000", year, kpi, "T", value, "ok", "test"))
+        rows.append(("0001", year, "N28018", "T", 12.5, "ok", "test"))
+    return pl.DataFrame(rows, schema=TABLES["kpi_values"].dtypes, orient="row")
 
 
 def tables() -> dict[str, pl.DataFrame]:
@@ -165,7 +165,7 @@ def tables() -> dict[str, pl.DataFrame]:
             "municipality": ["0000", *CODES], "name": ["Riket", *(NAMES[c] for c in CODES)],
             "type": ["L", *["K"] * len(CODES)]}),
         "peer_groups": _peer_groups(),
-        "costs": _costs(),
+        "kpi_values": _kpi_values(),
     }
 
 

@@ -311,7 +311,7 @@ def test_failing_rename_at_any_step_keeps_the_old_set(call, two_sets, monkeypatc
     """The writer's os.rename (temp folder → set), os.symlink (new link) or os.replace (the
     switch) fails (ENOSPC): DataError naming the path, the old set current and
     byte-identical, no temp folder or link left behind."""
-    import benchmark.tableset as ts
+    import benchmark.tablewriter as ts
 
     settings = two_sets
     before = processed_state(settings)
@@ -339,7 +339,7 @@ def test_writer_killed_at_each_step_leaves_one_whole_set(kill_before, two_sets) 
 import os, signal, sys
 import polars as pl
 from benchmark.config import get_settings
-import benchmark.tableset as ts
+import benchmark.tablewriter as ts
 from benchmark.store import PROCESSED_TABLES, read_table, write_tables
 s = get_settings(data_dir=sys.argv[1])
 new = {{t: read_table(t, s).with_columns(pl.lit(2).alias("generation"))
@@ -373,7 +373,7 @@ write_tables(new, s, synthetic=True)
 
 
 def test_enospc_on_the_manifest_names_it_and_keeps_the_old_set(two_sets, monkeypatch) -> None:
-    import benchmark.tableset as ts
+    import benchmark.tablewriter as ts
 
     settings = two_sets
     before = processed_state(settings)
@@ -412,7 +412,7 @@ def slow(self, *a, **k):
     time.sleep(0.15)
     return real(self, *a, **k)
 pl.DataFrame.write_parquet = slow
-import benchmark.tableset as ts
+import benchmark.tablewriter as ts
 real_fill = ts._fill_set
 times = {}
 def fill(*a, **k):

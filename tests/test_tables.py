@@ -46,6 +46,16 @@ def test_the_catalogue_is_the_processed_set() -> None:
         check_table("lss", pl.DataFrame(), ["x"])
 
 
+def test_the_writer_takes_only_catalogue_tables(tmp_path: Path) -> None:
+    """A table the catalogue does not know is refused before anything is written."""
+    settings = get_settings(data_dir=tmp_path / "data")
+    munis = pl.DataFrame({"municipality": ["0180"], "name": ["Demoby"], "type": ["K"]})
+    with pytest.raises(InputError, match="unknown processed table 'costs'; tables: lss, "
+                       "population, municipalities, peer_groups, kpi_values"):
+        write_tables({"municipalities": munis, "costs": munis}, settings, synthetic=True)
+    assert not settings.processed_dir.exists() or not any(settings.processed_dir.iterdir())
+
+
 def test_check_names_table_and_column_and_casts_only_integers() -> None:
     munis = pl.DataFrame({"municipality": ["0180"], "name": ["Demoby"]})
     with pytest.raises(DataError, match=r"processed table municipalities \(here\) lacks column "
