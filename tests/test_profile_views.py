@@ -1,13 +1,12 @@
 """The spine chart of the LSS profile ("Helhetsbild"): its scale, that the figure and its
-data table carry the profile's numbers, the notebook tool's group filter, and the board
-report's section opened in headless Chromium with the network off."""
+data table carry the profile's numbers and the notebook's group filter. The board report's
+section in headless Chromium: ``tests/test_report_browser.py`` (same worker as the
+report's other browser tests)."""
 
 from __future__ import annotations
 
 import html
 import re
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,6 @@ from benchmark.config import Settings
 from benchmark.explorer_profile import whole_picture
 from benchmark.plots import spine_chart, spine_position
 from benchmark.profile import profile
-from tests import chromium
-from tests.report_fixture import demo_reports  # noqa: F401  (fixture)
 
 FOCUS, YEAR = "0180", 2024
 
@@ -107,54 +104,3 @@ def test_explorer_shows_the_whole_picture_with_a_group_filter(
     pick.value = "0114"  # the explorer's choice drives the whole picture too
     assert explorer.figure_titles(out.outputs)[0].startswith("Drömholm 2024: helhetsbild")
     assert len(labels()) == 10
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with chromium.launch(tmp_path_factory.mktemp("chromium-profile"),
-                         "--window-size=1280,900") as endpoint:
-        yield endpoint
-
-
-@pytest.mark.browser
-def test_report_spine_chart_renders_offline_with_its_table(
-        browser: str, demo_reports: dict[str, Any], table: pl.DataFrame) -> None:  # noqa: F811
-    path: Path = demo_reports["sv"]
-    dt = chromium.page(browser)
-    try:
-        for domain in ("Page", "Network", "Runtime"):
-            dt.call(f"{domain}.enable")
-        dt.call("Network.emulateNetworkConditions", offline=True, latency=0,
-                downloadThroughput=-1, uploadThroughput=-1)
-        dt.call("Page.navigate", url=path.resolve().as_uri())
-        assert dt.wait_for("Page.loadEventFired", 60)
-        find = ("Array.from(document.querySelectorAll('.plotly-graph-div')).find(d => "
-                "d.layout && d.layout.title && d.layout.title.text.includes('helhetsbild'))")
-        for _ in range(100):
-            if dt.evaluate(f"!!({find}) && !!({find}).querySelector('.main-svg')"):
-                break
-            time.sleep(0.1)
-        points = dt.evaluate(f"({find}).querySelectorAll('.scatterlayer path.point').length")
-        assert points >= 40 + 40 + 7  # municipality, Riket and (most) peer markers
-        hover = dt.evaluate(f"({find}).data.filter(t => t.hovertext).flatMap(t => t.hovertext)")
-        cells = dt.evaluate(
-            "Array.from(document.querySelectorAll('table.lss-data')).find(t => "
-            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr')"
-            ".length")
-        shown = dt.evaluate(
-            "Array.from(Array.from(document.querySelectorAll('table.lss-data')).find(t => "
-            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr'))"
-            ".map(r => r.children[2].textContent)")
-        leaving = [e["params"]["request"]["url"] for e in dt.events
-                   if e["method"] == "Network.requestWillBeSent"
-                   and not e["params"]["request"]["url"].startswith(("file:", "data:"))]
-    finally:
-        dt.ws.close()
-    assert leaving == [] and cells == 40 and len(hover) == 40
-    # the same numbers in the figure's hover texts, the table and the profile
-    in_hover = [re.search(r"Kommunen: ([^<]*)<br>", h).group(1) for h in hover]
-    assert sorted(in_hover) == sorted(shown)
-    expect = [fmt.number(v, 0 if "kr" in u else 3 if u == "index" else 1)
-              for v, u in zip(table["value"], table["unit"], strict=True)]
-    assert shown == expect
-    assert table["value"].is_finite().all()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import struct
 import time
 import zlib
@@ -166,3 +167,52 @@ def test_report_renders_offline_without_errors(browser: str, demo_reports: dict[
     finally:
         dt.ws.close()
         assert state["n_figs"] == expected_figs
+
+
+def test_report_spine_chart_renders_offline_with_its_table(
+        browser: str, demo_reports: dict[str, Any]) -> None:  # noqa: F811
+    from benchmark import fmt
+    from benchmark.comparison import load_inputs
+    from benchmark.profile import profile
+
+    table = profile(demo_reports["municipality"], demo_reports["year"],
+                    inputs=load_inputs(demo_reports["settings"]))
+    path: Path = demo_reports["sv"]
+    dt = chromium.page(browser)
+    try:
+        for domain in ("Page", "Network", "Runtime"):
+            dt.call(f"{domain}.enable")
+        dt.call("Network.emulateNetworkConditions", offline=True, latency=0,
+                downloadThroughput=-1, uploadThroughput=-1)
+        dt.call("Page.navigate", url=path.resolve().as_uri())
+        assert dt.wait_for("Page.loadEventFired", 60)
+        find = ("Array.from(document.querySelectorAll('.plotly-graph-div')).find(d => "
+                "d.layout && d.layout.title && d.layout.title.text.includes('helhetsbild'))")
+        for _ in range(100):
+            if dt.evaluate(f"!!({find}) && !!({find}).querySelector('.main-svg')"):
+                break
+            time.sleep(0.1)
+        points = dt.evaluate(f"({find}).querySelectorAll('.scatterlayer path.point').length")
+        assert points >= 40 + 40 + 7  # municipality, Riket and (most) peer markers
+        hover = dt.evaluate(f"({find}).data.filter(t => t.hovertext).flatMap(t => t.hovertext)")
+        cells = dt.evaluate(
+            "Array.from(document.querySelectorAll('table.lss-data')).find(t => "
+            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr')"
+            ".length")
+        shown = dt.evaluate(
+            "Array.from(Array.from(document.querySelectorAll('table.lss-data')).find(t => "
+            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr'))"
+            ".map(r => r.children[2].textContent)")
+        leaving = [e["params"]["request"]["url"] for e in dt.events
+                   if e["method"] == "Network.requestWillBeSent"
+                   and not e["params"]["request"]["url"].startswith(("file:", "data:"))]
+    finally:
+        dt.ws.close()
+    assert leaving == [] and cells == 40 and len(hover) == 40
+    # the same numbers in the figure's hover texts, the table and the profile
+    in_hover = [re.search(r"Kommunen: ([^<]*)<br>", h).group(1) for h in hover]
+    assert sorted(in_hover) == sorted(shown)
+    expect = [fmt.number(v, 0 if "kr" in u else 3 if u == "index" else 1)
+              for v, u in zip(table["value"], table["unit"], strict=True)]
+    assert shown == expect
+    assert table["value"].is_finite().all()
