@@ -8,6 +8,11 @@ KOMMUN ?= 2482
 YEAR ?=
 YEARS ?=
 REPORT_LANG ?= sv
+# Report format: html (interactive), static (charts as SVG, no JavaScript) or pdf (A4).
+# Empty: html for `make report`, static for `make reports`. KOMMUNER: all, a län code (24)
+# or kommunkoder (0180,2482).
+FORMAT ?=
+KOMMUNER ?= all
 # The municipality's own export of decisions for `make report` (section "Egna beslut i år");
 # REGISTER_DATE (default today), REGISTER_SHEET and REGISTER_MAP ('LABEL=id;…') are optional.
 REGISTER ?=
@@ -28,10 +33,10 @@ export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 LOCK := requirements.lock
 UV_VERSION ?= 0.13.8
 
-.PHONY: help setup lock doctor data process compare screen profile report demo lab test lint format bench clean
+.PHONY: help setup lock doctor data process compare screen profile report reports demo lab test lint format bench clean
 
 help: ## List the targets (this text)
-	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) YEAR=$(or $(YEAR),newest) REPORT_LANG=$(REPORT_LANG) YEARS=$(or $(YEARS),2015-newest))"
+	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) KOMMUNER=$(KOMMUNER) YEAR=$(or $(YEAR),newest) REPORT_LANG=$(REPORT_LANG) FORMAT=$(or $(FORMAT),default) YEARS=$(or $(YEARS),2015-newest))"
 	@grep -E '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z_-]+):.*## (.*)/\1|\2/' | awk -F'|' '{printf "  %-10s %s\n", $$1, $$2}'
 
 setup: $(STAMP) $(LAB_OVERRIDES) ## Build .venv from requirements.lock (no-op unless the lock or pyproject.toml changed)
@@ -82,10 +87,13 @@ screen: setup $(PROCESSED) ## National screening of all municipalities for YEAR 
 profile: setup $(PROCESSED) ## The whole LSS picture (40 KPIs: volume, extent, economy, quality, staff) for KOMMUN, YEAR
 	$(PY) -m benchmark profile --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR))
 
-report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG, REGISTER (own export; optional)
-	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) --out reports \
+report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG, FORMAT (html, static or pdf), REGISTER (own export; optional)
+	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) $(if $(FORMAT),--format $(FORMAT)) --out reports \
 	  $(if $(REGISTER),--register '$(REGISTER)') $(if $(REGISTER_DATE),--register-date $(REGISTER_DATE)) \
 	  $(if $(REGISTER_SHEET),--register-sheet '$(REGISTER_SHEET)') $(if $(REGISTER_MAP),--register-map '$(REGISTER_MAP)')
+
+reports: setup $(PROCESSED) ## Reports of KOMMUNER (all, a län code, or codes) for YEAR into reports/<year>/ with index.html; FORMAT static (default), html or pdf
+	$(PY) -m benchmark reports --kommuner '$(KOMMUNER)' $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) $(if $(FORMAT),--format $(FORMAT)) --out reports
 
 demo: setup ## Whole pipeline on bundled synthetic data, offline, into reports/
 	$(PY) -m benchmark demo --out reports --lang $(REPORT_LANG)
@@ -121,7 +129,7 @@ bench: setup ## Speed and memory benchmarks (reports/bench.json); not part of ma
 	$(PY) -m bench
 
 clean: ## Remove generated output (reports, processed and demo data); raw snapshots are kept
-	rm -rf reports/*.html reports/*.csv reports/*.json data/demo
+	rm -rf reports/*.html reports/*.pdf reports/*.csv reports/*.json reports/[0-9][0-9][0-9][0-9] data/demo
 	rm -rf data/processed/current data/processed/sets data/processed/.lock data/processed/*.parquet data/processed/manifest.json
 	rm -rf .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './$(VENV)/*' -exec rm -rf {} +

@@ -17,11 +17,19 @@ can be read (``bench.measure``):
    reps, on a copy of the raw folder).
 3. ``report``: ``python -m benchmark report --kommun <demo focus> --year <last>`` as a
    subprocess (3 reps); the time is the subprocess's wall time (interpreter start, kernel,
-   notebook, export) — what ``make report`` runs, without make's no-op ``setup``.
+   notebook, export) — what ``make report`` runs, without make's no-op ``setup``; then
+   the same as an A4 PDF (``--format pdf``: Chromium's start, the charts drawn again,
+   printing; no target).
 4. ``register``: a case-system export of :data:`REGISTER_ROWS` decision rows (the demo
    register of Demoby, :mod:`benchmark.demo.register`, repeated with new person keys) read,
    validated and aggregated into the three views (``--reps``, default 5, in one worker).
-5. ``profile``: the LSS profile (40 KPIs) of the demo focus municipality from the processed
+5. ``reports``: ``python -m benchmark reports --kommuner all`` (every one of the 290 demo
+   municipalities, one worker per core) as a subprocess, once as static HTML (the default,
+   target < 5 minutes) and once as PDF (no target); the load average before and after is
+   recorded, since other work on the machine slows a run that uses every core. Skipped
+   with ``--no-batch`` (together they take several minutes); ``--batch-formats static``
+   runs one of them.
+6. ``profile``: the LSS profile (40 KPIs) of the demo focus municipality from the processed
    tables, read each time (``--reps``, default 5, in one worker).
 
 Results: a table on stdout and ``reports/bench.json`` (with machine facts). The exit code
@@ -57,6 +65,9 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "report (CLI subprocess)": (30.0, MB_LIMIT),
     "register (100 000 rows)": (2.0, MB_LIMIT),
     "profile (40 KPIs)": (1.0, MB_LIMIT),
+    "report as PDF (CLI subprocess)": (None, None),
+    "reports, all 290 (static HTML)": (300.0, None),
+    "reports, all 290 (PDF)": (None, None),
 }
 #: Decision rows of the register step.
 REGISTER_ROWS = 100_000
@@ -182,12 +193,13 @@ def run_worker(name: str, step: str, data_dir: Path, year: int, reps: int,
 
 
 def run_report(name: str, data_dir: Path, municipality: str, year: int, reps: int,
-               out_dir: Path) -> StepResult:
-    """Time ``python -m benchmark report`` as a subprocess ``reps`` times."""
+               out_dir: Path, variant: str = "html") -> StepResult:
+    """Time ``python -m benchmark report --format <variant>`` as a subprocess ``reps``
+    times."""
     from bench.measure import run_measured
 
     cmd = [sys.executable, "-m", "benchmark", "report", "--kommun", municipality,
-           "--year", str(year), "--lang", "sv", "--out", str(out_dir)]
+           "--year", str(year), "--lang", "sv", "--format", variant, "--out", str(out_dir)]
     times, peaks, hwm, tree, procs = [], [], [], [], []
     for _ in range(reps):
         m = run_measured(cmd, env=_env(BENCHMARK_DATA_DIR=str(data_dir)), cwd=REPO_ROOT)
@@ -203,6 +215,30 @@ def run_report(name: str, data_dir: Path, municipality: str, year: int, reps: in
                       "start; peak MB = sum of the per-process VmHWM over the process tree "
                       "(CLI + kernel), an upper bound",
                       extra={"processes_seen": max(procs)})
+
+
+def run_batch(name: str, data_dir: Path, year: int, variant: str, out_dir: Path
+              ) -> StepResult:
+    """Time ``python -m benchmark reports --kommuner all`` once as a subprocess."""
+    from bench.measure import run_measured
+
+    cmd = [sys.executable, "-m", "benchmark", "-q", "reports", "--kommuner", "all",
+           "--year", str(year), "--format", variant, "--out", str(out_dir)]
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    m = run_measured(cmd, env=_env(BENCHMARK_DATA_DIR=str(data_dir)), cwd=REPO_ROOT)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if m.returncode != 0:
+        raise RuntimeError(f"reports failed (exit {m.returncode}):\n{m.stderr[-3000:]}")
+    folder = out_dir / str(year)
+    files = [p for p in folder.glob("lss-*") if p.is_file()]
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
+    shutil.rmtree(folder, ignore_errors=True)
+    return StepResult(name, [m.wall_s], m.peak_mb, m.hwm_mb, m.tree_peak_mb,
+                      note=f"one run, {len(files)} reports, {size_mb:.0f} MB; wall time of the "
+                      "CLI subprocess with its workers (and their Chromium)",
+                      extra={"reports": len(files), "size_mb": size_mb,
+                             "load_avg_1m_before": load_before,
+                             "load_avg_1m_after": load_after})
 
 
 def write_big_register(data_dir: Path, path: Path, rows: int = REGISTER_ROWS) -> Path:
@@ -284,6 +320,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reps-report", type=int, default=3)
     p.add_argument("--reps-register", type=int, default=5)
     p.add_argument("--reps-profile", type=int, default=5)
+    p.add_argument("--no-batch", action="store_true",
+                   help="skip the batch of all 290 reports (static HTML and PDF)")
+    p.add_argument("--batch-formats", default="static,pdf",
+                   help="formats of the batch step, comma-separated (default static,pdf)")
     return p
 
 
@@ -332,6 +372,9 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_report("report (CLI subprocess)", data_dir, DEMO_FOCUS, year,
                                   args.reps_report, work / "reports"))
         print(f"  report: median {results[-1].median:.3f} s", flush=True)
+        results.append(run_report("report as PDF (CLI subprocess)", data_dir, DEMO_FOCUS, year,
+                                  args.reps_report, work / "reports", variant="pdf"))
+        print(f"  report as PDF: median {results[-1].median:.3f} s", flush=True)
 
         big = write_big_register(data_dir, work / "register-100k.csv")
         results.append(run_worker("register (100 000 rows)", "register", data_dir, year,
@@ -341,6 +384,18 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_worker("profile (40 KPIs)", "profile", data_dir, year,
                                   args.reps_profile))
         print(f"  profile: median {results[-1].median:.3f} s", flush=True)
+
+        if not args.no_batch:
+            formats = {f.strip() for f in args.batch_formats.split(",")}
+            for name, variant in (("reports, all 290 (static HTML)", "static"),
+                                  ("reports, all 290 (PDF)", "pdf")):
+                if variant not in formats:
+                    continue
+                results.append(run_batch(name, data_dir, year, variant, work / "batch"))
+                r = results[-1]
+                print(f"  {name}: {r.median:.1f} s (load average "
+                      f"{r.extra['load_avg_1m_before']:.1f} → "
+                      f"{r.extra['load_avg_1m_after']:.1f})", flush=True)
     finally:
         if tmp is not None:
             tmp.cleanup()

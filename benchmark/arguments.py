@@ -245,8 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "in the name gives one CSV per view")
 
     p = sub.add_parser("report", parents=[common],
-                       help="build the board report (self-contained HTML)",
-                       description="Execute the report notebook and export offline HTML.")
+                       help="build the board report (self-contained HTML or PDF)",
+                       description="Execute the report notebook and export one offline "
+                       "file: interactive HTML (default), static HTML (--static: charts as "
+                       "SVG, no JavaScript) or A4 PDF (--format pdf). Static HTML and PDF "
+                       "need Chromium.")
     p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
     p.add_argument("--year", type=_year, default=None,
                    help="reference year (default: the newest year in the processed data)")
@@ -260,6 +263,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--register-sheet", help="the sheet of a workbook with several")
     p.add_argument("--register-map", action="append", metavar="LABEL=ID",
                    help="what a local insats label means (as register --map)")
+    _format_options(p, default="html")
+
+    p = sub.add_parser("reports", parents=[common],
+                       help="build the board reports of many municipalities, with an index",
+                       description="Build the report of every municipality (or of one län, "
+                       "or of a list) for one year into OUT/<year>/, with index.html (main "
+                       "findings in one line each, links). Uses one worker per core. A "
+                       "municipality whose report fails is reported and the others go on; "
+                       "the exit code is then 1. Default format: static HTML (self-contained, "
+                       "no JavaScript, < 1 MB each); --format html gives interactive reports "
+                       "(about 5 MB each, plotly.js in every file).")
+    p.add_argument("--kommuner", default="all", metavar="all|LÄN|CODES",
+                   help="all (default), a län code such as 24, or kommunkoder such as "
+                   "0180,2482")
+    p.add_argument("--year", type=_year, default=None,
+                   help="reference year (default: the newest year in the processed data)")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="report language")
+    p.add_argument("--out", type=Path, default=Path("reports"),
+                   help="output folder; the reports go to OUT/<year>/")
+    p.add_argument("--jobs", type=_jobs, default=None,
+                   help="worker processes (default: one per core)")
+    _format_options(p, default="static")
 
     p = sub.add_parser("demo", parents=[common],
                        help="run the whole pipeline on synthetic demo data, offline",
@@ -268,6 +293,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
     p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="report language")
     return parser
+
+
+def _format_options(parser: argparse.ArgumentParser, *, default: str) -> None:
+    """--format html|static|pdf and --static (= --format static)."""
+    parser.add_argument("--format", dest="variant", choices=("html", "static", "pdf"),
+                        default=default, help=f"html: interactive (plotly); static: charts "
+                        f"as inline SVG, no JavaScript; pdf: A4 PDF (default: {default})")
+    parser.add_argument("--static", dest="variant", action="store_const", const="static",
+                        help="the same as --format static")
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"invalid --jobs {text!r}; give a whole number ≥ 1")
+    return value
 
 
 def _category_ids() -> list[str]:

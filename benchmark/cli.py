@@ -169,8 +169,29 @@ def _cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         register = RegisterSource(args.register, args.register_date, args.register_sheet,
                                   parse_map(args.register_map))
     path = build_report(args.kommun, year, lang=args.lang, out_dir=args.out,
-                        settings=settings, register=register)
+                        settings=settings, variant=args.variant, register=register)
     print(f"report written: {path}")
+    return 0
+
+
+def _cmd_reports(args: argparse.Namespace, settings: Settings) -> int:
+    from benchmark.batch import run_batch
+    from benchmark.comparison import load_inputs
+    from benchmark.output import check_out_folder
+    from benchmark.report import municipality_names
+
+    check_out_folder(args.out)
+    year = _year_or_newest(args.year, settings)
+    _warn_if_partial(settings)
+    result = run_batch(args.kommuner, year, lang=args.lang, variant=args.variant,
+                       out=args.out, settings=settings, workers=args.jobs,
+                       progress=not args.quiet)
+    print(result.render(municipality_names(load_inputs(settings))))
+    if result.failed:
+        codes = ", ".join(o.municipality for o in result.failed)
+        print(f"error: {len(result.failed)} of {len(result.outcomes)} reports failed: {codes}",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -195,6 +216,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "profile": _cmd_profile,
     "register": _cmd_register,
     "report": _cmd_report,
+    "reports": _cmd_reports,
     "demo": _cmd_demo,
 }
 

@@ -1,15 +1,20 @@
 """The board report: execute ``notebooks/02-styrelserapport`` with papermill and export one
-self-contained, offline HTML file.
+self-contained, offline file: interactive HTML, static HTML or PDF (:data:`VARIANTS`).
 
 The export uses the template ``benchmark/templates/lss_offline`` (the JupyterLab template
-without require.js, MathJax, mermaid or widget CDN scripts), hides code cells and prompts,
-sets ``<html lang>``, and inlines plotly.js exactly once (the first figure carries it, see
-:func:`benchmark.views.show`). :func:`audit_html` refuses a file that would reach the network
-or grow beyond :data:`MAX_BYTES`.
+without require.js, MathJax, mermaid or widget CDN scripts, with a skip link to the summary
+and a print stylesheet), hides code cells and prompts, sets ``<html lang>``, drops the
+``tabindex`` nbconvert puts on every output block, and inlines plotly.js exactly once (the
+first figure carries it, see :func:`benchmark.views.show`). :func:`audit_html`
+(:mod:`benchmark.audit`) refuses a file that would reach the network or is too big. The
+static HTML and the PDF are drawn from that HTML by headless Chromium
+(:mod:`benchmark.render`); the batch of every municipality's report is
+:mod:`benchmark.batch`.
 
 Before a kernel starts, the inputs are checked (municipality, year, every table of the
-processed set against its hash, the provenance) and so is the output file (the rules of
-:func:`benchmark.output.check_out_file`). The notebook runs in a temporary folder
+processed set against its hash, the provenance), so is the output file (the rules of
+:func:`benchmark.output.check_out_file`) and, for static HTML and PDF, that Chromium is
+installed. The notebook runs in a temporary folder
 ``lss-report-<pid>-*`` that is removed on every exit (errors, Ctrl-C, SIGTERM through the
 command line); one left by a killed process (SIGKILL) is removed by the next report once
 that process no longer exists. A report whose processed set was replaced while it ran (a
@@ -19,7 +24,6 @@ that process no longer exists. A report whose processed set was replaced while i
 from __future__ import annotations
 
 import contextlib
-import html
 import logging
 import os
 import re
@@ -30,16 +34,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 
 from benchmark import fmt
+from benchmark.audit import audit_html, audit_static
 from benchmark.catalog import check_year
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.output import check_out_file, write_out
 from benchmark.tableset import open_set
+
+if TYPE_CHECKING:
+    from benchmark.comparison import Inputs
+    from benchmark.render import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +57,40 @@ NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 REPORT_NOTEBOOK = "02-styrelserapport"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "lss_offline"
-#: Largest report accepted (plotly.js alone is about 4.8 MB).
-MAX_BYTES = 6 * 1024 * 1024
 #: Seconds a single notebook cell may run.
 CELL_TIMEOUT_S = 600
 _KERNEL_NAME = "lss-benchmark-python"
 
 
+#: Report forms: interactive HTML (plotly), static HTML (inline SVG, no script), A4 PDF.
+VARIANTS = ("html", "static", "pdf")
+_SUFFIX = {"html": ".html", "static": "-static.html", "pdf": ".pdf"}
+
+
+def check_variant(variant: str) -> str:
+    """``variant`` if it is one of :data:`VARIANTS`, else :class:`InputError`."""
+    if variant not in VARIANTS:
+        raise InputError(f"unknown report format {variant!r}; valid: {', '.join(VARIANTS)}")
+    return variant
+
+
 def report_path(municipality: str, year: int, lang: str, out_dir: Path, *,
-                synthetic: bool = False) -> Path:
-    """``<out_dir>/lss-<kommun>-<year>-<lang>.html`` (``…-DEMO.html`` for synthetic data)."""
-    suffix = "-DEMO" if synthetic else ""
-    return Path(out_dir) / f"lss-{municipality}-{year}-{lang}{suffix}.html"
+                synthetic: bool = False, variant: str = "html") -> Path:
+    """``<out_dir>/lss-<kommun>-<year>-<lang>.html`` (``-static.html`` for static HTML,
+    ``.pdf`` for PDF; ``-DEMO`` before the suffix's extension for synthetic data)."""
+    stem = f"lss-{municipality}-{year}-{lang}"
+    suffix = _SUFFIX[check_variant(variant)]
+    if synthetic:
+        base, ext = suffix.rsplit(".", 1)
+        suffix = f"{base}-DEMO.{ext}"
+    return Path(out_dir) / f"{stem}{suffix}"
 
 
 def build_report(municipality: str, year: int, *, lang: str = "sv",
                  out_dir: Path = Path("reports"), settings: Settings | None = None,
-                 register: RegisterSource | None = None) -> Path:
+                 variant: str = "html", register: RegisterSource | None = None) -> Path:
     """Execute the board-report notebook for one municipality and year and write the
-    offline HTML report.
+    report in ``variant``: interactive HTML, static HTML or an A4 PDF.
 
     Parameters
     ----------
@@ -80,6 +104,9 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         Where the report goes.
     settings
         The data folder (default :func:`benchmark.config.get_settings`).
+    variant
+        One of :data:`VARIANTS`: ``"html"`` (interactive), ``"static"`` (charts as inline
+        SVG, no script) or ``"pdf"``; the last two need Chromium.
     register
         The municipality's own case-system export: the report then gets the section
         "Egna beslut i år" (aggregates only; the export is read where it is and checked
@@ -88,8 +115,9 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
     Returns
     -------
     pathlib.Path
-        ``<out_dir>/lss-<kommun>-<year>-<lang>.html``, with ``-DEMO`` before ``.html`` when
-        the data are synthetic.
+        :func:`report_path`: ``<out_dir>/lss-<kommun>-<year>-<lang>.html``
+        (``-static.html``, ``.pdf``), with ``-DEMO`` before the extension when the data
+        are synthetic.
 
     Raises
     ------
@@ -97,7 +125,8 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         For an unknown municipality, a year without data or an unsupported language.
     DataError
         When the processed data are missing or were replaced while the report was built,
-        or the report fails its offline and size checks.
+        or the report fails its offline and size checks; :class:`ChromiumMissing` (a
+        DataError) for static HTML or PDF without Chromium.
 
     Examples
     --------
@@ -105,13 +134,19 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
     PosixPath('reports/lss-0180-2024-sv-DEMO.html')
     """
     lang = fmt.check_lang(lang)
+    variant = check_variant(variant)
     settings = settings or get_settings()
-    code, year, synthetic = _check_inputs(municipality, year, settings)
+    code, year, synthetic, name = _check_inputs(municipality, year, settings)
     params: dict[str, Any] = {"municipality": code, "year": year, "lang": lang,
                               "data_dir": str(settings.data_dir.resolve())}
     if register is not None:
         params.update(register.parameters(code, year, settings))
-    target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic))
+    target = check_out_file(report_path(code, year, lang, out_dir, synthetic=synthetic,
+                                        variant=variant))
+    if variant != "html":
+        from benchmark.browser import require_chromium
+
+        require_chromium("a static HTML or PDF report")
     set_id = open_set(settings).manifest.get("id")
     remove_stale_tempdirs()
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
@@ -121,13 +156,40 @@ def build_report(municipality: str, year: int, *, lang: str = "sv",
         raise DataError(f"the processed data in {settings.processed_dir} were replaced while "
                         "the report was being built, so its parts could come from two "
                         "versions; run the report again")
-    title = fmt.text("report.html_title", lang, code=code, year=year)
-    text = export_html(nb, lang=lang, title=title)
-    problems = audit_html(text)
+    info = ReportInfo(code, name, year, lang, synthetic)
+    text = export_html(nb, lang=lang, title=info.title)
+    if variant == "html":
+        data = finish(text, variant, info)
+    else:
+        from benchmark.render import Renderer
+
+        with Renderer() as renderer:
+            data = finish(text, variant, info, renderer)
+    write_out(target, data)
+    return target.given
+
+
+def finish(text: str, variant: str, info: ReportInfo, renderer: Renderer | None = None
+           ) -> bytes:
+    """The bytes of a report in ``variant`` from its interactive HTML ``text`` (audited:
+    :func:`audit_html`, and for static HTML :func:`audit_static`)."""
+    problems = audit_html(text, expect_plotlyjs=variant == "html")
     if problems:
         raise DataError("report failed the offline/size checks: " + "; ".join(problems))
-    write_out(target, text.encode("utf-8"))
-    return target.given
+    if variant == "html":
+        return text.encode("utf-8")
+    from benchmark import render
+
+    if renderer is None:
+        raise DataError("a static HTML or PDF report needs a renderer (Chromium)")
+    if variant == "static":
+        static = render.static_html(text, renderer, width=render.SCREEN_WIDTH_PX)
+        problems = audit_static(static)
+        if problems:
+            raise DataError("static report failed its checks: " + "; ".join(problems))
+        return static.encode("utf-8")
+    static = render.static_html(text, renderer, width=render.PRINT_WIDTH_PX)
+    return render.print_pdf(static, info, renderer)
 
 
 @dataclass(frozen=True)
@@ -151,21 +213,46 @@ class RegisterSource:
                 "register_sheet": self.sheet, "register_map": dict(self.labels or {})}
 
 
-def _check_inputs(municipality: str, year: int, settings: Settings) -> tuple[str, int, bool]:
+def _check_inputs(municipality: str, year: int, settings: Settings
+                  ) -> tuple[str, int, bool, str]:
     """Validate code and year before starting a kernel, with the same checks and messages
     as ``compare`` (:class:`benchmark.comparison.Inputs`); also check every table of the
-    set and its provenance. Returns (code, year, synthetic)."""
+    set and its provenance. Returns (code, year, synthetic, name)."""
     from benchmark.comparison import load_inputs
 
     year = check_year(year)
     open_set(settings).verify()
     inputs = load_inputs(settings)
-    return inputs.check_municipality(municipality), inputs.check_year(year), inputs.synthetic
+    code = inputs.check_municipality(municipality)
+    return code, inputs.check_year(year), inputs.synthetic, municipality_names(inputs)[code]
+
+
+def municipality_names(inputs: Inputs) -> dict[str, str]:
+    """kommunkod → name, from the municipality register of the processed set."""
+    return {str(r["municipality"]): str(r.get("name") or r["municipality"])
+            for r in inputs.kommuner.to_dicts()}
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """What a report says about itself outside its body: title, PDF footer and metadata."""
+
+    municipality: str
+    name: str
+    year: int
+    lang: str = "sv"
+    synthetic: bool = False
+
+    @property
+    def title(self) -> str:
+        """``LSS-insatser i <name> <year> jämfört med riket`` (+ the demo label)."""
+        title = fmt.text("report.title", self.lang, name=self.name, year=self.year)
+        return f"{title} – {fmt.text('label.synthetic', self.lang)}" if self.synthetic else title
 
 
 TMP_PREFIX = "lss-report-"
 #: Temporary folders of a report run, each ``<prefix><pid>-<random>``.
-_TMP_PREFIXES = (TMP_PREFIX, "lss-kernel-")
+_TMP_PREFIXES = (TMP_PREFIX, "lss-kernel-", "lss-chromium-", "lss-batch-")
 
 
 def _alive(pid: int) -> bool:
@@ -296,44 +383,34 @@ def export_html(nb: Any, *, lang: str = "sv", title: str = "LSS") -> str:
     fmt.check_lang(lang)
     nb = nbformat.from_dict(nb)
     _strip_stderr(nb)
+    for cell in nb.cells:  # papermill gives it a random id; the anchor should not vary
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
     nb.metadata.pop("widgets", None)
-    config = Config()
-    config.TagRemovePreprocessor.remove_cell_tags = ("remove",)
-    config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, template_name=TEMPLATE_NAME,
-                            extra_template_basedirs=[str(TEMPLATE_DIR)])
-    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    exporter.language_code = lang
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    exporter = _EXPORTERS.get(lang)
+    if exporter is None:  # one per language and process: the template is compiled once
+        config = Config()
+        config.TagRemovePreprocessor.remove_cell_tags = ("remove",)
+        config.TagRemovePreprocessor.enabled = True
+        exporter = HTMLExporter(config=config, template_name=TEMPLATE_NAME,
+                                extra_template_basedirs=[str(TEMPLATE_DIR)])
+        exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+        exporter.exclude_input = True
+        exporter.exclude_input_prompt = True
+        exporter.exclude_output_prompt = True
+        exporter.language_code = lang
+        _EXPORTERS[lang] = exporter
+    resources = {"metadata": {"name": title},
+                 "lss": {"skip_text": fmt.text("report.skip_to_summary", lang)}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return _FOCUSABLE_BLOCK.sub(r"\1", body)
 
 
-_EXTERNAL = re.compile(
-    r"<(script|link|img|iframe|source|audio|video|embed)\b[^>]*?\b(src|href)\s*=\s*"
-    r"[\"']?\s*(https?:|//)", re.IGNORECASE)
-_PLOTLY_HEADER = re.compile(r"\*\s*plotly\.js v\d+\.\d+\.\d+")
+_EXPORTERS: dict[str, Any] = {}
 
 
-def audit_html(text: str) -> list[str]:
-    """Problems that make an HTML report unfit to send: external resources, more than one
-    plotly.js copy, the cloud-share button, a missing ``lang`` or a size over 6 MB."""
-    problems: list[str] = []
-    size = len(text.encode("utf-8"))
-    if size > MAX_BYTES:
-        problems.append(f"size {size} bytes exceeds {MAX_BYTES}")
-    for match in _EXTERNAL.finditer(text):
-        problems.append(f"external resource: {html.unescape(match.group(0))[:120]}")
-    copies = len(_PLOTLY_HEADER.findall(text))
-    if copies > 1:
-        problems.append(f"{copies} copies of plotly.js (expected one)")
-    if "Plotly.newPlot" in text and copies == 0:
-        problems.append("figures present but plotly.js is not embedded")
-    if re.search(r'"showSendToCloud":\s*true', text):
-        problems.append("a figure enables the cloud-share button")
-    langs = "|".join(map(re.escape, fmt.LANGS))
-    if not re.search(rf"<html[^>]*\blang=\"({langs})\"", text):
-        problems.append(f"<html> lacks lang= one of {', '.join(fmt.LANGS)}")
-    return problems
+#: nbconvert makes every output block and input area a Tab stop (``tabindex="0"``); in a
+#: report they are neither interactive nor scrollable, so each would be a stray Tab stop.
+_FOCUSABLE_BLOCK = re.compile(
+    r'(<div class="[^"]*\bjp-(?:OutputArea-output|Cell-inputWrapper)\b[^"]*"[^>]*?)'
+    r' tabindex="0"')

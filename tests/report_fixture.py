@@ -32,3 +32,41 @@ def demo_reports(tmp_path_factory: pytest.TempPathFactory,
                                           settings=settings) for lang in ("sv", "en")})
         _CACHE.update(settings=settings, municipality=DEMO_FOCUS, year=year, out=Path(out))
     return _CACHE
+
+
+@pytest.fixture(scope="session")
+def demo_variants(demo_reports: dict[str, Any],
+                  tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The Swedish demo report in its other forms, built once per session:
+    ``{"html": Path, "static": Path, "pdf": Path, "print": Path, "info": ReportInfo}``.
+
+    ``static`` is written by :func:`benchmark.report.build_report` (the path of
+    ``report --static``, its own papermill run); ``pdf`` is the interactive report finished
+    as PDF by :func:`benchmark.report.finish` (what ``report --format pdf`` does after the
+    same export), and ``print`` is the static page drawn at A4 width that was printed.
+    Skips where Chromium is absent (fails under CI)."""
+    from tests import chromium
+
+    chromium.executable()
+    if "variants" not in _CACHE:
+        from benchmark import render
+        from benchmark.report import ReportInfo, finish
+
+        out = tmp_path_factory.mktemp("variants")
+        static = build_report(DEMO_FOCUS, _CACHE["year"], lang="sv", out_dir=out,
+                              settings=_CACHE["settings"], variant="static")
+        from benchmark.comparison import load_inputs
+        from benchmark.report import municipality_names
+
+        name = municipality_names(load_inputs(_CACHE["settings"]))[DEMO_FOCUS]
+        info = ReportInfo(DEMO_FOCUS, name, _CACHE["year"], "sv", synthetic=True)
+        text = _CACHE["sv"].read_text(encoding="utf-8")
+        with render.Renderer() as renderer:
+            pdf = out / "lss-0180-DEMO.pdf"
+            pdf.write_bytes(finish(text, "pdf", info, renderer))
+            printed = out / "print.html"
+            printed.write_text(render.static_html(text, renderer, width=render.PRINT_WIDTH_PX),
+                               encoding="utf-8")
+        _CACHE["variants"] = {"html": _CACHE["sv"], "static": static, "pdf": pdf,
+                              "print": printed, "info": info}
+    return _CACHE["variants"]

@@ -26,7 +26,8 @@ EXTERNAL = re.compile(r"<(script|link|img|iframe|source|embed)\b[^>]*\b(src|href
 
 
 class _Structure(HTMLParser):
-    """Headings in order, and per <figure class="lss-chart"> which parts it holds."""
+    """Headings in order, and per chart block (``<div class="lss-chart">``) which parts it
+    holds, in order: the figure (plot, figcaption) and the table after it."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,23 +37,23 @@ class _Structure(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        cls = (a.get("class") or "").split()
         if re.fullmatch(r"h[1-6]", tag):
             self.headings.append(int(tag[1]))
-        if tag == "figure" and "lss-chart" in (a.get("class") or ""):
+        if tag == "div" and "lss-chart" in cls:
             self.figures.append([])
             self._depth = 1
             return
         if self._depth:
-            if tag == "figure":
+            if tag == "div":
                 self._depth += 1
-            cls = a.get("class") or ""
             if "plotly-graph-div" in cls:
                 self.figures[-1].append("plot")
-            elif tag in ("figcaption", "table"):
+            elif tag in ("figure", "figcaption", "table"):
                 self.figures[-1].append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._depth and tag == "figure":
+        if self._depth and tag == "div":
             self._depth -= 1
 
 
@@ -151,7 +152,7 @@ def test_every_figure_has_caption_and_adjacent_table(sv_html: str) -> None:
     figures = _structure(sv_html).figures
     assert len(figures) == sv_html.count("Plotly.newPlot(")
     for parts in figures:
-        assert parts == ["plot", "figcaption", "table"], parts
+        assert parts == ["figure", "plot", "figcaption", "table"], parts
 
 
 def test_palette_contrast_of_every_trace_colour(sv_html: str) -> None:

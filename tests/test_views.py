@@ -45,6 +45,21 @@ def test_summary_english_and_no_flags() -> None:
     assert "senaste fem" not in sv
 
 
+def test_findings_line_names_clear_deviations_in_one_line() -> None:
+    line = views.findings_line(make_compare())
+    assert line == ("Tydligt över riket: bostad med särskild service, daglig verksamhet och "
+                    "personer med någon LSS-insats. Tydligt under riket: assistansersättning "
+                    "(SFB).")
+    assert "\n" not in line
+    only_low = make_compare().with_columns(
+        flag=pl.when(pl.col("flag") == "higher").then(pl.lit("similar"))
+        .otherwise(pl.col("flag")))
+    assert views.findings_line(only_low, "en") == ("Clearly below Sweden: assistance "
+                                                   "allowance (SFB).")
+    calm = make_compare().with_columns(flag=pl.lit("similar"))
+    assert views.findings_line(calm) == "Ingen insats avviker tydligt från riket."
+
+
 def test_trend_and_funnel_categories() -> None:
     t = make_compare()
     trend = views.trend_categories(t)
@@ -154,8 +169,11 @@ def test_reference_bands_table_reads_the_catalogue() -> None:
 
 
 def test_section_headings() -> None:
-    assert views.section("summary") == "<h2>Sammanfattning</h2>"
-    assert views.section("sources", "en", 3) == "<h3>Sources</h3>"
+    # each section is an anchor (the report's skip link goes to #lss-summary); tabindex -1
+    # lets the link move focus there without adding a Tab stop
+    assert views.section("summary") == '<h2 id="lss-summary" tabindex="-1">Sammanfattning</h2>'
+    assert views.section("sources", "en", 3) == '<h3 id="lss-sources" tabindex="-1">Sources</h3>'
+    assert views.heading("A & B") == "<h2>A &amp; B</h2>"
     assert views.category_heading("korttidstillsyn") == "<h3>Korttidstillsyn</h3>"
 
 

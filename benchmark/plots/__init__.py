@@ -32,7 +32,7 @@ curves come from :mod:`benchmark.stats`.
 """
 
 from benchmark.origin import is_synthetic
-from benchmark.plots.base import PALETTE, PLOTLY_CONFIG, SYMBOLS, Chart
+from benchmark.plots.base import PALETTE, PLOTLY_CONFIG, REPORT_CONFIG, SYMBOLS, Chart
 from benchmark.plots.decomposition import decomposition_chart, decomposition_table
 from benchmark.plots.forest import ZERO_SYMBOL, forest_chart, forest_table
 from benchmark.plots.funnel import OUTSIDE_SYMBOL, funnel_chart, funnel_limits, funnel_table
@@ -42,8 +42,8 @@ from benchmark.plots.table import data_table
 from benchmark.plots.trend import trend_chart, trend_table
 
 __all__ = [
-    "OUTSIDE_SYMBOL", "PALETTE", "PLOTLY_CONFIG", "SYMBOLS", "ZERO_SYMBOL", "Chart",
-    "data_table", "decomposition_chart", "decomposition_table", "forest_chart",
+    "OUTSIDE_SYMBOL", "PALETTE", "PLOTLY_CONFIG", "REPORT_CONFIG", "SYMBOLS", "ZERO_SYMBOL",
+    "Chart", "data_table", "decomposition_chart", "decomposition_table", "forest_chart",
     "forest_table", "funnel_chart", "funnel_limits", "funnel_table", "is_synthetic",
     "peer_group_name", "peer_name", "spine_chart", "spine_position", "spine_table",
     "trend_chart", "trend_table",

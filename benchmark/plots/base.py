@@ -45,6 +45,10 @@ PLOTLY_CONFIG: dict[str, Any] = {
     "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d", "toggleSpikelines"],
 }
 
+#: plotly.js config of the charts in reports: no toolbar at all (its buttons would sit
+#: inside the chart's ``role="img"``, unlabelled in Swedish, and add Tab stops).
+REPORT_CONFIG: dict[str, Any] = {**PLOTLY_CONFIG, "displayModeBar": False}
+
 #: Marker of each flag value (the shape carries the flag, never the colour alone).
 SYMBOLS: dict[str, str] = {
     "higher": "triangle-up",
@@ -76,27 +80,53 @@ class Chart:
     lang: str = "sv"
 
     def to_html(self, *, include_plotlyjs: bool = False) -> str:
-        """The chart as an HTML ``<figure>``: plot, caption, then the data table.
+        """The chart as HTML: a ``<figure>`` (plot, then caption) followed by the data table.
 
         ``include_plotlyjs=True`` inlines plotly.js (use it for the first chart of a
-        document only); no CDN or other external resource is ever referenced.
+        document only); no CDN or other external resource is ever referenced. The plot has
+        no toolbar (:data:`REPORT_CONFIG`) and a text alternative pointing to the table
+        (a labelled region a keyboard can scroll when the table is wider than the screen); a
+        message pointing to the table shows in its place until plotly has drawn it (so
+        with JavaScript off, or when plotly.js cannot run). The figure, its caption and the
+        message form ``<figure class="lss-figure">``, which printing keeps on one page;
+        :func:`benchmark.render.static_html` replaces the plot by an inline SVG.
         """
+        key = html.escape(self.key)
         plot = self.figure.to_html(
             full_html=False,
             include_plotlyjs=include_plotlyjs,
             include_mathjax=False,
-            config=PLOTLY_CONFIG,
+            config=REPORT_CONFIG,
             div_id=f"lss-fig-{self.key}",
             default_width="100%",
         )
         title = html.escape(self.title)
-        see_table = html.escape(fmt.text("chart.see_table", self.lang))
+        alt = html.escape(fmt.text("chart.alt", self.lang, title=self.title))
+        needs_js = html.escape(fmt.text("chart.needs_js", self.lang))
+        to_table = html.escape(fmt.text("chart.go_to_table", self.lang))
+        region = html.escape(fmt.text("chart.table_region", self.lang, title=self.title))
         return (
-            f'<figure class="lss-chart" id="chart-{html.escape(self.key)}">\n'
-            f'<div class="lss-plot" role="img" aria-label="{title}. {see_table}">{plot}</div>\n'
+            f'<div class="lss-chart" id="chart-{key}">\n<figure class="lss-figure">\n'
+            f'<div class="lss-plot lss-interactive" id="plot-{key}" role="img" '
+            f'aria-label="{alt}">{plot}</div><!--/lss-plot-->\n'
+            f'<!--lss-nojs--><p class="lss-nojs" id="nojs-{key}">{needs_js} '
+            f'<a href="#table-{key}">{to_table}</a></p>\n'
+            f"{_HIDE_NOJS.format(key=key)}<!--/lss-nojs-->\n"
             f"<figcaption><strong>{title}.</strong> {html.escape(self.caption)}</figcaption>\n"
-            f'<div class="lss-table">{self.table_html}</div>\n</figure>'
+            f'</figure>\n<div class="lss-table" id="table-{key}" role="region" tabindex="0" '
+            f'aria-label="{region}">{self.table_html}</div>\n'
+            "</div>"
         )
+
+
+#: Hides a chart's "needs JavaScript" message once plotly has drawn the chart.
+_HIDE_NOJS = (
+    '<script type="text/javascript">(function () {{'
+    'var g = document.getElementById("lss-fig-{key}"), m = document.getElementById("nojs-{key}");'
+    'function hide() {{ if (g && m && g.querySelector(".main-svg")) {{ m.hidden = true; }} }}'
+    'hide(); if (g && g.on) {{ g.on("plotly_afterplot", hide); }}'
+    "}})();</script>"
+)
 
 
 # --- the demo label ---------------------------------------------------------------------------

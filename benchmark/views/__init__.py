@@ -23,6 +23,7 @@ from benchmark.views.data import (
     notebook_settings,
     retrieval_dates,
     show,
+    start_document,
 )
 from benchmark.views.screening import (
     CATEGORY_SORTS,
@@ -39,6 +40,7 @@ from benchmark.views.sections import (
     SECTIONS,
     category_heading,
     demo_note,
+    findings_line,
     funnel_categories,
     funnel_intro,
     glossary,
@@ -55,9 +57,9 @@ from benchmark.views.sections import (
 
 __all__ = [
     "CATEGORY_SORTS", "GLOSSARY", "OVERVIEW_SORTS", "SECTIONS", "TABLE_CSS", "TREND_YEARS",
-    "ReportData", "category_heading", "cost_section", "demo_note", "funnel_categories",
-    "funnel_intro", "glossary", "heading", "load_report_data", "meaning",
+    "ReportData", "category_heading", "cost_section", "demo_note", "findings_line",
+    "funnel_categories", "funnel_intro", "glossary", "heading", "load_report_data", "meaning",
     "municipality_table", "notebook_settings", "paired_note", "profile_intro",
     "reference_bands_table", "retrieval_dates", "screening_summary", "section", "show",
-    "sort_choices", "sources", "summary", "sv_sort_key", "title_block", "trend_categories",
+    "sort_choices", "sources", "start_document", "summary", "sv_sort_key", "title_block", "trend_categories",
 ]

@@ -161,6 +161,14 @@ def retrieval_dates(manifest: dict[str, Any], settings: Settings | None = None
 _state = {"plotlyjs_done": False}
 
 
+def start_document(*, include_plotlyjs: bool = True) -> None:
+    """Start a new exported document in this Python session: the next chart shown inlines
+    plotly.js (``include_plotlyjs=False``: no chart does, for a document whose charts are
+    drawn elsewhere, e.g. :func:`benchmark.render.static_html`). A fresh kernel starts in
+    this state; :mod:`benchmark.batch` calls it before each report it renders in-process."""
+    _state["plotlyjs_done"] = not include_plotlyjs
+
+
 def show(item: Chart | str, *, interactive: bool = False) -> None:
     """Display a chart or an HTML fragment in the running notebook.
 

@@ -25,15 +25,17 @@ SECTIONS = ("summary", "overview", "decomposition", "trend", "funnel", "cost", "
 GLOSSARY = ("lss", "executed", "expected", "limit", "interval")
 
 
-def heading(text: str, level: int = 2) -> str:
-    """An HTML heading (``level`` 1–3) with escaped text.
+def heading(text: str, level: int = 2, *, anchor: str | None = None) -> str:
+    """An HTML heading (``level`` 1–3) with escaped text and an optional ``id`` (then also
+    ``tabindex="-1"``, so a link to it moves the keyboard focus there).
 
     Examples
     --------
     >>> heading("Kostnad & nytta", 3)
     '<h3>Kostnad &amp; nytta</h3>'
     """
-    return f"<h{level}>{html.escape(text)}</h{level}>"
+    ident = f' id="{html.escape(anchor)}" tabindex="-1"' if anchor else ""
+    return f"<h{level}{ident}>{html.escape(text)}</h{level}>"
 
 
 def _paragraph(text: str, attrs: str = "") -> str:
@@ -41,14 +43,15 @@ def _paragraph(text: str, attrs: str = "") -> str:
 
 
 def section(key: str, lang: str = "sv", level: int = 2) -> str:
-    """The heading of a standard report section (one of :data:`SECTIONS`) in ``lang``.
+    """The heading of a standard report section (one of :data:`SECTIONS`) in ``lang``, with
+    the anchor ``id="lss-<key>"`` (the report's skip link points to ``#lss-summary``).
 
     Examples
     --------
     >>> section("summary", "en")
-    '<h2>Summary</h2>'
+    '<h2 id="lss-summary" tabindex="-1">Summary</h2>'
     """
-    return heading(fmt.text(f"section.{key}", lang), level)
+    return heading(fmt.text(f"section.{key}", lang), level, anchor=f"lss-{key}")
 
 
 def category_heading(category: str, lang: str = "sv", level: int = 3) -> str:
@@ -103,6 +106,17 @@ def _labels(table: pl.DataFrame, mask: pl.Expr, lang: str) -> list[str]:
     order = {c.id: i for i, c in enumerate(CATEGORIES)}
     ids = sorted(table.filter(mask)["category"].to_list(), key=lambda c: order.get(c, 99))
     return [fmt.category_label(c, lang, mid_sentence=True) for c in ids]
+
+
+def findings_line(table: pl.DataFrame, lang: str = "sv") -> str:
+    """The main findings in one line of plain text (the index of a batch of reports): the
+    categories clearly above and below Riket (``flag``), or that none deviates clearly."""
+    fmt.check_lang(lang)
+    ok = pl.col("status") == "ok"
+    parts = [fmt.text(f"index.finding_{flag}", lang, items=fmt.join(labels, lang))
+             for flag in ("higher", "lower")
+             if (labels := _labels(table, ok & (pl.col("flag") == flag), lang))]
+    return " ".join(parts) or fmt.text("index.finding_none", lang)
 
 
 def summary(table: pl.DataFrame, lang: str = "sv") -> str:
