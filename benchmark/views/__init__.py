@@ -61,5 +61,6 @@ __all__ = [
     "funnel_categories", "funnel_intro", "glossary", "heading", "load_report_data", "meaning",
     "municipality_table", "notebook_settings", "paired_note", "profile_intro",
     "reference_bands_table", "retrieval_dates", "screening_summary", "section", "show",
-    "sort_choices", "sources", "start_document", "summary", "sv_sort_key", "title_block", "trend_categories",
+    "sort_choices", "sources", "start_document", "summary", "sv_sort_key", "title_block",
+    "trend_categories",
 ]
