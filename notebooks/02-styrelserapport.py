@@ -83,7 +83,8 @@ if cost:
 # %%
 views.show(views.section("profile", lang))
 views.show(views.profile_intro(data))
-views.show(plots.spine_chart(data.profile, lang))
+for group in views.profile_groups(data.profile):  # one chart per group: each fits a page
+    views.show(plots.spine_chart(data.profile, lang, groups=[group]))
 
 # %%
 if register_file:

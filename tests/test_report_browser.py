@@ -171,6 +171,8 @@ def test_report_renders_offline_without_errors(browser: str, demo_reports: dict[
 
 def test_report_spine_chart_renders_offline_with_its_table(
         browser: str, demo_reports: dict[str, Any]) -> None:  # noqa: F811
+    """The section Helhetsbild: one spine chart per group (each fits an A4 page), drawn
+    offline; their hover texts, their tables and the profile carry the same numbers."""
     from benchmark import fmt
     from benchmark.comparison import load_inputs
     from benchmark.profile import profile
@@ -186,30 +188,32 @@ def test_report_spine_chart_renders_offline_with_its_table(
                 downloadThroughput=-1, uploadThroughput=-1)
         dt.call("Page.navigate", url=path.resolve().as_uri())
         assert dt.wait_for("Page.loadEventFired", 60)
-        find = ("Array.from(document.querySelectorAll('.plotly-graph-div')).find(d => "
+        find = ("Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => "
                 "d.layout && d.layout.title && d.layout.title.text.includes('helhetsbild'))")
         for _ in range(100):
-            if dt.evaluate(f"!!({find}) && !!({find}).querySelector('.main-svg')"):
+            if dt.evaluate(f"{find}.length == 5 && {find}.every(d => d.querySelector"
+                           "('.main-svg'))"):
                 break
             time.sleep(0.1)
-        points = dt.evaluate(f"({find}).querySelectorAll('.scatterlayer path.point').length")
-        assert points >= 40 + 40 + 7  # municipality, Riket and (most) peer markers
-        hover = dt.evaluate(f"({find}).data.filter(t => t.hovertext).flatMap(t => t.hovertext)")
-        cells = dt.evaluate(
-            "Array.from(document.querySelectorAll('table.lss-data')).find(t => "
-            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr')"
-            ".length")
+        titles = dt.evaluate(f"{find}.map(d => d.layout.title.text)")
+        points = dt.evaluate(f"{find}.map(d => d.querySelectorAll('.scatterlayer "
+                             "path.point').length)")
+        hover = dt.evaluate(f"{find}.flatMap(d => d.data.filter(t => t.hovertext)"
+                            ".flatMap(t => t.hovertext))")
         shown = dt.evaluate(
-            "Array.from(Array.from(document.querySelectorAll('table.lss-data')).find(t => "
-            "t.caption.textContent.startsWith('Helhetsbild')).querySelectorAll('tbody tr'))"
-            ".map(r => r.children[2].textContent)")
+            "Array.from(document.querySelectorAll('table.lss-data')).filter(t => "
+            "t.caption.textContent.startsWith('Helhetsbild')).flatMap(t => "
+            "Array.from(t.querySelectorAll('tbody tr')).map(r => r.children[2].textContent))")
         leaving = [e["params"]["request"]["url"] for e in dt.events
                    if e["method"] == "Network.requestWillBeSent"
                    and not e["params"]["request"]["url"].startswith(("file:", "data:"))]
     finally:
         dt.ws.close()
-    assert leaving == [] and cells == 40 and len(hover) == 40
-    # the same numbers in the figure's hover texts, the table and the profile
+    assert [t.split("– ")[1] for t in titles] == ["volym", "omfattning", "ekonomi",
+                                                 "kvalitet", "personal"]
+    assert leaving == [] and len(shown) == 40 and len(hover) == 40
+    assert sum(points) >= 40 + 40  # the municipality's and Riket's markers at least
+    # the same numbers in the figures' hover texts, the tables and the profile
     in_hover = [re.search(r"Kommunen: ([^<]*)<br>", h).group(1) for h in hover]
     assert sorted(in_hover) == sorted(shown)
     expect = [fmt.number(v, 0 if "kr" in u else 3 if u == "index" else 1)

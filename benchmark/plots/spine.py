@@ -79,9 +79,10 @@ def _label(row: dict[str, Any]) -> str:
     return f"{row['label']}{unit}"
 
 
-def spine_table(table: pl.DataFrame, lang: str = "sv") -> str:
+def spine_table(table: pl.DataFrame, lang: str = "sv", group: str | None = None) -> str:
     """The accessible data table of the spine chart: the same rows, every number in the
-    KPI's unit (value, Riket, 95 % interval, percentile, robust z, group median, verdict)."""
+    KPI's unit (value, Riket, 95 % interval, percentile, robust z, group median, verdict);
+    ``group`` names the one group shown in the caption."""
     heads = [fmt.text(f"profile.column.{c}", lang) for c in (
         "label", "group", "value", "national", "interval", "percentile", "robust_z",
         "peer_median", "verdict")]
@@ -95,7 +96,10 @@ def spine_table(table: pl.DataFrame, lang: str = "sv") -> str:
                      fmt.number(r["robust_z"], 1, lang, sign=True),
                      _amount(r["peer_median"], r, lang), _verdict(r, lang)])
     year = table["year"][0] if table.height else ""
-    return data_table(fmt.text("profile.table_caption", lang, year=year), heads, rows,
+    caption = (fmt.text("profile.table_caption_group", lang, year=year,
+                        group=fmt.lower_first(fmt.text(f"profile.group.{group}", lang)))
+               if group else fmt.text("profile.table_caption", lang, year=year))
+    return data_table(caption, heads, rows,
                       [False, False, True, True, True, True, True, True, False])
 
 
@@ -183,7 +187,10 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
                            text=html.escape(_verdict(r, lang)), showarrow=False,
                            font={"size": 12})
     year = rows[0]["year"]
-    main = fmt.text("profile.title", lang, name=name, year=year)
+    one_group = groups[0] if groups and len(groups) == 1 else None
+    main = (fmt.text("profile.title_group", lang, name=name, year=year,
+                     group=fmt.lower_first(fmt.text(f"profile.group.{one_group}", lang)))
+            if one_group else fmt.text("profile.title", lang, name=name, year=year))
     synthetic = labelled(table, demo_label)
     base_layout(fig, main, lang, height=170 + 30 * len(rows), synthetic=synthetic)
     fig.update_layout(margin={"r": 230, "l": 10})
@@ -193,5 +200,6 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
                      range=[-0.5, len(labels) - 0.5], automargin=True)
     caption = (fmt.text("profile.caption", lang) + " "
                + fmt.text("profile.no_significance", lang))
-    return Chart("spine", fig, titled(main, synthetic, lang), captioned(caption, synthetic, lang),
-                 spine_table(table, lang), lang)
+    return Chart("spine" + (f"-{one_group}" if one_group else ""), fig,
+                 titled(main, synthetic, lang), captioned(caption, synthetic, lang),
+                 spine_table(table, lang, one_group), lang)

@@ -66,6 +66,14 @@ def profile_intro(data: ReportData) -> str:
             + _paragraph(fmt.text("profile.no_significance", data.lang)))
 
 
+def profile_groups(table: pl.DataFrame) -> list[str]:
+    """The groups of a profile table that have rows, in chart order."""
+    from benchmark.profile import GROUPS
+
+    present = set(table["group"].to_list()) if "group" in table.columns else set()
+    return [g for g in GROUPS if g in present]
+
+
 def demo_note(lang: str = "sv") -> str:
     """The demo label of a page showing synthetic data (bold, one line)."""
     return (f'<p class="lss-demo"><strong>{html.escape(fmt.text("label.synthetic_note", lang))}'
