@@ -9,10 +9,22 @@ Steps, each in a fresh child process (``bench.worker`` or the CLI) so that its p
 can be read (``bench.measure``):
 
 1. ``screen``: :func:`benchmark.screen.screen` for the last demo year (``--reps``, default
-   7, inside one worker; the per-call time includes reading the parquet tables), against
-   the plain pandas baseline :func:`bench.baseline_pandas.screen_pandas` (same reps). The
-   two tables are first compared row by row (:mod:`bench.agreement`); no speed ratio is
-   reported unless they agree.
+   7, inside one worker; the per-call time includes reading the parquet tables), with the
+   default method and with ``Method.legacy()`` (version 0.1's method), and the plain pandas
+   baseline :func:`bench.baseline_pandas.screen_pandas` (same reps), which implements the
+   legacy method. The legacy table and the baseline are first compared row by row
+   (:mod:`bench.agreement`); no speed ratio is reported unless they agree, and the ratio
+   compares these two (the same computation).
+
+   Targets: the legacy screening < 0.1 s (issue 11). The default screening does more work
+   for the same year (issue 12): expected counts for nine years instead of five (each of the
+   five persistence years needs its own five-year overdispersion window), for about 60
+   keys instead of 20 (each category under the age profile, plus its robustness
+   alternatives: the band model and four moved band edges), a rest-of-country pass for the
+   largest municipalities, and φ/τ² re-estimated under every alternative. Measured at about
+   0.25 s on the 2-core reference machine; its target is < 0.5 s, twice the measurement,
+   which still leaves a national screening of all ten years (``history`` for every
+   municipality) well under ten seconds.
 2. ``process``: :func:`benchmark.process.process` from the ten years of raw snapshots (3
    reps, on a copy of the raw folder).
 3. ``report``: ``python -m benchmark report --kommun <demo focus> --year <last>`` as a
@@ -59,7 +71,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 MB_LIMIT = 1024.0
 #: step → (seconds target for the median, peak-memory target in MB); None = no target.
 TARGETS: dict[str, tuple[float | None, float | None]] = {
-    "screen (library)": (0.1, 300.0),
+    "screen (library)": (0.5, 350.0),
+    "screen (library, legacy method)": (0.1, 300.0),
     "screen (pandas baseline)": (None, None),
     "process (10 years)": (1.5, MB_LIMIT),
     "report (CLI subprocess)": (30.0, MB_LIMIT),
@@ -261,11 +274,12 @@ def check_agreement(data_dir: Path, year: int) -> Any:
     """Library vs pandas baseline on the same processed data (:mod:`bench.agreement`)."""
     from bench.agreement import compare_tables
     from bench.baseline_pandas import screen_pandas
+    from benchmark.comparison import Method
     from benchmark.config import get_settings
     from benchmark.screen import screen
 
     settings = get_settings(data_dir=data_dir)
-    return compare_tables(screen(year, settings=settings),
+    return compare_tables(screen(year, settings=settings, method=Method.legacy()),
                           screen_pandas(year, settings.processed_dir / "current"))
 
 
@@ -292,7 +306,7 @@ def format_table(results: list[StepResult], speedup: float | None,
     rows = [(r.name, _fmt(r.median), _fmt(min(r.times)), _fmt(max(r.times)),
              _fmt(r.peak_mb, ".0f"), _target(r),
              "—" if r.ok is None else ("yes" if r.ok else "NO")) for r in results]
-    rows.append(("speed-up library vs pandas", _fmt(speedup, ".1f") + "×", "", "", "",
+    rows.append(("speed-up legacy vs pandas", _fmt(speedup, ".1f") + "×", "", "", "",
                  f"≥ {MIN_SPEEDUP:g}×",
                  "—" if speedup_ok is None else ("yes" if speedup_ok else "NO")))
     widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
@@ -353,10 +367,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo data built in {build_s:.1f} s ({data_dir})", flush=True)
 
         agreement = check_agreement(data_dir, year)
-        print(f"agreement library vs pandas ({year}): {agreement.summary()}", flush=True)
+        print(f"agreement library (legacy method) vs pandas ({year}): "
+              f"{agreement.summary()}", flush=True)
 
         results = []
         for name, step in (("screen (library)", "screen-library"),
+                           ("screen (library, legacy method)", "screen-legacy"),
                            ("screen (pandas baseline)", "screen-pandas")):
             results.append(run_worker(name, step, data_dir, year, args.reps_screen))
             print(f"  {name}: median {results[-1].median:.3f} s", flush=True)
@@ -400,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
         if tmp is not None:
             tmp.cleanup()
 
-    lib, base = results[0], results[1]
+    lib, base = results[1], results[2]  # the legacy method: what the baseline computes
     speedup = base.median / lib.median if agreement.ok else None
     speedup_ok = None if speedup is None else speedup >= MIN_SPEEDUP
     print()

@@ -1,12 +1,13 @@
 """One benchmark step in a fresh interpreter: ``python -m bench.worker STEP ...``.
 
-Steps: ``screen-library`` (``benchmark.screen.screen``), ``screen-pandas``
-(``bench.baseline_pandas.screen_pandas``), ``process`` (``benchmark.process.process``
-from the raw snapshots) and ``register`` (read and validate a case-system export of
-``--file`` and build its three views, :func:`benchmark.register.views.build`) and
-``profile`` (the 40-KPI LSS profile of the demo focus, :func:`benchmark.profile.profile`,
-reading the processed tables each time).
-The step runs ``--reps`` times after its imports; the worker prints
+Steps: ``screen-library`` (``benchmark.screen.screen``, the default method),
+``screen-legacy`` (the same with ``Method.legacy()``, the computation the baseline
+implements), ``screen-pandas`` (``bench.baseline_pandas.screen_pandas``), ``process``
+(``benchmark.process.process`` from the raw snapshots) and ``register`` (read and validate a
+case-system export of ``--file`` and build its three views,
+:func:`benchmark.register.views.build`) and ``profile`` (the 40-KPI LSS profile of the demo
+focus, :func:`benchmark.profile.profile`, reading the processed tables each time). The step
+runs ``--reps`` times after its imports; the worker prints
 one JSON line: the per-repetition seconds, the import time, the peak resident memory after
 the imports alone and the process's peak resident memory (VmHWM from /proc/self/status,
 which covers polars/arrow allocations that tracemalloc cannot see). The parent samples the
@@ -23,7 +24,8 @@ from pathlib import Path
 
 __all__ = ["main", "peak_rss_mb"]
 
-STEPS = ("screen-library", "screen-pandas", "process", "register", "profile")
+STEPS = ("screen-library", "screen-legacy", "screen-pandas", "process", "register",
+         "profile")
 
 
 def peak_rss_mb() -> float | None:
@@ -50,11 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     from benchmark.config import get_settings
 
     settings = get_settings(data_dir=args.data_dir)
-    if args.step == "screen-library":
+    if args.step in ("screen-library", "screen-legacy"):
+        from benchmark.comparison import Method
         from benchmark.screen import screen
 
+        method = Method.legacy() if args.step == "screen-legacy" else Method()
+
         def run() -> object:
-            return screen(args.year, settings=settings)
+            return screen(args.year, settings=settings, method=method)
     elif args.step == "screen-pandas":
         from bench.baseline_pandas import screen_pandas
 

@@ -8,6 +8,7 @@ import argparse
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmark.catalog import (
     check_year,
@@ -19,6 +20,9 @@ from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
 from benchmark.profile.catalogue import parse_kpi_ids
 from benchmark.texts import DEFAULT_LANG, LANGS
+
+if TYPE_CHECKING:
+    from benchmark.comparison import Method
 
 FORMATS = ("table", "csv", "json")
 
@@ -117,6 +121,17 @@ def age_bands(values: list[tuple[str, tuple[int, int | None]]] | None
     return bands
 
 
+def method_of(args: argparse.Namespace) -> Method:
+    """The method of ``compare``/``screen`` from ``--preset``, ``--age-band``,
+    ``--age-model`` and ``--reference``."""
+    from benchmark.comparison import Method
+
+    settings = {k: v for k, v in (("age_model", args.age_model),
+                                  ("reference", args.reference)) if v is not None}
+    make = Method.legacy if args.preset == "legacy" else Method
+    return make(age_bands=age_bands(args.age_band), **settings)
+
+
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """--debug, --data-dir and --quiet; accepted before and after the command name."""
     default = {"default": argparse.SUPPRESS} if suppress else {}
@@ -199,6 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "justified in notebooks/04-metod; the total (totalt) keeps "
                        "0–22/23–64/65+. Use it to test how sensitive the results are to the "
                        "band assumption; the reference_band column shows the band used")
+        p.add_argument("--age-model", choices=("profile", "band"), default=None,
+                       help="expected counts: 'profile' (default: the national age × sex "
+                       "profile inside each reference band) or 'band' (the national rate "
+                       "flat inside the band); notebooks/04-metod explains both")
+        p.add_argument("--reference", choices=("auto", "riket", "riket_utom_kommunen"),
+                       default=None, help="national reference: 'auto' (default: the rest "
+                       "of Sweden where the municipality holds more than 5 %% of a band's "
+                       "population, else Riket), 'riket' or 'riket_utom_kommunen'")
+        p.add_argument("--preset", choices=("default", "legacy"), default="default",
+                       help="'legacy' = the method of version 0.1 (band model, Riket, BH "
+                       "within municipality × year, single-year overdispersion, …), which "
+                       "reproduces its tables bit for bit; the options above override it")
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
         p.add_argument("--out", type=Path, help="write to this file instead of stdout; "
                        "{year} in the name becomes the year used, e.g. "

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmark.arguments import age_bands, build_parser
+from benchmark.arguments import build_parser, method_of
 from benchmark.config import Settings, get_settings
 from benchmark.errors import BenchmarkError, InputError
 
@@ -103,10 +103,10 @@ def _cmd_process(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_table(args: argparse.Namespace, settings: Settings) -> int:
     """``compare`` (one municipality) or ``screen`` (all of them): the table as asked."""
-    from benchmark.comparison import Method, compare, screen
+    from benchmark.comparison import compare, screen
     from benchmark.output import write_table
 
-    method = Method(age_bands=age_bands(args.age_band))
+    method = method_of(args)
     out = _check_out(args.out, args.year)
     year = _year_or_newest(args.year, settings)
     out = _check_out(args.out, year) if args.year is None else out

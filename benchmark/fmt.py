@@ -18,10 +18,11 @@ from datetime import date, datetime
 from benchmark.catalog import CATEGORIES, get_category
 from benchmark.texts import LANGS, check_lang, text, texts
 
-__all__ = ["DASH", "LANGS", "MINUS", "MISSING", "NBSP", "age_adjustment_note", "band_label",
-           "category_label", "check_lang", "flag_label", "integer", "interval",
-           "is_all_ages", "join", "kronor", "long_date", "lower_first", "number", "percent",
-           "plotly_separators", "ratio", "status_label", "text"]
+__all__ = ["DASH", "FINDINGS", "LANGS", "MINUS", "MISSING", "NBSP", "age_adjustment_note",
+           "band_label", "category_label", "check_lang", "finding", "flag_label", "integer",
+           "interval", "is_age_adjusted", "is_all_ages", "join", "kronor", "long_date",
+           "lower_first", "number", "percent", "plotly_separators", "ratio", "status_label",
+           "text"]
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -195,8 +196,30 @@ def flag_label(flag: str | None, lang: str = "sv", *, short: bool = False) -> st
     ('Tydligt högre än riket', '▼ Lower', 'Not assessed')
     """
     section = "flag_short" if short else "flag"
-    key = flag if flag in ("higher", "lower", "similar", "not_tested") else "not_assessed"
+    key = flag if flag in (*FINDINGS, "not_tested") else "not_assessed"
     return text(f"{section}.{key}", lang)
+
+
+#: The findings a reader sees (:func:`finding`): the flags, and a higher/lower flag that
+#: another defensible way of counting the ages does not give (``robust`` false).
+FINDINGS = ("higher", "lower", "higher_uncertain", "lower_uncertain", "similar",
+            "not_assessed")
+
+
+def finding(row: dict[str, object]) -> str:
+    """The flag of a comparison row as a reader sees it: ``higher``/``lower`` only when
+    robust (``robust`` not False), else ``higher_uncertain``/``lower_uncertain``; the
+    other flags unchanged (``not_assessed`` where there is none).
+
+    Examples
+    --------
+    >>> finding({"flag": "higher", "robust": False}), finding({"flag": "higher"})
+    ('higher_uncertain', 'higher')
+    """
+    flag = str(row.get("flag") or "not_assessed")
+    if flag in ("higher", "lower") and row.get("robust") is False:
+        return f"{flag}_uncertain"
+    return flag
 
 
 def status_label(status: str | None, lang: str = "sv", *, short: bool = False) -> str:
@@ -239,6 +262,32 @@ def is_all_ages(band: str | None) -> bool:
     return bool(band) and str(band).startswith(text("band.all_ages"))
 
 
+def is_age_adjusted(row: dict[str, object]) -> bool:
+    """Whether E of a comparison row allows for age: always with the age profile
+    (``age_model`` ``profile``); with the band model (or a table without ``age_model``) not
+    for a category compared at all ages, whose E is then the national rate per inhabitant ×
+    the local population (``composition_effect`` 0); never where the total fell back to all
+    ages (``age_model`` ``none``).
+
+    Examples
+    --------
+    >>> is_age_adjusted({"age_model": "profile", "reference_band": "alla åldrar"})
+    True
+    >>> is_age_adjusted({"age_model": "band", "reference_band": "alla åldrar"})
+    False
+    """
+    model = row.get("age_model")
+    if model == "none":
+        return False
+    if model == "profile":
+        return True
+    band = row.get("reference_band")
+    if band is None and row.get("category"):
+        cat = get_category(str(row["category"]))
+        return cat.id == "totalt" or not (cat.age_min == 0 and cat.age_max is None)
+    return not is_all_ages(band if band is None else str(band))
+
+
 def band_label(band: str | None, lang: str = "sv") -> str:
     """Reader-facing ``reference_band``: the table holds the Swedish labels of the
     catalogue's ``[band]`` section; ages read the same in every language.
@@ -257,8 +306,12 @@ def band_label(band: str | None, lang: str = "sv") -> str:
     return str(band)
 
 
-def age_adjustment_note(lang: str = "sv") -> str:
-    """How the expected number E is formed, in plain language (one band per category)."""
+def age_adjustment_note(lang: str = "sv", age_model: str = "band") -> str:
+    """How the expected number E is formed, in plain language: with ``age_model="profile"``
+    Sweden's share age by age and for women and men inside the category's age band, with
+    ``"band"`` one share per band."""
+    if age_model == "profile":
+        return text("band.age_note_profile", lang)
     all_ages = [c.label(lang) for c in CATEGORIES
                 if c.age_min == 0 and c.age_max is None and c.id != "totalt"]
     # the first name opens a sentence, the others stand inside it

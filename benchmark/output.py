@@ -40,7 +40,8 @@ from benchmark.texts import text
 if TYPE_CHECKING:
     from benchmark.comparison import Method
 
-#: Columns shown in the terminal table (the full table goes to CSV/JSON).
+#: Columns shown in the terminal table (the full table goes to CSV/JSON); ``robust`` follows
+#: ``flag`` when the method computed it (not with ``Method.legacy()``).
 TABLE_COLUMNS = (
     "municipality", "name", "year", "category", "observed", "expected", "rate_per_10k",
     "national_rate_per_10k", "ratio", "ratio_lower", "ratio_upper", "q_value", "flag",
@@ -99,6 +100,7 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
     method
         The :class:`~benchmark.comparison.Method` the table was computed with: its full
         record goes into the JSON metadata and its line under the terminal table.
+        Deprecated column aliases of the Python API (``practice_effect``) are not written.
 
     Returns
     -------
@@ -113,6 +115,9 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
     0180,'=A1
     <BLANKLINE>
     """
+    from benchmark.comparison.table import DEPRECATED_COLUMNS
+
+    table = table.drop([c for c in DEPRECATED_COLUMNS if c in table.columns])
     if fmt == "csv":
         return guard_formulas(table).write_csv()
     if fmt == "json":
@@ -120,6 +125,8 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
         return json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n"
     cols = [c for c in (PROFILE_TABLE_COLUMNS if kind == "profile" else TABLE_COLUMNS)
             if c in table.columns]
+    if "robust" in table.columns and table["robust"].null_count() < table.height:
+        cols.insert(cols.index("flag") + 1 if "flag" in cols else len(cols), "robust")
     shown = table.select(cols).with_columns(pl.selectors.float().round(2)) if cols else table
     banner = ""
     if is_synthetic(table):

@@ -31,22 +31,10 @@ newest entry leaves the key without a value (``missing``).
 Statuses: Kolada ``""`` with a value → ``ok``; ``Privacy`` → ``suppressed``; ``Missing``,
 ``Not applicable``, no value or no row at all → ``missing``.
 
-Rate-only rows: ``totalt`` (N28892), ``totalt_0_22`` (N28891) and ``totalt_0_64``
-(N28890, % × 100 = per 10 000) get ``count = per_10k × band population / 10 000``,
-rounded to whole persons (population of the same year, SCB, 31 December). A category
-whose count KPI has no value at all (``missing``, never ``suppressed``) while its rate is
-published gets its count the same way from the total population. The extra column
-``count_source`` says which: ``published``, ``derived_from_rate`` or null (no count).
-Without population for that municipality and year a rate-only row keeps status ``ok``
-with a null count: ``status`` is Kolada's publication status (``ok`` =
-published with a value, which the rate is), and ``per_10k`` stays usable;
-:mod:`benchmark.comparison` reports such rows as not assessed, "no population data".
-``population`` keeps SCB's ``status`` symbol and the ``snapshot`` beside the contract
-columns.
-
-Consistency check (reported, not fatal): for each published count the implied count
-``per_10k × population / 10 000`` must agree within rounding, i.e. within
-``0.5 + 0.05 × population / 10 000`` persons (Kolada rates have one decimal).
+Rate-only rows (``totalt``, its split ``totalt_0_22``/``_0_64``/``_0_22_k``/``_0_22_m``)
+get counts derived from their rates, and published counts are checked against
+their rates: :mod:`benchmark.lss_table`. ``population`` keeps SCB's ``status`` symbol
+and the ``snapshot`` beside the contract columns.
 """
 
 from __future__ import annotations
@@ -58,15 +46,10 @@ from typing import Any
 
 import polars as pl
 
-from benchmark.catalog import (
-    CATEGORIES,
-    KPI_TOTAL_0_22,
-    KPI_TOTAL_0_64_PCT,
-    RIKET,
-    lss_kpis,
-)
+from benchmark.catalog import RIKET, lss_kpis
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
+from benchmark.lss_table import build_lss, consistency_check, kolada_status
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import InvalidBody
 from benchmark.store import (
@@ -80,10 +63,6 @@ from benchmark.store import (
 )
 from benchmark.tables import TABLES
 from benchmark.tableset import open_set
-
-#: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier)
-_AUX = (("totalt_0_22", None, KPI_TOTAL_0_22, (0, 22), 1.0),
-        ("totalt_0_64", None, KPI_TOTAL_0_64_PCT, (0, 64), 100.0))
 
 STATUSES = ("ok", "suppressed", "missing")
 
@@ -130,14 +109,6 @@ class ProcessSummary:
             if len(self.missing) > 20:
                 lines.append(f"    … and {len(self.missing) - 20} more (manifest.json)")
         return "\n".join(lines)
-
-
-def _status(value: float | None, status: str | None) -> str:
-    if value is not None and not status:
-        return "ok"
-    if status and "privacy" in status.lower():
-        return "suppressed"
-    return "missing"
 
 
 def _load(snap: Snapshot, check: Callable[[Any], None]) -> Any:
@@ -294,7 +265,7 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
                   .unique(["municipality", "year", "sex", "age"], keep="last").drop("_at")
                   .sort("municipality", "year", "sex", "age"))
 
-    lss, lss_snaps = _build_lss(values, population, municipalities)
+    lss, lss_snaps = build_lss(values, population, municipalities)
     kpi_values = _build_kpi_values(values, municipalities)
     used["lss"] = lss_snaps
     used["kpi_values"] = sorted(set(kpi_values["snapshot"].to_list()))
@@ -354,87 +325,17 @@ def population_gaps(lss: pl.DataFrame, population: pl.DataFrame,
             for y, ms in sorted(lacking.items())]
 
 
-def _band_population(population: pl.DataFrame) -> pl.DataFrame:
-    """Population per municipality × year: total, 0–22 and 0–64."""
-    return population.group_by("municipality", "year").agg(
-        pl.col("population").sum().alias("pop_total"),
-        pl.col("population").filter(pl.col("age") <= 22).sum().alias("pop_0_22"),
-        pl.col("population").filter(pl.col("age") <= 64).sum().alias("pop_0_64"),
-        pl.col("population").is_null().any().alias("_has_null"),
-    ).with_columns(
-        [pl.when(pl.col("_has_null")).then(None).otherwise(pl.col(c)).alias(c)
-         for c in ("pop_total", "pop_0_22", "pop_0_64")]
-    ).drop("_has_null")
-
-
-def _build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: pl.DataFrame
-               ) -> tuple[pl.DataFrame, list[str]]:
-    t = values.filter(pl.col("gender") == "T")
-    lookup = {(k, m, y): (v, s, snap) for k, m, y, v, s, snap in
-              t.select("kpi", "municipality", "year", "value", "status", "snapshot").iter_rows()}
-    person_kpis = set(lss_kpis())
-    years = sorted({y for k, _m, y in lookup if k in person_kpis})
-    pops = {(m, y): (tot, p22, p64) for m, y, tot, p22, p64 in
-            _band_population(population).iter_rows()}
-    specs = [(c.id, c.kpi_count, c.kpi_rate, None, 1.0) for c in CATEGORIES]
-    specs[[s[0] for s in specs].index("totalt")] = ("totalt", None, "N28892", (0, None), 1.0)
-    specs += list(_AUX)
-    rows = []
-    for m in municipalities["municipality"].to_list():
-        for y in years:
-            pop = pops.get((m, y))
-            for cid, kcount, krate, band, mult in specs:
-                rv, rs, rsnap = lookup.get((krate, m, y), (None, None, None))
-                r_status = _status(rv, rs) if rsnap else "missing"
-                per_10k = rv * mult if r_status == "ok" else None
-                snaps = [rsnap] if rsnap else []
-                source, status, count = None, r_status, None
-                if kcount is not None:
-                    cv, cs, csnap = lookup.get((kcount, m, y), (None, None, None))
-                    status = _status(cv, cs) if csnap else "missing"
-                    count = cv if status == "ok" else None
-                    source = "published" if status == "ok" else None
-                    snaps = ([csnap] if csnap else []) + snaps
-                    if status == "missing" and r_status == "ok":
-                        band = (0, None)  # no count published: derive it from the rate
-                if count is None and status != "suppressed" and r_status == "ok" and pop:
-                    denom = {None: pop[0], 22: pop[1], 64: pop[2]}[band[1]] if band else None
-                    if denom is not None:
-                        count = float(round(per_10k * denom / 1e4))
-                        status, source = "ok", "derived_from_rate"
-                rows.append((m, y, cid, count, per_10k, status, kcount, krate,
-                             ";".join(dict.fromkeys(snaps)) or None, source))
-    lss = pl.DataFrame(rows, schema=TABLES["lss"].dtypes, orient="row")
-    snaps = sorted({p for s in lss["snapshot"].drop_nulls() for p in s.split(";")})
-    return lss, snaps
-
-
 def _build_kpi_values(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.DataFrame:
     """Every fetched value of a KPI that is not an LSS person KPI, for the register and
     Riket, every gender; the value only where the status is ok."""
     known = municipalities["municipality"].to_list()
     c = values.filter(~pl.col("kpi").is_in(lss_kpis()) & pl.col("municipality").is_in(known))
-    status = [_status(v, s) for v, s in c.select("value", "status").iter_rows()]
+    status = [kolada_status(v, s) for v, s in c.select("value", "status").iter_rows()]
     return c.with_columns(pl.Series("status", status, dtype=pl.Utf8)).select(
         "municipality", "year", "kpi", "gender",
         pl.when(pl.col("status") == "ok").then(pl.col("value")).alias("value"),
         "status", "snapshot",
     ).sort("municipality", "year", "kpi", "gender")
-
-
-def consistency_check(lss: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
-    """Published counts that disagree with ``per_10k × population / 10 000`` beyond
-    rounding (``0.5 + 0.05 × population / 10 000`` persons)."""
-    pops = _band_population(population).select("municipality", "year", "pop_total")
-    return (
-        lss.filter((pl.col("count_source") == "published") & pl.col("per_10k").is_not_null())
-        .join(pops, on=["municipality", "year"], how="inner")
-        .with_columns((pl.col("per_10k") * pl.col("pop_total") / 1e4).alias("implied"))
-        .filter((pl.col("count") - pl.col("implied")).abs()
-                > 0.5 + 0.05 * pl.col("pop_total") / 1e4)
-        .select("municipality", "year", "category", "count", "per_10k", "pop_total", "implied")
-        .sort("municipality", "year", "category")
-    )
 
 
 def _validate(lss: pl.DataFrame, municipalities: pl.DataFrame,

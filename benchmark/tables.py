@@ -148,7 +148,8 @@ TABLES: dict[str, TableSchema] = {t.name: t for t in (
     TableSchema("lss", "Persons with LSS support per municipality, year and category", _columns(
         _MUNICIPALITY,
         Column("year", _I32, True, "reference year (persons on 1 October)"),
-        ("category", _S, True, "catalogue id (benchmark.catalog), or totalt_0_22/totalt_0_64"),
+        ("category", _S, True, "catalogue id (benchmark.catalog), or the total's split: "
+         "totalt_0_22, totalt_0_64, and totalt_0_22_k/_m (0–22 women/men)"),
         ("count", _F, True, "persons; null unless status is ok"),
         ("per_10k", _F, True, "Kolada's rate per 10 000 inhabitants (per band for the split)"),
         ("status", _S, True, "ok, suppressed or missing (never 0 for the last two)"),

@@ -39,12 +39,16 @@ whole_picture(tool)
 # ## Så läser du diagrammen
 #
 # - **1 = samma nivå som riket.** 1,3 betyder 30 % fler personer med insatsen än väntat,
-#   när man tagit hänsyn till hur många invånare kommunen har i insatsens åldersgrupp (en
-#   åldersgrupp per insats; ledsagarservice och kontaktperson ges i alla åldrar och är inte
-#   åldersjusterade).
+#   när man tagit hänsyn till hur många kvinnor och män i olika åldrar som bor i kommunen
+#   (det förväntade antalet bygger på hur vanlig insatsen är i riket i varje ålder).
 # - Strecket runt punkten visar osäkerheten (95 % konfidensintervall).
 # - ▲ **tydligt högre** och ▼ **tydligt lägre** betyder att skillnaden är större än slumpen
-#   och vanlig variation mellan kommuner brukar ge. Övriga skillnader kan vara slump.
+#   och vanlig variation mellan kommuner brukar ge, och att den finns kvar även när åldrarna
+#   räknas på andra rimliga sätt. △/▽ betyder högre eller lägre, men att det beror på hur
+#   åldrarna räknas. "Ingen tydlig skillnad" betyder inte samma nivå: skillnaden kan vara
+#   slump.
+# - Skillnaden som är kvar när åldrarna är medräknade (övrig skillnad) kan bero på behov,
+#   praxis, utbud eller slump. Siffrorna kan inte skilja dessa åt.
 # - Siffrorna gäller personer som hade ett verkställt beslut den 1 oktober, inte beslut
 #   som fattats under året.
 # - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.

@@ -35,12 +35,14 @@ explorer.screening_tool(data_dir=data_dir, municipality=municipality, year=year,
 # %% [markdown]
 # ## Så läser du tabellen och diagrammen
 #
-# - Alla kommuner jämförs med riket för varje LSS-insats samma år, med hänsyn till antalet
-#   invånare i insatsens åldersgrupp (ledsagarservice och kontaktperson ges i alla åldrar
-#   och är inte åldersjusterade).
+# - Alla kommuner jämförs med riket för varje LSS-insats samma år, med hänsyn till hur
+#   många kvinnor och män i olika åldrar som bor i kommunen. De allra största kommunerna
+#   jämförs med resten av landet, så att de inte jämförs med sig själva.
 # - ▲ **tydligt högre** och ▼ **tydligt lägre** betyder att skillnaden är större än slumpen
-#   och vanlig variation mellan kommuner brukar ge, och att kommunen har så många personer
-#   med insatsen att slumpen inte räcker som förklaring.
+#   och vanlig variation mellan kommuner brukar ge, att kommunen har så många personer
+#   med insatsen att slumpen inte räcker som förklaring, och att skillnaden finns kvar även
+#   när åldrarna räknas på andra rimliga sätt. Kolumnen "Högre/lägre, beror på åldrarna"
+#   räknar de kommuner där det inte gäller.
 # - I tabellen väljer du under **Visa** en översikt över alla insatser eller siffrorna för en
 #   insats. Du kan söka på kommunnamn, visa bara tydligt avvikande kommuner och sortera.
 # - Skyddade eller saknade uppgifter visas som text, aldrig som siffror.

@@ -22,6 +22,11 @@
 # och vad datan inte kan svara på. All beräkning sker i paketet `benchmark`
 # (`benchmark/stats/`, `benchmark/comparison/`); här visas bara resultat och förklaringar.
 #
+# **Vad jämförelsen kan och inte kan visa.** Den kan visa om kommunen har fler eller färre
+# personer med en insats än rikets andelar ger för dess invånare i varje ålder och kön, och
+# om skillnaden är större än slump och vanlig variation mellan kommuner. Den kan inte visa
+# varför: skillnaden som är kvar rymmer behov, praxis, utbud och slump tillsammans.
+#
 # ## 1. Vad datan mäter
 #
 # - **Personer med verkställda beslut den 1 oktober.** Kolada-nyckeltalen N28801–N28892
@@ -60,8 +65,8 @@ settings = views.notebook_settings(data_dir)
 views.show(views.reference_bands_table("sv"))
 
 # %% [markdown]
-# Varje insats jämförs med befolkningen i den ålder där insatsen nästan bara ges. Det är
-# ett antagande; motiveringen per kategori:
+# Varje insats jämförs med befolkningen i den ålder där insatsen ges (referensåldrarna). Det
+# är ett antagande; motiveringen per kategori:
 #
 # - **Bostad med särskild service, 20+.** Nyckeltalet gäller i praktiken vuxna (9 § 9);
 #   boende för barn (9 § 8) är en liten grupp. Vid 20 år har de flesta lämnat
@@ -71,51 +76,99 @@ views.show(views.reference_bands_table("sv"))
 # - **Personlig assistans (LSS) och assistansersättning (SFB), 0–64.** Nya beslut kan bara
 #   fattas före riktåldern för pension; de som fortsätter efter 65 fick insatsen tidigare.
 #   Därför är 0–64 den befolkning som kan få insatsen.
-# - **Ledsagarservice och kontaktperson, alla åldrar.** Insatserna ges i alla åldrar utan
-#   tydlig tyngdpunkt.
+# - **Ledsagarservice och kontaktperson, alla åldrar.** Insatserna ges i alla åldrar.
 # - **Avlösarservice och korttidsvistelse, 0–22.** Insatserna avlastar främst föräldrar till
 #   barn och unga; Socialstyrelsens åldersindelning har 13–22 som ett band.
 # - **Korttidstillsyn, 13–22.** Lagen ger insatsen till skolungdom över 12 år.
 # - **Personer med någon LSS-insats.** Standardiseras över tre band, 0–22, 23–64 och 65+,
-#   med rikets antal per band från nyckeltalen N28891 (0–22) och N28890 (0–64).
+#   med rikets antal per band från nyckeltalen N28891 (0–22) och N28890 (0–64); 0–22 delas
+#   dessutom på kvinnor och män med N28891 för respektive kön, där Kolada har den
+#   uppdelningen.
 #
-# Om en kommun har många invånare utanför bandet påverkar det alltså inte det förväntade
-# antalet. Valet av band är ett antagande som kan prövas: `compare(..., age_bands=
-# {"daglig_verksamhet": (18, 64)})` i Python eller
-# `python -m benchmark compare --kommun 2482 --age-band daglig_verksamhet=18-64`
-# på kommandoraden ger samma tabell med ett annat referensband (totalen har fasta band).
+# Gränserna kan prövas: `compare(..., age_bands={"daglig_verksamhet": (18, 64)})` i Python
+# eller `python -m benchmark compare --kommun 2482 --age-band daglig_verksamhet=18-64` på
+# kommandoraden ger samma tabell med ett annat referensband (totalen har fasta band).
+# Kolumnen `robust` (avsnitt 5) gör det redan för varje gräns ± 2 år.
 #
-# ## 3. Förväntat antal och kvot (indirekt standardisering)
+# ## 3. Förväntat antal och kvot (indirekt standardisering med åldersprofil)
 #
-# - **Förväntat antal** E = Σ_b r_b · n_b, där r_b är rikets andel med insatsen i
-#   referensbandet b och n_b kommunens befolkning i bandet.
+# - **Förväntat antal (åldersprofilmodellen, standard).** Inom referensåldrarna är insatsen
+#   inte lika vanlig i alla åldrar: nationellt har 20–44-åringar i personkrets 1 ungefär 87–118
+#   personer per 10 000 med en insats, 45–64-åringar 48–59. Därför
+#
+#   E_m = X · Σ_g s_g · P_m,g / Σ_g s_g · P_riket,g,
+#
+#   där X är rikets antal personer med insatsen, P befolkningen och g cellerna ålder (ett år
+#   i taget) × kön inom referensåldrarna; s_g är rikets *form*: hur vanlig LSS är i cellen
+#   relativt de andra. Med s_g = 1 överallt blir det bandmodellen (rikets andel lika stor i
+#   alla åldrar i bandet, version 0.1: `age_model="band"`, `--age-model band`). Summan av E
+#   över kommunerna är rikets antal, precis som i bandmodellen.
+# - **Formen s_g** (`benchmark/comparison/profile.py`, siffrorna som paketdata i
+#   `benchmark/data/` med källa): SCB:s tabell över personer med insats enligt LSS per
+#   10 000 invånare efter personkrets, ålder och kön den 1 oktober 2021 (underlag:
+#   Socialstyrelsens register). Tabellen har två överlappande uppsättningar åldersgrupper
+#   (0–6, 7–12, 13–22, 23–64, 65+ och 0–19, 20–44, 45–64, 65–79, 80+). De kombineras till
+#   grupperna 0–6, 7–12, 13–19, 20–22, 23–44, 45–64, 65–79 och 80+ under antagandet att
+#   **varje ettårsålder inom en publicerad grupp har lika många invånare**:
+#   13–19 = (20·r(0–19) − 7·r(0–6) − 6·r(7–12))/7, 20–22 = (10·r(13–22) − 7·r(13–19))/3,
+#   23–44 = (25·r(20–44) − 3·r(20–22))/22; övriga grupper som publicerade; negativa värden
+#   (möjligt för krets 2) sätts till 0. Den publicerade gruppen 23–64 används som kontroll
+#   (skillnad under 3 % för krets 1).
+# - **Personkretsar.** Daglig verksamhet: krets 1 och 2 (LSS 7 § ger bara dem rätt till
+#   insatsen). Övriga insatser: alla tre kretsar (registret publicerar inte kretsarna per
+#   insats).
+# - **Kön.** Formen behåller kretsarnas åldersprofil per kön, och männens profil skalas så
+#   att kvoten män/kvinnor inom åldersgruppen blir insatsens nationella kvot 2021 (SCB:s
+#   tabell efter insatstyp; boende = barn + vuxna). Assistansersättning (finns inte i
+#   tabellen) och totalen (vars egen profil tabellen är) skalas inte.
+# - **Antaganden.** Formen är alla LSS-mottagares i kretsarna år 2021, inte insatsens egen
+#   (den publiceras inte efter ålder och kön), och samma form används alla år. Om en flagga
+#   beror på antagandet syns det i `robust` (avsnitt 5).
+# - **Referens.** Riket, utom där kommunen har mer än 5 % av befolkningen i något av
+#   insatsens band: då jämförs med resten av landet, E = (X − x_m)/(W_riket − W_m) · W_m,
+#   eftersom en stor kommun annars drar riket mot sig själv och dess avvikelser krymper
+#   (kolumnen `reference`: `riket` eller `riket_utom_kommunen`; `Method(reference=...)`).
 # - **Kvot** O/E (faktiskt delat med förväntat antal). 1 = samma nivå som riket med hänsyn
-#   till ålder. Konfidensintervallet (95 %) är exakt (Poisson) när O < 10, annars Byars
-#   approximation, som i PHEindicatormethods/Fingertips.
-# - **Uppdelning av skillnaden.** `expected_crude` är rikets nivå för alla åldrar gånger
-#   kommunens totala befolkning. Skillnaden mot det faktiska antalet delas i
-#   *befolkningens sammansättning* = E − expected_crude (det åldersstrukturen förklarar) och
-#   *övrig skillnad* = O − E (behov, praxis, utbud och slump). Summan är O − expected_crude.
-#
+#   till ålder och kön. Konfidensintervallet (95 %) är exakt (Poisson) när O < 10, annars
+#   Byars approximation, som i PHEindicatormethods/Fingertips.
+# - **Uppdelning av skillnaden.** `expected_crude` är referensens nivå för alla åldrar gånger
+#   kommunens totala befolkning. Skillnaden O − expected_crude delas symmetriskt
+#   (Kitagawa) i *befolkningens sammansättning* och *övrig skillnad*: varje del räknas vid
+#   medelvärdet av de två nivåerna, med kommunens andel i varje cell = rikets × O/E, vilket
+#   ger övrig skillnad = (O/E − 1)(E + expected_crude)/2 och sammansättning =
+#   (O/E + 1)(E − expected_crude)/2. Den övriga skillnaden rymmer **behov, praxis, utbud och
+#   slump** tillsammans; datan kan inte skilja dem åt (kolumnen heter `other_effect`, tidigare
+#   `practice_effect`). Version 0.1 räknade sammansättningen vid rikets nivåer och lade hela
+#   samspelet i den övriga skillnaden (`decomposition="sequential"`).
+
+# %%
+views.show(views.age_profile_table("sv"))
+
+# %% [markdown]
 # ## 4. Överspridning och kontrollgränser
 #
 # Kommuner skiljer sig mer än slumpen (Poissonfördelningen) ensam skulle ge. Utan justering
-# skulle nästan alla stora kommuner flaggas. Därför, per kategori och år, över alla kommuner:
+# skulle nästan alla stora kommuner flaggas. Därför, per kategori, över alla kommuner:
 #
-# 1. z = 2(√O − √E) på kvadratrotsskalan, winsoriserat 10 % i varje svans.
+# 1. z = 2(√O − √E) på kvadratrotsskalan, för alla kommuner och **för året och de fyra
+#    åren före** (de år som finns; de första åren i serien har kortare fönster), winsoriserat
+#    10 % i varje svans.
 # 2. φ = medelvärdet av z², korrigerat för sitt förväntade värde under ren
 #    Poissonvariation vid winsorisering. φ > 1 betyder överspridning.
-# 3. τ² (variationen mellan kommuner) skattas med DerSimonian–Lairds metod.
+# 3. τ² (variationen mellan kommuner) skattas med DerSimonian–Lairds metod över samma
+#    kommun-år. Att samla fem år gör gränserna stabila: en avvikelse som är lika stor år
+#    efter år får samma bedömning varje år, i stället för att följa årets slumpmässiga
+#    skattning (version 0.1 skattade varje år för sig; τ² för daglig verksamhet i demodatan
+#    varierade 0,0010–0,0021, och Demobys konstanta 1,30 blev "i nivå" 2016). Kommun-åren
+#    är inte oberoende (samma kommuner), så skattningen är stabilare men inte säkrare än
+#    antalet enheter antyder. Tabellen visar fönstret och spridningen mellan årens egna
+#    skattningar.
 # 4. Kontrollgränser för kvoten vid förväntat antal E:
 #    (1 ∓ z_α · √(1/(4E) + τ²))², den nedre aldrig under 0. Om φ ≤ 1 används exakta
 #    Poissongränser.
-# 5. **Tydligt högre/lägre** (`flag`) = utanför 99,8 %-gränsen *och* signifikant i det
-#    exakta Poissontestet på samma nivå (skyddar små E där approximationen är för smal).
+# 5. **Flagga** (`flag`) = utanför 99,8 %-gränsen *och* signifikant i det exakta
+#    Poissontestet på samma nivå (skyddar små E där approximationen är för smal).
 #    `flag_95` är samma sak på 95 %-nivån och används för varaktighet.
-#
-# Tabellen visar φ och τ² för året i datan; trattdiagrammet visar gränserna för en
-# kategori. (I `01-utforska` och `03-nationell-screening` heter gränserna "gräns för tydlig
-# avvikelse" och "gräns för möjlig avvikelse"; se avsnitt 10.)
 
 # %%
 table = screen.screen(year, settings=settings)
@@ -127,17 +180,44 @@ views.show(views.screening_summary(table, "sv", methods=True))
 views.show(plots.funnel_chart(table, "daglig_verksamhet", None, "sv"), interactive=True)
 
 # %% [markdown]
-# ## 5. Många jämförelser, små tal och varaktighet
+# ## 5. Robusta flaggor, många jämförelser, små tal och varaktighet
 #
-# - **Många kategorier samtidigt.** Med tio kategorier per kommun blir någon "signifikant"
-#   av en slump. q-värdet (Benjamini–Hochberg inom kommun och år) anger hur stor andel
-#   falska larm man högst kan vänta sig bland de flaggade.
-# - **Små kommuner.** Den krympta kvoten (`ratio_shrunk`, empirisk Bayes) drar osäkra
-#   kvoter mot 1 och används för rangordning, inte för flaggning.
+# - **Robusta flaggor** (`robust`, `flag_alternatives`, `n_alternatives`,
+#   `flag_depends_on`). Varje flagga räknas om med några försvarbara alternativ till
+#   åldersantagandet: den andra modellen (bandmodellen i stället för åldersprofilen) och
+#   varje ändlig gräns i insatsens åldersband flyttad två år åt vardera hållet (totalen har
+#   publicerade band: bara den andra modellen). Under varje alternativ räknas E, φ och τ²
+#   om över alla kommuner och samma fönster. `robust` är sann när alla alternativ ger samma
+#   flagga. Rapporten och verktygen kallar en avvikelse **tydlig** bara när den är robust;
+#   annars säger de att den beror på hur åldrarna räknas och vilket alternativ som ändrar
+#   den.
+# - **Många kommuner samtidigt.** I den nationella screeningen (`screen`) är q-värdet
+#   Benjamini–Hochberg inom **kategori och år över alla kommuner** (`q_family =
+#   "category_year"`). När en kommun är vald i förväg (`compare`, rapporten) räknas det inom
+#   **kommunens kategorier samma år** (`"municipality_year"`). Läsning: om man kallar alla
+#   rader med q ≤ 0,05 för fynd är den *förväntade* andelen falska fynd bland dem högst 5 %
+#   (under oberoende eller positivt beroende mellan testen). q-värdet är alltså inte
+#   sannolikheten att en viss rad är ett falskt larm, och säger inget om hur stor
+#   skillnaden är. Version 0.1 räknade i screeningen inom kommun och år; då flaggades i
+#   demodatan 2024 fem rader, tre av dem brus, med 5,8 väntade av slump.
+# - **Små kommuner.** Den krympta kvoten (`ratio_shrunk`) drar osäkra kvoter mot riket med
+#   *trattens egen* modell: på kvadratrotsskalan är √(O/E) ~ N(μ, 1/(4E)) och μ ~ N(1, τ²),
+#   så den krympta kvoten är (1 + B(√(O/E) − 1))² med vikten B = τ²/(τ² + 1/(4E)) och
+#   samma τ² som gränserna. Den används för rangordning, inte för flaggning. (Version 0.1
+#   använde Marshalls globala momentskattning, vars varians mellan kommuner kunde skilja sig
+#   upp till 14 gånger från trattens.)
 # - **Varaktig avvikelse** (`persistent`) = `flag_95` i samma riktning minst 3 av de
 #   senaste 5 åren. Det är beskrivande, inte ett oberoende test: samma personer har ofta
 #   kvar sina beslut år efter år.
-#
+# - **Treårstestet** (`flag_3y`) prövar **medelvärdet** av de tre senaste åren (Ō mot Ē) som
+#   en nivå med ett års precision, eftersom åren till stor del räknar samma personer.
+#   Version 0.1 prövade summan som om åren vore oberoende (t.ex. O = 2, 2, 3 mot E ≈ 7 per
+#   år gav p = 0,0007 fast inget enskilt år var signifikant).
+
+# %%
+views.show(views.robustness_table(table, "sv"))
+
+# %% [markdown]
 # ## 6. Jämförelsegrupper
 #
 # Standardgruppen är RKA:s **Liknande kommuner LSS**. RKA väljer dessa kommuner bland annat
@@ -146,7 +226,14 @@ views.show(plots.funnel_chart(table, "daglig_verksamhet", None, "sv"), interacti
 # kommuner med många insatser hamnar bland varandra, så en kommun ser mindre avvikande ut
 # mot gruppen än mot riket. Gruppen svarar bäst på "är vi dyra för vår volym?", inte på
 # "är vår volym hög?". Jämför därför också med kommungrupp eller län (`peer_group=`).
-# Gruppens nivå är poolad (Σ personer / Σ invånare), utan kommunen själv.
+# Gruppens nivå är poolad (Σ personer / Σ invånare), utan kommunen själv, och räknas med
+# samma åldersmodell och referensåldrar som riket. Kvoten mot gruppen har ett intervall som
+# räknar med tre osäkerheter (på kvadratrotsskalan): kommunens eget Poissonfel 1/(4E_p),
+# felet i gruppens egna antal (O/E_p)·Var(E_p)/(4E_p²) med Var(E_p) = Σ_b personer_b ·
+# (kommunens W_b / gruppens W_b)², och τ² (variationen mellan kommuner i rikets tratt).
+# Gruppen är några få kommuner, så dess nivå är själv osäker, och lite över gruppen är vad
+# kommuner brukar vara. Version 0.1 behandlade gruppens förväntade antal som känt
+# (`Method(peer_interval="fixed")`); intervallen blir nu 1,3–2,8 gånger bredare.
 #
 # ## 7. Personlig assistans: LSS och SFB
 #
@@ -178,9 +265,15 @@ views.show(plots.funnel_chart(table, "daglig_verksamhet", None, "sv"), interacti
 # Verktygen för enhetschefer (`01-utforska`, `03-nationell-screening`) använder vardagsord.
 # Så motsvarar de metoden ovan:
 #
-# - **Tydligt högre / tydligt lägre (▲/▼)** = `flag`: utanför kontrollgränsen 99,8 %
-#   (justerad för överspridning, avsnitt 4) *och* signifikant i det exakta Poissontestet på
-#   samma nivå.
+# - **Tydligt högre / tydligt lägre (▲/▼)** = `flag` higher/lower *och* `robust`: utanför
+#   kontrollgränsen 99,8 % (justerad för överspridning, avsnitt 4), signifikant i det exakta
+#   Poissontestet på samma nivå, och samma flagga med alla alternativ i avsnitt 5.
+# - **"Högre/lägre, men det beror på hur åldrarna räknas" (△/▽)** = `flag` higher/lower men
+#   `robust` falsk; rapporten namnger alternativen i `flag_depends_on` (t.ex.
+#   `age_model=band`: "om rikets andel räknas som lika stor i alla åldrar …";
+#   `age_band=20-66`: "med åldrarna 20–66 i stället för 20–64").
+# - **"Ingen tydlig skillnad mot riket"** = `flag` similar. Det betyder inte att nivån är
+#   densamma som rikets: intervallet kan vara brett (t.ex. 0,81–1,27).
 # - **Gräns för tydlig avvikelse** (streckad linje i trattdiagrammen) = kontrollgränsen
 #   99,8 %. Av ren slump hamnar omkring 1 kommun på 500 utanför (0,1 % på var sida).
 # - **Gräns för möjlig avvikelse** (prickad linje) = kontrollgränsen 95 %: omkring 1 kommun

@@ -28,7 +28,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "od_adjusted": pl.Boolean(), "limit_lower_998": pl.Float64(),
     "limit_upper_998": pl.Float64(), "flag": pl.String(), "flag_95": pl.String(),
     "flag_reason": pl.String(), "excess": pl.Float64(), "composition_effect": pl.Float64(),
-    "practice_effect": pl.Float64(), "persistent": pl.Boolean(), "years_flagged": pl.Int64(),
+    "other_effect": pl.Float64(), "persistent": pl.Boolean(), "years_flagged": pl.Int64(),
     "peer_group_id": pl.String(), "peer_group_title": pl.String(),
     "peer_rate_per_10k": pl.Float64(), "peer_expected": pl.Float64(),
     "peer_ratio": pl.Float64(), "peer_ratio_lower": pl.Float64(), "peer_level": pl.Float64(),
@@ -40,7 +40,9 @@ SCHEMA: dict[str, pl.DataType] = {
 #: Extra columns of compare()/screen() beyond those columns that the reports read.
 EXTRA: dict[str, pl.DataType] = {
     "reference_band": pl.String(), "cost_year": pl.Float64(),
-    "persistence_direction": pl.String(),
+    "persistence_direction": pl.String(), "age_model": pl.String(), "robust": pl.Boolean(),
+    "flag_alternatives": pl.Int64(), "n_alternatives": pl.Int64(),
+    "flag_depends_on": pl.String(),
 }
 FULL_SCHEMA: dict[str, pl.DataType] = {**SCHEMA, **EXTRA}
 
@@ -80,7 +82,7 @@ def _row(municipality: str, name: str, year: int, category: str, origin: str,
             "O < 5" if ok else f"value {status}"),
         "excess": obs - exp if ok else None,
         "composition_effect": exp - crude if ok else None,
-        "practice_effect": obs - exp if ok else None,
+        "other_effect": obs - exp if ok else None,
         "persistent": flag == "higher", "years_flagged": 3 if flag == "higher" else 0,
         "peer_group_id": "G1", "peer_group_title": f"Liknande kommuner LSS, {name}, {year}",
         "peer_rate_per_10k": 45.0 if ok else None,
@@ -91,6 +93,9 @@ def _row(municipality: str, name: str, year: int, category: str, origin: str,
         "excess_cost": None, "net_cost_deviation_pct": 3.5, "data_origin": origin,
         "reference_band": _BANDS[category], "cost_year": None,
         "persistence_direction": "higher" if flag == "higher" else None,
+        "age_model": "profile", "robust": True if flag != "not_assessed" else None,
+        "flag_alternatives": 3 if flag != "not_assessed" else None,
+        "n_alternatives": 3 if flag != "not_assessed" else None, "flag_depends_on": None,
     }
 
 

@@ -34,4 +34,4 @@ def oracles(shared_data: Path) -> Path:
 
 
 # The processed synthetic demo country, built once per session (tests/demo_fixture.py).
-from tests.demo_fixture import demo_data  # noqa: E402, F401
+from tests.demo_fixture import demo_data, demo_inputs, demo_screen  # noqa: E402, F401

@@ -10,8 +10,10 @@ returns the :class:`~benchmark.config.Settings` pointing at it, so
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
+from benchmark.comparison import Inputs, load_inputs, screen
 from benchmark.config import Settings
 from benchmark.demo import prepare_demo_data
 
@@ -20,3 +22,15 @@ from benchmark.demo import prepare_demo_data
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings of a processed demo data folder (synthetic; ``DEMO_YEARS``, ``DEMO_SEED``)."""
     return prepare_demo_data(tmp_path_factory.mktemp("demo") / "data")
+
+
+@pytest.fixture(scope="session")
+def demo_inputs(demo_data: Settings) -> Inputs:
+    """The demo tables loaded once (:func:`benchmark.comparison.load_inputs`)."""
+    return load_inputs(demo_data)
+
+
+@pytest.fixture(scope="session")
+def demo_screen(demo_inputs: Inputs) -> pl.DataFrame:
+    """The default screening of the last demo year (2024)."""
+    return screen(2024, inputs=demo_inputs)

@@ -1,4 +1,9 @@
-"""benchmark.compare on the small processed tables of tests/processed_fixture.py."""
+"""benchmark.compare on the small processed tables of tests/processed_fixture.py.
+
+The fixture tests check the band model's formulas by hand, so ``compare``, ``history`` and
+``screen`` run here with the method of version 0.1 (``Method.legacy()``, see
+tests/test_screen.py); the tests on the demo data use the defaults.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,28 @@ import polars as pl
 import pytest
 
 from benchmark import stats
-from benchmark.compare import compare, history
+from benchmark.compare import compare as compare_default
+from benchmark.compare import history as history_default
+from benchmark.comparison import Method
 from benchmark.config import Settings
 from benchmark.errors import InputError
-from benchmark.screen import COLUMNS, screen
+from benchmark.screen import COLUMNS
+from benchmark.screen import screen as screen_default
 from tests import processed_fixture as fx
+
+LEGACY = Method.legacy()
+
+
+def compare(*args: object, **kwargs: object) -> pl.DataFrame:
+    return compare_default(*args, method=LEGACY, **kwargs)  # type: ignore[arg-type]
+
+
+def history(*args: object, **kwargs: object) -> pl.DataFrame:
+    return history_default(*args, method=LEGACY, **kwargs)  # type: ignore[arg-type]
+
+
+def screen(*args: object, **kwargs: object) -> pl.DataFrame:
+    return screen_default(*args, method=LEGACY, **kwargs)  # type: ignore[arg-type]
 
 PEER_COLUMNS = [c for c in COLUMNS if c.startswith("peer_")]
 
@@ -99,7 +121,7 @@ def test_planted_and_decomposition(data_settings: Settings) -> None:
     r = _row(df, "daglig_verksamhet")
     assert r["flag"] == "higher" and r["persistent"]
     assert r["peer_ratio_lower"] > 1  # also high against the peers
-    assert r["composition_effect"] + r["practice_effect"] == pytest.approx(
+    assert r["composition_effect"] + r["other_effect"] == pytest.approx(
         r["observed"] - r["expected_crude"])
     assert r["excess_cost"] == pytest.approx((r["observed"] - r["expected"]) * 250_000)
 
@@ -198,8 +220,10 @@ def test_age_band_override_national_and_peer_expected(data_settings: Settings) -
     others = pl.col("category") != "boende"
     assert df.filter(others).select(cols).equals(default.filter(others).select(cols))
     assert df["method"].unique().to_list() == [
-        "confidence=0.95; strong_confidence=0.998; reference=riket; age_bands=boende:65+; "
-        "min_od_units=10; od_trim=0.1; persistence=3/5; pooled_years=3"]
+        "confidence=0.95; strong_confidence=0.998; age_model=band; age_bands=boende:65+; "
+        "reference=riket; fdr=municipality_year; od_window=1; min_od_units=10; od_trim=0.1; "
+        "persistence=3/5; pooled_years=3(sum); peer_interval=fixed; shrinkage=marshall; "
+        "decomposition=sequential; alternatives=none"]
 
 
 def test_age_band_override_matches_screen_and_history(data_settings: Settings) -> None:
@@ -249,9 +273,9 @@ def test_cli_compare_age_band(demo_data: Settings) -> None:
                 str(demo_data.data_dir)])
     assert res.returncode == 0, res.stderr
     rows = {r["category"]: r for r in json.loads(res.stdout)["rows"]}
-    ref = compare(DEMO_FOCUS, 2024, settings=demo_data,
-                  age_bands={"daglig_verksamhet": (18, 64)})
-    default = compare(DEMO_FOCUS, 2024, settings=demo_data)
+    ref = compare_default(DEMO_FOCUS, 2024, settings=demo_data,
+                          age_bands={"daglig_verksamhet": (18, 64)})
+    default = compare_default(DEMO_FOCUS, 2024, settings=demo_data)
     r = _row(ref, "daglig_verksamhet")
     got = rows["daglig_verksamhet"]
     assert r["reference_band"] == got["reference_band"] == "18–64"
@@ -264,7 +288,8 @@ def test_cli_compare_age_band(demo_data: Settings) -> None:
 def test_history_rows_equal_compare_on_national_data(demo_data: Settings) -> None:
     """The same municipality-year gives the same row, to the last bit, whether computed
     alone or as one year of a history (q-values included: BH works per group)."""
-    for code in ("2584", "0114"):
-        h = history(code, last_year=2024, n_years=4, settings=demo_data)
-        assert h.filter(pl.col("year") == 2024).equals(compare(code, 2024, settings=demo_data))
-        assert h.filter(pl.col("year") == 2022).equals(compare(code, 2022, settings=demo_data))
+    for code in ("2584", "0114", "1230"):
+        h = history_default(code, last_year=2024, n_years=4, settings=demo_data)
+        for year in (2024, 2022):
+            assert h.filter(pl.col("year") == year).equals(
+                compare_default(code, year, settings=demo_data))

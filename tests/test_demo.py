@@ -357,15 +357,20 @@ def test_demo_refuses_the_real_data_folder(tmp_path: Path, monkeypatch: pytest.M
 # -- the pipeline recovers what was planted --------------------------------------------------
 
 def test_compare_recovers_the_planted_deviations(demo_data: Settings) -> None:
+    """The deviations are planted against the flat band rate: the band model finds them as
+    planted (the default, age-profile model: the next test)."""
+    from benchmark.comparison import Method
+
     compare = pytest.importorskip("benchmark.compare").compare
     year = YEARS[-1]
-    table = compare(demo.DEMO_FOCUS, year, settings=demo_data)
+    table = compare(demo.DEMO_FOCUS, year, settings=demo_data,
+                    method=Method(age_model="band"))
     assert (table["data_origin"] == SYNTHETIC_ORIGIN).all()
     rows = {r["category"]: r for r in table.filter(pl.col("year") == year).iter_rows(named=True)}
     dv = rows["daglig_verksamhet"]
     assert dv["flag"] == "higher" and dv["persistent"] is True
     assert dv["ratio"] == pytest.approx(1.30, abs=0.01)
-    assert dv["practice_effect"] > 0.2 * dv["expected"]
+    assert dv["other_effect"] > 0.2 * dv["expected"]
     kp = rows["kontaktperson"]
     assert kp["flag"] == "lower" and kp["persistent"] is True
     assert kp["ratio"] == pytest.approx(0.60, abs=0.01)
@@ -373,11 +378,46 @@ def test_compare_recovers_the_planted_deviations(demo_data: Settings) -> None:
     assert bo["flag"] != "higher" and bo["flag_95"] == "similar"
     assert bo["observed"] > bo["expected_crude"] * 1.05  # crude rate clearly high …
     assert bo["composition_effect"] > 0.05 * bo["expected"]  # … explained by age structure
-    assert abs(bo["practice_effect"]) < 0.01 * bo["expected"] + 1
+    assert abs(bo["other_effect"]) < 0.01 * bo["expected"] + 1
     for cid in demo.NULL_CATEGORIES:
         assert rows[cid]["flag"] == "similar", cid
         assert rows[cid]["persistent"] is False, cid
-    assert demo.planted_check(table.filter(pl.col("year") == year))[0].endswith("as planted")
+    # under the band model each of the planted findings depends on an alternative: daglig
+    # verksamhet on the band 20–66 (1.30 falls inside its limits), boende and kontaktperson
+    # on the age profile
+    lines = demo.planted_check(table.filter(pl.col("year") == year))
+    assert lines[0].endswith("depends on the age assumption (age_band=20-66)")
+    assert "4/5 alternatives agree" in lines[0]
+    assert lines[1].endswith("depends on the age assumption (age_model=profile)")
+    assert lines[2].endswith("depends on the age assumption (age_model=profile)")
+
+
+def test_default_comparison_of_the_focus(demo_data: Settings) -> None:
+    """The age-profile model on Demoby 2024: what is robust and what depends on the ages."""
+    compare = pytest.importorskip("benchmark.compare").compare
+    year = YEARS[-1]
+    table = compare(demo.DEMO_FOCUS, year, settings=demo_data)
+    rows = {r["category"]: r for r in table.iter_rows(named=True)}
+    dv = rows["daglig_verksamhet"]
+    assert dv["flag"] == "higher" and dv["robust"] is True and dv["persistent"] is True
+    assert dv["flag_alternatives"] == dv["n_alternatives"] == 5
+    bo, kp = rows["boende"], rows["kontaktperson"]
+    assert (bo["flag"], bo["robust"], bo["flag_depends_on"]) == ("higher", False,
+                                                                 "age_model=band")
+    assert (kp["flag"], kp["robust"], kp["flag_depends_on"]) == ("similar", False,
+                                                                 "age_model=band")
+    for cid in demo.NULL_CATEGORIES:
+        assert rows[cid]["flag"] == "similar" and rows[cid]["robust"] is True, cid
+    lines = demo.planted_check(table)
+    assert lines[0].endswith("— as planted, robust") and "5/5 alternatives agree" in lines[0]
+    assert lines[1].endswith("— depends on the age assumption (age_model=band)")
+    assert lines[2].endswith("— depends on the age assumption (age_model=band)")
+    assert not any("as planted" in ln for ln in lines[1:])
+    # the constant planted 1.30 gets the same verdict every year (no 2016 flip)
+    history = pytest.importorskip("benchmark.compare").history
+    h = history(demo.DEMO_FOCUS, last_year=year, settings=demo_data).filter(
+        pl.col("category") == "daglig_verksamhet")
+    assert set(h["flag"]) == {"higher"} and h["robust"].all()
 
 
 def test_screen_labels_every_row_and_flags_the_focus(demo_data: Settings) -> None:
@@ -387,7 +427,9 @@ def test_screen_labels_every_row_and_flags_the_focus(demo_data: Settings) -> Non
     assert (table["data_origin"] == SYNTHETIC_ORIGIN).all()
     focus = table.filter(pl.col("municipality") == demo.DEMO_FOCUS)
     flags = dict(zip(focus["category"], focus["flag"], strict=True))
-    assert flags["daglig_verksamhet"] == "higher" and flags["kontaktperson"] == "lower"
+    robust = dict(zip(focus["category"], focus["robust"], strict=True))
+    assert flags["daglig_verksamhet"] == "higher" and robust["daglig_verksamhet"]
+    assert robust["kontaktperson"] is False and robust["boende"] is False
     # the others are mostly unflagged: overdispersion is modest but present
     strong = table.filter(pl.col("flag").is_in(["higher", "lower"]))
     assert strong.height < 0.05 * table.height
@@ -399,7 +441,9 @@ def test_run_demo_writes_only_labelled_outputs(tmp_path: Path) -> None:
     lines = list(demo.run_demo(out_dir=out, data_dir=tmp_path / "demo", progress=False))
     assert lines[0].startswith("*** SYNTETISKA DEMODATA") and lines[-1] == lines[0]
     planted = [ln for ln in lines if ln.startswith("  ") and "planted ×" in ln]
-    assert len(planted) == 3 and all(ln.endswith("— as planted") for ln in planted)
+    assert len(planted) == 3 and planted[0].endswith("— as planted, robust")
+    assert all(ln.endswith("depends on the age assumption (age_model=band)")
+               for ln in planted[1:])
     files = sorted(p.name for p in out.iterdir())
     assert files and all("DEMO" in name for name in files), files
     year = YEARS[-1]

@@ -14,9 +14,12 @@ MODULES = [
     "benchmark.stats.standardisation", "benchmark.stats.funnel", "benchmark.stats.testing",
     "benchmark.stats.shrinkage", "benchmark.comparison", "benchmark.comparison.method",
     "benchmark.comparison.inputs", "benchmark.comparison.bands", "benchmark.comparison.api",
+    "benchmark.comparison.profile", "benchmark.comparison.dispersion",
+    "benchmark.comparison.peers",
     "benchmark.tables", "benchmark.texts", "benchmark.fmt", "benchmark.plots.base",
     "benchmark.plots.table", "benchmark.plots.peers", "benchmark.plots.funnel",
-    "benchmark.views.sections", "benchmark.views.screening", "benchmark.output",
+    "benchmark.views.sections", "benchmark.views.screening", "benchmark.views.findings",
+    "benchmark.views.methods", "benchmark.output",
     "benchmark.config", "benchmark.register.format", "benchmark.register.privacy",
     "benchmark.register.validate",
 ]

@@ -99,7 +99,7 @@ def test_fresh_fetch_is_complete_and_near_minimal(clean_run) -> None:
     munis = t["municipalities"]
     assert munis.height == 291 and "0000" in munis["municipality"].to_list()
     lss = t["lss"]
-    assert lss.height == 291 * 10 * 12
+    assert lss.height == 291 * 10 * 14
     assert lss.filter(pl.col("status") == "ok").height == lss.height
     assert sorted(lss["year"].unique()) == YEARS
     pop = t["population"]
@@ -264,7 +264,7 @@ def test_concurrent_cli_fetches_in_two_processes(tmp_path) -> None:
     res = subprocess.run([sys.executable, "-m", "benchmark", "process"], cwd=REPO, env=env,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
-    assert read_table("lss", get_settings(data_dir=tmp_path)).height == 4 * 2 * 12
+    assert read_table("lss", get_settings(data_dir=tmp_path)).height == 4 * 2 * 14
 
 
 def test_demo_transport_and_bad_years(tmp_path) -> None:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from benchmark.catalog import all_kpis
-from benchmark.process import _status
+from benchmark.lss_table import kolada_status as _status
 from benchmark.sources import kolada
 from benchmark.sources.http import InvalidBody
 

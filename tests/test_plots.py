@@ -39,13 +39,32 @@ def test_forest_markers_and_labels_carry_the_flag() -> None:
     notes = {a.y: a.text for a in fig.layout.annotations if a.xref == "paper"}
     assert notes["Bostad med särskild service"] == "▲ Högre"
     assert notes["Assistansersättning (SFB)"] == "▼ Lägre"
-    assert notes["Kontaktperson"] == "● I nivå"
+    assert notes["Kontaktperson"] == "● Ingen tydlig skillnad"
     # suppressed / missing: a text note, never a plotted value
     assert notes["Ledsagarservice"] == "Skyddad uppgift"
     assert notes["Korttidstillsyn"] == "Uppgift saknas"
     plotted = {y for t in fig.data for y in (t.y or ())}
     assert "Ledsagarservice" not in plotted
     assert "Korttidstillsyn" not in plotted
+
+
+def test_forest_marks_findings_that_depend_on_the_ages() -> None:
+    """robust false: an open triangle, "beror på åldrarna", not "Tydligt"."""
+    t = make_compare().with_columns(
+        robust=pl.when(pl.col("category") == "boende").then(False).otherwise(pl.col("robust")),
+        flag_depends_on=pl.when(pl.col("category") == "boende").then(pl.lit("age_model=band")))
+    chart = plots.forest_chart(t)
+    by_symbol = {tr.marker.symbol: list(tr.y) for tr in chart.figure.data
+                 if tr.legendgroup == "municipality"}
+    assert by_symbol["triangle-up-open"] == ["Bostad med särskild service"]
+    assert "Bostad med särskild service" not in by_symbol["triangle-up"]
+    notes = {a.y: a.text for a in chart.figure.layout.annotations if a.xref == "paper"}
+    assert notes["Bostad med särskild service"] == "△ Högre, beror på åldrarna"
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", chart.table_html).group(1)
+    assert "Högre än riket, men det beror på hur åldrarna räknas" in row
+    assert "△/▽" in chart.caption
+    trend = plots.trend_table(make_history().with_columns(robust=pl.lit(False)), "boende")
+    assert "Högre än riket, men det beror på hur åldrarna räknas" in trend
 
 
 def test_forest_interval_riket_line_peer_and_category_order() -> None:
@@ -233,7 +252,7 @@ def test_trend_years_intervals_and_suppressed_year() -> None:
 def test_decomposition_bars_are_persons_with_signed_labels() -> None:
     chart = plots.decomposition_chart(make_compare())
     comp = _traces_by_name(chart.figure, "Befolkningens sammansättning")[0]
-    prac = _traces_by_name(chart.figure, "Övrig skillnad (t.ex. praxis, behov)")[0]
+    prac = _traces_by_name(chart.figure, "Övrig skillnad: behov, praxis, utbud, slump")[0]
     assert dict(zip(comp.y, comp.x, strict=True))["Bostad med särskild service"] == 30.0
     assert dict(zip(prac.y, prac.x, strict=True))["Bostad med särskild service"] == 82.0
     assert dict(zip(prac.y, prac.text, strict=True))["Daglig verksamhet"] == "+120"
@@ -285,8 +304,8 @@ def test_suppressed_values_are_never_shown_even_if_present() -> None:
         .otherwise(pl.col("ratio_upper")),
         composition_effect=pl.when(pl.col("status") != "ok").then(555.0)
         .otherwise(pl.col("composition_effect")),
-        practice_effect=pl.when(pl.col("status") != "ok").then(666.0)
-        .otherwise(pl.col("practice_effect")),
+        other_effect=pl.when(pl.col("status") != "ok").then(666.0)
+        .otherwise(pl.col("other_effect")),
         flag=pl.when(pl.col("status") != "ok").then(pl.lit("higher")).otherwise(pl.col("flag")),
     )
     for chart in (plots.forest_chart(bogus), plots.decomposition_chart(bogus)):
@@ -337,7 +356,8 @@ def test_forest_draws_zero_observed_at_axis_minimum_with_upper_end() -> None:
 
 
 def test_reference_band_named_and_all_ages_not_shown_as_age_adjusted() -> None:
-    t = make_compare()
+    """The band model: a category compared at all ages is not age-adjusted."""
+    t = make_compare().with_columns(age_model=pl.lit("band"))
     forest = plots.forest_chart(t)
     assert "<th scope=\"col\">Jämförda åldrar</th>" in forest.table_html
     row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", forest.table_html).group(1)
@@ -354,7 +374,7 @@ def test_reference_band_named_and_all_ages_not_shown_as_age_adjusted() -> None:
     assert "ej åldersjusterad (insatsen ges i alla åldrar)" in chart.table_html
     comp = _traces_by_name(chart.figure, "Befolkningens sammansättning")[0]
     assert "Kontaktperson" not in comp.y and "Bostad med särskild service" in comp.y
-    prac = _traces_by_name(chart.figure, "Övrig skillnad (t.ex. praxis, behov)")[0]
+    prac = _traces_by_name(chart.figure, "Övrig skillnad: behov, praxis, utbud, slump")[0]
     assert "Kontaktperson" in prac.y
     # the note sits under the name on the axis, not over the bars and their labels
     assert [a for a in chart.figure.layout.annotations if a.y == "Kontaktperson"] == []
@@ -363,8 +383,22 @@ def test_reference_band_named_and_all_ages_not_shown_as_age_adjusted() -> None:
     assert ticks["Kontaktperson"].startswith("Kontaktperson<br>")
     assert "ej åldersjusterad" in ticks["Kontaktperson"]
     assert ticks["Bostad med särskild service"] == "Bostad med särskild service"
-    assert "de är inte åldersjusterade, eftersom insatsen ges i alla åldrar" in chart.caption
-    assert "de är ej åldersjusterad" not in chart.caption
+    assert "Insatser utan åldersjustering saknar hel stapel (–)." in chart.caption
+    assert "övrig skillnad, som kan bero på behov, praxis, utbud eller slump" in chart.caption
+
+
+def test_age_profile_adjusts_every_category() -> None:
+    """The age-profile model (default): categories at all ages are age-adjusted too, so
+    they have a composition bar and no "not age-adjusted" note."""
+    t = make_compare()
+    chart = plots.decomposition_chart(t)
+    comp = _traces_by_name(chart.figure, "Befolkningens sammansättning")[0]
+    assert "Kontaktperson" in comp.y
+    assert "ej åldersjusterad" not in chart.table_html + " ".join(
+        chart.figure.layout.yaxis.ticktext)
+    assert "saknar hel stapel" not in chart.caption
+    forest = plots.forest_chart(t)
+    assert "kvinnor och män i varje ålder" in forest.caption
 
 
 def test_peer_labels_are_generic_and_the_caption_names_the_actual_group() -> None:

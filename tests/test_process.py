@@ -72,7 +72,7 @@ def _row(lss: pl.DataFrame, m: str, y: int, cat: str) -> dict:
 def test_lss_table_values_and_statuses(done) -> None:
     settings, _summary, ds = done
     lss = read_table("lss", settings)
-    assert lss.height == 4 * 2 * 12  # (3 kommuner + Riket) x 2 years x 12 categories
+    assert lss.height == 4 * 2 * 14  # (3 kommuner + Riket) x 2 years x 14 categories
     assert dict(lss.schema) == {
         "municipality": pl.String, "year": pl.Int32, "category": pl.String,
         "count": pl.Float64, "per_10k": pl.Float64, "status": pl.String,
@@ -107,6 +107,16 @@ def test_rate_only_rows_get_counts_from_population(done) -> None:
     r22 = _row(lss, "0180", 2023, "totalt_0_22")
     assert r22["per_10k"] == _value(ds, "N28891", "0180", 2023)
     assert r22["count"] == round(r22["per_10k"] * _pop(ds, "0180", 2023, 22) / 1e4)
+    # N28891 by sex: women's and men's rows over the inhabitants 0–22 of that sex
+    for cat, g in (("totalt_0_22_k", "K"), ("totalt_0_22_m", "M")):
+        rs = _row(lss, "0180", 2023, cat)
+        assert rs["per_10k"] == _value(ds, "N28891", "0180", 2023, g)
+        pop_sex = ds.population.filter(
+            (pl.col("region") == "0180") & (pl.col("year") == 2023)
+            & (pl.col("sex") == {"K": "2", "M": "1"}[g])
+            & (pl.col("age").str.replace(r"\+", "").cast(pl.Int32) <= 22))["population"].sum()
+        assert rs["count"] == round(rs["per_10k"] * pop_sex / 1e4)
+        assert rs["count_source"] == "derived_from_rate" and rs["kpi_rate"] == "N28891"
     r64 = _row(lss, "0000", 2024, "totalt_0_64")
     pct = _value(ds, "N28890", "0000", 2024)
     assert r64["per_10k"] == pytest.approx(pct * 100)
@@ -159,7 +169,7 @@ def test_other_tables(done) -> None:
         ("1480", 2023, "kontaktperson")]  # nothing published: no source
     used = {p for s in lss["snapshot"].drop_nulls() for p in s.split(";")}
     assert used <= ids and all(u.startswith("kolada/data/") for u in used)
-    assert summary.tables["lss"] == 96
+    assert summary.tables["lss"] == 112  # 4 × 2 years × 14 categories
 
 
 def test_real_data_manifest_is_not_synthetic(tmp_path) -> None:
@@ -227,4 +237,4 @@ def test_newest_snapshot_wins(tmp_path) -> None:
     r = _row(lss, "2482", 2024, "daglig_verksamhet")
     assert r["count"] == _value(new, "N28804", "2482", 2024) == _value(
         old, "N28804", "2482", 2024) + 1
-    assert lss.height == 96  # no duplicated keys from the two fetches
+    assert lss.height == 112  # no duplicated keys from the two fetches

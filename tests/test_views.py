@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import polars as pl
@@ -26,12 +27,43 @@ def test_summary_counts_and_names_in_plain_swedish() -> None:
     assert ("3 av 10 kategorier ligger tydligt över riket: bostad med särskild service, "
             "daglig verksamhet och personer med någon LSS-insats.") in text
     assert "1 av 10 ligger tydligt under riket: assistansersättning (SFB)." in text
-    assert "3 ligger i nivå med riket." in text
+    assert ("3 har ingen tydlig skillnad mot riket: personlig assistans (LSS), "
+            "kontaktperson och korttidsvistelse.") in text
+    assert "i nivå med" not in text
     assert ("3 kunde inte bedömas (för få personer eller skyddade/saknade uppgifter): "
             "ledsagarservice, avlösarservice och korttidstillsyn.") in text
     # plain words: the technical rule is in 04-metod
     assert "kontrollgräns" not in text and "exakt test" not in text
     assert "minst tre av de senaste fem åren för bostad med särskild service" in text
+
+
+def test_summary_says_when_a_finding_depends_on_the_ages() -> None:
+    """A flag that another way of counting the ages does not give is not called clear, and
+    the summary names the way (robust false, flag_depends_on)."""
+    t = make_compare().with_columns(
+        robust=pl.when(pl.col("category").is_in(["boende", "kontaktperson"])).then(False)
+        .otherwise(pl.col("robust")),
+        flag_depends_on=pl.when(pl.col("category") == "boende")
+        .then(pl.lit("age_model=band; age_band=22-"))
+        .when(pl.col("category") == "kontaktperson").then(pl.lit("age_model=band")))
+    text = views.summary(t)
+    assert ("2 av 10 kategorier ligger tydligt över riket: daglig verksamhet och personer "
+            "med någon LSS-insats.") in text
+    assert ("Antalet för bostad med särskild service ser högre ut än riket, men det beror "
+            "på hur åldrarna räknas: om rikets andel räknas som lika stor i alla åldrar 20+ år "
+            "eller med åldrarna 22+ i stället för 20+ blir bedömningen en annan. Skillnaden "
+            "räknas därför inte som tydlig.") in text
+    assert ("För kontaktperson finns ingen tydlig skillnad mot riket, men om rikets andel "
+            "räknas som lika stor i alla åldrar skulle den räknas som tydligt högre.") in text
+    en = html.unescape(views.summary(t, "en"))
+    assert "but it depends on how the ages are counted" in en
+    assert "if Sweden's share is taken as the same at every age 20+" in en
+    # the persistent sentence only names clear findings
+    assert "senaste fem åren för bostad" not in text
+    # the cost section prices clear findings only
+    priced = views.cost_section(t.with_columns(cost_per_user=pl.lit(100_000.0),
+                                               cost_year=pl.lit(2023.0)))
+    assert "Bostad med särskild service" not in priced and "Daglig verksamhet" in priced
 
 
 def test_summary_english_and_no_flags() -> None:
@@ -200,16 +232,37 @@ def test_notebook_settings_prefers_real_data_then_demo(tmp_path, monkeypatch) ->
 
 
 def test_age_adjustment_is_described_as_one_band_per_category() -> None:
-    for out in (views.meaning("sv"), views.glossary("sv"), views.summary(make_compare())):
+    """The band model (version 0.1): one share per age band."""
+    band = make_compare().with_columns(age_model=pl.lit("band"))
+    for out in (views.meaning("sv", age_model="band"), views.summary(band)):
         assert "varje åldersgrupp" not in out
-    m = views.meaning("sv")
+    m = views.meaning("sv", age_model="band")
     assert "i en enda åldersgrupp, inte ålder för ålder" in m
     assert "Ledsagarservice och kontaktperson ges i alla åldrar" in m
     assert "utan åldersjustering" in m and "0–22, 23–64 och 65 år och äldre" in m
-    assert "not age by age" in views.meaning("en") and "every age group" not in views.meaning(
-        "en")
-    assert "är inte åldersjusterade" in views.glossary("sv")
-    assert "en åldersgrupp per insats" in views.summary(make_compare())
+    en = views.meaning("en", age_model="band")
+    assert "not age by age" in en and "every age group" not in en
+    assert "en åldersgrupp per insats" in views.summary(band)
+
+
+def test_age_adjustment_is_described_age_by_age_for_the_profile() -> None:
+    m = views.meaning("sv")
+    assert "bland kvinnor och män i varje ålder inom insatsens åldersgrupp" in m
+    assert "rikets siffror för 2021" in m
+    assert "kvinnor och män i varje ålder" in views.glossary("sv")
+    assert "i varje ålder" in views.summary(make_compare())
+    assert "not age-adjusted" not in views.meaning("en")
+
+
+def test_words_say_what_the_comparison_can_and_cannot_show() -> None:
+    m = views.meaning("sv")
+    assert "behov, praxis, utbud eller slump" in m and "kan inte skilja" in m
+    g = views.glossary("sv")
+    # a confidence interval is not a 95 % probability statement about one interval
+    assert "med 95 % sannolikhet" not in g
+    assert "95 av 100 sådana intervall" in g and "Övrig skillnad" in g
+    assert "95 out of 100 such intervals" in views.glossary("en")
+    assert "i nivå med riket" not in views.summary(make_compare())
 
 
 def test_meaning_explains_why_cost_matched_peers_are_partly_circular() -> None:
@@ -245,12 +298,20 @@ def test_screening_summary_counts_and_the_chosen_municipality() -> None:
     out = views.screening_summary(make_screen(), municipality="2482")
     row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", out).group(1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
-    assert cells == ["11", "2", "1", "1", "1,25 ▲"]
+    assert cells == ["11", "2", "1", "0", "1", "1,25 ▲"]
     assert "Skellefteå: kvot mot riket" in out
+    # a flag that depends on how ages are counted is not counted as clear; it has a column
+    fragile = make_screen().with_columns(robust=pl.when(pl.col("municipality") == "1280")
+                                         .then(False).otherwise(pl.col("robust")))
+    out = views.screening_summary(fragile, municipality="2482")
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", out).group(1)
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == ["11", "1", "1", "1", "1", "1,25 ▲"]
+    assert "Högre/lägre, beror på åldrarna" in out
     assert "φ" not in out and "τ²" not in out  # plain words in 03
     methods = views.screening_summary(make_screen(), methods=True)  # 04-metod
     row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", methods).group(1)
-    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == ["11", "2", "1", "1", "3,20", "0,0040"]
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row) == ["11", "2", "1", "0", "1", "3,20",
+                                                         "0,0040", "–", "–"]
     malå = views.screening_summary(make_screen(), municipality="2418")
     assert "Skyddad uppgift" in re.search(r"Bostad med särskild service</th>(.*?)</tr>",
                                           malå).group(1)
@@ -325,3 +386,16 @@ def test_swedish_sort_key() -> None:
     names = ["Örebro", "Älvdalen", "Åre", "Eda", "Ånge", "Öckerö", "Zeta", "Emmaboda"]
     assert sorted(names, key=views.sv_sort_key) == [
         "Eda", "Emmaboda", "Zeta", "Ånge", "Åre", "Älvdalen", "Öckerö", "Örebro"]
+
+
+def test_summary_says_when_the_rest_of_sweden_is_the_reference() -> None:
+    t = make_compare().with_columns(reference=pl.lit("riket_utom_kommunen"))
+    text = views.summary(t)
+    assert ("Skellefteå har mer än 5 % av rikets invånare i insatsernas åldrar. Kommunen "
+            "jämförs därför med resten av landet") in text
+    some = make_compare().with_columns(reference=pl.when(pl.col("category") == "boende")
+                                       .then(pl.lit("riket_utom_kommunen"))
+                                       .otherwise(pl.lit("riket")))
+    assert "i åldrarna för bostad med särskild service. Där jämförs" in views.summary(some)
+    assert "resten av landet" not in views.summary(make_compare().with_columns(
+        reference=pl.lit("riket")))

@@ -6,11 +6,18 @@ Modules, in the order the table is built (the method, with its assumptions, is e
 * :mod:`~benchmark.comparison.method`: :class:`Method`, every setting in one frozen object;
 * :mod:`~benchmark.comparison.inputs`: :func:`load_inputs` reads the processed tables once;
   :class:`Inputs` checks kommunkod and year against them;
-* :mod:`~benchmark.comparison.bands`: expected counts (reference bands, band populations,
-  pooled reference counts, E);
-* :mod:`~benchmark.comparison.grid`: the grid of rows with O and E, and ``flag_reason``;
-* :mod:`~benchmark.comparison.estimates`: intervals, overdispersion, flags, q-values,
-  shrinkage, the pooled test;
+* :mod:`~benchmark.comparison.profile`: the national age × sex shape inside the bands;
+* :mod:`~benchmark.comparison.bands`: the engine of E (reference bands under the band or
+  profile model and their alternatives, weighted band populations, pooled reference
+  counts);
+* :mod:`~benchmark.comparison.expected`: :func:`expected_counts`, E per municipality × year
+  × category from (inputs, method), with the reference (Riket or the rest of Sweden);
+* :mod:`~benchmark.comparison.grid`: the grid of rows with O and E, ``flag_reason`` and
+  the decomposition;
+* :mod:`~benchmark.comparison.dispersion`: φ/τ² pooled over a window of years, the
+  random-effects shrinkage;
+* :mod:`~benchmark.comparison.estimates`: intervals, flags, q-values, shrinkage;
+* :mod:`~benchmark.comparison.robustness`: the flag under the alternatives (``robust``);
 * :mod:`~benchmark.comparison.table`: the steps in order (:func:`build_table`),
   persistence, costs, the column set;
 * :mod:`~benchmark.comparison.peers`: peer groups and the peer columns;
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 from benchmark.comparison.api import compare, history, screen
 from benchmark.comparison.bands import ReferenceBands, reference_bands
+from benchmark.comparison.expected import expected_counts
 from benchmark.comparison.inputs import Inputs, available_years, latest_year, load_inputs
 from benchmark.comparison.method import Method
 from benchmark.comparison.peers import PeerGroup, resolve_peer_group
@@ -43,6 +51,7 @@ __all__ = [
     "available_years",
     "build_table",
     "compare",
+    "expected_counts",
     "history",
     "latest_year",
     "load_inputs",

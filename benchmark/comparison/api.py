@@ -4,9 +4,9 @@ Each validates its arguments (method settings before any data are read, then the
 municipality and the year against the data), builds the table with
 :func:`~benchmark.comparison.table.build_table` and, for one municipality, adds the peer
 comparison. The method is a :class:`~benchmark.comparison.method.Method`; the keyword
-arguments ``confidence``, ``strong_confidence`` and ``age_bands`` override single settings
-of it. Pass ``inputs`` (:func:`~benchmark.comparison.inputs.load_inputs`) to reuse loaded
-tables across calls.
+arguments ``confidence``, ``strong_confidence``, ``age_bands`` and ``age_model``
+override single settings of it. Pass ``inputs``
+(:func:`~benchmark.comparison.inputs.load_inputs`) to reuse loaded tables across calls.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ Bands = Mapping[str, tuple[int, int | None]]
 def screen(year: int | None = None, *, method: Method | None = None,
            settings: Settings | None = None,
            inputs: Inputs | None = None, confidence: float | None = None,
-           strong_confidence: float | None = None, age_bands: Bands | None = None
-           ) -> pl.DataFrame:
+           strong_confidence: float | None = None, age_bands: Bands | None = None,
+           age_model: str | None = None) -> pl.DataFrame:
     """The comparison table for every municipality and category in ``year``.
 
     Peer columns are null (peer groups are chosen per municipality in :func:`compare`).
@@ -48,17 +48,20 @@ def screen(year: int | None = None, *, method: Method | None = None,
         Where the data are (ignored when ``inputs`` is given).
     inputs
         Tables already loaded with :func:`~benchmark.comparison.inputs.load_inputs`.
-    confidence, strong_confidence, age_bands
+    confidence, strong_confidence, age_bands, age_model
         Override these settings of ``method``; ``age_bands`` replaces catalogue reference
         bands, e.g. ``{"daglig_verksamhet": (18, 64), "boende": (20, None)}`` (not
         ``totalt``), to test how sensitive the results are to the band assumption;
-        ``reference_band`` shows the band used.
+        ``reference_band`` shows the band used; ``age_model`` is ``"profile"`` or
+        ``"band"``.
 
     Returns
     -------
     polars.DataFrame
         290 × 10 rows (municipality × category), the columns of
-        :data:`~benchmark.comparison.table.COLUMNS` and ``EXTRA_COLUMNS``.
+        :data:`~benchmark.comparison.table.COLUMNS` and ``EXTRA_COLUMNS``. With
+        ``fdr="auto"`` the q-values are Benjamini–Hochberg within each category across the
+        municipalities (``q_family = "category_year"``).
 
     Raises
     ------
@@ -74,22 +77,26 @@ def screen(year: int | None = None, *, method: Method | None = None,
     ... # doctest: +SKIP
     """
     method = resolve_method(method, confidence=confidence,
-                            strong_confidence=strong_confidence, age_bands=age_bands)
+                            strong_confidence=strong_confidence, age_bands=age_bands,
+                            age_model=age_model)
     inputs = inputs or load_inputs(settings)
-    return build_table(inputs, [inputs.resolve_year(year)], method)
+    return build_table(inputs, [inputs.resolve_year(year)], method, front="screen")
 
 
 def compare(municipality: str, year: int | None = None, *, peer_group: str | None = None,
             method: Method | None = None, settings: Settings | None = None,
             inputs: Inputs | None = None, confidence: float | None = None,
-            strong_confidence: float | None = None, age_bands: Bands | None = None
-            ) -> pl.DataFrame:
+            strong_confidence: float | None = None, age_bands: Bands | None = None,
+            age_model: str | None = None) -> pl.DataFrame:
     """The comparison table for one municipality and year: one row per category.
 
     Personal assistance under LSS and under SFB are always both present; suppressed or
     missing categories are kept with ``flag = "not_assessed"`` and a ``flag_reason``.
     The statistics across municipalities are those of :func:`screen`, so a row equals
-    the municipality's screening row apart from the peer columns.
+    the municipality's screening row apart from the peer columns and, with
+    ``fdr="auto"``, the q-value: the municipality is chosen in advance, so its q-values are
+    Benjamini–Hochberg within its own categories of the year (``q_family =
+    "municipality_year"``).
 
     Parameters
     ----------
@@ -101,8 +108,9 @@ def compare(municipality: str, year: int | None = None, *, peer_group: str | Non
         ``None`` (the "Liknande kommuner LSS" group made for the municipality),
         ``"kommungrupp"``, ``"lan"``, a Kolada group id or a comma-separated list of
         kommunkoder (see :mod:`benchmark.comparison.peers`).
-    method, settings, inputs, confidence, strong_confidence, age_bands
-        As in :func:`screen`; the peer expectation uses the same reference bands.
+    method, settings, inputs, confidence, strong_confidence, age_bands, age_model
+        As in :func:`screen`; the peer expectation uses the same reference bands and age
+        model.
 
     Returns
     -------
@@ -120,7 +128,8 @@ def compare(municipality: str, year: int | None = None, *, peer_group: str | Non
     >>> compare("2482", 2024, peer_group="lan")  # doctest: +SKIP
     """
     method = resolve_method(method, confidence=confidence,
-                            strong_confidence=strong_confidence, age_bands=age_bands)
+                            strong_confidence=strong_confidence, age_bands=age_bands,
+                            age_model=age_model)
     inputs = inputs or load_inputs(settings)
     code = inputs.check_municipality(municipality)
     year = inputs.resolve_year(year)
@@ -131,7 +140,7 @@ def history(municipality: str, *, last_year: int | None = None, n_years: int = 1
             peer_group: str | None = None, method: Method | None = None,
             settings: Settings | None = None, inputs: Inputs | None = None,
             confidence: float | None = None, strong_confidence: float | None = None,
-            age_bands: Bands | None = None) -> pl.DataFrame:
+            age_bands: Bands | None = None, age_model: str | None = None) -> pl.DataFrame:
     """The comparison table for each available year in (last_year − n_years, last_year].
 
     One pass over all years (for trend plots); the peer group is the one resolved for
@@ -145,7 +154,7 @@ def history(municipality: str, *, last_year: int | None = None, n_years: int = 1
         The newest year, which must be in the data (None: the newest year with data).
     n_years
         How many years back (a positive integer).
-    confidence, strong_confidence, age_bands
+    confidence, strong_confidence, age_bands, age_model
         As in :func:`screen`.
 
     Returns
@@ -160,7 +169,8 @@ def history(municipality: str, *, last_year: int | None = None, n_years: int = 1
     if not isinstance(n_years, int) or n_years < 1:
         raise InputError(f"n_years must be a positive integer, got {n_years!r}")
     method = resolve_method(method, confidence=confidence,
-                            strong_confidence=strong_confidence, age_bands=age_bands)
+                            strong_confidence=strong_confidence, age_bands=age_bands,
+                            age_model=age_model)
     inputs = inputs or load_inputs(settings)
     code = inputs.check_municipality(municipality)
     last = inputs.resolve_year(last_year)
@@ -171,6 +181,6 @@ def history(municipality: str, *, last_year: int | None = None, n_years: int = 1
 def _table(inputs: Inputs, code: str, years: Sequence[int], peer_year: int,
            peer_group: str | None, method: Method) -> pl.DataFrame:
     """Rows of ``code`` for ``years``, with the peer group resolved for ``peer_year``."""
-    table = build_table(inputs, years, method, municipalities=[code])
+    table = build_table(inputs, years, method, municipalities=[code], front="compare")
     group = resolve_peer_group(inputs, code, peer_year, peer_group)
     return table if group is None else peers(table, inputs, code, group, method)

@@ -1,49 +1,63 @@
-"""Expected counts: reference age bands, band populations, pooled reference counts and E.
+"""Reference bands: which (weighted) age bands make E for each category and alternative.
 
-Indirect standardisation: E = Σ_b r_b · n_b, the reference rate
-r_b = reference persons / reference population in band b times the local population of
-band b. Ordinary categories have one band, the catalogue's reference age band (or an
-override, see :class:`ReferenceBands`); the total (``totalt``) is standardised over
-``TOTAL_BANDS`` 0–22 / 23–64 / 65+ with persons per band derived from the auxiliary Kolada
-rows: 0–22 = ``totalt_0_22`` (N28891), 23–64 = ``totalt_0_64`` (N28890) − ``totalt_0_22``,
-65+ = ``totalt`` − ``totalt_0_64``. Every category also has an all-ages key
-(``<id>__crude``) for crude rates and the crude expectation.
+Indirect standardisation: E = Σ_b r_b · W_b, the reference rate r_b = reference persons /
+reference weighted population in band b times the local weighted population of band b.
 
-The functions take and return polars LazyFrames so that the comparison table is planned
-as one query (:mod:`benchmark.comparison.grid`).
+* **Band model** (``age_model="band"``): W_b is the plain population of band b, so the
+  national rate is taken as flat inside the band. Ordinary categories have one band, the
+  catalogue's reference age band (or an override); the total (``totalt``) is standardised
+  over ``TOTAL_BANDS`` 0–22 / 23–64 / 65+ with persons per band derived from the auxiliary
+  Kolada rows: 0–22 = ``totalt_0_22`` (N28891), 23–64 = ``totalt_0_64`` (N28890) −
+  ``totalt_0_22``, 65+ = ``totalt`` − ``totalt_0_64``.
+* **Age-profile model** (``age_model="profile"``): W_b = Σ_g s_g · P_g over the single-year
+  age × sex cells g of the band, with the national shape s of the category
+  (:mod:`benchmark.comparison.profile`), so that E = X · W_m / W_Riket. The total keeps its
+  three bands, and its 0–22 band is split by sex with Kolada's N28891 for women and men
+  (``totalt_0_22_k``/``_m``); where the reference lacks that split it is pooled over sex.
+
+Every category also has an all-ages key (``<id>__crude``, unweighted) for crude rates and
+the crude expectation, and, when robustness alternatives are asked for, one key per
+alternative (the other age model; each finite band edge moved by ± ``shift`` years).
+A :class:`BandSpec` names each (possibly weighted, possibly one-sex) band; the engine that
+turns them into populations, pooled reference counts and E
+(:mod:`benchmark.comparison.pooling`) works on these names and does not care which model
+made them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import polars as pl
 
-from benchmark.catalog import MAX_AGE, RIKET, TOTAL_BANDS, Category, with_age_bands
+from benchmark.catalog import MAX_AGE, TOTAL_BANDS, Category, with_age_bands
 
 __all__ = [
+    "AGE_MODELS",
     "ALL_AGES",
     "CRUDE_SUFFIX",
+    "POOLED_SEX",
+    "SLOTS",
     "TOTAL",
+    "BandSpec",
     "ReferenceBands",
     "band_key",
-    "band_population",
-    "crude_rates",
-    "expected_from_reference",
-    "long_bands",
-    "member_band_counts",
-    "ordered_sum",
     "reference_bands",
-    "reference_counts",
 ]
 
 #: The category standardised over three bands derived from auxiliary KPIs.
 TOTAL = "totalt"
 #: Suffix of the all-ages key of a category (crude rates and the crude expectation).
 CRUDE_SUFFIX = "__crude"
+#: Key of the total pooled over sex in 0–22 (profile model; fallback where no sex split).
+POOLED_SEX = TOTAL + "~pooled_sex"
+#: Age models: "profile" (national age × sex shape inside the band) and "band" (flat).
+AGE_MODELS = ("profile", "band")
+#: Robustness alternatives of a category, in order: the other age model, then the lower
+#: edge − / + ``shift`` and the upper edge − / + ``shift``.
+SLOTS = ("age_model", "lo_minus", "lo_plus", "hi_minus", "hi_plus")
 
 
 def band_key(lo: int, hi: int | None) -> str:
@@ -60,77 +74,166 @@ def band_key(lo: int, hi: int | None) -> str:
 #: The all-ages band.
 ALL_AGES = band_key(0, None)
 
+
+@dataclass(frozen=True)
+class BandSpec:
+    """One band of the engine: ages ``lo``–``hi`` (``hi`` None: to 100+), weighted by the
+    profile of category ``shape`` (None: plain population) and restricted to ``sex``
+    ("K"/"M"; None: both).
+
+    Examples
+    --------
+    >>> BandSpec(20, 64).id, BandSpec(20, 64, "daglig_verksamhet").id
+    ('20-64', 'daglig_verksamhet:20-64')
+    >>> BandSpec(0, 22, "totalt", "K").id
+    'totalt:0-22/K'
+    """
+
+    lo: int
+    hi: int | None
+    shape: str | None = None
+    sex: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The band's name in the engine (a column name of :func:`band_population`)."""
+        key = band_key(self.lo, self.hi)
+        if self.shape is None and self.sex is None:
+            return key
+        return f"{self.shape or ''}:{key}" + (f"/{self.sex}" if self.sex else "")
+
+    @property
+    def weighted(self) -> bool:
+        return self.shape is not None
+
+    def label(self) -> str:
+        """``20–64`` or ``20+`` (for messages and labels)."""
+        return f"{self.lo}+" if self.hi is None else f"{self.lo}–{self.hi}"
+
+
 _COMPONENT_SCHEMA = {"key": pl.String, "band": pl.String, "source": pl.String,
                      "sign": pl.Int32}
 
 
-def _components(categories: Sequence[Category]) -> pl.DataFrame:
-    """How each category's persons split into reference bands: (key, band, source, sign).
-
-    ``key`` is the category id (banded) or ``<id>__crude`` (all ages, for crude rates).
-    """
-    rows: list[tuple[str, str, str, int]] = []
+def _total_components(key: str, profiled: bool, sex_split: bool
+                      ) -> list[tuple[str, BandSpec, str, int]]:
+    """The total's three bands (0–22 split by sex when ``sex_split``)."""
     (a_lo, a_hi), (b_lo, b_hi), (c_lo, c_hi) = TOTAL_BANDS
-    for cat in categories:
-        rows.append((cat.id + CRUDE_SUFFIX, ALL_AGES, cat.id, 1))
-        if cat.id == TOTAL:
-            rows += [
-                (TOTAL, band_key(a_lo, a_hi), "totalt_0_22", 1),
-                (TOTAL, band_key(b_lo, b_hi), "totalt_0_64", 1),
-                (TOTAL, band_key(b_lo, b_hi), "totalt_0_22", -1),
-                (TOTAL, band_key(c_lo, c_hi), "totalt", 1),
-                (TOTAL, band_key(c_lo, c_hi), "totalt_0_64", -1),
-            ]
-        else:
-            rows.append((cat.id, band_key(cat.age_min, cat.age_max), cat.id, 1))
-    return pl.DataFrame(rows, schema=_COMPONENT_SCHEMA, orient="row")
+    shape = TOTAL if profiled else None
+    young = ([(key, BandSpec(a_lo, a_hi, shape, "K"), "totalt_0_22_k", 1),
+              (key, BandSpec(a_lo, a_hi, shape, "M"), "totalt_0_22_m", 1)] if sex_split
+             else [(key, BandSpec(a_lo, a_hi, shape), "totalt_0_22", 1)])
+    mid, old = BandSpec(b_lo, b_hi, shape), BandSpec(c_lo, c_hi, shape)
+    return [*young,
+            (key, mid, "totalt_0_64", 1), (key, mid, "totalt_0_22", -1),
+            (key, old, "totalt", 1), (key, old, "totalt_0_64", -1)]
+
+
+def _shifted(cat: Category, shift: int) -> dict[str, tuple[int, int | None]]:
+    """The category's band with each finite edge moved by ± ``shift`` (valid ones only)."""
+    lo, hi = cat.age_min, cat.age_max
+    top = MAX_AGE if hi is None else hi
+    out: dict[str, tuple[int, int | None]] = {}
+    if lo > 0:
+        if lo - shift >= 0:
+            out["lo_minus"] = (lo - shift, hi)
+        if lo + shift <= top:
+            out["lo_plus"] = (lo + shift, hi)
+    if hi is not None:
+        if hi - shift >= lo:
+            out["hi_minus"] = (lo, hi - shift)
+        if hi + shift < MAX_AGE:
+            out["hi_plus"] = (lo, hi + shift)
+    return out
 
 
 @dataclass(frozen=True, eq=False)
 class ReferenceBands:
-    """The categories with the reference age bands in use, and what the engine needs.
+    """The categories with the reference bands in use, and what the engine needs.
 
     Attributes
     ----------
     categories
         The catalogue with any band overrides applied.
+    age_model
+        ``"profile"`` or ``"band"``.
     components
         (key, band, source, sign): how each key's persons are built from LSS rows.
     counts
         (key, n_components, n_bands): what a complete member has per key.
     bands
-        Band key → (lo, hi) for every band used (all ages first).
+        Band name → :class:`BandSpec` for every band used (all ages first, then the
+        unweighted catalogue bands, then the rest).
+    alternatives
+        (category id, slot) → (key, label) of each robustness alternative (see
+        :data:`SLOTS`); empty when none were asked for.
     """
 
     categories: tuple[Category, ...]
+    age_model: str
     components: pl.DataFrame
     counts: pl.DataFrame
-    bands: dict[str, tuple[int, int | None]]
+    bands: dict[str, BandSpec]
+    alternatives: dict[tuple[str, str], tuple[str, str]]
 
     @classmethod
-    def of(cls, categories: tuple[Category, ...]) -> ReferenceBands:
-        """The reference bands of ``categories``."""
-        components = _components(categories)
+    def of(cls, categories: tuple[Category, ...], age_model: str = "band",
+           shift: int | None = None) -> ReferenceBands:
+        """The reference bands of ``categories`` under ``age_model``, with the robustness
+        alternatives when ``shift`` is given (band edges moved by ± ``shift`` years)."""
+        profiled = age_model == "profile"
+        rows: list[tuple[str, BandSpec, str, int]] = []
+        alternatives: dict[tuple[str, str], tuple[str, str]] = {}
+
+        def banded(key: str, cat: Category, lo: int, hi: int | None, prof: bool) -> None:
+            rows.append((key, BandSpec(lo, hi, cat.id if prof else None), cat.id, 1))
+
+        for cat in categories:
+            rows.append((cat.id + CRUDE_SUFFIX, BandSpec(0, None), cat.id, 1))
+            if cat.id == TOTAL:
+                rows += _total_components(TOTAL, profiled, sex_split=profiled)
+                if profiled:
+                    rows += _total_components(POOLED_SEX, True, sex_split=False)
+            else:
+                banded(cat.id, cat, cat.age_min, cat.age_max, profiled)
+            if shift is None:
+                continue
+            other = "band" if profiled else "profile"
+            key = f"{cat.id}~age_model={other}"
+            alternatives[(cat.id, "age_model")] = (key, f"age_model={other}")
+            if cat.id == TOTAL:  # published bands: only the other model
+                rows += _total_components(key, not profiled, sex_split=not profiled)
+                continue
+            banded(key, cat, cat.age_min, cat.age_max, not profiled)
+            for slot, (lo, hi) in _shifted(cat, shift).items():
+                label = f"age_band={band_key(lo, hi)}"
+                key = f"{cat.id}~{label}"
+                alternatives[(cat.id, slot)] = (key, label)
+                banded(key, cat, lo, hi, profiled)
+        components = pl.DataFrame([(k, b.id, s, g) for k, b, s, g in rows],
+                                  schema=_COMPONENT_SCHEMA, orient="row")
         counts = components.group_by("key").agg(
             pl.len().alias("n_components"), pl.col("band").n_unique().alias("n_bands"))
-        bands = {band_key(lo, hi): (lo, hi) for lo, hi in
-                 [(0, None), *TOTAL_BANDS, *((c.age_min, c.age_max) for c in categories)]}
-        return cls(categories, components, counts, bands)
+        plain = [BandSpec(0, None), *(BandSpec(lo, hi) for lo, hi in TOTAL_BANDS),
+                 *(BandSpec(c.age_min, c.age_max) for c in categories)]
+        bands = {b.id: b for b in [*plain, *(b for _, b, _, _ in rows)]}
+        return cls(categories, age_model, components, counts, bands, alternatives)
 
     @property
     def band_of(self) -> dict[str, str]:
-        """Category id → its band key in the grid (all ages for the total)."""
+        """Category id → its (unweighted) band key in the grid (all ages for the total)."""
         return {c.id: ALL_AGES if c.id == TOTAL else band_key(c.age_min, c.age_max)
                 for c in self.categories}
 
 
 @cache
-def _reference(categories: tuple[Category, ...]) -> ReferenceBands:
-    return ReferenceBands.of(categories)
+def _reference(categories: tuple[Category, ...], age_model: str, shift: int | None
+               ) -> ReferenceBands:
+    return ReferenceBands.of(categories, age_model, shift)
 
 
-def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = None
-                    ) -> ReferenceBands:
+def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = None,
+                    age_model: str = "band", shift: int | None = None) -> ReferenceBands:
     """The reference bands with ``age_bands`` overrides (id → (lo, hi), hi None = open).
 
     Parameters
@@ -138,11 +241,16 @@ def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = Non
     age_bands
         Overrides of catalogue reference bands (not ``totalt``), e.g.
         ``{"daglig_verksamhet": (18, 64)}``; ``None`` or empty: the catalogue.
+    age_model
+        ``"band"`` (flat inside the band) or ``"profile"`` (national age × sex shape).
+    shift
+        Robustness alternatives: band edges moved by ± ``shift`` years, and the other age
+        model (None: no alternatives).
 
     Returns
     -------
     ReferenceBands
-        Built once per distinct set of bands and reused.
+        Built once per distinct setting and reused.
 
     Raises
     ------
@@ -153,235 +261,8 @@ def reference_bands(age_bands: Mapping[str, tuple[int, int | None]] | None = Non
     --------
     >>> reference_bands({"daglig_verksamhet": (18, 64)}).band_of["daglig_verksamhet"]
     '18-64'
+    >>> alt = reference_bands(age_model="profile", shift=2).alternatives
+    >>> alt[("daglig_verksamhet", "hi_plus")]
+    ('daglig_verksamhet~age_band=20-66', 'age_band=20-66')
     """
-    return _reference(with_age_bands(age_bands))
-
-
-def band_population(population: pl.DataFrame, years: Iterable[int],
-                    bands: Mapping[str, tuple[int, int | None]]) -> pl.DataFrame:
-    """Population per reference band: one row per municipality and year, one column per band.
-
-    Riket ("0000") is the SCB national row when present, otherwise the sum of
-    municipalities. A band population is null (never a partial sum) when any of its
-    population cells is null or the band lacks age × sex rows (fewer than 2 × its ages,
-    ages 0..100 with 100 = 100+); the summed Riket band is null when any municipality's
-    is.
-
-    Parameters
-    ----------
-    population
-        The processed population table (municipality, year, sex, age, population).
-    years
-        The years wanted.
-    bands
-        Band key → (lo, hi), e.g. :attr:`ReferenceBands.bands`.
-
-    Returns
-    -------
-    polars.DataFrame
-        (municipality, year, one Int64 column per band key); :func:`long_bands` gives
-        the long form.
-    """
-    # sum once per segment between consecutive band edges, then each band over its
-    # segments (far cheaper than one filtered sum per band); the last segment holds ages
-    # above 100, which make an open band incomplete, as they would add rows
-    edges = sorted(({lo for lo, _ in bands.values()}
-                    | {hi + 1 for _, hi in bands.values() if hi is not None}
-                    | {MAX_AGE + 1}) - {0})
-    starts = [0, *edges]
-    segment = pl.lit(0, dtype=pl.Int8)
-    for edge in edges:
-        segment = segment + (pl.col("age") >= edge).cast(pl.Int8)
-    per_segment = (population.lazy()
-                   .filter(pl.col("year").is_in(list(years)) & (pl.col("age") >= 0))
-                   .group_by("municipality", "year", segment.alias("segment"))
-                   .agg(pl.col("population").sum().alias("sum"), pl.len().alias("rows"),
-                        pl.col("population").null_count().alias("nulls")))
-    aggs = []
-    for key, (lo, hi) in bands.items():
-        inside = pl.col("segment").is_in(
-            [k for k, start in enumerate(starts) if start >= lo
-             and (hi is None or (k + 1 < len(starts) and starts[k + 1] <= hi + 1))])
-        n_cells = 2 * ((MAX_AGE if hi is None else min(hi, MAX_AGE)) - lo + 1)
-        complete = ((pl.when(inside).then(pl.col("rows")).sum() == n_cells)
-                    & (pl.when(inside).then(pl.col("nulls")).sum() == 0))
-        aggs.append(pl.when(complete).then(pl.when(inside).then(pl.col("sum")).sum())
-                    .cast(pl.Int64).alias(key))
-    # the one step over the full population rows: polars' streaming engine is faster here
-    wide = per_segment.group_by("municipality", "year").agg(aggs).collect(engine="streaming")
-    have = wide.filter(pl.col("municipality") == RIKET).select("year")
-    summed = (wide.filter(pl.col("municipality") != RIKET).group_by("year").agg(
-        pl.when(pl.col(c).null_count() == 0).then(pl.col(c).sum()).alias(c) for c in bands)
-        .join(have, on="year", how="anti")
-        .select(pl.lit(RIKET).alias("municipality"), "year", *bands))
-    return pl.concat([wide, summed])
-
-
-def long_bands(wide: pl.DataFrame) -> pl.LazyFrame:
-    """The long form (municipality, year, band, pop) of :func:`band_population`."""
-    return wide.lazy().unpivot(index=["municipality", "year"], variable_name="band",
-                               value_name="pop")
-
-
-def member_band_counts(lss_ok: pl.LazyFrame, members: pl.LazyFrame,
-                       reference: ReferenceBands) -> pl.LazyFrame:
-    """Persons per reference band for each member of each reference set.
-
-    A member enters a key only when every component row it needs has status ok. Derived
-    bands of the total (23–64 = N28890 − N28891, 65+ = N28892 − N28890) can come out
-    negative when the KPIs disagree (e.g. on råd och stöd).
-
-    Parameters
-    ----------
-    lss_ok
-        LSS rows with status ok and a count (municipality, year, category, count).
-    members
-        (ref, municipality, year): the members of each reference set.
-    reference
-        The reference bands in use.
-
-    Returns
-    -------
-    polars.LazyFrame
-        (ref, municipality, year, key, band, count).
-    """
-    comp = (members.join(lss_ok.rename({"category": "source"}),
-                         on=["municipality", "year"], how="inner")
-            .join(reference.components.lazy(), on="source", how="inner"))
-    complete = (comp.group_by("ref", "municipality", "year", "key")
-                .agg(pl.len().alias("n"))
-                .join(reference.counts.lazy(), on="key")
-                .filter(pl.col("n") == pl.col("n_components"))
-                .select("ref", "municipality", "year", "key"))
-    return (comp.join(complete, on=["ref", "municipality", "year", "key"])
-            .group_by("ref", "municipality", "year", "key", "band")
-            .agg((pl.col("count") * pl.col("sign")).sum().alias("count")))
-
-
-def reference_counts(member_counts: pl.LazyFrame, band_pop: pl.LazyFrame) -> pl.LazyFrame:
-    """Pooled persons and population per reference band for reference sets.
-
-    A member enters a key only when every component row it needs has status ok (see
-    :func:`member_band_counts`), no derived band count of the key is negative and its band
-    populations exist.
-
-    Parameters
-    ----------
-    member_counts
-        Persons per band of each member (:func:`member_band_counts`; "national" = Riket,
-        or a peer group).
-    band_pop
-        Band populations, long (:func:`long_bands`).
-
-    Returns
-    -------
-    polars.LazyFrame
-        (ref, year, key, band, ref_count, ref_pop, n_members).
-    """
-    unit = ["ref", "municipality", "year", "key"]
-    per_member = member_counts.join(band_pop, on=["municipality", "year", "band"],
-                                    how="inner")
-    # a member whose population is unknown in any band of a key, or whose derived band
-    # count is negative (inconsistent KPIs), does not enter that key
-    per_member = per_member.filter(
-        (pl.col("pop").is_not_null() & (pl.col("count") >= 0)).all().over(unit))
-    return (per_member.group_by("ref", "year", "key", "band")
-            .agg(pl.col("count").sum().alias("ref_count"),
-                 pl.col("pop").sum().alias("ref_pop"),
-                 pl.col("municipality").n_unique().alias("n_members")))
-
-
-def ordered_sum(terms: Sequence[Any]) -> Any:
-    """Σ ``terms`` in the order given, with Kahan compensation; null (NaN) if any is.
-
-    Expected counts sum floats over bands (and pooled ones over years): a fixed order
-    and a compensated sum make the result independent of how the rows happen to be
-    arranged, so reruns give identical numbers. ``terms`` are polars expressions or
-    numpy arrays (the same arithmetic either way).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> float(ordered_sum([np.array(0.1), np.array(0.2), np.array(0.3)])), 0.1 + 0.2 + 0.3
-    (0.6, 0.6000000000000001)
-    """
-    total, comp = terms[0], 0.0
-    for term in terms[1:]:
-        y = term - comp
-        t = total + y
-        comp = (t - total) - y
-        total = t
-    return total
-
-
-def expected_from_reference(ref: pl.DataFrame, pop: pl.DataFrame, pairs: pl.DataFrame,
-                            reference: ReferenceBands) -> pl.DataFrame:
-    """E = Σ_b (ref_count_b / ref_pop_b) · n_b for (ref, municipality, year) pairs.
-
-    Both per category: over its reference bands (``expected``) and over all ages
-    (``expected_crude``). The sum runs over the bands in band-key order
-    (:func:`ordered_sum`). E is missing when a band has no reference rate or the local
-    band population is unknown. ``reference`` must be the bands ``ref`` was pooled with.
-
-    Parameters
-    ----------
-    ref
-        Pooled reference counts (:func:`reference_counts`).
-    pop
-        Band populations, wide (:func:`band_population`).
-    pairs
-        (ref, municipality, year): whose E against which reference set.
-    reference
-        The reference bands in use.
-
-    Returns
-    -------
-    polars.DataFrame
-        (ref, municipality, year, category, expected, expected_crude) for each pair and
-        each category whose all-ages figure the reference set has in that year.
-    """
-    rates = ref.select(
-        "ref", "year", pl.format("{}|{}", "key", "band").alias("column"),
-        pl.when(pl.col("ref_pop") > 0).then(pl.col("ref_count") / pl.col("ref_pop"))
-        .alias("rate"))
-    wide_rates = rates.pivot(on="column", index=["ref", "year"], values="rate")
-    bands_of = (reference.components.select("key", "band").unique()
-                .sort("key", "band").group_by("key", maintain_order=True).agg("band"))
-    exprs = []
-    for key, bands in bands_of.iter_rows():
-        cols = [f"{key}|{b}" for b in bands]
-        if not all(c in wide_rates.columns for c in cols):
-            exprs.append(pl.lit(None, dtype=pl.Float64).alias(key))
-            continue
-        exprs.append(ordered_sum([pl.col(c) * pl.col(b) for c, b in zip(cols, bands,
-                                                                        strict=True)])
-                     .cast(pl.Float64).alias(key))
-    index = ["ref", "municipality", "year"]
-    wide = (pairs.join(wide_rates, on=["ref", "year"], how="inner")
-            .join(pop, on=["municipality", "year"], how="left")
-            .select(*index, *exprs))
-    # two unpivots over the categories in the same order: their rows line up
-    ids = [c.id for c in reference.categories]
-    banded = wide.select(*index, *ids).unpivot(index=index, variable_name="category",
-                                               value_name="expected")
-    crude = wide.select(*(pl.col(i + CRUDE_SUFFIX).alias(i) for i in ids)).unpivot(
-        value_name="expected_crude")
-    # a category counts where the reference set has its all-ages figure that year
-    present = ref.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX)).select(
-        "ref", "year", pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category"))
-    return banded.with_columns(crude["expected_crude"]).join(
-        present, on=["ref", "year", "category"], how="semi")
-
-
-def crude_rates(ref: pl.LazyFrame, name: str) -> pl.LazyFrame:
-    """All-ages rate per 10 000 of a reference set per year and category.
-
-    Returns
-    -------
-    polars.LazyFrame
-        (year, category, ``name``, n_members): the rate and how many members it pools.
-    """
-    return (ref.filter(pl.col("key").str.ends_with(CRUDE_SUFFIX))
-            .select("year", pl.col("key").str.strip_suffix(CRUDE_SUFFIX).alias("category"),
-                    (pl.col("ref_count") / pl.col("ref_pop") * 1e4).alias(name),
-                    "n_members"))
+    return _reference(with_age_bands(age_bands), age_model, shift)

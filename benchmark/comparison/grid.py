@@ -5,7 +5,8 @@ statistics need: the observed persons (Kolada count), the populations (total and
 band), the national expectation E over the reference bands and the crude one, and the
 national crude rate. :func:`reasons` decides which rows can be assessed and says why not
 (``flag_reason``), falls back to the crude expectation for the total where the national
-band split is missing, and adds the decomposition O − crude E = composition + practice.
+band split is missing, and adds the decomposition O − crude E = composition + other
+(symmetric or sequential).
 """
 
 from __future__ import annotations
@@ -14,56 +15,16 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from benchmark.catalog import RIKET
-from benchmark.comparison.bands import (
-    ALL_AGES,
-    TOTAL,
-    ReferenceBands,
-    band_population,
-    crude_rates,
-    expected_from_reference,
-    long_bands,
-    member_band_counts,
-    reference_counts,
-)
-from benchmark.comparison.frames import collect
+from benchmark.comparison.bands import TOTAL
+from benchmark.comparison.expected import expected_counts
 from benchmark.comparison.inputs import Inputs
 from benchmark.comparison.labels import label, reason
+from benchmark.comparison.method import Method
 
-__all__ = ["grid", "lss_ok", "national_split_problems", "reasons"]
-
-
-def _years(years: Sequence[int]) -> pl.LazyFrame:
-    return pl.LazyFrame({"year": list(years)}, schema={"year": pl.Int32})
+__all__ = ["grid", "reasons"]
 
 
-def lss_ok(inputs: Inputs, years: Sequence[int]) -> pl.LazyFrame:
-    """LSS rows with status ok and a count in ``years``: (municipality, year, category,
-    count)."""
-    return (inputs.lss.lazy()
-            .filter(pl.col("year").is_in(list(years)) & (pl.col("status") == "ok")
-                    & pl.col("count").is_not_null())
-            .select("municipality", "year", "category", "count"))
-
-
-def national_split_problems(national_counts: pl.LazyFrame) -> pl.LazyFrame:
-    """Years whose derived national band of the total is negative (the KPIs disagree).
-
-    Such a year gets no banded E for the total and no silent crude fallback: the total is
-    not assessed, and ``split_reason`` says why. ``national_counts`` are Riket's persons
-    per band (:func:`~benchmark.comparison.bands.member_band_counts`). Returns (year,
-    category, split_reason).
-    """
-    return (national_counts
-            .filter((pl.col("key") == TOTAL) & (pl.col("count") < 0))
-            .group_by("year").agg(pl.col("band").sort().str.replace(r"-$", "+").str.join(", ")
-                                  .alias("bad"))
-            .select("year", pl.lit(TOTAL).alias("category"),
-                    pl.format(reason("split", bands="{}"),
-                              pl.col("bad").str.replace_all("-", "–")).alias("split_reason")))
-
-
-def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl.LazyFrame:
+def grid(inputs: Inputs, window: Sequence[int], method: Method) -> pl.LazyFrame:
     """Every municipality × year in ``window`` × category, with O, populations and E.
 
     Parameters
@@ -72,36 +33,21 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
         The loaded tables.
     window
         The years to compute (the table years and the history they need).
-    reference
-        The reference bands in use.
+    method
+        The method settings (age model, bands, reference, alternatives).
 
     Returns
     -------
     polars.LazyFrame
-        Keys, labels, ``status``, ``count``, ``kolada_per_10k``, ``population_total``,
-        ``population_band``, ``expected`` (banded), ``expected_crude``,
-        ``national_rate_per_10k`` and ``split_reason``.
+        Keys, labels, ``status``, ``count``, ``kolada_per_10k`` and the columns of
+        :func:`~benchmark.comparison.expected.expected_counts`.
     """
-    ok = lss_ok(inputs, window)
-    # band populations and the national reference counts feed several joins: computed
-    # once each rather than once per use
-    pop = band_population(inputs.population, window, reference.bands)
-    band_pop = long_bands(pop)
-    register = inputs.kommuner.lazy().select("municipality", "name")
-    years = _years(window)
-    national = years.select(pl.lit("national").alias("ref"),
-                            pl.lit(RIKET).alias("municipality"), "year")
-    national_counts = member_band_counts(ok, national, reference).pipe(collect).lazy()
-    ref = reference_counts(national_counts, band_pop).pipe(collect)
-    pairs = register.select("municipality").join(years, how="cross").with_columns(
-        pl.lit("national").alias("ref")).pipe(collect)
-    exp = expected_from_reference(ref, pop, pairs, reference).lazy().drop("ref")
+    reference = method.bands
     categories = reference.categories
     cats = pl.LazyFrame({
         "category": [c.id for c in categories],
         "category_label": [c.label_sv for c in categories],
         "category_label_en": [c.label_en for c in categories],
-        "band": [reference.band_of[c.id] for c in categories],
         "band_label": [c.band_label for c in categories],
         "cost_kpi": [c.cost_kpi for c in categories],
     })
@@ -113,40 +59,57 @@ def grid(inputs: Inputs, window: Sequence[int], reference: ReferenceBands) -> pl
              .select("municipality", "year", "category", "status", "count",
                      pl.when(pl.col("status") == "ok").then(pl.col("per_10k"))
                      .alias("kolada_per_10k")))
-    totals = band_pop.filter(pl.col("band") == ALL_AGES).select(
-        "municipality", "year", pl.col("pop").alias("population_total"))
-    return (register.join(years, how="cross").join(cats, how="cross")
-            .join(local, on=["municipality", "year", "category"], how="left")
-            .join(totals, on=["municipality", "year"], how="left")
-            .join(band_pop.rename({"pop": "population_band"}),
-                  on=["municipality", "year", "band"], how="left")
-            .join(exp, on=["municipality", "year", "category"], how="left")
-            .join(crude_rates(ref.lazy(), "national_rate_per_10k").drop("n_members"),
-                  on=["year", "category"], how="left")
-            .join(national_split_problems(national_counts), on=["year", "category"],
-                  how="left"))
+    register = inputs.kommuner.lazy().select("municipality", "name")
+    return (expected_counts(inputs, window, method).lazy()
+            .join(register, on="municipality", how="left")
+            .join(cats, on="category", how="left")
+            .join(local, on=["municipality", "year", "category"], how="left"))
 
 
-def reasons(df: pl.LazyFrame) -> pl.LazyFrame:
+def reasons(df: pl.LazyFrame, method: Method | None = None) -> pl.LazyFrame:
     """Which rows can be assessed (``flag_reason`` empty) and the decomposition.
 
-    The total falls back to the crude (all-ages) expectation when the national band split
-    is missing, and ``reference_band`` says so; a negative split is not assessed. Adds
-    ``observed``, ``flag_reason``, ``observed_assessed``/``expected_assessed`` (null where
-    not assessed), ``expected_crude`` (national crude rate × total population), ``excess``,
-    ``composition_effect`` and ``practice_effect``.
+    The total falls back, where the national band split is missing, to the split pooled
+    over sex (profile model) and then to the crude (all-ages) expectation, and
+    ``reference_band`` says so; a negative split is not assessed. Adds ``observed``,
+    ``flag_reason``, ``observed_assessed``/``expected_assessed`` (null where not
+    assessed), ``expected_crude`` (the reference's crude rate × total population),
+    ``excess``, ``composition_effect`` and ``other_effect``.
+
+    The decomposition of O − crude E (``method.decomposition``): ``sequential`` (version
+    0.1) gives composition = E − crude E and other = O − E, so the interaction goes to the
+    other effect; ``symmetric`` (Kitagawa, default) evaluates each effect at the mean of the
+    two levels, with the municipality's rates taken as E's rates × O/E: other =
+    (O/E − 1)(E + crude E)/2 and composition = (O/E + 1)(E − crude E)/2. Both sum to
+    O − crude E.
     """
+    method = method or Method()
     totalt_banded = pl.col("category") == TOTAL
     split_ok = pl.col("split_reason").is_null()
     assessed = pl.col("flag_reason") == ""
+    banded_total = pl.col("expected")
+    if "expected_pooled_sex" in df.collect_schema().names():
+        banded_total = pl.coalesce("expected", "expected_pooled_sex")
+    o, e, ec = (pl.col("observed_assessed"), pl.col("expected_assessed"),
+                pl.col("expected_crude"))
+    if method.decomposition == "sequential":
+        composition, other = e - pl.when(assessed).then(ec), o - e
+    else:
+        ratio = o / e
+        composition = (ratio + 1) * (e - ec) / 2
+        other = (ratio - 1) * (e + ec) / 2
+    riket_crude = pl.col("national_rate_per_10k") / 1e4 * pl.col("population_total")
     return df.with_columns(
         pl.col("status").fill_null("missing"),
-        pl.when(totalt_banded & pl.col("expected").is_null() & split_ok)
-        .then(pl.col("expected_crude")).otherwise(pl.col("expected")).alias("expected"),
-        pl.when(totalt_banded & (pl.col("expected").is_not_null() | ~split_ok))
+        pl.when(totalt_banded & split_ok).then(
+            pl.coalesce(banded_total, pl.col("expected_crude")))
+        .otherwise(pl.col("expected")).alias("expected"),
+        pl.when(totalt_banded & (banded_total.is_not_null() | ~split_ok))
         .then(pl.lit(label("band.total_split")))
         .when(totalt_banded).then(pl.lit(label("band.crude")))
         .otherwise(pl.col("band_label")).alias("reference_band"),
+        pl.when(totalt_banded & banded_total.is_null() & split_ok).then(pl.lit("none"))
+        .otherwise(pl.lit(method.age_model)).alias("age_model"),
     ).with_columns(
         pl.when(pl.col("status") == "ok").then(pl.col("count")).alias("observed"),
         pl.when(pl.col("status") == "suppressed")
@@ -167,11 +130,11 @@ def reasons(df: pl.LazyFrame) -> pl.LazyFrame:
     ).with_columns(
         pl.when(assessed).then(pl.col("observed")).alias("observed_assessed"),
         pl.when(assessed).then(pl.col("expected")).alias("expected_assessed"),
-        (pl.col("national_rate_per_10k") / 1e4 * pl.col("population_total"))
-        .alias("expected_crude"),
+        # the rest of the country's crude expectation where it is the reference
+        pl.when(pl.col("reference") == "riket").then(riket_crude)
+        .otherwise(pl.col("expected_crude")).alias("expected_crude"),
     ).with_columns(
         (pl.col("observed_assessed") - pl.col("expected_assessed")).alias("excess"),
-        (pl.col("expected_assessed") - pl.when(assessed).then(pl.col("expected_crude")))
-        .alias("composition_effect"),
-        (pl.col("observed_assessed") - pl.col("expected_assessed")).alias("practice_effect"),
+        composition.alias("composition_effect"),
+        other.alias("other_effect"),
     )

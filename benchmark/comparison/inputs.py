@@ -28,7 +28,7 @@ __all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span
 #: The columns of the processed tables the comparison reads (their schemas:
 #: :data:`benchmark.tables.TABLES`).
 _LSS_COLUMNS = ("municipality", "year", "category", "count", "per_10k", "status")
-_POPULATION_COLUMNS = ("municipality", "year", "age", "population")
+_POPULATION_COLUMNS = ("municipality", "year", "sex", "age", "population")
 _KPI_COLUMNS = ("municipality", "year", "kpi", "gender", "value", "status")
 _KPIS_COLUMNS = ("kpi", "title", "gender_split")
 

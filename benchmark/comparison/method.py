@@ -1,10 +1,13 @@
 """The method settings of a comparison, in one frozen object recorded in every output.
 
 :class:`Method` holds every choice the comparison table depends on besides the data: the
-confidence levels, the reference age bands, the overdispersion options, the persistence
-rules and the reference population. ``screen``, ``compare`` and ``history`` take one
-(default: ``Method()``, the defaults below); each table carries ``Method.describe()`` in
-its ``method`` column, and JSON output carries ``Method.record()`` in its metadata.
+confidence levels, the age model and reference age bands, the reference population, the
+overdispersion options, the multiple-testing family, the persistence rules, the peer
+interval, the shrinkage, the decomposition and the robustness alternatives.
+``screen``, ``compare`` and ``history`` take one (default: ``Method()``, the defaults
+below); each table carries ``Method.describe()`` in its ``method`` column, and JSON output
+carries ``Method.record()`` in its metadata. :meth:`Method.legacy` is the method of
+version 0.1 (before issue 12), which reproduces its tables bit for bit.
 """
 
 from __future__ import annotations
@@ -16,15 +19,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchmark.catalog import CATEGORIES, with_age_bands
-from benchmark.comparison.bands import ReferenceBands, reference_bands
+from benchmark.comparison.bands import AGE_MODELS, ReferenceBands, reference_bands
 from benchmark.comparison.labels import label
 from benchmark.errors import InputError
 from benchmark.stats import check_confidence
 
-__all__ = ["REFERENCES", "Method", "resolve_method"]
+__all__ = ["DECOMPOSITIONS", "FDR_FAMILIES", "PEER_INTERVALS", "POOLED_TESTS", "REFERENCES",
+           "SHRINKAGES", "Method", "resolve_method"]
 
-#: Reference populations the national comparison can use.
-REFERENCES = ("riket",)
+#: Reference populations the national comparison can use: the whole country, the rest of
+#: the country, or (auto) the rest of the country only where the municipality holds more
+#: than ``reference_share`` of a band's population.
+REFERENCES = ("auto", "riket", "riket_utom_kommunen")
+#: Multiple-testing families of ``q_value``: auto (``screen``: category × year across
+#: municipalities; ``compare``/``history``: the municipality's categories × year).
+FDR_FAMILIES = ("auto", "category_year", "municipality_year")
+#: What the pooled test (``flag_3y``) tests: the yearly mean of the pooled years, or (as in
+#: version 0.1) their sum as if the years were independent.
+POOLED_TESTS = ("mean", "sum")
+#: Peer interval: with the Poisson error of the peers' counts and the between-municipality
+#: variance τ² (random_effects), or the peer expectation taken as fixed (version 0.1).
+PEER_INTERVALS = ("random_effects", "fixed")
+#: Shrinkage prior: the funnel's random-effects variance τ² (random_effects), or Marshall's
+#: global moment estimate (version 0.1).
+SHRINKAGES = ("random_effects", "marshall")
+#: Decomposition of O − crude E: symmetric (Kitagawa) or sequential (version 0.1:
+#: composition at national rates, the interaction in the other effect).
+DECOMPOSITIONS = ("symmetric", "sequential")
 
 AgeBands = tuple[tuple[str, tuple[int, int | None]], ...]
 
@@ -39,6 +60,12 @@ def _whole(value: object, name: str, minimum: int) -> int:
     if number < minimum:
         raise InputError(f"{name} must be a whole number >= {minimum}, got {value!r}")
     return number
+
+
+def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InputError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -65,7 +92,39 @@ class Method:
     pooled_years
         Years pooled in the pooled test (``flag_3y``, default 3).
     reference
-        The national reference population: ``"riket"`` (the whole country).
+        The national reference: ``"auto"`` (default: the rest of the country where the
+        municipality holds more than ``reference_share`` of a reference band's population,
+        else the whole country), ``"riket"`` or ``"riket_utom_kommunen"``; the
+        ``reference`` column says which each row used.
+    reference_share
+        The share for ``reference="auto"`` (default 0.05).
+    age_model
+        ``"profile"`` (default: the national age × sex shape inside each reference band,
+        :mod:`benchmark.comparison.profile`) or ``"band"`` (the national rate flat inside
+        the band, version 0.1).
+    fdr
+        Family of the Benjamini–Hochberg ``q_value``: ``"auto"`` (default: category × year
+        across municipalities in ``screen``, the municipality's categories × year in
+        ``compare``/``history``), ``"category_year"`` or ``"municipality_year"``.
+    od_window
+        Years pooled for φ and τ² of a year: the year and up to ``od_window − 1`` before it
+        (default 5; 1 = each year alone, version 0.1).
+    pooled_test
+        ``"mean"`` (default: ``flag_3y`` tests the yearly mean of the pooled years) or
+        ``"sum"`` (their sum, version 0.1).
+    peer_interval
+        ``"random_effects"`` (default: the peer ratio's interval includes the Poisson error
+        of the peers' counts and τ²) or ``"fixed"`` (version 0.1).
+    shrinkage
+        ``"random_effects"`` (default: shrunk towards Riket with the funnel's τ²) or
+        ``"marshall"`` (version 0.1).
+    decomposition
+        ``"symmetric"`` (default, Kitagawa) or ``"sequential"`` (version 0.1).
+    alternatives
+        Compute the robustness alternatives (``robust``, ``flag_alternatives``; default
+        True): the other age model and each finite band edge moved by ± ``band_shift``.
+    band_shift
+        Years a band edge is moved in the alternatives (default 2).
 
     Raises
     ------
@@ -76,11 +135,18 @@ class Method:
     --------
     >>> m = Method(confidence=0.9, age_bands={"daglig_verksamhet": (18, 64)})
     >>> m.describe()  # doctest: +NORMALIZE_WHITESPACE
-    'confidence=0.9; strong_confidence=0.998; reference=riket;
-     age_bands=daglig_verksamhet:18-64; min_od_units=10; od_trim=0.1; persistence=3/5;
-     pooled_years=3'
+    'confidence=0.9; strong_confidence=0.998; age_model=profile;
+     age_bands=daglig_verksamhet:18-64; reference=auto(0.05); fdr=auto; od_window=5;
+     min_od_units=10; od_trim=0.1; persistence=3/5; pooled_years=3(mean);
+     peer_interval=random_effects; shrinkage=random_effects; decomposition=symmetric;
+     alternatives=band_shift:2'
     >>> Method() == Method(age_bands={})
     True
+    >>> Method.legacy().describe()  # doctest: +NORMALIZE_WHITESPACE
+    'confidence=0.95; strong_confidence=0.998; age_model=band; age_bands=catalogue;
+     reference=riket; fdr=municipality_year; od_window=1; min_od_units=10; od_trim=0.1;
+     persistence=3/5; pooled_years=3(sum); peer_interval=fixed; shrinkage=marshall;
+     decomposition=sequential; alternatives=none'
     """
 
     confidence: float = 0.95
@@ -91,8 +157,37 @@ class Method:
     persistence_years: int = 5
     persistence_min: int = 3
     pooled_years: int = 3
-    reference: str = "riket"
+    reference: str = "auto"
+    reference_share: float = 0.05
+    age_model: str = "profile"
+    fdr: str = "auto"
+    od_window: int = 5
+    pooled_test: str = "mean"
+    peer_interval: str = "random_effects"
+    shrinkage: str = "random_effects"
+    decomposition: str = "symmetric"
+    alternatives: bool = True
+    band_shift: int = 2
     _bands: ReferenceBands = field(init=False, repr=False, compare=False)
+
+    @classmethod
+    def legacy(cls, **changes: Any) -> Method:
+        """The method of version 0.1 (main before issue 12), which reproduces its tables
+        bit for bit: the band model, Riket as the reference, BH within municipality × year,
+        φ/τ² from each year alone, the pooled test on the sum, a fixed peer expectation,
+        Marshall's shrinkage, the sequential decomposition and no alternatives (``robust``
+        and ``flag_alternatives`` stay empty). ``changes`` override single settings.
+
+        Examples
+        --------
+        >>> Method.legacy().age_model, Method.legacy(confidence=0.9).od_window
+        ('band', 1)
+        """
+        settings: dict[str, Any] = {
+            "age_model": "band", "reference": "riket", "fdr": "municipality_year",
+            "od_window": 1, "pooled_test": "sum", "peer_interval": "fixed",
+            "shrinkage": "marshall", "decomposition": "sequential", "alternatives": False}
+        return cls(**{**settings, **changes})
 
     def __post_init__(self) -> None:
         put = object.__setattr__
@@ -111,7 +206,12 @@ class Method:
             (c.id, (c.age_min, c.age_max)) for c, default in zip(categories, CATEGORIES,
                                                                  strict=True)
             if c != default))
-        put(self, "_bands", reference_bands(dict(self.age_bands)))
+        put(self, "age_model", _choice(self.age_model, "age_model", AGE_MODELS))
+        put(self, "band_shift", _whole(self.band_shift, "band_shift", 1))
+        if not isinstance(self.alternatives, bool):
+            raise InputError(f"alternatives must be True or False, got {self.alternatives!r}")
+        put(self, "_bands", reference_bands(dict(self.age_bands), self.age_model,
+                                            self.band_shift if self.alternatives else None))
         put(self, "min_od_units", _whole(self.min_od_units, "min_od_units", 2))
         try:
             trim = float(self.od_trim)
@@ -127,9 +227,23 @@ class Method:
             raise InputError(f"persistence_min ({self.persistence_min}) must not exceed "
                              f"persistence_years ({self.persistence_years})")
         put(self, "pooled_years", _whole(self.pooled_years, "pooled_years", 1))
-        if self.reference not in REFERENCES:
-            raise InputError(f"reference must be one of {', '.join(REFERENCES)}, got "
-                             f"{self.reference!r}")
+        put(self, "reference", _choice(self.reference, "reference", REFERENCES))
+        try:
+            share = float(self.reference_share)
+        except (TypeError, ValueError):
+            share = -1.0
+        if not 0 < share < 1:
+            raise InputError(f"reference_share must be a share in (0, 1), e.g. 0.05, got "
+                             f"{self.reference_share!r}")
+        put(self, "reference_share", share)
+        put(self, "fdr", _choice(self.fdr, "fdr", FDR_FAMILIES))
+        put(self, "od_window", _whole(self.od_window, "od_window", 1))
+        put(self, "pooled_test", _choice(self.pooled_test, "pooled_test", POOLED_TESTS))
+        put(self, "peer_interval", _choice(self.peer_interval, "peer_interval",
+                                           PEER_INTERVALS))
+        put(self, "shrinkage", _choice(self.shrinkage, "shrinkage", SHRINKAGES))
+        put(self, "decomposition", _choice(self.decomposition, "decomposition",
+                                           DECOMPOSITIONS))
 
     @property
     def bands(self) -> ReferenceBands:
@@ -138,34 +252,58 @@ class Method:
 
     @property
     def window(self) -> int:
-        """Years of history a table year needs (persistence and the pooled test)."""
-        return max(self.persistence_years, self.pooled_years)
+        """Years of history a table year needs: persistence (whose earlier years need their
+        own overdispersion window) and the pooled test."""
+        return max(self.persistence_years + self.od_window - 1, self.pooled_years)
+
+    def fdr_family(self, front: str) -> str:
+        """The q-value family for a front (``"screen"`` or ``"compare"``): :attr:`fdr`, or
+        for ``"auto"`` category × year in ``screen`` and municipality × year otherwise."""
+        if self.fdr != "auto":
+            return self.fdr
+        return "category_year" if front == "screen" else "municipality_year"
 
     def describe(self) -> str:
         """The settings as one line of ``key=value`` pairs (the ``method`` column)."""
         bands = ",".join(f"{cid}:{lo}+" if hi is None else f"{cid}:{lo}-{hi}"
                          for cid, (lo, hi) in self.age_bands) or "catalogue"
+        reference = (f"auto({self.reference_share:g})" if self.reference == "auto"
+                     else self.reference)
+        alternatives = f"band_shift:{self.band_shift}" if self.alternatives else "none"
         return (f"confidence={self.confidence:g}; strong_confidence="
-                f"{self.strong_confidence:g}; reference={self.reference}; age_bands={bands}; "
-                f"min_od_units={self.min_od_units}; od_trim={self.od_trim:g}; "
+                f"{self.strong_confidence:g}; age_model={self.age_model}; "
+                f"age_bands={bands}; reference={reference}; fdr={self.fdr}; "
+                f"od_window={self.od_window}; min_od_units={self.min_od_units}; "
+                f"od_trim={self.od_trim:g}; "
                 f"persistence={self.persistence_min}/{self.persistence_years}; "
-                f"pooled_years={self.pooled_years}")
+                f"pooled_years={self.pooled_years}({self.pooled_test}); "
+                f"peer_interval={self.peer_interval}; shrinkage={self.shrinkage}; "
+                f"decomposition={self.decomposition}; alternatives={alternatives}")
 
     def record(self) -> dict[str, Any]:
         """The settings as a JSON-ready mapping, with the reference band of every category."""
         return {
             "confidence": self.confidence,
             "strong_confidence": self.strong_confidence,
+            "age_model": self.age_model,
             "reference": self.reference,
+            "reference_share": self.reference_share,
+            "fdr": self.fdr,
             "reference_bands": {c.id: (label("band.total_split") if c.id == "totalt"
                                        else c.band_label) for c in self.bands.categories},
             "age_band_overrides": {cid: [lo, hi] for cid, (lo, hi) in self.age_bands},
             "overdispersion": {"scale": "sqrt", "trim": self.od_trim,
                                "trim_method": "winsorise", "consistency": True,
-                               "min_units": self.min_od_units},
+                               "min_units": self.min_od_units, "window_years": self.od_window},
             "persistence": {"years": self.persistence_years,
                             "min_flagged": self.persistence_min},
             "pooled_years": self.pooled_years,
+            "pooled_test": self.pooled_test,
+            "peer_interval": self.peer_interval,
+            "shrinkage": self.shrinkage,
+            "decomposition": self.decomposition,
+            "alternatives": ({"age_model": True, "band_shift": self.band_shift}
+                             if self.alternatives else None),
         }
 
 

@@ -3,13 +3,18 @@
 :func:`build_table` runs the steps in order, each a DataFrame → DataFrame function:
 
 1. :func:`~benchmark.comparison.grid.grid`: municipalities × years × categories with O,
-   populations and the national E (one lazy query);
-2. :func:`~benchmark.comparison.grid.reasons`: what can be assessed, and why not;
-3. :func:`~benchmark.comparison.estimates.statistics`: intervals, φ/τ², flags, q-values,
-   shrinkage (across all municipalities of a category and year) for the table years, and
+   populations and E (:func:`~benchmark.comparison.expected.expected_counts`: the age
+   model, the reference, the robustness alternatives);
+2. :func:`~benchmark.comparison.grid.reasons`: what can be assessed, and why not, and the
+   decomposition;
+3. :func:`~benchmark.comparison.dispersion.window_dispersion`: φ/τ² per category and year
+   from a window of years, across all municipalities;
+   :func:`~benchmark.comparison.estimates.statistics`: intervals, flags, q-values,
+   shrinkage for the table years, and
    :func:`~benchmark.comparison.estimates.earlier_flags` for the years before them;
 4. :func:`~benchmark.comparison.lookback.persistence` and
    :func:`~benchmark.comparison.lookback.pooled_test`: the last years;
+   :func:`~benchmark.comparison.robustness.robustness`: the flag under the alternatives;
 5. :func:`costs`: the national cost per user and the municipality's net cost deviation;
 6. :func:`finish`: origin, method, empty peer columns, row order and the column set.
 
@@ -26,14 +31,17 @@ import numpy as np
 import polars as pl
 
 from benchmark.catalog import CATEGORY_BY_ID, RIKET
+from benchmark.comparison.dispersion import Window, window_dispersion
 from benchmark.comparison.estimates import earlier_flags, statistics
 from benchmark.comparison.frames import collect
 from benchmark.comparison.grid import grid, reasons
 from benchmark.comparison.inputs import Inputs
-from benchmark.comparison.lookback import Window, persistence, pooled_test
+from benchmark.comparison.lookback import persistence, pooled_test
 from benchmark.comparison.method import Method
+from benchmark.comparison.robustness import robustness
 
-__all__ = ["COLUMNS", "EXTRA_COLUMNS", "PEER_COLUMNS", "build_table", "costs", "finish"]
+__all__ = ["COLUMNS", "DEPRECATED_COLUMNS", "EXTRA_COLUMNS", "PEER_COLUMNS", "build_table",
+           "costs", "finish"]
 
 #: The comparison table's required columns in order; extras follow.
 COLUMNS: tuple[str, ...] = (
@@ -42,7 +50,7 @@ COLUMNS: tuple[str, ...] = (
     "national_rate_per_10k", "expected", "expected_crude", "ratio", "ratio_lower",
     "ratio_upper", "ratio_method", "confidence", "ratio_shrunk", "z", "p_value", "q_value",
     "phi", "tau2", "od_adjusted", "limit_lower_998", "limit_upper_998", "flag", "flag_95",
-    "flag_reason", "excess", "composition_effect", "practice_effect", "persistent",
+    "flag_reason", "excess", "composition_effect", "other_effect", "persistent",
     "years_flagged", "peer_group_id", "peer_group_title", "peer_rate_per_10k",
     "peer_expected", "peer_ratio", "peer_ratio_lower", "peer_ratio_upper", "cost_per_user",
     "excess_cost", "net_cost_deviation_pct", "data_origin",
@@ -52,8 +60,15 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "category_label_en", "reference_band", "kolada_per_10k", "rate_method",
     "strong_confidence", "limit_lower_95", "limit_upper_95", "shrinkage_weight", "od_units",
     "persistence_direction", "years_assessed", "observed_3y", "expected_3y", "ratio_3y",
-    "flag_3y", "cost_year", "peer_members", "peer_level", "method",
+    "flag_3y", "cost_year", "peer_members", "peer_level", "reference", "share_of_riket",
+    "age_model", "q_family", "od_years", "tau2_min", "tau2_max", "robust",
+    "flag_alternatives", "n_alternatives", "flag_depends_on", "method",
 )
+#: Deprecated aliases in the frames of the Python API (old name → column), kept for one
+#: release and never written by ``benchmark.output`` (CSV, JSON, terminal):
+#: ``practice_effect`` is ``other_effect`` (renamed in 0.2: the remainder holds need,
+#: practice, supply and chance, not practice alone); removed in the release after 0.2.
+DEPRECATED_COLUMNS: dict[str, str] = {"practice_effect": "other_effect"}
 #: Peer columns (null in ``screen``; filled by ``compare``) and their types.
 PEER_COLUMNS: dict[str, pl.DataType] = {
     "peer_group_id": pl.String(), "peer_group_title": pl.String(),
@@ -101,7 +116,8 @@ def finish(df: pl.LazyFrame, inputs: Inputs, method: Method,
                             pl.col("category").replace_strict(order, return_dtype=pl.Int32)
                             .alias("_order"))
             .sort("municipality", "year", "_order")
-            .select(*COLUMNS, *EXTRA_COLUMNS))
+            .select(*COLUMNS, *EXTRA_COLUMNS,
+                    *(pl.col(new).alias(old) for old, new in DEPRECATED_COLUMNS.items())))
 
 
 def analysis_years(targets: Sequence[int], available: Sequence[int], method: Method
@@ -112,7 +128,8 @@ def analysis_years(targets: Sequence[int], available: Sequence[int], method: Met
 
 
 def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = None, *,
-                municipalities: Sequence[str] | None = None) -> pl.DataFrame:
+                municipalities: Sequence[str] | None = None, front: str = "screen"
+                ) -> pl.DataFrame:
     """The comparison table for every municipality (or ``municipalities``) and ``years``.
 
     Earlier years needed for persistence are computed as well and dropped at the end. The
@@ -130,11 +147,15 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
         The method settings (default ``Method()``).
     municipalities
         Kommunkoder to return (default: all).
+    front
+        ``"screen"`` or ``"compare"``: which front asks, for the q-value family of
+        ``method.fdr="auto"`` (:meth:`Method.fdr_family`).
 
     Returns
     -------
     polars.DataFrame
-        :data:`COLUMNS` followed by :data:`EXTRA_COLUMNS`; peer columns are null.
+        :data:`COLUMNS` followed by :data:`EXTRA_COLUMNS` (and the deprecated aliases of
+        :data:`DEPRECATED_COLUMNS`); peer columns are null.
 
     Examples
     --------
@@ -144,19 +165,29 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
     """
     method = method or Method()
     targets = sorted({int(y) for y in years})
-    window = analysis_years(targets, inputs.years, method)
+    years_needed = analysis_years(targets, inputs.years, method)
     # a fixed row order: the estimates across municipalities (φ, τ², shrinkage) sum floats
     # in row order, and joins do not keep one, so reruns would differ in the last digit
-    df = reasons(grid(inputs, window, method.bands)).sort(
+    df = reasons(grid(inputs, years_needed, method), method).sort(
         "municipality", "year", "category").pipe(collect)
+    window = Window.of(df, targets)
+    observed = df["observed_assessed"].to_numpy().astype(float)
+    expected = df["expected_assessed"].to_numpy().astype(float)
+    # φ/τ² for the table years and the earlier years persistence looks back on
+    flagged_years = [y for y in window.years
+                     if any(0 <= t - y < method.persistence_years for t in targets)]
+    od = window_dispersion(window, observed, expected, method, flagged_years)
     shown = df["year"].is_in(targets).to_numpy()
-    table = statistics(df.filter(shown), method)
+    table = statistics(df.filter(shown), method, od.take(shown),
+                       method.fdr_family(front))
     flag_95 = np.empty(df.height, dtype=object)
     flag_95[shown] = table["flag_95"].to_numpy()
-    flag_95[~shown] = earlier_flags(df.filter(~shown), method)
-    window = Window.of(df, targets)
+    flag_95[~shown] = earlier_flags(observed[~shown], expected[~shown], od.take(~shown),
+                                    method)
+    wanted = (None if municipalities is None else
+              table["municipality"].is_in(list(municipalities)).to_numpy())
     table = table.with_columns(
         *persistence(window, flag_95, method),
-        *pooled_test(window, df["observed_assessed"].to_numpy().astype(float),
-                     df["expected_assessed"].to_numpy().astype(float), method))
+        *pooled_test(window, observed, expected, method),
+        *robustness(window, df, table["flag"].to_numpy(), method, wanted))
     return finish(costs(table.lazy(), inputs), inputs, method, municipalities).pipe(collect)

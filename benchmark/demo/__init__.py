@@ -102,9 +102,17 @@ the comparison uses, with no overdispersion factor:
 * ``daglig_verksamhet`` × 1.30 within the band 20–64 (a practice effect): expected flag
   "higher" every year (persistent).
 * ``boende`` × 1.00 within the band 20+, but the focus is old, so its crude rate is high:
-  the whole excess over national crude is ``composition_effect``; ``practice_effect`` ≈ 0
-  and the flag is not "higher".
-* ``kontaktperson`` × 0.60 (all ages): expected flag "lower" every year (persistent).
+  under the band model the whole excess over national crude is ``composition_effect``,
+  ``other_effect`` ≈ 0 and the flag is not "higher".
+* ``kontaktperson`` × 0.60 (all ages): expected flag "lower" every year (persistent) under
+  the band model.
+
+These are planted against the *flat* band rate. The other municipalities carry an age
+profile inside the bands (``lss._CATEGORY_MODEL``), so the default comparison (the national age
+× sex profile, :mod:`benchmark.comparison.profile`) finds Demoby's daglig verksamhet high
+under every alternative (robust), its boende high and its kontaktperson in line, and both
+of these depend on the age assumption (``robust`` false): ``planted_check`` says so instead
+of "as planted".
 
 Planted categories are set exactly (rounded) each year; every other category (and the
 total, by the bands 0–22 / 23–64 / 65+) is a Poisson draw at the national band rate, so

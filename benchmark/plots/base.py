@@ -30,7 +30,7 @@ PALETTE: dict[str, str] = {
     "riket": "#000000",
     "other": "#757575",  # grey, 4.6:1
     "composition": "#0072B2",
-    "practice": "#D55E00",
+    "other_effect": "#D55E00",
     "limit_998": "#000000",
     "limit_95": "#595959",
     "spread": "#8c8c8c",  # grey, 3.4:1: the national spread of a spine chart row
@@ -55,6 +55,9 @@ SYMBOLS: dict[str, str] = {
     "lower": "triangle-down",
     "similar": "circle",
     "not_assessed": "circle-open",
+    # a flag that depends on how ages are counted (``robust`` false): open triangles
+    "higher_uncertain": "triangle-up-open",
+    "lower_uncertain": "triangle-down-open",
 }
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
@@ -214,15 +217,6 @@ def band_of(row: dict[str, Any], lang: str) -> str:
         cat = get_category(row["category"])
         band = fmt.text("band.total_split") if cat.id == "totalt" else cat.band_label
     return fmt.band_label(band, lang)
-
-
-def all_ages(row: dict[str, Any]) -> bool:
-    """Whether the row's category is compared at all ages (not age-adjusted)."""
-    band = row.get("reference_band")
-    if band is None:
-        cat = get_category(row["category"])
-        return cat.id != "totalt" and cat.age_min == 0 and cat.age_max is None
-    return fmt.is_all_ages(band)
 
 
 def peer_level(row: dict[str, Any]) -> float | None:

@@ -1,5 +1,6 @@
 """The decomposition chart: how much of the difference from Riket is age structure and how
-much remains (``composition_effect`` and ``practice_effect`` of the comparison table)."""
+much remains (``composition_effect`` and ``other_effect``: need, practice, supply and
+chance, of the comparison table)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from benchmark.errors import InputError
 from benchmark.plots.base import (
     PALETTE,
     Chart,
-    all_ages,
     band_of,
     base_layout,
     captioned,
@@ -30,7 +30,7 @@ from benchmark.plots.base import (
 from benchmark.plots.table import data_table
 
 COLUMNS = ("municipality", "year", "category", "status", "observed", "expected",
-           "expected_crude", "composition_effect", "practice_effect")
+           "expected_crude", "composition_effect", "other_effect")
 
 
 def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
@@ -39,7 +39,7 @@ def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
     rows = []
     for r in ordered(table):
         ok = r.get("status") == "ok"
-        adjusted = not all_ages(r)
+        adjusted = fmt.is_age_adjusted(r)
         rows.append([
             label_of(r, lang),
             band_of(r, lang),
@@ -47,26 +47,29 @@ def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
             fmt.number(r.get("expected_crude"), 1, lang) if ok else fmt.MISSING,
             fmt.number(r.get("composition_effect"), 1, lang, sign=True) if ok and adjusted
             else fmt.MISSING,
-            fmt.number(r.get("practice_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
+            fmt.number(r.get("other_effect"), 1, lang, sign=True) if ok else fmt.MISSING,
         ])
     headers = [fmt.text(k, lang) for k in (
         "label.category", "label.reference_band", "label.observed",
         "decomposition.header_crude", "decomposition.header_age", "decomposition.header_rest")]
-    caption = fmt.text("decomposition.table_caption", lang, missing=fmt.MISSING,
-                       note=fmt.text("band.not_age_adjusted", lang))
+    caption = fmt.text("decomposition.table_caption", lang)
+    if any(not fmt.is_age_adjusted(r) for r in ordered(table) if r.get("status") == "ok"):
+        caption += " " + fmt.text("decomposition.table_caption_unadjusted", lang,
+                                  missing=fmt.MISSING,
+                                  note=fmt.text("band.not_age_adjusted", lang))
     return data_table(caption, headers, rows, [False, False, True, True, True, True])
 
 
 def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
                         demo_label: bool = True) -> Chart:
     """Per category, how many persons of the difference from Riket's crude rate come from the
-    age structure (``composition_effect``) and how many remain (``practice_effect``).
+    age structure (``composition_effect``) and how many remain (``other_effect``).
 
     Parameters
     ----------
     table
         One municipality and year of :func:`benchmark.comparison.compare` (with
-        ``expected_crude``, ``composition_effect`` and ``practice_effect``).
+        ``expected_crude``, ``composition_effect`` and ``other_effect``).
     lang, demo_label
         As for every chart (:mod:`benchmark.plots`).
 
@@ -94,14 +97,14 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     year = one(table, "year", "decomposition_chart")
     rows = ordered(table)
     labels = [label_of(r, lang) for r in rows]
-    drawn = [r for r in rows if drawable(r, "composition_effect", "practice_effect")]
+    drawn = [r for r in rows if drawable(r, "composition_effect", "other_effect")]
     name = name_of(rows[0])
     fig = go.Figure()
-    # added practice first so that, within each category, composition is drawn on top;
-    # the legend is reversed to read in the same order
-    for col, key, pattern in (("practice_effect", "practice", "/"),
+    # added the other effect first so that, within each category, composition is drawn on
+    # top; the legend is reversed to read in the same order
+    for col, key, pattern in (("other_effect", "other_effect", "/"),
                               ("composition_effect", "composition", "")):
-        bars = [r for r in drawn if key == "practice" or not all_ages(r)]
+        bars = [r for r in drawn if key == "other_effect" or fmt.is_age_adjusted(r)]
         vals = [r[col] for r in bars]
         fig.add_trace(go.Bar(
             y=[label_of(r, lang) for r in bars], x=vals, orientation="h",
@@ -120,7 +123,8 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     ticktext = [html.escape(label) + (
         f"<br><span style='font-size:11px;color:{PALETTE['other']}'>"
         f"{html.escape(fmt.text('label.not_age_adjusted', lang))}</span>"
-        if r in drawn and all_ages(r) else "") for r, label in zip(rows, labels, strict=True)]
+        if r in drawn and not fmt.is_age_adjusted(r) else "")
+        for r, label in zip(rows, labels, strict=True)]
     for r, label in zip(rows, labels, strict=True):
         if r.get("status") != "ok":
             fig.add_annotation(x=0, y=label, xanchor="left", showarrow=False,
@@ -130,7 +134,7 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     synthetic = labelled(table, demo_label)
     base_layout(fig, main, lang, height=170 + 52 * len(rows), synthetic=synthetic)
     fig.update_layout(barmode="group", bargap=0.25, legend={"traceorder": "reversed"})
-    values = [0.0] + [r[c] for r in drawn for c in ("composition_effect", "practice_effect")]
+    values = [0.0] + [r[c] for r in drawn for c in ("composition_effect", "other_effect")]
     span = (max(values) - min(values)) or 1.0
     fig.update_xaxes(range=[min(values) - 0.18 * span, max(values) + 0.18 * span])
     fig.update_xaxes(title=fmt.text("decomposition.x_title", lang), tickformat=",.0f",
@@ -138,6 +142,9 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
                      range=[-0.5, len(labels) - 0.5], automargin=True, tickvals=labels,
                      ticktext=ticktext)
-    caption = fmt.text("decomposition.caption", lang, missing=fmt.MISSING)
+    caption = fmt.text("decomposition.caption", lang)
+    if any(not fmt.is_age_adjusted(r) for r in drawn):
+        caption += " " + fmt.text("decomposition.caption_unadjusted", lang,
+                                  missing=fmt.MISSING)
     return Chart("decomposition", fig, titled(main, synthetic, lang),
                  captioned(caption, synthetic, lang), decomposition_table(table, lang), lang)

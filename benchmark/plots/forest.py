@@ -19,7 +19,6 @@ from benchmark.plots.base import (
     base_layout,
     captioned,
     drawable,
-    flag_of,
     label_of,
     labelled,
     log_range,
@@ -60,7 +59,7 @@ def forest_table(table: pl.DataFrame, lang: str = "sv") -> str:
             else fmt.MISSING,
             fmt.ratio(peer_level(r), lang) if ok else fmt.MISSING,
             fmt.ratio(r.get("peer_ratio"), lang) if ok else fmt.MISSING,
-            fmt.flag_label(flag_of(r) if ok else "not_assessed", lang),
+            fmt.flag_label(fmt.finding(r) if ok else "not_assessed", lang),
         ])
     headers = [fmt.text(f"label.{k}", lang) for k in (
         "category", "reference_band", "observed", "expected", "ratio", "ratio_interval",
@@ -77,14 +76,14 @@ def forest_hover(r: dict[str, Any], lang: str) -> str:
             f"{fmt.text('label.observed', lang)}: {fmt.integer(r.get('observed'), lang)}, "
             f"{fmt.text('label.expected', lang).lower()}: "
             f"{fmt.number(r.get('expected'), 1, lang)}"
-            f"<br>{fmt.flag_label(flag_of(r), lang)}")
+            f"<br>{fmt.flag_label(fmt.finding(r), lang)}")
 
 
 def _municipality_traces(fig: go.Figure, drawn: list[dict[str, Any]], name: str,
                          lang: str) -> None:
     """One trace per flag value: the ratio with its interval (shape = flag)."""
-    for flag in ("higher", "lower", "similar", "not_assessed"):
-        sub = [r for r in drawn if flag_of(r) == flag]
+    for flag in fmt.FINDINGS:
+        sub = [r for r in drawn if fmt.finding(r) == flag]
         if not sub:
             continue
         fig.add_trace(go.Scatter(
@@ -145,7 +144,7 @@ def _flag_note(r: dict[str, Any], lang: str) -> str:
         return fmt.status_label(r.get("status"), lang, short=True)
     if not drawable(r, "ratio"):
         return fmt.flag_label("not_assessed", lang, short=True)
-    return fmt.flag_label(flag_of(r), lang, short=True)
+    return fmt.flag_label(fmt.finding(r), lang, short=True)
 
 
 def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = True) -> Chart:
@@ -228,7 +227,9 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = Tr
                      gridcolor="#e6e6e6")
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",
                      range=[-0.5, len(labels) - 0.5], automargin=True)
-    caption = fmt.text("forest.caption", lang, peer=peer_phrase(rows, lang))
+    profiled = any(r.get("age_model") == "profile" for r in rows)
+    caption = fmt.text("forest.caption_profile" if profiled else "forest.caption", lang,
+                       peer=peer_phrase(rows, lang))
     if zeros:
         caption += " " + fmt.text("forest.zero_caption", lang)
     return Chart("forest", fig, titled(main, synthetic, lang),

@@ -172,7 +172,8 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
             marker={"symbol": "diamond-open", "size": 11, "color": PALETTE["peer"],
                     "line": {"width": 2, "color": PALETTE["peer"]}}, hoverinfo="skip"))
     name = rows[0]["name"]
-    for flag in ("higher", "lower", "similar", "not_tested"):
+    for flag in ("higher", "lower", "higher_uncertain", "lower_uncertain", "similar",
+                 "not_tested"):
         sub = [(r, lab) for r, lab in zip(rows, labels, strict=True)
                if r["flag"] == flag and spine_position(r["value"], r) is not None]
         if sub:

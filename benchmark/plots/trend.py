@@ -31,7 +31,7 @@ def trend_table(history: pl.DataFrame, category: str, lang: str = "sv") -> str:
             fmt.interval(r.get("ratio_lower"), r.get("ratio_upper"), 2, lang) if ok
             else fmt.MISSING,
             fmt.ratio(base.peer_level(r), lang) if ok else fmt.MISSING,
-            fmt.flag_label(base.flag_of(r) if ok else "not_assessed", lang),
+            fmt.flag_label(fmt.finding(r) if ok else "not_assessed", lang),
         ])
     caption = fmt.text("trend.table_caption", lang,
                        category=get_category(category).label(lang))
@@ -86,8 +86,8 @@ def trend_chart(history: pl.DataFrame, category: str, lang: str = "sv", *,
             x=[r["year"] for r in drawn], y=[r["ratio"] for r in drawn], mode="lines",
             line={"color": PALETTE["municipality"], "width": 2}, showlegend=False,
             hoverinfo="skip"))
-    for flag in ("higher", "lower", "similar", "not_assessed"):
-        pts = [r for r in drawn if base.flag_of(r) == flag]
+    for flag in fmt.FINDINGS:
+        pts = [r for r in drawn if fmt.finding(r) == flag]
         if not pts:
             continue
         fig.add_trace(go.Scatter(

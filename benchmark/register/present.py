@@ -4,7 +4,8 @@
 Everything here is drawn from :class:`~benchmark.register.views.RegisterViews`, whose
 tables are already aggregated with small cells hidden, so no chart or table can carry a
 hidden figure (hidden cells show as "–"; a cell with no figure is empty). Words come from
-:data:`benchmark.texts.TEMPLATES` (keys ``register_*``).
+the text catalogue (``benchmark/texts/sv.toml``, ``en.toml``, section
+``[register]``).
 """
 
 from __future__ import annotations

@@ -9,11 +9,16 @@ up to the date's year, or ``year``), so
 * O = the register's persons on the date, per insats (all ages, like the national count);
   for ``totalt`` the persons' own ages on the date split O into 0–22 / 23–64 / 65+ (the
   published split is derived from rounded Kolada rates);
-* E = the national rate of the reference year in each insats's reference age band × the
-  municipality's population in that band on 31 December of the reference year, summed from
-  single-year ages (SCB; the newest population the processed data hold for that year);
+* E = the national expectation of the reference year under the comparison's age model (by
+  default Riket's age × sex profile inside each insats's reference age band, else the band
+  rate) for the municipality's population on 31 December of the reference year, by single
+  year of age and sex (SCB; the newest population the processed data hold for that year);
 * the spread across municipalities (φ, the funnel limits) is the reference year's, with
-  this municipality's register figures in place of its published ones.
+  this municipality's register figures in place of its published ones;
+* where the rest of the country is the reference (a municipality with more than 5 % of a
+  band's population, :mod:`benchmark.comparison.expected`), the municipality's own persons
+  subtracted from Riket's are the register's, and its total is pooled over sex in 0–22
+  (the register's persons are not split by sex).
 
 So the comparison asks: *if the country still had the reference year's rates, how would
 our persons today compare?* The later the date, the more national change since then is
@@ -65,7 +70,12 @@ LOOKBACK_COLUMNS: tuple[str, ...] = (
     "persistent", "years_flagged", "persistence_direction", "years_assessed", "observed_3y",
     "expected_3y", "ratio_3y", "flag_3y",
 )
-_REPLACED = (*REGISTER_CATEGORIES, "totalt", "totalt_0_22", "totalt_0_64")
+#: The municipality's rows of the reference year that the register replaces. The published
+#: split of 0–22 by sex (used by the age-profile model where the rest of the country is the
+#: reference) becomes missing: the register's persons are not split by sex, so the total
+#: falls back to the split pooled over sex.
+_REPLACED = (*REGISTER_CATEGORIES, "totalt", "totalt_0_22", "totalt_0_64", "totalt_0_22_k",
+             "totalt_0_22_m")
 
 
 def reference_year(inputs: Inputs, on: date, year: int | None = None) -> int:

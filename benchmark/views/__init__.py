@@ -10,7 +10,10 @@ No statistics are computed here either. One module per job:
   the whole picture's words, what the numbers mean, glossary, sources);
 * :mod:`~benchmark.views.cost`: what the difference costs;
 * :mod:`~benchmark.views.screening`: the national screening tables and the method
-  notebook's catalogue table.
+  notebook's catalogue table;
+* :mod:`~benchmark.views.findings`: findings that depend on how the ages are counted;
+* :mod:`~benchmark.views.methods`: the method notebook's tables of the age profile and the
+  robust flags.
 
 Every word comes from the text catalogue (:mod:`benchmark.texts`).
 """
@@ -25,6 +28,8 @@ from benchmark.views.data import (
     show,
     start_document,
 )
+from benchmark.views.findings import alternative_words, depends_sentences
+from benchmark.views.methods import age_profile_table, robustness_table
 from benchmark.views.screening import (
     CATEGORY_SORTS,
     OVERVIEW_SORTS,
@@ -58,10 +63,11 @@ from benchmark.views.sections import (
 
 __all__ = [
     "CATEGORY_SORTS", "GLOSSARY", "OVERVIEW_SORTS", "SECTIONS", "TABLE_CSS", "TREND_YEARS",
-    "ReportData", "category_heading", "cost_section", "demo_note", "findings_line",
-    "funnel_categories", "funnel_intro", "glossary", "heading", "load_report_data", "meaning",
-    "municipality_table", "notebook_settings", "paired_note", "profile_groups", "profile_intro",
-    "reference_bands_table", "retrieval_dates", "screening_summary", "section", "show",
-    "sort_choices", "sources", "start_document", "summary", "sv_sort_key", "title_block",
-    "trend_categories",
+    "ReportData", "age_profile_table", "alternative_words", "category_heading",
+    "cost_section", "demo_note", "depends_sentences", "findings_line", "funnel_categories",
+    "funnel_intro", "glossary", "heading", "load_report_data", "meaning", "municipality_table",
+    "notebook_settings", "paired_note", "profile_groups", "profile_intro",
+    "reference_bands_table", "retrieval_dates",
+    "robustness_table", "screening_summary", "section", "show", "sort_choices", "sources",
+    "start_document", "summary", "sv_sort_key", "title_block", "trend_categories",
 ]

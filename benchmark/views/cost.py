@@ -59,9 +59,10 @@ def _priced_rows(flagged: list[dict[str, Any]], lang: str) -> str:
 def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
     """Rough cost of the difference for the categories that deviate clearly from Riket.
 
-    Only categories with ``flag`` higher/lower and a national cost per user in Kolada are
-    priced, as a range from the ratio's interval, with the cost year and KPI named; then
-    the municipality's net cost deviation (Kolada N28018) when published.
+    Only categories with a clear ``flag`` higher/lower (``robust`` not false) and a national
+    cost per user in Kolada are priced, as a range from the ratio's interval, with the cost
+    year and KPI named; then the municipality's net cost deviation (Kolada N28018) when
+    published.
 
     Parameters
     ----------
@@ -85,7 +86,8 @@ def cost_section(table: pl.DataFrame, lang: str = "sv") -> str:
         return ""
     priced = [r for r in table.to_dicts()
               if r.get("status") == "ok" and r.get("cost_per_user") is not None]
-    flagged = [r for r in priced if r.get("flag") in ("higher", "lower")]
+    flagged = [r for r in priced if r.get("flag") in ("higher", "lower")
+               and r.get("robust") is not False]
     out = ""
     if priced and not flagged:
         out += "<p>" + html.escape(fmt.text("cost.none_flagged", lang)) + "</p>"

@@ -38,9 +38,11 @@ TABLE_CSS = """<style>
 
 
 def _flag_of(r: dict[str, Any]) -> str | None:
-    """``higher``/``lower`` for an assessable row with a clear flag, else ``None``."""
+    """``higher``/``lower`` for an assessable row with a clear flag (one that does not
+    depend on how ages are counted, ``robust`` not false), else ``None``."""
     flag = r.get("flag")
-    return flag if r.get("status") == "ok" and flag in ("higher", "lower") else None
+    clear = flag in ("higher", "lower") and r.get("robust") is not False
+    return flag if r.get("status") == "ok" and clear else None
 
 
 def _ratio_text(r: dict[str, Any] | None, lang: str) -> str:
@@ -52,7 +54,8 @@ def _ratio_text(r: dict[str, Any] | None, lang: str) -> str:
 
 def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
                       municipality: str | None = None, methods: bool = False) -> str:
-    """Per category: municipalities assessed, clearly higher and lower, suppressed/missing.
+    """Per category: municipalities assessed, clearly higher and lower, higher or lower but
+    depending on how ages are counted (``robust`` false), suppressed/missing.
 
     Parameters
     ----------
@@ -61,8 +64,9 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
     municipality
         A kommunkod whose own ratio is shown beside.
     methods
-        Add overdispersion φ and τ² (for the method notebook; the unit heads' tool leaves
-        them out).
+        Add overdispersion φ and τ², the window of years they are pooled over and the
+        single years' τ² range (for the method notebook; the unit heads' tool leaves them
+        out).
 
     Returns
     -------
@@ -83,24 +87,35 @@ def screening_summary(screen: pl.DataFrame, lang: str = "sv", *,
         if sub.height == 0:
             continue
         ok = sub.filter((pl.col("status") == "ok") & (pl.col("flag") != "not_assessed"))
+        fragile = ((pl.col("robust") == False) if "robust" in ok.columns  # noqa: E712
+                   else pl.lit(False)).fill_null(False)
+        clear = ok.filter(~fragile)
         row = [c.label(lang), fmt.integer(ok.height, lang),
-               fmt.integer(ok.filter(pl.col("flag") == "higher").height, lang),
-               fmt.integer(ok.filter(pl.col("flag") == "lower").height, lang),
+               fmt.integer(clear.filter(pl.col("flag") == "higher").height, lang),
+               fmt.integer(clear.filter(pl.col("flag") == "lower").height, lang),
+               fmt.integer(ok.filter(fragile & pl.col("flag").is_in(["higher", "lower"]))
+                           .height, lang),
                fmt.integer(sub.filter(pl.col("status") != "ok").height, lang)]
         if municipality:
             row.append(_ratio_text(mine.get(c.id), lang))
         if methods:
             phi, tau2 = sub["phi"].drop_nulls(), sub["tau2"].drop_nulls()
+            first = sub.filter(pl.col("phi").is_not_null()).head(1).to_dicts()
+            r0 = first[0] if first else {}
             row += [fmt.number(phi[0] if len(phi) else None, 2, lang),
-                    fmt.number(tau2[0] if len(tau2) else None, 4, lang)]
+                    fmt.number(tau2[0] if len(tau2) else None, 4, lang),
+                    str(r0.get("od_years") or fmt.MISSING),
+                    fmt.interval(r0.get("tau2_min"), r0.get("tau2_max"), 4, lang)]
         rows.append(row)
     headers = [fmt.text(k, lang) for k in ("label.category", "screening.assessed",
                                            "screening.clearly_higher", "screening.clearly_lower",
+                                           "screening.depends_on_ages",
                                            "screening.suppressed_missing")]
     if municipality:
         headers.append(fmt.text("screening.ratio_of", lang, name=name))
     if methods:
-        headers += [fmt.text("screening.overdispersion", lang), fmt.text("screening.tau2", lang)]
+        headers += [fmt.text(f"screening.{k}", lang)
+                    for k in ("overdispersion", "tau2", "od_years", "tau2_range")]
     years = screen["year"].unique().to_list()
     caption = fmt.text("screening.by_category_caption", lang, year=years[0] if years else "")
     return data_table(caption, headers, rows, [False] + [True] * (len(headers) - 1))
@@ -230,7 +245,7 @@ def municipality_table(screen: pl.DataFrame, lang: str = "sv", *,
                          else fmt.status_label(r.get("status") or "missing", lang, short=True),
                          fmt.number(r.get("expected"), 1, lang) if ok else fmt.MISSING,
                          _ratio_text(r, lang),
-                         fmt.flag_label(r.get("flag") if ok else "not_assessed", lang)])
+                         fmt.flag_label(fmt.finding(r) if ok else "not_assessed", lang)])
         headers = [fmt.text(f"label.{k}", lang) for k in ("municipality", "observed",
                                                           "expected", "ratio", "flag")]
         numeric = [False, True, True, True, False]

@@ -17,12 +17,13 @@ from benchmark import fmt
 from benchmark.catalog import CATEGORIES, PAIRED_CATEGORIES, get_category
 from benchmark.plots import peer_name
 from benchmark.views.data import ReportData
+from benchmark.views.findings import depends_sentences
 
 #: The report's sections (their headings are the texts ``section.<key>``).
 SECTIONS = ("summary", "overview", "decomposition", "trend", "funnel", "cost", "profile",
             "reading", "glossary", "sources")
 #: The glossary's terms, in order (texts ``glossary.<key>`` and ``glossary.<key>_def``).
-GLOSSARY = ("lss", "executed", "expected", "limit", "interval")
+GLOSSARY = ("lss", "executed", "expected", "limit", "interval", "other")
 
 
 def heading(text: str, level: int = 2, *, anchor: str | None = None) -> str:
@@ -128,7 +129,10 @@ def findings_line(table: pl.DataFrame, lang: str = "sv") -> str:
 
 
 def summary(table: pl.DataFrame, lang: str = "sv") -> str:
-    """Findings in words: how many categories are clearly above/below Riket, and which.
+    """Findings in words: how many categories are clearly above/below Riket (only flags
+    that hold under the alternative ways of counting ages, ``robust``), which ones depend
+    on how ages are counted and how, which show no clear difference, and where the rest of
+    the country is the reference.
 
     Parameters
     ----------
@@ -150,15 +154,17 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     fmt.check_lang(lang)
     n = table.height
     ok = pl.col("status") == "ok"
-    hi = _labels(table, ok & (pl.col("flag") == "higher"), lang)
-    lo = _labels(table, ok & (pl.col("flag") == "lower"), lang)
+    fragile = (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
+               else pl.lit(False))
+    hi = _labels(table, ok & (pl.col("flag") == "higher") & ~fragile, lang)
+    lo = _labels(table, ok & (pl.col("flag") == "lower") & ~fragile, lang)
     sim = _labels(table, ok & (pl.col("flag") == "similar"), lang)
     na = _labels(table, ~ok | (pl.col("flag") == "not_assessed") | pl.col("flag").is_null(),
                  lang)
     # persistent in the direction of this year's flag only (an earlier run of "lower" years
     # says nothing about a "higher" flag now)
     persistent = _labels(table, ok & pl.col("persistent").fill_null(False)
-                         & pl.col("flag").is_in(["higher", "lower"])
+                         & pl.col("flag").is_in(["higher", "lower"]) & ~fragile
                          & (pl.col("persistence_direction") == pl.col("flag")).fill_null(False),
                          lang) \
         if {"persistent", "persistence_direction"} <= set(table.columns) else []
@@ -167,16 +173,34 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
         return fmt.text(f"summary.{key}" if found else f"summary.{key}_none", lang,
                         n=len(found), total=n, items=fmt.join(found, lang))
 
-    items = [listed("higher", hi), listed("lower", lo),
-             fmt.text("summary.similar", lang, n=len(sim))]
+    items = [listed("higher", hi), listed("lower", lo), *depends_sentences(table, lang),
+             listed("similar", sim)]
     if na:
         items.append(fmt.text("summary.not_assessed", lang, n=len(na),
                               items=fmt.join(na, lang)))
     if persistent:
         items.append(fmt.text("summary.persistent", lang, items=fmt.join(persistent, lang)))
+    items += _reference_sentences(table, lang)
+    profiled = "age_model" in table.columns and (table["age_model"] == "profile").any()
+    lead = fmt.text("summary.lead_profile" if profiled else "summary.lead", lang)
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
-    return (f'<div class="lss-summary"><ul>{lis}</ul></div>'
-            f"{_paragraph(fmt.text('summary.lead', lang))}")
+    return f'<div class="lss-summary"><ul>{lis}</ul></div>{_paragraph(lead)}'
+
+
+def _reference_sentences(table: pl.DataFrame, lang: str) -> list[str]:
+    """Where the rest of Sweden is the reference (``reference``), say so."""
+    if "reference" not in table.columns:
+        return []
+    ok = pl.col("status") == "ok"
+    rest = _labels(table, ok & (pl.col("reference") == "riket_utom_kommunen"), lang)
+    if not rest:
+        return []
+    assessed = _labels(table, ok & (pl.col("flag") != "not_assessed"), lang)
+    names = table["name"].drop_nulls() if "name" in table.columns else []
+    name = str(names[0]) if len(names) else ""
+    if set(assessed) <= set(rest):
+        return [fmt.text("summary.reference_rest_all", lang, name=name)]
+    return [fmt.text("summary.reference_rest", lang, names=fmt.join(rest, lang), name=name)]
 
 
 def paired_note(lang: str = "sv") -> str:
@@ -219,7 +243,8 @@ def funnel_intro(data: ReportData) -> str:
                                data.lang, name=data.name))
 
 
-def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
+def meaning(lang: str = "sv", *, peer_title: str | None = None,
+            age_model: str = "profile") -> str:
     """What the numbers mean and what they do not mean (plain language).
 
     Parameters
@@ -228,6 +253,8 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
         The language.
     peer_title
         The peer group's Kolada title: the report then says which group it compares with.
+    age_model
+        The table's age model (``profile`` or ``band``): how E allows for age.
 
     Returns
     -------
@@ -240,13 +267,14 @@ def meaning(lang: str = "sv", *, peer_title: str | None = None) -> str:
     True
     """
     means = [fmt.text("meaning.count", lang),
-             fmt.text("meaning.ratio", lang, age_note=fmt.age_adjustment_note(lang)),
+             fmt.text("meaning.ratio", lang,
+                      age_note=fmt.age_adjustment_note(lang, age_model)),
              fmt.text("meaning.interval", lang)]
     if peer_title:
         means.append(fmt.text("chart.peer_subtitle", lang, peer=peer_name(peer_title, lang))
                      + ".")
     not_means = [fmt.text(f"meaning.{k}", lang) for k in (
-        "not_decisions", "not_judgement", "overlap", "circular", "suppressed")]
+        "not_decisions", "not_judgement", "not_shown", "overlap", "circular", "suppressed")]
 
     def ul(items: list[str]) -> str:
         return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
