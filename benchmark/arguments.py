@@ -18,6 +18,7 @@ from benchmark.catalog import (
 )
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
+from benchmark.indicators import parse_need_indicators
 from benchmark.profile.catalogue import parse_kpi_ids
 from benchmark.texts import DEFAULT_LANG, LANGS
 
@@ -82,6 +83,7 @@ _years = _argument(parse_years)
 _kommun = _argument(normalise_municipality_code)
 _age_band = _argument(parse_age_band)
 _kpi_ids = _argument(parse_kpi_ids)
+_need_indicator_arg = _argument(parse_need_indicators)
 
 
 def _date(text: str) -> date:
@@ -123,13 +125,31 @@ def age_bands(values: list[tuple[str, tuple[int, int | None]]] | None
 
 def method_of(args: argparse.Namespace) -> Method:
     """The method of ``compare``/``screen`` from ``--preset``, ``--age-band``,
-    ``--age-model`` and ``--reference``."""
+    ``--age-model``, ``--reference``, ``--need-model`` and ``--need-indicators``."""
     from benchmark.comparison import Method
 
     settings = {k: v for k, v in (("age_model", args.age_model),
-                                  ("reference", args.reference)) if v is not None}
+                                  ("reference", args.reference),
+                                  ("need_model", getattr(args, "need_model", None)))
+                if v is not None}
+    chosen = _need_indicators(getattr(args, "need_indicators", None))
+    if chosen:
+        settings["need_indicators"] = chosen
     make = Method.legacy if args.preset == "legacy" else Method
     return make(age_bands=age_bands(args.age_band), **settings)
+
+
+def _need_indicators(values: list[tuple[str, tuple[str, ...]]] | None
+                     ) -> dict[str, tuple[str, ...]]:
+    """``--need-indicators`` values as a mapping, refusing a category given twice."""
+    chosen: dict[str, tuple[str, ...]] = {}
+    for cat_id, ids in values or []:
+        if cat_id in chosen:
+            raise InputError(f"--need-indicators given twice for {cat_id}; give each category "
+                             "at most once, e.g. --need-indicators "
+                             "daglig_verksamhet=aktivitetsersattning")
+        chosen[cat_id] = ids
+    return chosen
 
 
 def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -222,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
                        default=None, help="national reference: 'auto' (default: the rest "
                        "of Sweden where the municipality holds more than 5 %% of a band's "
                        "population, else Riket), 'riket' or 'riket_utom_kommunen'")
+        p.add_argument("--need-model", choices=("negative_binomial", "quasi_poisson", "none"),
+                       default=None, help="the need adjustment (need_* columns): "
+                       "'negative_binomial' (default), 'quasi_poisson' or 'none' (off); "
+                       "notebooks/04-metod explains it")
+        p.add_argument("--need-indicators", type=_need_indicator_arg, action="append",
+                       metavar="CATEGORY=ID[,ID]", help="need indicators of one category "
+                       "instead of the catalogue's (benchmark/indicators.py), e.g. "
+                       "daglig_verksamhet=aktivitetsersattning,sjukersattning or "
+                       "kontaktperson=none; ids: aktivitetsersattning, anpassad_grundskola, "
+                       "sjukersattning; repeatable")
         p.add_argument("--preset", choices=("default", "legacy"), default="default",
                        help="'legacy' = the method of version 0.1 (band model, Riket, BH "
                        "within municipality × year, single-year overdispersion, …), which "

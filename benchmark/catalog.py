@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from benchmark import texts
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
+from benchmark.indicators import indicator_kpis
 from benchmark.profile.catalogue import kpi_titles
 
 #: Kolada's code for the whole country.
@@ -127,6 +128,8 @@ EXTRA_KPI_SETS: tuple[KpiSet, ...] = (
            "and staff KPIs of the spine chart, and the denominators of its shares",
            {k: t for k, t in kpi_titles().items()
             if k not in {i for c in CATEGORIES for i in (c.kpi_count, c.kpi_rate)}}),
+    KpiSet("need", "Need indicators for the need-adjusted comparison "
+           "(benchmark.indicators)", indicator_kpis()),
 )
 KPI_SETS: dict[str, KpiSet] = {s.id: s for s in EXTRA_KPI_SETS}
 #: The cost KPIs (Kolada's titles): the ``costs`` set.
@@ -166,7 +169,7 @@ def extra_kpis() -> list[str]:
     Examples
     --------
     >>> extra_kpis()[:6], len(extra_kpis())
-    (['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026'], 35)
+    (['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026'], 38)
     """
     return list(dict.fromkeys(k for s in EXTRA_KPI_SETS for k in s.kpis))
 
@@ -178,7 +181,7 @@ def all_kpis() -> list[str]:
     Examples
     --------
     >>> all_kpis()[:2], len(all_kpis())
-    (['N28801', 'N28820'], 56)
+    (['N28801', 'N28820'], 59)
     """
     return list(dict.fromkeys([*lss_kpis(), *extra_kpis()]))
 

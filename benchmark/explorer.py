@@ -185,6 +185,20 @@ def _on_change(widgets: Sequence[Any], handler: Callable[..., None]) -> None:
 
 # --- notebook 01 ------------------------------------------------------------------------------
 
+def _need_outputs(table: Any, settings: Settings, year: int, lang: str) -> list[Output]:
+    """Notebook 01's view of "Beror skillnaden på större behov?" (as in the report)."""
+    from benchmark.comparison import indicator_table, load_inputs, need_fits
+
+    inputs = load_inputs(settings)
+    code = str(table["municipality"][0])
+    items = [html_output(views.section("need", lang))]
+    for part in views.need_parts(table, indicator_table(inputs, code, year),
+                                 need_fits(inputs, year), lang, demo_label=False):
+        items += (chart_outputs(part, lang) if isinstance(part, plots.Chart)
+                  else [html_output(part)])
+    return items
+
+
 def explorer(*, data_dir: str | Path | None = None, municipality: str | None = None,
              year: int | None = None, lang: str = "sv") -> Any:
     """The explorer (notebook 01): one municipality's charts, following its dropdowns.
@@ -239,6 +253,7 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
         items += chart_outputs(plots.forest_chart(table, lang, demo_label=False), lang)
         items += [html_output(views.summary(table, lang)), html_output(views.paired_note(lang))]
         items += chart_outputs(plots.decomposition_chart(table, lang, demo_label=False), lang)
+        items += _need_outputs(table, settings, int(when.value), lang)
         for cat in views.trend_categories(table):
             items += chart_outputs(plots.trend_chart(hist, cat, lang, demo_label=False), lang)
         # the whole output at once: the charts always follow the current choice

@@ -52,6 +52,11 @@ whole_picture(tool)
 # - Siffrorna gäller personer som hade ett verkställt beslut den 1 oktober, inte beslut
 #   som fattats under året.
 # - Insatserna överlappar (en person kan ha flera) och ska inte läggas ihop.
+# - **Beror skillnaden på större behov?** Längre ned jämförs kommunen också med hänsyn till
+#   behovsmått som LSS-handläggningen inte själv bestämmer (unga vuxna med
+#   aktivitetsersättning, elever i anpassad grundskola). Där måtten förklarar insatsen visar
+#   tabellen hur många av personerna över eller under rikets nivå som är i linje med
+#   kommunens behovsmått; resten kan bero på praxis, utbud eller slump.
 # - Under varje diagram finns siffrorna i en tabell (klicka på "Visa siffrorna i en tabell").
 # - **Helhetsbild** (sist): kommunen på alla nyckeltal i LSS-profilen på en gång – volym,
 #   omfattning, ekonomi, kvalitet och personal; välj en grupp för att se bara den. Varje rad

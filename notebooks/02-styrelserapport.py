@@ -62,6 +62,11 @@ views.show(views.section("decomposition", lang))
 views.show(plots.decomposition_chart(table, lang))
 
 # %%
+views.show(views.section("need", lang))
+for part in views.need_parts(table, data.need_indicators, data.need_fits, lang):
+    views.show(part)
+
+# %%
 views.show(views.section("trend", lang))
 for category in views.trend_categories(table):
     views.show(views.category_heading(category, lang))

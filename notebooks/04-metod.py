@@ -218,6 +218,59 @@ views.show(plots.funnel_chart(table, "daglig_verksamhet", None, "sv"), interacti
 views.show(views.robustness_table(table, "sv"))
 
 # %% [markdown]
+# ## Behov: befolkning, behov eller praxis?
+#
+# Åldersjusteringen svarar bara på en del av frågan om en hög nivå beror på fler personer
+# med funktionsnedsättning och större behov eller på en annan praxis. Därför finns en andra
+# jämförelse som också tar hänsyn till **behovsmått som LSS-handläggningen inte själv
+# bestämmer** (`benchmark/indicators.py`, Kolada): unga vuxna med aktivitetsersättning
+# (N01702, per invånare 19–29 år; beslutas av Försäkringskassan) för insatserna för vuxna,
+# elever i anpassad grundskola (N18803, per invånare 7–15 år; beslutas av skolan) för
+# barnens insatser, och båda för insatserna i alla åldrar och totalen. Sjukersättning
+# (N01703, 30–64 år) hämtas men används inte som standard. Valet kan ändras
+# (`Method(need_indicators=…)`).
+#
+# - **Modellen.** Per insats och år, över alla kommuner med data, en negativ binomial
+#   regression (statsmodels, NB2 med maximum likelihood; `need_model="quasi_poisson"` ger
+#   en kvasi-Poisson-GLM): log μ = log E + α + Σ β_k · log(behovskvot_k), där E är det
+#   åldersjusterade förväntade antalet och behovskvoten kommunens nivå av måttet delad med
+#   rikets. β = 1 betyder att insatsen följer måttet i proportion, β = 0 att den inte följer
+#   det alls.
+# - **E\* = E · exp(α̂ + Σ β̂_k · log behovskvot_k)** är det förväntade antalet med hänsyn
+#   till ålder och behov. O/E\* går genom samma intervall, överspridning (samma fönster av
+#   år) och trattgränser som O/E (`need_ratio`, `need_flag`).
+# - **När måtten inte förklarar insatsen** (inget β:s 95 %-intervall utesluter 0,
+#   `need_explains` falsk) visar rapporten bara den åldersjusterade jämförelsen.
+# - **Uppdelningen i personer.** Skillnaden mot rikets råa nivå, O − E_rå, delas symmetriskt
+#   (Shapleyvärdet för de tre faktorerna ålder E/E_rå, behov exp(Σ β̂_k · log
+#   behovskvot_k) och resten) i åldersstruktur (`composition_effect`), behovsmått
+#   (`need_effect`) och övrigt (`other_effect`: praxis, utbud, slump; här hamnar också
+#   modellens konstant α̂, så att en kommun med rikets nivå på behovsmåtten inte får någon
+#   behovsdel). De tre summerar exakt till O − E_rå; utan
+#   behovsjustering blir det den tvådelade Kitagawa-uppdelningen.
+# - **Saknade mått.** Saknas eller skyddas ett mått för en kommun bedöms inte dess
+#   behovsjusterade rad (`need_reason` säger varför); inget fylls i. Saknas ett mått helt
+#   gäller det alla kommuner för de insatserna, och den åldersjusterade jämförelsen står kvar.
+# - **Förbehåll.** Måtten är ungefärliga (placering i anpassad skola är också ett kommunalt
+#   beslut, av en annan nämnd). Regressionen görs mellan kommuner (ekologisk): den säger vad
+#   som är vanligt för kommuner med sådana behovsnivåer, inte vad varje person behöver. Ett
+#   mått med slumpvariation (små tal i små kommuner) gör β för litet, så justeringen blir
+#   snarare för liten än för stor. En simulering i testsviten
+#   (`tests/test_need_simulation.py`) visar att β återfinns inom sitt 95 %-intervall i 95–97
+#   % av dragningarna och att en behovsdriven avvikelse inte längre flaggas efter
+#   justeringen, medan en avvikelse i praxis på +30 % fortsätter att flaggas.
+#
+# Tabellen visar de skattade β för det valda året (på demodata: den påhittade effekten av
+# behov på daglig verksamhet och bostad med särskild service, och ingen effekt för övriga
+# insatser).
+
+# %%
+from benchmark.comparison import load_inputs, need_fits
+
+need_year = int(table["year"][0])
+views.show(views.beta_table(need_fits(load_inputs(settings), need_year), need_year, "sv"))
+
+# %% [markdown]
 # ## 6. Jämförelsegrupper
 #
 # Standardgruppen är RKA:s **Liknande kommuner LSS**. RKA väljer dessa kommuner bland annat

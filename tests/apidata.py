@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from benchmark.catalog import CATEGORIES, KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT, extra_kpis
+from benchmark.catalog import (
+    CATEGORIES,
+    KPI_SETS,
+    KPI_TOTAL_0_22,
+    KPI_TOTAL_0_64_PCT,
+    extra_kpis,
+)
 from benchmark.profile import denominator_kpis, entry
 from benchmark.sources.emulator import ApiDataset
 from benchmark.sources.scb import AGES
@@ -23,6 +29,9 @@ from benchmark.sources.scb import AGES
 if TYPE_CHECKING:
     from benchmark.config import Settings
     from benchmark.sources.http import HttpClient
+
+#: The need indicators (issue 13), served only where a test asks for them.
+NEED_KPIS = list(KPI_SETS["need"].kpis)
 
 COUNT_KPIS = [c.kpi_count for c in CATEGORIES if c.kpi_count]
 
@@ -52,9 +61,11 @@ def build_population(kommuner: list[str], years: list[int]) -> pl.DataFrame:
 
 
 def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
-                 privacy: set[tuple[str, int, str]] = frozenset()) -> pl.DataFrame:
+                 privacy: set[tuple[str, int, str]] = frozenset(), *,
+                 need: bool = False) -> pl.DataFrame:
     """LSS counts, matching per-10 000 rates, auxiliary totals, costs and the other KPIs
-    of the extra sets (shares 40–99 %, denominators 5–104, amounts 1 000–5 999).
+    of the extra sets (shares 40–99 %, denominators 5–104, amounts 1 000–5 999); with
+    ``need`` also the need indicators (counts, about 1–4 % of the population).
 
     ``privacy`` lists (municipality, year, kpi) published as status "Privacy" (no value).
     """
@@ -87,6 +98,8 @@ def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
                 add(KPI_TOTAL_0_22, m, y, round(25 + _h(m, y, g) % 40 / 10, 1), g)
             add(KPI_TOTAL_0_64_PCT, m, y, round(0.5 + _h(m, y, "0-64") % 30 / 100, 2))
             for kpi in extra_kpis():  # costs, profile KPIs (shares in %), denominators
+                if kpi in NEED_KPIS:
+                    continue  # below, only with ``need``
                 if kpi in denominator_kpis():
                     value = float(5 + _h(m, y, kpi) % 100)
                 elif (found := entry(kpi)) is not None and found.kind == "share":
@@ -94,6 +107,8 @@ def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
                 else:
                     value = float(1000 + _h(m, y, kpi) % 5000)
                 add(kpi, m, y, value)
+            for kpi in (NEED_KPIS if need else ()):
+                add(kpi, m, y, float(round(p * (10 + _h(m, y, kpi) % 30) / 1000)))
     return pl.DataFrame(rows, schema={"kpi": pl.Utf8, "municipality": pl.Utf8,
                                       "year": pl.Int32, "gender": pl.Utf8,
                                       "value": pl.Float64, "status": pl.Utf8,
@@ -157,7 +172,7 @@ def real_register_dataset(shared: Path, years: list[int], synthetic: bool = True
     kpis = real_kpis(shared)
     kommuner = munis.filter(pl.col("type") == "K")["id"].to_list()
     pop = build_population(kommuner, years)
-    values = build_values(["0000", *kommuner], years, pop)
+    values = build_values(["0000", *kommuner], years, pop, need=True)
     return ApiDataset(values, munis, groups, kpis, pop, synthetic)
 
 

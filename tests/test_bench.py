@@ -17,7 +17,7 @@ from bench.run import StepResult, format_table
 from benchmark.catalog import RIKET
 from benchmark.comparison import Method
 from benchmark.config import Settings, get_settings
-from benchmark.demo import DEMO_FOCUS
+from benchmark.demo import DEMO_FOCUS, NEED_FOCUS
 from benchmark.screen import screen as screen_default
 from benchmark.store import processed_path, read_table, write_tables
 
@@ -33,13 +33,14 @@ YEARS = [2024, 2021]  # 2021 holds the demo's all-missing municipality-year
 @pytest.fixture(scope="module")
 def subset(demo_data: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Processed demo tables cut to ~50 municipalities (+ Riket): every municipality with a
-    suppressed or missing cell in ``YEARS``, the focus municipality (planted deviations) and
+    suppressed or missing cell in ``YEARS``, the two planted municipalities (Demoby's
+    deviations, Demostad's need-driven daglig verksamhet) and
     the first codes up to 50, so the check covers every status and flag direction in a few
     seconds."""
     lss = read_table("lss", demo_data)
     odd = lss.filter((pl.col("status") != "ok") & pl.col("year").is_in(YEARS)
                      )["municipality"].unique().sort().to_list()
-    codes = sorted(set(odd) | {DEMO_FOCUS})
+    codes = sorted(set(odd) | {DEMO_FOCUS, NEED_FOCUS})
     for code in lss["municipality"].unique().sort().to_list():
         if len(codes) >= N_MUNICIPALITIES:
             break

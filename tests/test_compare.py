@@ -223,7 +223,7 @@ def test_age_band_override_national_and_peer_expected(data_settings: Settings) -
         "confidence=0.95; strong_confidence=0.998; age_model=band; age_bands=boende:65+; "
         "reference=riket; fdr=municipality_year; od_window=1; min_od_units=10; od_trim=0.1; "
         "persistence=3/5; pooled_years=3(sum); peer_interval=fixed; shrinkage=marshall; "
-        "decomposition=sequential; alternatives=none"]
+        "decomposition=sequential; alternatives=none; need=none"]
 
 
 def test_age_band_override_matches_screen_and_history(data_settings: Settings) -> None:

@@ -363,8 +363,9 @@ def test_compare_recovers_the_planted_deviations(demo_data: Settings) -> None:
 
     compare = pytest.importorskip("benchmark.compare").compare
     year = YEARS[-1]
+    # the two-way split (age structure, the rest): the need adjustment is tested below
     table = compare(demo.DEMO_FOCUS, year, settings=demo_data,
-                    method=Method(age_model="band"))
+                    method=Method(age_model="band", need_model="none"))
     assert (table["data_origin"] == SYNTHETIC_ORIGIN).all()
     rows = {r["category"]: r for r in table.filter(pl.col("year") == year).iter_rows(named=True)}
     dv = rows["daglig_verksamhet"]
@@ -475,3 +476,22 @@ def test_processed_peer_groups_resolve_like_kolada(demo_data: Settings) -> None:
         table = compare(demo.DEMO_FOCUS, YEARS[-1], peer_group=peer, settings=demo_data)
         assert table["peer_ratio"].is_not_null().any(), peer
         assert (table["data_origin"] == SYNTHETIC_ORIGIN).all()
+
+
+def test_need_adjustment_tells_need_from_practice(demo_screen: pl.DataFrame) -> None:
+    """Demostad's daglig verksamhet follows its high aktivitetsersättning: higher adjusted
+    for age, not after the need adjustment; Demoby's +30 % practice stays higher."""
+    lines = demo.need_check(demo_screen)
+    assert len(lines) == 2 and all(ln.endswith("— as planted") for ln in lines)
+    rows = {r["municipality"]: r for r in demo_screen.filter(
+        (pl.col("category") == "daglig_verksamhet")
+        & pl.col("municipality").is_in([demo.NEED_FOCUS, demo.DEMO_FOCUS])).iter_rows(named=True)}
+    need, practice = rows[demo.NEED_FOCUS], rows[demo.DEMO_FOCUS]
+    assert (need["flag"], need["robust"], need["need_flag"]) == ("higher", True, "similar")
+    assert (practice["flag"], practice["need_flag"]) == ("higher", "higher")
+    assert need["need_explains"] and need["need_beta_lower"] > 0
+    for r in (need, practice):
+        assert (r["composition_effect"] + r["need_effect"] + r["other_effect"]
+                == pytest.approx(r["observed"] - r["expected_crude"]))
+    assert need["need_effect"] > 0.8 * (need["observed"] - need["expected"])
+    assert abs(practice["need_effect"]) < 0.1 * practice["other_effect"]

@@ -35,7 +35,8 @@ def test_defaults_are_the_documented_method() -> None:
         "confidence=0.95; strong_confidence=0.998; age_model=profile; age_bands=catalogue; "
         "reference=auto(0.05); fdr=auto; od_window=5; min_od_units=10; od_trim=0.1; "
         "persistence=3/5; pooled_years=3(mean); peer_interval=random_effects; "
-        "shrinkage=random_effects; decomposition=symmetric; alternatives=band_shift:2")
+        "shrinkage=random_effects; decomposition=symmetric; alternatives=band_shift:2; "
+        "need=negative_binomial")
     # the history a table year needs: persistence 5 years, each with a 5-year window
     assert m.window == 9
     assert (m.fdr_family("screen"), m.fdr_family("compare")) == (

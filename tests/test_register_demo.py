@@ -170,11 +170,18 @@ def test_stock_uses_national_rates_on_the_municipality_population(
         else:  # assistansersättning: the published figure
             assert r["category"] == "personlig_assistans_sfb"
             assert r["observed"] == p["observed"] and r["flag"] == p["flag"]
-    # kontaktperson, planted 40 % low against the flat band: in line against the age
-    # profile, and "lower" only under the band model (robust false), as in compare
+    # kontaktperson, planted 40 % low against the flat band, sits on the 99.8 % limit
+    # against the age profile: the register's own count decides the verdict through the
+    # published year's limits (same E, same overdispersion), and the band model (another
+    # alternative, robust) agrees only when the count is below the limit too
     kp = table.filter(pl.col("category") == "kontaktperson").row(0, named=True)
-    assert (kp["flag"], kp["robust"], kp["flag_depends_on"]) == ("similar", False,
-                                                                 "age_model=band")
+    pub = published.filter(pl.col("category") == "kontaktperson").row(0, named=True)
+    assert (kp["limit_lower_998"], kp["limit_upper_998"]) == pytest.approx(
+        (pub["limit_lower_998"], pub["limit_upper_998"]), rel=1e-12)
+    below = kp["observed"] / kp["expected"] < kp["limit_lower_998"]
+    assert kp["flag"] == ("lower" if below else "similar")
+    assert kp["robust"] == below and kp["flag_depends_on"] == (None if below
+                                                                else "age_model=band")
 
 
 def test_small_register_rows_are_hidden_with_what_gives_them_back(

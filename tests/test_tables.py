@@ -153,7 +153,7 @@ def test_added_kpi_sets_keep_the_fewest_requests(monkeypatch: pytest.MonkeyPatch
     the rows need at 5 000 per page: a chunk of KPIs cannot share a page with another."""
     _with_need_set(monkeypatch, {f"N9{i:04d}": f"KPI {i}" for i in range(n_extra)})
     kpis = catalog.all_kpis()
-    assert len(kpis) == 56 + n_extra and kpis[-n_extra or len(kpis):] == [
+    assert len(kpis) == 59 + n_extra and kpis[-n_extra or len(kpis):] == [
         f"N9{i:04d}" for i in range(n_extra)]
     plan = kolada.plan_data("http://k/v3", kpis, years, n_units=291)
     asked = [(k, y) for r in plan for k in dict(r.info)["kpis"] for y in dict(r.info)["years"]]
@@ -167,8 +167,9 @@ def test_added_kpi_sets_keep_the_fewest_requests(monkeypatch: pytest.MonkeyPatch
 
 def test_an_added_kpi_set_lands_in_kpi_values(monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
-    """Issue 13's need indicators as the test case: only their ids are added to the
-    catalogue; fetch asks for them, process keeps every gender, the comparison is unchanged."""
+    """Issue 13's need indicators (the catalogue's ``need`` set): fetch asks for them,
+    process keeps every gender; without the set nothing of them is fetched, and the
+    age-adjusted comparison is the same either way."""
     base = small_dataset(YEARS)
     need = pl.DataFrame([(k, m, y, g, float(i + 10 * j), "", 1)
                          for i, k in enumerate(NEED_KPIS) for j, m in enumerate(
@@ -185,9 +186,10 @@ def test_an_added_kpi_set_lands_in_kpi_values(monkeypatch: pytest.MonkeyPatch,
         process(settings=settings)
         return settings
 
-    before = processed("before")
-    _with_need_set(monkeypatch, NEED_KPIS)
     after = processed("after")
+    monkeypatch.setattr(catalog, "EXTRA_KPI_SETS",
+                        tuple(k for k in catalog.EXTRA_KPI_SETS if k.id != "need"))
+    before = processed("before")
     values = read_table("kpi_values", after)
     got = values.filter(pl.col("kpi").is_in(list(NEED_KPIS)))
     assert got.height == 3 * 4 * 2 * 3 and set(got["gender"]) == {"T", "K", "M"}
@@ -197,9 +199,44 @@ def test_an_added_kpi_set_lands_in_kpi_values(monkeypatch: pytest.MonkeyPatch,
         pl.col("kpi").is_in(list(NEED_KPIS))).height == 0
     assert load_inputs(after).costs.equals(load_inputs(before).costs)
     a, b = screen(2024, settings=before), screen(2024, settings=after)
-    assert a.drop("method").equals(b.drop("method"))
+    need = [c for c in a.columns if c.startswith("need_")]
+    assert a.drop("method", *need).equals(b.drop("method", *need))
+    # four municipalities with indicators are too few for the need model
+    assert set(b["need_flag"]) == {"not_assessed"}
 
 
 def test_schema_dataclass_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         TABLES["lss"].name = "x"  # type: ignore[misc]
+
+
+def test_need_kpis_missing_on_the_server(tmp_path: Path) -> None:
+    """Kolada answers the need indicators with no values (as for a KPI it does not know):
+    the fetch and process complete, the age-adjusted comparison is the same as without
+    the need adjustment, and every need column says why it is not assessed."""
+    base = small_dataset(YEARS)
+    need = list(catalog.KPI_SETS["need"].kpis)
+    assert base.kolada_values.filter(pl.col("kpi").is_in(need)).height == 0
+    ds = ApiDataset(base.kolada_values, base.municipalities, base.groups,
+                    base.kpis.filter(~pl.col("id").is_in(need)), base.population, True)
+    settings = get_settings(data_dir=tmp_path / "data", kolada_url="http://kolada.test/v3",
+                            scb_url="http://scb.test/api/v2")
+    summary = fetch(YEARS, settings=settings, transport=ApiEmulator(ds).transport(),
+                    progress=False)
+    assert not summary.missing
+    process(settings=settings)
+    assert read_table("kpi_values", settings).filter(pl.col("kpi").is_in(need)).height == 0
+    from benchmark.comparison import Method, compare
+
+    table = compare("2482", 2024, settings=settings)
+    off = compare("2482", 2024, settings=settings, method=Method(need_model="none"))
+    same = ["observed", "expected", "ratio", "ratio_lower", "ratio_upper", "flag",
+            "composition_effect", "other_effect"]
+    assert table.select(same).equals(off.select(same))
+    assert set(table["need_flag"]) == {"not_assessed"}
+    reasons = set(table["need_reason"])
+    assert reasons == {
+        "indicator N01702 (aktivitetsersattning) has no values for 2024 or the 2 years before "
+        "in the data (not published, or not fetched)",
+        "indicator N18803 (anpassad_grundskola) has no values for 2024 or the 2 years before "
+        "in the data (not published, or not fetched)"}

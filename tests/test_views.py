@@ -90,6 +90,13 @@ def test_findings_line_names_clear_deviations_in_one_line() -> None:
                                                    "allowance (SFB).")
     calm = make_compare().with_columns(flag=pl.lit("similar"))
     assert views.findings_line(calm) == "Ingen insats avviker tydligt från riket."
+    # a flag that depends on how ages are counted is not called clear (as in the summary)
+    fragile = make_compare().with_columns(
+        robust=pl.col("category") != "daglig_verksamhet")
+    assert views.findings_line(fragile, "en") == (
+        "Clearly above Sweden: housing with special service and persons with any LSS "
+        "support. Clearly below Sweden: assistance allowance (SFB). Depends on how ages "
+        "are counted: daily activity.")
 
 
 def test_trend_and_funnel_categories() -> None:

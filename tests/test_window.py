@@ -173,8 +173,10 @@ def test_peer_interval_formula() -> None:
 
 def test_symmetric_decomposition_is_kitagawa(demo_inputs) -> None:
     """Band model, one band: two groups (in the band, outside it) with the municipality's
-    rate in the band O/n_b and 0 outside; Kitagawa evaluates each effect at the mean."""
-    band = screen(YEAR, inputs=demo_inputs, method=Method(age_model="band", reference="riket"))
+    rate in the band O/n_b and 0 outside; Kitagawa evaluates each effect at the mean (the
+    two-way split: without the need adjustment, tests/test_need.py has the three-way one)."""
+    band = screen(YEAR, inputs=demo_inputs, method=Method(age_model="band", reference="riket",
+                                                          need_model="none"))
     ok = band.filter((pl.col("flag") != "not_assessed") & (pl.col("category") != "totalt"))
     o = ok["observed"].to_numpy()
     n_b = ok["population_band"].to_numpy().astype(float)
@@ -191,7 +193,8 @@ def test_symmetric_decomposition_is_kitagawa(demo_inputs) -> None:
     np.testing.assert_allclose(structure + rate_effect, o - ec, rtol=1e-9)
     # the sequential split (version 0.1) gives the interaction to the other effect
     seq = screen(YEAR, inputs=demo_inputs, method=Method(age_model="band", reference="riket",
-                                                     decomposition="sequential"))
+                                                     decomposition="sequential",
+                                                     need_model="none"))
     s = seq.filter(pl.col("municipality") == "0180").filter(pl.col("category") ==
                                                             "daglig_verksamhet")
     r = band.filter(pl.col("municipality") == "0180").filter(pl.col("category") ==

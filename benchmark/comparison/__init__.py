@@ -18,6 +18,10 @@ Modules, in the order the table is built (the method, with its assumptions, is e
   random-effects shrinkage;
 * :mod:`~benchmark.comparison.estimates`: intervals, flags, q-values, shrinkage;
 * :mod:`~benchmark.comparison.robustness`: the flag under the alternatives (``robust``);
+* :mod:`~benchmark.comparison.need`: the need-adjusted expectation E* from need
+  indicators, O/E* with its flag and the three-way split (age, need, other);
+  :func:`need_fits` the fitted β per insats, :func:`indicator_table` a municipality's
+  indicators against Riket;
 * :mod:`~benchmark.comparison.table`: the steps in order (:func:`build_table`),
   persistence, costs, the column set;
 * :mod:`~benchmark.comparison.peers`: peer groups and the peer columns;
@@ -38,6 +42,7 @@ from benchmark.comparison.bands import ReferenceBands, reference_bands
 from benchmark.comparison.expected import expected_counts
 from benchmark.comparison.inputs import Inputs, available_years, latest_year, load_inputs
 from benchmark.comparison.method import Method
+from benchmark.comparison.need import indicator_table, need_fits
 from benchmark.comparison.peers import PeerGroup, resolve_peer_group
 from benchmark.comparison.table import COLUMNS, EXTRA_COLUMNS, build_table
 
@@ -53,8 +58,10 @@ __all__ = [
     "compare",
     "expected_counts",
     "history",
+    "indicator_table",
     "latest_year",
     "load_inputs",
+    "need_fits",
     "reference_bands",
     "resolve_peer_group",
     "screen",

@@ -22,10 +22,12 @@ from benchmark.catalog import CATEGORIES, with_age_bands
 from benchmark.comparison.bands import AGE_MODELS, ReferenceBands, reference_bands
 from benchmark.comparison.labels import label
 from benchmark.errors import InputError
+from benchmark.indicators import NEED_BY_CATEGORY, need_indicators_for
 from benchmark.stats import check_confidence
+from benchmark.stats.need import NEED_MODELS
 
-__all__ = ["DECOMPOSITIONS", "FDR_FAMILIES", "PEER_INTERVALS", "POOLED_TESTS", "REFERENCES",
-           "SHRINKAGES", "Method", "resolve_method"]
+__all__ = ["DECOMPOSITIONS", "FDR_FAMILIES", "NEED_CHOICES", "PEER_INTERVALS", "POOLED_TESTS",
+           "REFERENCES", "SHRINKAGES", "Method", "resolve_method"]
 
 #: Reference populations the national comparison can use: the whole country, the rest of
 #: the country, or (auto) the rest of the country only where the municipality holds more
@@ -47,7 +49,11 @@ SHRINKAGES = ("random_effects", "marshall")
 #: composition at national rates, the interaction in the other effect).
 DECOMPOSITIONS = ("symmetric", "sequential")
 
+#: The need model (:mod:`benchmark.stats.need`), or ``none`` (no need adjustment).
+NEED_CHOICES = (*NEED_MODELS, "none")
+
 AgeBands = tuple[tuple[str, tuple[int, int | None]], ...]
+NeedIndicators = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 def _whole(value: object, name: str, minimum: int) -> int:
@@ -125,6 +131,14 @@ class Method:
         True): the other age model and each finite band edge moved by ± ``band_shift``.
     band_shift
         Years a band edge is moved in the alternatives (default 2).
+    need_model
+        The need adjustment (:mod:`benchmark.comparison.need`): ``"negative_binomial"``
+        (default), ``"quasi_poisson"`` or ``"none"`` (no need columns; the decomposition
+        stays two-way).
+    need_indicators
+        Overrides of the catalogue's indicators per insats
+        (:data:`benchmark.indicators.NEED_BY_CATEGORY`), category id → indicator ids; an
+        empty tuple switches the adjustment off for that insats.
 
     Raises
     ------
@@ -139,14 +153,14 @@ class Method:
      age_bands=daglig_verksamhet:18-64; reference=auto(0.05); fdr=auto; od_window=5;
      min_od_units=10; od_trim=0.1; persistence=3/5; pooled_years=3(mean);
      peer_interval=random_effects; shrinkage=random_effects; decomposition=symmetric;
-     alternatives=band_shift:2'
+     alternatives=band_shift:2; need=negative_binomial'
     >>> Method() == Method(age_bands={})
     True
     >>> Method.legacy().describe()  # doctest: +NORMALIZE_WHITESPACE
     'confidence=0.95; strong_confidence=0.998; age_model=band; age_bands=catalogue;
      reference=riket; fdr=municipality_year; od_window=1; min_od_units=10; od_trim=0.1;
      persistence=3/5; pooled_years=3(sum); peer_interval=fixed; shrinkage=marshall;
-     decomposition=sequential; alternatives=none'
+     decomposition=sequential; alternatives=none; need=none'
     """
 
     confidence: float = 0.95
@@ -168,6 +182,8 @@ class Method:
     decomposition: str = "symmetric"
     alternatives: bool = True
     band_shift: int = 2
+    need_model: str = "negative_binomial"
+    need_indicators: NeedIndicators | Mapping[str, tuple[str, ...]] | None = ()
     _bands: ReferenceBands = field(init=False, repr=False, compare=False)
 
     @classmethod
@@ -175,8 +191,9 @@ class Method:
         """The method of version 0.1 (main before issue 12), which reproduces its tables
         bit for bit: the band model, Riket as the reference, BH within municipality × year,
         φ/τ² from each year alone, the pooled test on the sum, a fixed peer expectation,
-        Marshall's shrinkage, the sequential decomposition and no alternatives (``robust``
-        and ``flag_alternatives`` stay empty). ``changes`` override single settings.
+        Marshall's shrinkage, the sequential decomposition, no alternatives (``robust``
+        and ``flag_alternatives`` stay empty) and no need adjustment. ``changes`` override
+        single settings.
 
         Examples
         --------
@@ -186,7 +203,8 @@ class Method:
         settings: dict[str, Any] = {
             "age_model": "band", "reference": "riket", "fdr": "municipality_year",
             "od_window": 1, "pooled_test": "sum", "peer_interval": "fixed",
-            "shrinkage": "marshall", "decomposition": "sequential", "alternatives": False}
+            "shrinkage": "marshall", "decomposition": "sequential", "alternatives": False,
+            "need_model": "none"}
         return cls(**{**settings, **changes})
 
     def __post_init__(self) -> None:
@@ -244,6 +262,21 @@ class Method:
         put(self, "shrinkage", _choice(self.shrinkage, "shrinkage", SHRINKAGES))
         put(self, "decomposition", _choice(self.decomposition, "decomposition",
                                            DECOMPOSITIONS))
+        put(self, "need_model", _choice(self.need_model, "need_model", NEED_CHOICES))
+        raw_need = self.need_indicators
+        if isinstance(raw_need, tuple):
+            try:
+                raw_need = dict(raw_need)
+            except (TypeError, ValueError):
+                raise InputError("need_indicators must be a mapping category id → indicator "
+                                 "ids, e.g. {'daglig_verksamhet': ('aktivitetsersattning',)}"
+                                 ) from None
+        if raw_need is not None and not isinstance(raw_need, Mapping):
+            raise InputError(f"need_indicators must be a mapping category id → indicator "
+                             f"ids, got {type(raw_need).__name__}")
+        chosen = need_indicators_for(raw_need)
+        put(self, "need_indicators", tuple((c, ids) for c, ids in chosen.items()
+                                           if ids != NEED_BY_CATEGORY[c]))
 
     @property
     def bands(self) -> ReferenceBands:
@@ -255,6 +288,13 @@ class Method:
         """Years of history a table year needs: persistence (whose earlier years need their
         own overdispersion window) and the pooled test."""
         return max(self.persistence_years + self.od_window - 1, self.pooled_years)
+
+    def need_for(self, category: str) -> tuple[str, ...]:
+        """The need indicator ids of a category (none when :attr:`need_model` is
+        ``"none"``)."""
+        if self.need_model == "none":
+            return ()
+        return dict(self.need_indicators).get(category, NEED_BY_CATEGORY.get(category, ()))
 
     def fdr_family(self, front: str) -> str:
         """The q-value family for a front (``"screen"`` or ``"compare"``): :attr:`fdr`, or
@@ -278,7 +318,10 @@ class Method:
                 f"persistence={self.persistence_min}/{self.persistence_years}; "
                 f"pooled_years={self.pooled_years}({self.pooled_test}); "
                 f"peer_interval={self.peer_interval}; shrinkage={self.shrinkage}; "
-                f"decomposition={self.decomposition}; alternatives={alternatives}")
+                f"decomposition={self.decomposition}; alternatives={alternatives}; "
+                f"need={self.need_model}"
+                + "".join(f"; need_indicators={cid}:{'+'.join(ids) or 'none'}"
+                          for cid, ids in self.need_indicators))
 
     def record(self) -> dict[str, Any]:
         """The settings as a JSON-ready mapping, with the reference band of every category."""
@@ -304,6 +347,10 @@ class Method:
             "decomposition": self.decomposition,
             "alternatives": ({"age_model": True, "band_shift": self.band_shift}
                              if self.alternatives else None),
+            "need": ({"model": self.need_model,
+                      "indicators": {c.id: list(self.need_for(c.id))
+                                     for c in self.bands.categories}}
+                     if self.need_model != "none" else None),
         }
 
 

@@ -15,6 +15,8 @@
 4. :func:`~benchmark.comparison.lookback.persistence` and
    :func:`~benchmark.comparison.lookback.pooled_test`: the last years;
    :func:`~benchmark.comparison.robustness.robustness`: the flag under the alternatives;
+   :func:`~benchmark.comparison.need.need_adjustment`: E* from the need indicators, O/E*
+   and its flag, and the three-way split (age, need, other) where need is assessed;
 5. :func:`costs`: the national cost per user and the municipality's net cost deviation;
 6. :func:`finish`: origin, method, empty peer columns, row order and the column set.
 
@@ -38,6 +40,7 @@ from benchmark.comparison.grid import grid, reasons
 from benchmark.comparison.inputs import Inputs
 from benchmark.comparison.lookback import persistence, pooled_test
 from benchmark.comparison.method import Method
+from benchmark.comparison.need import NEED_COLUMNS, NEED_EXTRA_COLUMNS, need_adjustment
 from benchmark.comparison.robustness import robustness
 
 __all__ = ["COLUMNS", "DEPRECATED_COLUMNS", "EXTRA_COLUMNS", "PEER_COLUMNS", "build_table",
@@ -62,7 +65,8 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "persistence_direction", "years_assessed", "observed_3y", "expected_3y", "ratio_3y",
     "flag_3y", "cost_year", "peer_members", "peer_level", "reference", "share_of_riket",
     "age_model", "q_family", "od_years", "tau2_min", "tau2_max", "robust",
-    "flag_alternatives", "n_alternatives", "flag_depends_on", "method",
+    "flag_alternatives", "n_alternatives", "flag_depends_on", *NEED_COLUMNS,
+    *NEED_EXTRA_COLUMNS, "method",
 )
 #: Deprecated aliases in the frames of the Python API (old name → column), kept for one
 #: release and never written by ``benchmark.output`` (CSV, JSON, terminal):
@@ -190,4 +194,12 @@ def build_table(inputs: Inputs, years: Sequence[int], method: Method | None = No
         *persistence(window, flag_95, method),
         *pooled_test(window, observed, expected, method),
         *robustness(window, df, table["flag"].to_numpy(), method, wanted))
+    need = need_adjustment(window, df, inputs, method, shown)
+    split = need["split_age"].is_not_null()
+    table = table.with_columns(
+        *need.drop("split_age", "split_other").get_columns(),
+        pl.when(split).then(need["split_age"]).otherwise(pl.col("composition_effect"))
+        .alias("composition_effect"),
+        pl.when(split).then(need["split_other"]).otherwise(pl.col("other_effect"))
+        .alias("other_effect"))
     return finish(costs(table.lazy(), inputs), inputs, method, municipalities).pipe(collect)

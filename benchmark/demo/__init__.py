@@ -13,6 +13,8 @@ One module per part of the country, so a new kind of data is a new module:
 * :mod:`~benchmark.demo.population`: single-year ages by sex (SCB's format);
 * :mod:`~benchmark.demo.lss`: persons with LSS support, the planted deviations, their KPIs;
 * :mod:`~benchmark.demo.costs`: the cost KPIs;
+* :mod:`~benchmark.demo.need`: the need levels that drive part of the LSS figures, the need
+  indicator KPIs and the need-driven daglig verksamhet planted in 1402 "Demostad";
 * :mod:`~benchmark.demo.kolada`: the Kolada value rows each module adds its KPIs to;
 * :mod:`~benchmark.demo.generate`: the draw in order and the emulator's dataset;
 * :mod:`~benchmark.demo.serve`: fetch and process through the emulator, ``make demo``.
@@ -117,6 +119,13 @@ of "as planted".
 Planted categories are set exactly (rounded) each year; every other category (and the
 total, by the bands 0–22 / 23–64 / 65+) is a Poisson draw at the national band rate, so
 no strong flag is expected there.
+
+Need (:mod:`benchmark.demo.need`): each municipality's need levels (log-normal, sd 5 %)
+raise its daglig verksamhet (β 0.5), boende (0.3) and children's insatser (0.4), and give
+the need indicators N01702, N18803 and N01703. Demoby's need is national, so its +30 % stays
+a deviation after the need adjustment; 1402 "Demostad" has 1.82 × the national
+aktivitetsersättning and daglig verksamhet set to about 1.35 × the national band rate: higher
+adjusted for age, not after the need adjustment (``need_check`` prints both).
 """
 
 from benchmark.demo.country import DEMO_FOCUS, DEMO_FOCUS_NAME
@@ -128,12 +137,14 @@ from benchmark.demo.generate import (
     generate_dataset,
 )
 from benchmark.demo.lss import NULL_CATEGORIES, PLANTED, PlantedDeviation
+from benchmark.demo.need import NEED_FOCUS, NEED_PLANTED
 from benchmark.demo.serve import (
     DEMO_KOLADA_URL,
     DEMO_MARKER,
     DEMO_SCB_URL,
     demo_settings,
     iter_prepare_demo_data,
+    need_check,
     planted_check,
     prepare_demo_data,
     run_demo,
@@ -141,7 +152,7 @@ from benchmark.demo.serve import (
 
 __all__ = [
     "DEMO_FOCUS", "DEMO_FOCUS_NAME", "DEMO_KOLADA_URL", "DEMO_MARKER", "DEMO_SCB_URL",
-    "DEMO_SEED", "DEMO_YEARS", "KPI_META", "NULL_CATEGORIES", "PLANTED", "PlantedDeviation",
-    "dataset_digest", "demo_settings", "generate_dataset", "iter_prepare_demo_data",
-    "planted_check", "prepare_demo_data", "run_demo",
+    "DEMO_SEED", "DEMO_YEARS", "KPI_META", "NEED_FOCUS", "NEED_PLANTED", "NULL_CATEGORIES",
+    "PLANTED", "PlantedDeviation", "dataset_digest", "demo_settings", "generate_dataset",
+    "iter_prepare_demo_data", "need_check", "planted_check", "prepare_demo_data", "run_demo",
 ]

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from benchmark.catalog import COST_KPIS
-from benchmark.demo import costs, country, lss, population, profile
+from benchmark.demo import costs, country, lss, need, population, profile
 from benchmark.demo.country import DEMO_FOCUS, World
 from benchmark.demo.kolada import ValueRows
 from benchmark.errors import InputError
@@ -21,7 +21,7 @@ DEMO_SEED = 20261127
 DEMO_YEARS = range(2015, 2025)
 #: KPI metadata of every KPI the demo serves: id → (Kolada title, short definition).
 KPI_META: dict[str, tuple[str, str]] = {**lss.KPI_META, **costs.KPI_META,
-                                        **profile.kpi_meta()}
+                                        **profile.kpi_meta(), **need.KPI_META}
 #: How the demo's KPI descriptions start (Kolada's own descriptions follow).
 _DEMO_NOTE = f"{text('output.warning')}. "
 
@@ -36,7 +36,8 @@ def simulate(seed: int, years: list[int]) -> World:
     sizes = country.sizes(len(codes), focus, rng)
     age_index = country.age_index(sizes, focus, rng)
     pop = population.simulate(sizes, age_index, years, rng)
-    total_band, cat, status, missing = lss.simulate(rng, codes, sizes, years, pop)
+    total_band, cat, status, missing = lss.simulate(
+        rng, codes, sizes, years, pop, need.factors(need.levels(seed, codes)))
     return World(codes, names, years, sizes, age_index, pop, total_band, cat, status, missing,
                  seed)
 
@@ -98,7 +99,7 @@ def generate_dataset(seed: int = DEMO_SEED, years: range = DEMO_YEARS) -> ApiDat
         raise InputError("years is empty; give a range such as range(2015, 2025)")
     w = simulate(seed, years_list)
     rows = ValueRows(w)
-    for module in (lss, costs, profile):  # the order of the rows the emulator serves
+    for module in (lss, costs, profile, need):  # the order of the rows the emulator serves
         module.add_values(w, rows)
     return ApiDataset(
         kolada_values=rows.frame(),

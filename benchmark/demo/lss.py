@@ -115,11 +115,14 @@ def _gamma(rng: np.random.Generator, cv: float, size: int | tuple[int, ...]) -> 
 
 
 def simulate(rng: np.random.Generator, codes: list[str], sizes: np.ndarray, years: list[int],
-             pop: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray],
-                                       dict[str, np.ndarray], tuple[int, int] | None]:
+             pop: np.ndarray, need: dict[str, np.ndarray] | None = None
+             ) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray],
+                        tuple[int, int] | None]:
     """Draw the persons with LSS support: with any insats by band and sex
     [m, y, s, band], per insats [m, y], the cells' status ("" | "Privacy" | "Missing") and
-    the municipality-year whose values are all missing (the fields of :class:`World`)."""
+    the municipality-year whose values are all missing (the fields of :class:`World`).
+    ``need`` maps an insats to each municipality's need factor
+    (:func:`benchmark.demo.need.factors`), which multiplies its practice factor."""
     n = len(codes)
     focus = codes.index(DEMO_FOCUS)
     pop_band = band_sum(pop)  # [m, y, s, band]
@@ -151,9 +154,13 @@ def simulate(rng: np.random.Generator, codes: list[str], sizes: np.ndarray, year
         p = kappa * s[None, :] * ((trend / _TOTAL_TREND) ** t)[:, None]  # [y, band]
         theta = _gamma(rng, _OD_CATEGORY_CV, n)[:, None] * np.exp(
             rng.normal(0, _OD_YEAR_SD, (n, ny)))
+        if need is not None and cid in need:
+            theta = theta * need[cid][:, None]
         prob = np.clip(p[None, :, None, :] * theta[:, :, None, None], 0, 0.97)
         cat[cid] = rng.binomial(total_band, prob).sum(axis=(2, 3))
 
+    if need is not None:  # first: Demoby's planted rates then include it
+        _plant_need(codes, pop, total_band, cat)
     _plant_focus(focus, codes, pop, total_band, cat, rng)
 
     # Suppression and one missing municipality-year (never the focus or 2482).
@@ -209,6 +216,23 @@ def _plant_focus(focus: int, codes: list[str], pop: np.ndarray, total_band: np.n
             values = rng.poisson(s_others / (p_all - p_f) * p_f)
         cap = focus_0_22 if c.age_max is not None and c.age_max <= 22 else focus_total
         cat[c.id][focus] = np.minimum(values, cap).astype(np.int64)
+
+
+def _plant_need(codes: list[str], pop: np.ndarray, total_band: np.ndarray,
+                cat: dict[str, np.ndarray]) -> None:
+    """Set the need focus's daglig verksamhet to ``NEED_PLANTED`` × the national rate in
+    the band (no practice factor; the rate includes the municipality, as for Demoby)."""
+    from benchmark.demo.need import NEED_FOCUS, NEED_PLANTED
+
+    i = codes.index(NEED_FOCUS)
+    others = np.ones(len(codes), bool)
+    others[i] = False
+    c = next(c for c in CATEGORIES if c.id == "daglig_verksamhet")
+    band_pop = pop[:, :, :, ages_in(c.age_min, c.age_max)].sum(axis=(2, 3)).astype(float)
+    rest = cat[c.id][others].sum(axis=0).astype(float)
+    rate = rest / (band_pop.sum(axis=0) - NEED_PLANTED * band_pop[i])
+    cap = total_band[i].sum(axis=(1, 2))
+    cat[c.id][i] = np.minimum(np.rint(NEED_PLANTED * rate * band_pop[i]), cap).astype(np.int64)
 
 
 def add_values(w: World, rows: ValueRows) -> None:

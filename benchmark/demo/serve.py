@@ -172,6 +172,33 @@ def planted_check(table: pl.DataFrame, municipality: str = DEMO_FOCUS) -> list[s
     return lines
 
 
+def need_check(table: pl.DataFrame) -> list[str]:
+    """Lines for the need adjustment on the demo (:mod:`benchmark.demo.need`): the
+    need-driven daglig verksamhet of ``NEED_FOCUS`` (higher adjusted for age, not after the
+    need adjustment) and Demoby's practice deviation (higher both ways), with the three-way
+    split in persons. ``table`` holds both municipalities (e.g. the screening)."""
+    from benchmark.demo.need import NEED_FOCUS
+
+    lines = []
+    for code, want in ((NEED_FOCUS, "similar"), (DEMO_FOCUS, "higher")):
+        rows = table.filter((pl.col("municipality") == code)
+                            & (pl.col("category") == "daglig_verksamhet"))
+        if rows.height == 0 or rows["need_ratio"][0] is None:
+            lines.append(f"  need: {code} daglig_verksamhet not assessed")
+            continue
+        r = rows.row(0, named=True)
+        kind = "need-driven" if code == NEED_FOCUS else "practice"
+        found = r["flag"] == "higher" and r["need_flag"] == want
+        lines.append(
+            f"  need: {code} {r['name']} daglig_verksamhet ({kind}) → flag {r['flag']} "
+            f"adjusted for age (O/E {r['ratio']:.2f}), {r['need_flag']} adjusted for age and "
+            f"need (O/E* {r['need_ratio']:.2f}; β {r['need_beta']:.2f}); split age "
+            f"{round(r['composition_effect']):+d}, need {round(r['need_effect']):+d}, other "
+            f"{round(r['other_effect']):+d} persons — "
+            + ("as planted" if found else "NOT as planted"))
+    return lines
+
+
 def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: bool = True,
              data_dir: Path = Path("data/demo")) -> Iterator[str]:
     """Run the whole suite offline on the demo country; yield progress and summary lines.
@@ -223,6 +250,7 @@ def run_demo(*, out_dir: Path = Path("reports"), lang: str = "sv", progress: boo
     yield f"comparison {DEMO_FOCUS} {DEMO_FOCUS_NAME} {year} → {path}"
     yield "planted deviations (see benchmark.demo.PLANTED):"
     yield from planted_check(comparison.filter(pl.col("year") == year))
+    yield from need_check(table)
 
     # the focus's own (synthetic) case-system export, drawn from its published figures
     from benchmark.comparison import load_inputs

@@ -15,6 +15,7 @@ One module per chart family:
 * :mod:`~benchmark.plots.decomposition`: age structure or the rest;
 * :mod:`~benchmark.plots.spine`: the LSS profile's spine chart (a profile table,
   :func:`benchmark.profile.profile`), one row per KPI on its national spread;
+* :mod:`~benchmark.plots.need`: adjusted for age, and for age and need;
 
 and what they share: :mod:`~benchmark.plots.base` (Chart, palette, layout, row helpers),
 :mod:`~benchmark.plots.table` (:func:`data_table`), :mod:`~benchmark.plots.peers` (how the
@@ -36,6 +37,7 @@ from benchmark.plots.base import PALETTE, PLOTLY_CONFIG, REPORT_CONFIG, SYMBOLS,
 from benchmark.plots.decomposition import decomposition_chart, decomposition_table
 from benchmark.plots.forest import ZERO_SYMBOL, forest_chart, forest_table
 from benchmark.plots.funnel import OUTSIDE_SYMBOL, funnel_chart, funnel_limits, funnel_table
+from benchmark.plots.need import need_chart, need_table
 from benchmark.plots.peers import peer_group_name, peer_name
 from benchmark.plots.spine import spine_chart, spine_position, spine_table
 from benchmark.plots.table import data_table
@@ -45,6 +47,7 @@ __all__ = [
     "OUTSIDE_SYMBOL", "PALETTE", "PLOTLY_CONFIG", "REPORT_CONFIG", "SYMBOLS", "ZERO_SYMBOL",
     "Chart", "data_table", "decomposition_chart", "decomposition_table", "forest_chart",
     "forest_table", "funnel_chart", "funnel_limits", "funnel_table", "is_synthetic",
+    "need_chart", "need_table",
     "peer_group_name", "peer_name", "spine_chart", "spine_position", "spine_table",
     "trend_chart", "trend_table",
 ]

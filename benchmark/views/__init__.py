@@ -9,6 +9,7 @@ No statistics are computed here either. One module per job:
 * :mod:`~benchmark.views.sections`: the board report's sections (title, summary in words,
   the whole picture's words, what the numbers mean, glossary, sources);
 * :mod:`~benchmark.views.cost`: what the difference costs;
+* :mod:`~benchmark.views.need`: is the difference about greater need?;
 * :mod:`~benchmark.views.screening`: the national screening tables and the method
   notebook's catalogue table;
 * :mod:`~benchmark.views.findings`: findings that depend on how the ages are counted;
@@ -30,6 +31,13 @@ from benchmark.views.data import (
 )
 from benchmark.views.findings import alternative_words, depends_sentences
 from benchmark.views.methods import age_profile_table, robustness_table
+from benchmark.views.need import (
+    beta_table,
+    indicator_view,
+    need_explained,
+    need_parts,
+    need_sentences,
+)
 from benchmark.views.screening import (
     CATEGORY_SORTS,
     OVERVIEW_SORTS,
@@ -63,11 +71,12 @@ from benchmark.views.sections import (
 
 __all__ = [
     "CATEGORY_SORTS", "GLOSSARY", "OVERVIEW_SORTS", "SECTIONS", "TABLE_CSS", "TREND_YEARS",
-    "ReportData", "age_profile_table", "alternative_words", "category_heading",
-    "cost_section", "demo_note", "depends_sentences", "findings_line", "funnel_categories",
-    "funnel_intro", "glossary", "heading", "load_report_data", "meaning", "municipality_table",
-    "notebook_settings", "paired_note", "profile_groups", "profile_intro",
-    "reference_bands_table", "retrieval_dates",
-    "robustness_table", "screening_summary", "section", "show", "sort_choices", "sources",
-    "start_document", "summary", "sv_sort_key", "title_block", "trend_categories",
+    "ReportData", "age_profile_table", "alternative_words", "beta_table",
+    "category_heading", "cost_section", "demo_note", "depends_sentences", "findings_line",
+    "funnel_categories", "funnel_intro", "glossary", "heading", "indicator_view",
+    "load_report_data", "meaning", "municipality_table", "need_explained", "need_parts",
+    "need_sentences", "notebook_settings", "paired_note", "profile_groups", "profile_intro",
+    "reference_bands_table", "retrieval_dates", "robustness_table", "screening_summary",
+    "section", "show", "sort_choices", "sources", "start_document", "summary", "sv_sort_key",
+    "title_block", "trend_categories",
 ]

@@ -80,6 +80,10 @@ class ReportData:
     manifest: dict[str, Any] = field(default_factory=dict)
     retrieved: dict[str, tuple[str, str]] = field(default_factory=dict)
     profile: pl.DataFrame = field(default_factory=pl.DataFrame)  # profile(): one row per KPI
+    #: the municipality's need indicators against Riket (comparison.indicator_table)
+    need_indicators: pl.DataFrame | None = None
+    #: the fitted need model per insats and indicator (comparison.need_fits)
+    need_fits: pl.DataFrame | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -90,8 +94,8 @@ class ReportData:
 def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
                      data_dir: str | Path | None = None,
                      settings: Settings | None = None) -> ReportData:
-    """Run compare, history and screen for one municipality and year; the tables are read
-    once.
+    """Run compare, history and screen for one municipality and year, and the need
+    indicators and fits; the tables are read once.
 
     Parameters
     ----------
@@ -122,7 +126,14 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     >>> data.name, data.table.height  # doctest: +SKIP
     ('Demoby', 10)
     """
-    from benchmark.comparison import compare, history, load_inputs, screen
+    from benchmark.comparison import (
+        compare,
+        history,
+        indicator_table,
+        load_inputs,
+        need_fits,
+        screen,
+    )
     from benchmark.profile import profile
 
     fmt.check_lang(lang)
@@ -135,9 +146,11 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     scr = screen(year, inputs=inputs)
     names = table["name"].drop_nulls().to_list() if "name" in table.columns else []
     manifest = read_manifest(settings)
+    code = inputs.check_municipality(municipality)
     return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,
                       table, hist, scr, manifest, retrieval_dates(manifest, settings),
-                      profile(municipality, year, lang=lang, inputs=inputs))
+                      profile(municipality, year, lang=lang, inputs=inputs),
+                      indicator_table(inputs, code, year), need_fits(inputs, year))
 
 
 def retrieval_dates(manifest: dict[str, Any], settings: Settings | None = None

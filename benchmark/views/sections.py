@@ -20,8 +20,8 @@ from benchmark.views.data import ReportData
 from benchmark.views.findings import depends_sentences
 
 #: The report's sections (their headings are the texts ``section.<key>``).
-SECTIONS = ("summary", "overview", "decomposition", "trend", "funnel", "cost", "profile",
-            "reading", "glossary", "sources")
+SECTIONS = ("summary", "overview", "decomposition", "need", "trend", "funnel", "cost",
+            "profile", "reading", "glossary", "sources")
 #: The glossary's terms, in order (texts ``glossary.<key>`` and ``glossary.<key>_def``).
 GLOSSARY = ("lss", "executed", "expected", "limit", "interval", "other")
 
@@ -117,14 +117,27 @@ def _labels(table: pl.DataFrame, mask: pl.Expr, lang: str) -> list[str]:
     return [fmt.category_label(c, lang, mid_sentence=True) for c in ids]
 
 
+def _fragile(table: pl.DataFrame) -> pl.Expr:
+    """Rows whose flag does not hold under the alternative ways of counting ages."""
+    return (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
+            else pl.lit(False))
+
+
 def findings_line(table: pl.DataFrame, lang: str = "sv") -> str:
     """The main findings in one line of plain text (the index of a batch of reports): the
-    categories clearly above and below Riket (``flag``), or that none deviates clearly."""
+    categories clearly above and below Riket (a ``flag`` that is ``robust``, as in
+    :func:`summary`), those whose flag depends on how ages are counted, or that none
+    deviates clearly."""
     fmt.check_lang(lang)
+    table = _need_verdict(table)  # the need-adjusted verdict where need explains the insats
     ok = pl.col("status") == "ok"
+    flagged = ok & pl.col("flag").is_in(["higher", "lower"])
+    fragile = _fragile(table)
     parts = [fmt.text(f"index.finding_{flag}", lang, items=fmt.join(labels, lang))
              for flag in ("higher", "lower")
-             if (labels := _labels(table, ok & (pl.col("flag") == flag), lang))]
+             if (labels := _labels(table, ok & (pl.col("flag") == flag) & ~fragile, lang))]
+    if depends := _labels(table, flagged & fragile, lang):
+        parts.append(fmt.text("index.finding_depends", lang, items=fmt.join(depends, lang)))
     return " ".join(parts) or fmt.text("index.finding_none", lang)
 
 
@@ -154,8 +167,9 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     fmt.check_lang(lang)
     n = table.height
     ok = pl.col("status") == "ok"
-    fragile = (pl.col("robust").fill_null(True).not_() if "robust" in table.columns
-               else pl.lit(False))
+    explained = _need_explained(table, lang)
+    table = _need_verdict(table)
+    fragile = _fragile(table)
     hi = _labels(table, ok & (pl.col("flag") == "higher") & ~fragile, lang)
     lo = _labels(table, ok & (pl.col("flag") == "lower") & ~fragile, lang)
     sim = _labels(table, ok & (pl.col("flag") == "similar"), lang)
@@ -180,11 +194,35 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
                               items=fmt.join(na, lang)))
     if persistent:
         items.append(fmt.text("summary.persistent", lang, items=fmt.join(persistent, lang)))
+    items += explained
     items += _reference_sentences(table, lang)
     profiled = "age_model" in table.columns and (table["age_model"] == "profile").any()
     lead = fmt.text("summary.lead_profile" if profiled else "summary.lead", lang)
     lis = "".join(f"<li>{html.escape(s)}</li>" for s in items)
     return f'<div class="lss-summary"><ul>{lis}</ul></div>{_paragraph(lead)}'
+
+
+def _need_verdict(table: pl.DataFrame) -> pl.DataFrame:
+    """The table with ``flag`` replaced by ``need_flag`` where the need indicators explain
+    the insats (``need_explains``) and the need-adjusted row is assessed: the verdict the
+    summary gives."""
+    if not {"need_flag", "need_explains"} <= set(table.columns):
+        return table
+    use = (pl.col("need_explains").fill_null(False)
+           & pl.col("need_flag").is_in(["higher", "lower", "similar"]))
+    return table.with_columns(pl.when(use).then(pl.col("need_flag")).otherwise(pl.col("flag"))
+                              .alias("flag"))
+
+
+def _need_explained(table: pl.DataFrame, lang: str) -> list[str]:
+    """Insatser clearly above or below Riket adjusted for age but not once the need
+    indicators, which explain them, are taken into account."""
+    if not {"need_flag", "need_explains"} <= set(table.columns):
+        return []
+    found = _labels(table, (pl.col("status") == "ok") & pl.col("need_explains").fill_null(False)
+                    & pl.col("flag").is_in(["higher", "lower"])
+                    & (pl.col("need_flag") == "similar"), lang)
+    return [fmt.text("summary.need_explained", lang, items=fmt.join(found, lang))] if found else []
 
 
 def _reference_sentences(table: pl.DataFrame, lang: str) -> list[str]:
