@@ -67,7 +67,7 @@ def test_plan_keys_are_stable_and_distinct() -> None:
 def test_metadata_plan_chunks_kpi_ids() -> None:
     plan = kolada.plan_metadata("http://k/v3", all_kpis())
     kinds = Counter(r.kind for r in plan)
-    assert kinds == {"kolada-municipality": 1, "kolada-groups": 1, "kolada-kpi": 3}  # 56 ids
+    assert kinds == {"kolada-municipality": 1, "kolada-groups": 1, "kolada-kpi": 3}  # 59 ids
     for r in plan:
         if r.kind == "kolada-kpi":
             ids = r.url.split("/kpi/")[1].split("?")[0].split(",")

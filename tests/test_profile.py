@@ -241,7 +241,7 @@ def test_fetch_joins_the_profile_and_reports_a_kpi_without_data(tmp_path: Path) 
                         progress=False)
         data_paths = [r.path for r in srv.requests if "/data/kpi/" in r.path]
     assert summary.missing == [] and summary.http_attempts == summary.minimum_requests
-    assert len(data_paths) == 3  # 56 KPIs in segments of ≤ 25 ids: 24 + 24 + 8
+    assert len(data_paths) == 3  # 59 KPIs in segments of ≤ 25 ids: 25 + 25 + 9
     assert all(len(p.split("/data/kpi/")[1].split("/")[0].split(",")) <= 25
                for p in data_paths)
     assert any("N28040 (2023)" not in n and "N28040 (2024)" in n for n in summary.notes)
