@@ -33,7 +33,7 @@ export BENCHMARK_DATA_DIR := $(abspath $(DATA_DIR))
 LOCK := requirements.lock
 UV_VERSION ?= 0.13.8
 
-.PHONY: help setup lock doctor data process compare screen report reports demo lab test lint format bench clean
+.PHONY: help setup lock doctor data process compare screen profile report reports demo lab test lint format bench clean
 
 help: ## List the targets (this text)
 	@echo "LSS benchmark – make targets (variables: KOMMUN=$(KOMMUN) KOMMUNER=$(KOMMUNER) YEAR=$(or $(YEAR),newest) REPORT_LANG=$(REPORT_LANG) FORMAT=$(or $(FORMAT),default) YEARS=$(or $(YEARS),2015-newest))"
@@ -83,6 +83,9 @@ compare: setup $(PROCESSED) ## Comparison table for KOMMUN and YEAR (default new
 
 screen: setup $(PROCESSED) ## National screening of all municipalities for YEAR (CSV in reports/)
 	$(PY) -m benchmark screen $(if $(YEAR),--year $(YEAR)) --format csv --out 'reports/screening-{year}.csv'
+
+profile: setup $(PROCESSED) ## The whole LSS picture (40 KPIs: volume, extent, economy, quality, staff) for KOMMUN, YEAR
+	$(PY) -m benchmark profile --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR))
 
 report: setup $(PROCESSED) ## Board report for KOMMUN, YEAR (default newest), REPORT_LANG, FORMAT (html, static or pdf), REGISTER (own export; optional)
 	$(PY) -m benchmark report --kommun $(KOMMUN) $(if $(YEAR),--year $(YEAR)) --lang $(REPORT_LANG) $(if $(FORMAT),--format $(FORMAT)) --out reports \

@@ -41,6 +41,8 @@ can be read (``bench.measure``):
    recorded, since other work on the machine slows a run that uses every core. Skipped
    with ``--no-batch`` (together they take several minutes); ``--batch-formats static``
    runs one of them.
+6. ``profile``: the LSS profile (40 KPIs) of the demo focus municipality from the processed
+   tables, read each time (``--reps``, default 5, in one worker).
 
 Results: a table on stdout and ``reports/bench.json`` (with machine facts). The exit code
 is 1 when a target is missed or the baseline and the library disagree (``--no-fail``:
@@ -75,6 +77,7 @@ TARGETS: dict[str, tuple[float | None, float | None]] = {
     "process (10 years)": (1.5, MB_LIMIT),
     "report (CLI subprocess)": (30.0, MB_LIMIT),
     "register (100 000 rows)": (2.0, MB_LIMIT),
+    "profile (40 KPIs)": (1.0, MB_LIMIT),
     "report as PDF (CLI subprocess)": (None, None),
     "reports, all 290 (static HTML)": (300.0, None),
     "reports, all 290 (PDF)": (None, None),
@@ -330,6 +333,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reps-process", type=int, default=3)
     p.add_argument("--reps-report", type=int, default=3)
     p.add_argument("--reps-register", type=int, default=5)
+    p.add_argument("--reps-profile", type=int, default=5)
     p.add_argument("--no-batch", action="store_true",
                    help="skip the batch of all 290 reports (static HTML and PDF)")
     p.add_argument("--batch-formats", default="static,pdf",
@@ -342,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.quick:
         args.reps_screen = args.reps_process = args.reps_report = args.reps_register = 1
+        args.reps_profile = 1
     from benchmark.demo import DEMO_FOCUS, DEMO_YEARS, prepare_demo_data
 
     year = DEMO_YEARS[-1]
@@ -391,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_worker("register (100 000 rows)", "register", data_dir, year,
                                   args.reps_register, file=big))
         print(f"  register: median {results[-1].median:.3f} s", flush=True)
+
+        results.append(run_worker("profile (40 KPIs)", "profile", data_dir, year,
+                                  args.reps_profile))
+        print(f"  profile: median {results[-1].median:.3f} s", flush=True)
 
         if not args.no_batch:
             formats = {f.strip() for f in args.batch_formats.split(",")}

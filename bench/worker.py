@@ -5,8 +5,9 @@ Steps: ``screen-library`` (``benchmark.screen.screen``, the default method),
 implements), ``screen-pandas`` (``bench.baseline_pandas.screen_pandas``), ``process``
 (``benchmark.process.process`` from the raw snapshots) and ``register`` (read and validate a
 case-system export of ``--file`` and build its three views,
-:func:`benchmark.register.views.build`). The step runs ``--reps`` times after its imports;
-the worker prints
+:func:`benchmark.register.views.build`) and ``profile`` (the 40-KPI LSS profile of the demo
+focus, :func:`benchmark.profile.profile`, reading the processed tables each time). The step
+runs ``--reps`` times after its imports; the worker prints
 one JSON line: the per-repetition seconds, the import time, the peak resident memory after
 the imports alone and the process's peak resident memory (VmHWM from /proc/self/status,
 which covers polars/arrow allocations that tracemalloc cannot see). The parent samples the
@@ -23,7 +24,8 @@ from pathlib import Path
 
 __all__ = ["main", "peak_rss_mb"]
 
-STEPS = ("screen-library", "screen-legacy", "screen-pandas", "process", "register")
+STEPS = ("screen-library", "screen-legacy", "screen-pandas", "process", "register",
+         "profile")
 
 
 def peak_rss_mb() -> float | None:
@@ -63,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
 
         def run() -> object:
             return screen_pandas(args.year, settings.processed_dir / "current")
+    elif args.step == "profile":
+        from benchmark.demo import DEMO_FOCUS
+        from benchmark.profile import profile
+
+        def run() -> object:
+            table = profile(DEMO_FOCUS, args.year, settings=settings)
+            assert table.height == 40, table.height
+            return table
     elif args.step == "register":
         from benchmark.demo.register import DEMO_LABEL_MAP, DEMO_REGISTER_DATE
         from benchmark.register.validate import read_register

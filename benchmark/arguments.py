@@ -19,6 +19,7 @@ from benchmark.catalog import (
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
 from benchmark.indicators import parse_need_indicators
+from benchmark.profile.catalogue import parse_kpi_ids
 from benchmark.texts import DEFAULT_LANG, LANGS
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ _year = _argument(check_year)
 _years = _argument(parse_years)
 _kommun = _argument(normalise_municipality_code)
 _age_band = _argument(parse_age_band)
+_kpi_ids = _argument(parse_kpi_ids)
 _need_indicator_arg = _argument(parse_need_indicators)
 
 
@@ -159,6 +161,15 @@ def _common_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         "$BENCHMARK_DATA_DIR)", **default)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output",
                         **default)
+
+
+_PROFILE_HELP = ("the whole LSS picture of one municipality: any Kolada KPI with the "
+                 "comparison its kind allows")
+_PROFILE_DESCRIPTION = (
+    "One row per KPI of the LSS profile (volume, extent, economy, quality, staff) or of "
+    "--kpi: value, Riket, interval, percentile and robust z in the national distribution, "
+    "the peers' median and a flag (higher/lower/similar/not_assessed, or not_tested where "
+    "Kolada gives no sampling variance).")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,6 +260,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", type=Path, help="write to this file instead of stdout; "
                        "{year} in the name becomes the year used, e.g. "
                        "reports/screening-{year}.csv")
+
+    p = sub.add_parser("profile", parents=[common], help=_PROFILE_HELP,
+                       description=_PROFILE_DESCRIPTION)
+    p.add_argument("--kommun", type=_kommun, required=True, help="four-digit kommunkod")
+    p.add_argument("--year", type=_year, default=None, help="reference year (default: the "
+                   "newest year in the processed data)")
+    p.add_argument("--kpi", metavar="ID,...", type=_kpi_ids,
+                   help="only these Kolada KPI ids (default: the 40 of the profile "
+                   "catalogue); ids outside it are classified from their Kolada title")
+    p.add_argument("--peer-group", help="as for compare (default: liknande_lss)")
+    p.add_argument("--gender", choices=("T", "all"), default="T", help="T: totals only; "
+                   "all: also K and M rows where Kolada splits the KPI by gender")
+    p.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="language of the "
+                   "label column")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    p.add_argument("--out", type=Path, help="write to this file instead of stdout; {year} "
+                   "in the name becomes the year used")
 
     p = sub.add_parser("register", parents=[common],
                        help="the municipality's own decisions (a case-system export), "

@@ -23,6 +23,7 @@ from benchmark import texts
 from benchmark.config import FIRST_YEAR, LAST_YEAR
 from benchmark.errors import InputError
 from benchmark.indicators import indicator_kpis
+from benchmark.profile.catalogue import kpi_titles
 
 #: Kolada's code for the whole country.
 RIKET = "0000"
@@ -123,6 +124,10 @@ EXTRA_KPI_SETS: tuple[KpiSet, ...] = (
                "N28018": "Nettokostnadsavvikelse LSS (%)",
                "N28026": "Referenskostnad LSS, kr/inv",
            }),
+    KpiSet("profile", "The LSS profile (benchmark.profile): volume, extent, economy, quality "
+           "and staff KPIs of the spine chart, and the denominators of its shares",
+           {k: t for k, t in kpi_titles().items()
+            if k not in {i for c in CATEGORIES for i in (c.kpi_count, c.kpi_rate)}}),
     KpiSet("need", "Need indicators for the need-adjusted comparison "
            "(benchmark.indicators)", indicator_kpis()),
 )
@@ -163,9 +168,8 @@ def extra_kpis() -> list[str]:
 
     Examples
     --------
-    >>> extra_kpis()  # doctest: +NORMALIZE_WHITESPACE
-    ['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026', 'N01702', 'N18803',
-     'N01703']
+    >>> extra_kpis()[:6], len(extra_kpis())
+    (['N28013', 'N28015', 'N28016', 'N28017', 'N28018', 'N28026'], 38)
     """
     return list(dict.fromkeys(k for s in EXTRA_KPI_SETS for k in s.kpis))
 
@@ -177,7 +181,7 @@ def all_kpis() -> list[str]:
     Examples
     --------
     >>> all_kpis()[:2], len(all_kpis())
-    (['N28801', 'N28820'], 30)
+    (['N28801', 'N28820'], 59)
     """
     return list(dict.fromkeys([*lss_kpis(), *extra_kpis()]))
 

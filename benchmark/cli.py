@@ -121,6 +121,33 @@ def _cmd_table(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_profile(args: argparse.Namespace, settings: Settings) -> int:
+    """``profile``: the LSS profile of one municipality (:func:`benchmark.profile.profile`).
+    Every argument is checked (KPI ids against the data included) before anything is
+    computed or printed."""
+    from benchmark.comparison import Method, load_inputs
+    from benchmark.output import write_table
+    from benchmark.profile import profile
+    from benchmark.profile.engine import resolve_kpis
+
+    out = _check_out(args.out, args.year)
+    inputs = load_inputs(settings)
+    inputs.check_municipality(args.kommun)
+    resolve_kpis(args.kpi, inputs)
+    if args.year is None:
+        year = _year_or_newest(None, settings)
+        out = _check_out(args.out, year)
+    else:
+        year = inputs.check_year(args.year)
+    method = Method()
+    table = profile(args.kommun, year, kpis=args.kpi, peer_group=args.peer_group,
+                    genders=("T", "K", "M") if args.gender == "all" else ("T",),
+                    lang=args.lang, method=method, inputs=inputs)
+    _warn_if_partial(settings)
+    write_table(table, args.format, out, kind="profile", method=method)
+    return 0
+
+
 def _cmd_register(args: argparse.Namespace, settings: Settings) -> int:
     from benchmark.register.cli import run
 
@@ -186,6 +213,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "doctor": _cmd_doctor,
     "compare": _cmd_table,
     "screen": _cmd_table,
+    "profile": _cmd_profile,
     "register": _cmd_register,
     "report": _cmd_report,
     "reports": _cmd_reports,

@@ -213,7 +213,8 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
     Returns
     -------
     ipywidgets.VBox
-        The demo label (on demo data), the dropdowns and the charts' output.
+        The demo label (on demo data), the dropdowns and the charts' output;
+        :func:`benchmark.explorer_profile.whole_picture` follows its dropdowns.
 
     Examples
     --------
@@ -269,7 +270,10 @@ def explorer(*, data_dir: str | Path | None = None, municipality: str | None = N
     render()
     banner = _banner(settings, lang)
     head = [w.HTML(banner)] if banner else []
-    return w.VBox([*head, w.HBox([pick, when, peers], layout=CONTROL_ROW), out])
+    box = w.VBox([*head, w.HBox([pick, when, peers], layout=CONTROL_ROW), out])
+    # what benchmark.explorer_profile.whole_picture follows
+    box.lss_choice = (settings, lang, pick, when, peers)
+    return box
 
 
 # --- notebook 03 ------------------------------------------------------------------------------

@@ -383,13 +383,14 @@ def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
     data_plan = kolada.plan_data(settings.kolada_url, kpis, years, n_units=n_units)
     total(len(data_plan))
     n_values = n_deleted = 0
-    years_seen: set[int] = set()
+    seen: set[tuple[str, int]] = set()
     for req in data_plan:
         pages = runner.run(req, kolada.validate_data)
         for data, _ in pages or []:
             n_values += len(data["values"])
             n_deleted += kolada.count_deleted(data)
-            years_seen.update(int(i["period"]) for i in data["values"])
+            seen.update((i["kpi"], int(i["period"])) for i in data["values"])
+    years_seen = {y for _, y in seen}
     summary.items["Kolada values (kpi × municipality × year)"] = n_values
     if n_deleted:
         summary.items["Kolada value entries marked deleted (skipped)"] = n_deleted
@@ -397,6 +398,11 @@ def _fetch_all(years: list[int], settings: Settings, summary: FetchSummary,
         empty = [y for y in years if y not in years_seen]
         if empty:
             summary.notes.append(f"Kolada has no LSS values yet for {', '.join(map(str, empty))}")
+        gaps = {k: [y for y in sorted(years_seen) if (k, y) not in seen] for k in kpis}
+        if any(gaps.values()):  # a KPI not (yet) published for a year: reported, not an error
+            listed = [f"{k} ({_span(ys)})" for k, ys in gaps.items() if ys]
+            summary.notes.append(f"{len(listed)} KPI(s) have no values for some years: "
+                                 f"{', '.join(listed[:12])}{' …' if len(listed) > 12 else ''}")
 
     # 3. SCB: limits from /config, then population.
     config_req = scb.plan_config(settings.scb_url)

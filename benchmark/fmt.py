@@ -196,7 +196,7 @@ def flag_label(flag: str | None, lang: str = "sv", *, short: bool = False) -> st
     ('Tydligt högre än riket', '▼ Lower', 'Not assessed')
     """
     section = "flag_short" if short else "flag"
-    key = flag if flag in FINDINGS else "not_assessed"
+    key = flag if flag in (*FINDINGS, "not_tested") else "not_assessed"
     return text(f"{section}.{key}", lang)
 
 

@@ -48,6 +48,12 @@ TABLE_COLUMNS = (
     "persistent",
 )
 
+#: Columns of the terminal table of ``profile``.
+PROFILE_TABLE_COLUMNS = (
+    "kpi", "label", "group", "kind", "gender", "source_year", "value", "national_value",
+    "lower", "upper", "percentile", "robust_z", "peer_median", "flag", "status",
+)
+
 
 def _metadata(table: pl.DataFrame, kind: str, method: Method | None) -> dict[str, object]:
     synthetic = is_synthetic(table)
@@ -56,7 +62,7 @@ def _metadata(table: pl.DataFrame, kind: str, method: Method | None) -> dict[str
         "synthetic": synthetic,
         "warning": text("output.warning") if synthetic else None,
         "source": SYNTHETIC_ORIGIN if synthetic else text("output.source"),
-        "measure": text("output.measure"),
+        "measure": text("profile.measure" if kind == "profile" else "output.measure"),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": table.height,
     }
@@ -89,7 +95,8 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
     fmt
         ``table``, ``csv`` or ``json``.
     kind
-        ``compare``, ``screen`` or ``demo`` (recorded in the JSON metadata).
+        ``compare``, ``screen``, ``profile`` or ``demo`` (recorded in the JSON metadata;
+        ``profile`` has its own terminal columns).
     method
         The :class:`~benchmark.comparison.Method` the table was computed with: its full
         record goes into the JSON metadata and its line under the terminal table.
@@ -116,7 +123,8 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
     if fmt == "json":
         payload = {"metadata": _metadata(table, kind, method), "rows": table.to_dicts()}
         return json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n"
-    cols = [c for c in TABLE_COLUMNS if c in table.columns]
+    cols = [c for c in (PROFILE_TABLE_COLUMNS if kind == "profile" else TABLE_COLUMNS)
+            if c in table.columns]
     if "robust" in table.columns and table["robust"].null_count() < table.height:
         cols.insert(cols.index("flag") + 1 if "flag" in cols else len(cols), "robust")
     shown = table.select(cols).with_columns(pl.selectors.float().round(2)) if cols else table
@@ -125,7 +133,8 @@ def render(table: pl.DataFrame, fmt: str, kind: str, method: Method | None = Non
         banner = f"*** {text('output.warning')} ***\n"
     footer = f"method: {method.describe()}\n" if method is not None else ""
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True,
-                   tbl_hide_column_data_types=True, fmt_str_lengths=40):
+                   tbl_hide_column_data_types=True, fmt_str_lengths=40,
+                   fmt_float="full" if kind == "profile" else "mixed"):
         return f"{banner}{shown}\n{footer}"
 
 

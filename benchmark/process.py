@@ -231,7 +231,8 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     frames = []
     for s in by_kind["kolada-data"]:
         data = _load(s, kolada.validate_data)
-        frames.append(kolada.parse_values([(data, s.id)], keep_deleted=True).with_columns(
+        frames.append(kolada.parse_values([(data, s.id)], keep_deleted=True,
+                                          validated=True).with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
     values = (pl.concat(frames).with_columns((~pl.col("isdeleted")).alias("_live"))
               .sort("_at", "_live", maintain_order=True)
@@ -269,9 +270,12 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     used["lss"] = lss_snaps
     used["kpi_values"] = sorted(set(kpi_values["snapshot"].to_list()))
     used["population"] = sorted(set(population["snapshot"].to_list()))
+    kpis = kolada.parse_kpis((_load(s, kolada.validator("kolada-kpi")), s.id,
+                              s.meta.get("retrieved_at", "")) for s in by_kind["kolada-kpi"])
+    used["kpis"] = sorted(set(kpis["snapshot"].to_list()))
 
     tables = {"lss": lss, "population": population, "municipalities": municipalities,
-              "peer_groups": peer_groups, "kpi_values": kpi_values}
+              "peer_groups": peer_groups, "kpi_values": kpi_values, "kpis": kpis}
     tables = {name: TABLES[name].validate(df) for name, df in tables.items()}
     _validate(lss, municipalities, summary)
     holes = population_gaps(lss, population, municipalities)

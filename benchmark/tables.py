@@ -12,6 +12,7 @@ naming the table, the column and what was expected; integers of another width ar
 ``municipalities`` the register: kommunkod, name, type (Riket "0000" included)
 ``peer_groups``    Kolada's municipality groups, one row per member (optional)
 ``kpi_values``     every other fetched Kolada KPI: municipality × year × kpi × gender (optional)
+``kpis``           Kolada's titles and descriptions of the fetched KPIs (optional)
 =================  ===========================================================================
 
 Municipality codes are 4-character strings everywhere ("0180", never 180); "0000" is Riket.
@@ -187,6 +188,13 @@ TABLES: dict[str, TableSchema] = {t.name: t for t in (
         ("status", _S, True, "ok, suppressed or missing"),
         _SNAPSHOT,
     ), keys=("municipality", "year", "kpi", "gender"), optional=True),
+    TableSchema("kpis", "Kolada's description of every fetched KPI", _columns(
+        ("kpi", _S, True, "Kolada KPI id"),
+        ("title", _S, True, "Kolada's title"),
+        ("description", _S, True, "Kolada's definition and source"),
+        ("gender_split", pl.Boolean(), True, "whether Kolada publishes K and M values"),
+        _SNAPSHOT,
+    ), keys=("kpi",), codes=(), optional=True),
 )}
 #: The tables of a complete processed set.
 PROCESSED_TABLES: tuple[str, ...] = tuple(TABLES)

@@ -27,8 +27,13 @@ year = None
 
 # %%
 from benchmark import explorer
+from benchmark.explorer_profile import whole_picture
 
-explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
+tool = explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
+tool
+
+# %%
+whole_picture(tool)
 
 # %% [markdown]
 # ## Så läser du diagrammen
@@ -53,6 +58,12 @@ explorer.explorer(data_dir=data_dir, municipality=municipality, year=year)
 #   tabellen hur många av personerna över eller under rikets nivå som är i linje med
 #   kommunens behovsmått; resten kan bero på praxis, utbud eller slump.
 # - Under varje diagram finns siffrorna i en tabell (klicka på "Visa siffrorna i en tabell").
+# - **Helhetsbild** (sist): kommunen på alla nyckeltal i LSS-profilen på en gång – volym,
+#   omfattning, ekonomi, kvalitet och personal; välj en grupp för att se bara den. Varje rad
+#   visar spridningen mellan alla kommuner (grå stapel), riket (svart streck),
+#   jämförelsegruppens median (◇) och kommunen. För kostnader, index och andelar utan känt
+#   antal svar påstås ingen statistisk signifikans ("ej prövad"); där visas bara var
+#   kommunen ligger bland alla kommuner.
 #
 # **Jämför med:** "Liknande kommuner LSS" är RKA:s grupp för kommunen. Den är vald bland
 # annat efter kostnader för LSS, och kostnaden följer till stor del antalet personer med

@@ -27,9 +27,9 @@
 # och, med `make report REGISTER=sökväg`, kommunens egen export av beslut (avsnittet "Egna
 # beslut i år", bara sammanräknade tal).
 #
-# Anteckningsboken räknar ingenting själv: all statistik kommer från `benchmark.compare`
-# och `benchmark.screen`, diagrammen från `benchmark.plots` och texterna från
-# `benchmark.views`.
+# Anteckningsboken räknar ingenting själv: all statistik kommer från `benchmark.compare`,
+# `benchmark.screen` och `benchmark.profile` (helhetsbilden), diagrammen från
+# `benchmark.plots` och texterna från `benchmark.views`.
 
 # %% tags=["parameters"]
 municipality = "2482"
@@ -84,6 +84,12 @@ cost = views.cost_section(table, lang)
 if cost:
     views.show(views.section("cost", lang))
     views.show(cost)
+
+# %%
+views.show(views.section("profile", lang))
+views.show(views.profile_intro(data))
+for group in views.profile_groups(data.profile):  # one chart per group: each fits a page
+    views.show(plots.spine_chart(data.profile, lang, groups=[group]))
 
 # %%
 if register_file:

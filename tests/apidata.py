@@ -17,11 +17,12 @@ import polars as pl
 
 from benchmark.catalog import (
     CATEGORIES,
-    COST_KPIS,
     KPI_SETS,
     KPI_TOTAL_0_22,
     KPI_TOTAL_0_64_PCT,
+    extra_kpis,
 )
+from benchmark.profile import denominator_kpis, entry
 from benchmark.sources.emulator import ApiDataset
 from benchmark.sources.scb import AGES
 
@@ -62,8 +63,9 @@ def build_population(kommuner: list[str], years: list[int]) -> pl.DataFrame:
 def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
                  privacy: set[tuple[str, int, str]] = frozenset(), *,
                  need: bool = False) -> pl.DataFrame:
-    """LSS counts, matching per-10 000 rates, auxiliary totals and costs; with ``need``
-    also the need indicators (counts, about 1–4 % of the population).
+    """LSS counts, matching per-10 000 rates, auxiliary totals, costs and the other KPIs
+    of the extra sets (shares 40–99 %, denominators 5–104, amounts 1 000–5 999); with
+    ``need`` also the need indicators (counts, about 1–4 % of the population).
 
     ``privacy`` lists (municipality, year, kpi) published as status "Privacy" (no value).
     """
@@ -95,8 +97,16 @@ def build_values(munis: list[str], years: list[int], pop: pl.DataFrame,
             for g in ("K", "M"):
                 add(KPI_TOTAL_0_22, m, y, round(25 + _h(m, y, g) % 40 / 10, 1), g)
             add(KPI_TOTAL_0_64_PCT, m, y, round(0.5 + _h(m, y, "0-64") % 30 / 100, 2))
-            for kpi in COST_KPIS:
-                add(kpi, m, y, float(1000 + _h(m, y, kpi) % 5000))
+            for kpi in extra_kpis():  # costs, profile KPIs (shares in %), denominators
+                if kpi in NEED_KPIS:
+                    continue  # below, only with ``need``
+                if kpi in denominator_kpis():
+                    value = float(5 + _h(m, y, kpi) % 100)
+                elif (found := entry(kpi)) is not None and found.kind == "share":
+                    value = float(40 + _h(m, y, kpi) % 60)
+                else:
+                    value = float(1000 + _h(m, y, kpi) % 5000)
+                add(kpi, m, y, value)
             for kpi in (NEED_KPIS if need else ()):
                 add(kpi, m, y, float(round(p * (10 + _h(m, y, kpi) % 30) / 1000)))
     return pl.DataFrame(rows, schema={"kpi": pl.Utf8, "municipality": pl.Utf8,

@@ -56,11 +56,11 @@ def test_v3_shape_server_all_ok(dataset, tmp_path) -> None:
     assert "maxDataCells 150000, 30 calls per 10 s" in lines[3]
     assert "TAB6471 2025M12: December figures for 2025" in lines[5]
     assert "TAB6471 Riket 2025: 202 cells by single age and sex" in lines[6]
-    # Kolada: 1 (publ_period) + 1 register + 1 groups + 2 KPI chunks + 20 data pages
-    # (30 KPIs × 11 years × 291 units = 96 030 values, ≤ 25 ids per segment, 5 000 per page);
+    # Kolada: 1 (publ_period) + 1 register + 1 groups + 3 KPI chunks + 38 data pages
+    # (59 KPIs × 11 years × 291 units = 188 859 values, ≤ 25 ids per segment, 5 000 per page);
     # SCB: 1 TAB6471 metadata + /config + 4 TAB638 (2015–2024) + 1 TAB6471 (2025)
-    assert lines[7].startswith("budget       a full `make data` for 2015–2025 needs 32 "
-                               "requests (Kolada 25, SCB 7)")
+    assert lines[7].startswith("budget       a full `make data` for 2015–2025 needs 51 "
+                               "requests (Kolada 44, SCB 7)")
     assert len(paths) == 7  # a handful of small requests
 
 
@@ -78,8 +78,8 @@ def test_budget_is_what_a_fresh_fetch_makes(shared_data, tmp_path) -> None:
                         progress=False)
         n = len(srv.requests)
     assert summary.years == YEARS
-    assert n == summary.http_attempts == summary.minimum_requests == 32
-    assert "needs 32 requests" in report.budget
+    assert n == summary.http_attempts == summary.minimum_requests == 51
+    assert "needs 51 requests" in report.budget
 
 
 def _one_difference(report) -> str:

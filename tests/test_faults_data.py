@@ -190,7 +190,8 @@ def test_a_lost_snapshot_of_a_finished_fetch_is_named(small_server, tmp_path) ->
     settings = small_server.settings(tmp_path)
     fetch(SMALL_YEARS, settings=settings, client=fast_client(settings), progress=False)
     (record,) = plan_records(settings)
-    assert record["complete"] and len(record["snapshots"]) == 8
+    # register, groups, 3 KPI description chunks (59 ids), 3 data segments, config, population
+    assert record["complete"] and len(record["snapshots"]) == 10
     gone = next(s for s in record["snapshots"] if s.startswith("scb/population"))
     (settings.raw_dir / f"{gone}.json").unlink()
     (settings.raw_dir / f"{gone}.meta.json").unlink()

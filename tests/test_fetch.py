@@ -7,15 +7,15 @@ without injected faults, interrupted and resumed.
 Fewest requests the documented limits allow for 2015–2024 (computed in the code by
 ``kolada.min_data_pages`` / ``scb.min_population_requests`` and asserted here):
 
-* Kolada data: 30 KPIs (21 LSS, 6 costs, 3 need indicators) × 10 years × 291 units =
-  87 300 values at ≤ 5 000 per page and ≤ 25 KPIs per path segment → ⌈87 300 / 5 000⌉ =
-  18 pages;
-* Kolada metadata: municipality 1, municipality_groups 1 (3 630 < 5 000), kpi 2 (30 ids
-  > 25 per segment) → 4;
+* Kolada data: 59 KPIs (21 LSS, 6 costs, 29 more of the LSS profile, 3 need indicators) ×
+  10 years × 291 units = 171 690 values at ≤ 5 000 per page and ≤ 25 KPIs per path segment
+  → ⌈171 690 / 5 000⌉ = 35 pages (chunks of 25 + 24 + 10 KPIs reach it: 15 + 14 + 6 pages);
+* Kolada metadata: municipality 1, municipality_groups 1 (3 630 < 5 000), kpi 3 (59 ids
+  > 2 × 25 per segment) → 5;
 * SCB: /config 1; population 291 × 101 × 2 × 10 = 587 820 cells at 150 000 per request
   → ⌈3.92⌉ = 4 (two region halves × five years).
 
-Total minimum 27; the fetch must stay within 10 % of it (≤ 29).
+Total minimum 45; the fetch must stay within 10 % of it (≤ 49).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from tests.apidata import fast_client, real_register_dataset, small_dataset
 from tests.loopback import LoopbackServer, closed_port_settings
 
 YEARS = list(range(2015, 2025))
-MINIMUM = 27
+MINIMUM = 45
 REPO = Path(__file__).resolve().parents[1]
 TABLES = PROCESSED_TABLES
 
@@ -107,7 +107,7 @@ def test_fresh_fetch_is_complete_and_near_minimal(clean_run) -> None:
     assert pop["population"].null_count() == 0
     assert read_manifest(settings)["synthetic"] is True
     text = summary.render()
-    assert "27" in text and "complete" in text
+    assert "45" in text and "complete" in text
 
 
 def test_rerun_is_served_from_disk_and_offline_works(clean_run, server) -> None:

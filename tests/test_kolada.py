@@ -51,8 +51,9 @@ def test_plan_respects_limits_and_covers_everything() -> None:
     assert set(covered.values()) == {1}
     pages = sum(math.ceil(len(dict(r.info)["kpis"]) * len(dict(r.info)["years"]) * 291 / 5000)
                 for r in plan)
-    # 30 KPIs x 16 years x 291 units = 139 680 objects: at least 28 pages of 5000
-    assert pages == kolada.min_data_pages(len(kpis), years, 291) == 28
+    # 59 KPIs x 16 years x 291 units = 274 704 objects: at least 56 pages of 5000
+    # (the bound ⌈274 704 / 5 000⌉ = 55 is not reachable in chunks of ≤ 25 KPIs)
+    assert pages == kolada.min_data_pages(len(kpis), years, 291) == 56
 
 
 def test_plan_keys_are_stable_and_distinct() -> None:
@@ -66,7 +67,7 @@ def test_plan_keys_are_stable_and_distinct() -> None:
 def test_metadata_plan_chunks_kpi_ids() -> None:
     plan = kolada.plan_metadata("http://k/v3", all_kpis())
     kinds = Counter(r.kind for r in plan)
-    assert kinds == {"kolada-municipality": 1, "kolada-groups": 1, "kolada-kpi": 2}
+    assert kinds == {"kolada-municipality": 1, "kolada-groups": 1, "kolada-kpi": 3}  # 59 ids
     for r in plan:
         if r.kind == "kolada-kpi":
             ids = r.url.split("/kpi/")[1].split("?")[0].split(",")

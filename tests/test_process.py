@@ -7,7 +7,7 @@ import json
 import polars as pl
 import pytest
 
-from benchmark.catalog import COST_KPIS
+from benchmark.catalog import COST_KPIS, extra_kpis
 from benchmark.config import get_settings
 from benchmark.errors import DataError
 from benchmark.fetch import fetch
@@ -154,7 +154,11 @@ def test_other_tables(done) -> None:
     c = values.filter((pl.col("municipality") == "2482") & (pl.col("year") == 2024)
                       & (pl.col("kpi") == "N28016"))
     assert c.select("gender", "value", "status").rows() == [("T", None, "suppressed")]
-    assert values.height == 4 * 2 * 6 and set(values["kpi"]) == set(COST_KPIS)
+    # 35 KPIs (costs, the profile and its denominators) × 4 units × 2 years
+    assert values.height == 4 * 2 * 35 and set(values["kpi"]) == set(extra_kpis())
+    assert set(COST_KPIS) < set(extra_kpis())
+    kpis = read_table("kpis", settings)  # Kolada's descriptions of every fetched KPI
+    assert kpis.height == 56 and kpis["kpi"].is_unique().all()
     manifest = read_manifest(settings)
     assert manifest["synthetic"] is True and manifest["years"] == YEARS
     ids = {s.id for s in iter_snapshots(settings)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import struct
 import time
 import zlib
@@ -166,3 +167,56 @@ def test_report_renders_offline_without_errors(browser: str, demo_reports: dict[
     finally:
         dt.ws.close()
         assert state["n_figs"] == expected_figs
+
+
+def test_report_spine_chart_renders_offline_with_its_table(
+        browser: str, demo_reports: dict[str, Any]) -> None:  # noqa: F811
+    """The section Helhetsbild: one spine chart per group (each fits an A4 page), drawn
+    offline; their hover texts, their tables and the profile carry the same numbers."""
+    from benchmark import fmt
+    from benchmark.comparison import load_inputs
+    from benchmark.profile import profile
+
+    table = profile(demo_reports["municipality"], demo_reports["year"],
+                    inputs=load_inputs(demo_reports["settings"]))
+    path: Path = demo_reports["sv"]
+    dt = chromium.page(browser)
+    try:
+        for domain in ("Page", "Network", "Runtime"):
+            dt.call(f"{domain}.enable")
+        dt.call("Network.emulateNetworkConditions", offline=True, latency=0,
+                downloadThroughput=-1, uploadThroughput=-1)
+        dt.call("Page.navigate", url=path.resolve().as_uri())
+        assert dt.wait_for("Page.loadEventFired", 60)
+        find = ("Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => "
+                "d.layout && d.layout.title && d.layout.title.text.includes('helhetsbild'))")
+        for _ in range(100):
+            if dt.evaluate(f"{find}.length == 5 && {find}.every(d => d.querySelector"
+                           "('.main-svg'))"):
+                break
+            time.sleep(0.1)
+        titles = dt.evaluate(f"{find}.map(d => d.layout.title.text)")
+        points = dt.evaluate(f"{find}.map(d => d.querySelectorAll('.scatterlayer "
+                             "path.point').length)")
+        hover = dt.evaluate(f"{find}.flatMap(d => d.data.filter(t => t.hovertext)"
+                            ".flatMap(t => t.hovertext))")
+        shown = dt.evaluate(
+            "Array.from(document.querySelectorAll('table.lss-data')).filter(t => "
+            "t.caption.textContent.startsWith('Helhetsbild')).flatMap(t => "
+            "Array.from(t.querySelectorAll('tbody tr')).map(r => r.children[2].textContent))")
+        leaving = [e["params"]["request"]["url"] for e in dt.events
+                   if e["method"] == "Network.requestWillBeSent"
+                   and not e["params"]["request"]["url"].startswith(("file:", "data:"))]
+    finally:
+        dt.ws.close()
+    assert [t.split("– ")[1] for t in titles] == ["volym", "omfattning", "ekonomi",
+                                                 "kvalitet", "personal"]
+    assert leaving == [] and len(shown) == 40 and len(hover) == 40
+    assert sum(points) >= 40 + 40  # the municipality's and Riket's markers at least
+    # the same numbers in the figures' hover texts, the tables and the profile
+    in_hover = [re.search(r"Kommunen: ([^<]*)<br>", h).group(1) for h in hover]
+    assert sorted(in_hover) == sorted(shown)
+    expect = [fmt.number(v, 0 if "kr" in u else 3 if u == "index" else 1)
+              for v, u in zip(table["value"], table["unit"], strict=True)]
+    assert shown == expect
+    assert table["value"].is_finite().all()

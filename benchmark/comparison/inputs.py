@@ -10,6 +10,7 @@ these checks, so the same bad input gets the same message everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from benchmark.catalog import CATEGORY_BY_ID, COST_KPIS, RIKET, normalise_munici
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.origin import origin_label
+from benchmark.tables import TABLES
 from benchmark.tableset import open_set
 
 __all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span"]
@@ -28,6 +30,7 @@ __all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span
 _LSS_COLUMNS = ("municipality", "year", "category", "count", "per_10k", "status")
 _POPULATION_COLUMNS = ("municipality", "year", "sex", "age", "population")
 _KPI_COLUMNS = ("municipality", "year", "kpi", "gender", "value", "status")
+_KPIS_COLUMNS = ("kpi", "title", "gender_split")
 
 
 def available_years(lss: pl.DataFrame) -> tuple[int, ...]:
@@ -71,9 +74,9 @@ class Inputs:
 
     Attributes
     ----------
-    lss, population, municipalities, peer_groups, kpi_values
-        The processed tables, with the columns the comparison needs (peer groups and KPI
-        values may be empty).
+    lss, population, municipalities, peer_groups, kpi_values, kpis
+        The processed tables, with the columns the comparison needs (peer groups, KPI
+        values and KPI descriptions may be empty).
     synthetic
         Whether the data are the synthetic demo country (from the manifest).
     years
@@ -87,6 +90,7 @@ class Inputs:
     kpi_values: pl.DataFrame
     synthetic: bool
     years: tuple[int, ...]
+    kpis: pl.DataFrame = dataclasses.field(default_factory=TABLES["kpis"].empty)
 
     @property
     def costs(self) -> pl.DataFrame:
@@ -208,7 +212,7 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     return Inputs(lss, tables.read("population", _POPULATION_COLUMNS),
                   tables.read("municipalities"), tables.read_optional("peer_groups"),
                   tables.read_optional("kpi_values", _KPI_COLUMNS), synthetic,
-                  available_years(lss))
+                  available_years(lss), tables.read_optional("kpis", _KPIS_COLUMNS))
 
 
 def latest_year(settings: Settings | None = None) -> int:

@@ -5,6 +5,10 @@ standardkostnad from counts × unit costs with the weights of the LSS cost equal
 N28026 ≈ N28017; N28016 = N28026 × a persistent cost factor; N28018 = (N28016 / N28026 −
 1) × 100. Three municipalities lack their cost KPIs in the second demo year. The costs have
 their own random stream, so they never shift the counts.
+
+Planted: the focus municipality's cost per user in daglig verksamhet (N28015) is
+``PLANTED_DV_COST`` × its drawn level in every year (Riket's value includes it), the cost
+finding of the profile ("Helhetsbild").
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ _COST_WEIGHTS = {  # category: (unit-cost base, weight)
     "kontaktperson": ("korttidsvistelse", 0.10),
 }
 _COST_TREND = 1.03
+#: The focus municipality's cost per user in daglig verksamhet, × its drawn level.
+PLANTED_DV_COST = 1.45
 
 #: KPI metadata: id → (title as in Kolada v3; short definition).
 KPI_META: dict[str, tuple[str, str]] = {
@@ -46,8 +52,8 @@ KPI_META: dict[str, tuple[str, str]] = {
 }
 
 
-def _values(w: World, pop_tot: np.ndarray
-            ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def cost_values(w: World, pop_tot: np.ndarray
+                ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Cost KPIs consistent with the counts: KPI → (values [m, y], Riket [y], status)."""
     rng = np.random.default_rng([w.seed, 7])  # own stream: costs never shift the counts
     n, ny = pop_tot.shape
@@ -62,6 +68,7 @@ def _values(w: World, pop_tot: np.ndarray
     net = reference * np.exp(rng.normal(0, 0.07, n)[:, None] + rng.normal(0, 0.02, (n, ny)))
     boende_cost = unit["boende"][None, :] * np.exp(rng.normal(0, 0.10, n))[:, None]
     dv_cost = unit["daglig_verksamhet"][None, :] * np.exp(rng.normal(0, 0.10, n))[:, None]
+    dv_cost[w.codes.index(DEMO_FOCUS)] *= PLANTED_DV_COST
     nat_pop = pop_tot.sum(axis=0)
 
     def nat_per_inv(x: np.ndarray) -> np.ndarray:
@@ -90,5 +97,5 @@ def _values(w: World, pop_tot: np.ndarray
 
 def add_values(w: World, rows: ValueRows) -> None:
     """The cost KPIs (see the module docstring)."""
-    for kpi, (values, riket, status) in _values(w, w.pop_total).items():
+    for kpi, (values, riket, status) in cost_values(w, w.pop_total).items():
         rows.add(kpi, values, riket, status)

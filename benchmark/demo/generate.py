@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 
 from benchmark.catalog import COST_KPIS
-from benchmark.demo import costs, country, lss, need, population
+from benchmark.demo import costs, country, lss, need, population, profile
 from benchmark.demo.country import DEMO_FOCUS, World
 from benchmark.demo.kolada import ValueRows
 from benchmark.errors import InputError
@@ -21,7 +21,7 @@ DEMO_SEED = 20261127
 DEMO_YEARS = range(2015, 2025)
 #: KPI metadata of every KPI the demo serves: id → (Kolada title, short definition).
 KPI_META: dict[str, tuple[str, str]] = {**lss.KPI_META, **costs.KPI_META,
-                                         **need.KPI_META}
+                                        **profile.kpi_meta(), **need.KPI_META}
 #: How the demo's KPI descriptions start (Kolada's own descriptions follow).
 _DEMO_NOTE = f"{text('output.warning')}. "
 
@@ -51,7 +51,7 @@ def _kpi_frame(last_year: int) -> pl.DataFrame:
         "id": ids,
         "title": [KPI_META[k][0] for k in ids],
         "description": [_DEMO_NOTE + KPI_META[k][1] for k in ids],
-        "is_divided_by_gender": [k in lss.GENDERED_KPIS for k in ids],
+        "is_divided_by_gender": [k in lss.GENDERED_KPIS | profile.GENDERED_KPIS for k in ids],
         "municipality_type": ["K"] * n,
         "auspice": ["T"] * n,
         "operating_area": ["Äldre och funktionshinder"] * n,
@@ -99,7 +99,7 @@ def generate_dataset(seed: int = DEMO_SEED, years: range = DEMO_YEARS) -> ApiDat
         raise InputError("years is empty; give a range such as range(2015, 2025)")
     w = simulate(seed, years_list)
     rows = ValueRows(w)
-    for module in (lss, costs, need):  # the order of the rows the emulator serves
+    for module in (lss, costs, profile, need):  # the order of the rows the emulator serves
         module.add_values(w, rows)
     return ApiDataset(
         kolada_values=rows.frame(),

@@ -13,6 +13,8 @@ One module per chart family:
 * :mod:`~benchmark.plots.funnel`: every municipality for one category (control limits);
 * :mod:`~benchmark.plots.trend`: one category over the years;
 * :mod:`~benchmark.plots.decomposition`: age structure or the rest;
+* :mod:`~benchmark.plots.spine`: the LSS profile's spine chart (a profile table,
+  :func:`benchmark.profile.profile`), one row per KPI on its national spread;
 * :mod:`~benchmark.plots.need`: adjusted for age, and for age and need;
 
 and what they share: :mod:`~benchmark.plots.base` (Chart, palette, layout, row helpers),
@@ -37,6 +39,7 @@ from benchmark.plots.forest import ZERO_SYMBOL, forest_chart, forest_table
 from benchmark.plots.funnel import OUTSIDE_SYMBOL, funnel_chart, funnel_limits, funnel_table
 from benchmark.plots.need import need_chart, need_table
 from benchmark.plots.peers import peer_group_name, peer_name
+from benchmark.plots.spine import spine_chart, spine_position, spine_table
 from benchmark.plots.table import data_table
 from benchmark.plots.trend import trend_chart, trend_table
 
@@ -45,5 +48,6 @@ __all__ = [
     "Chart", "data_table", "decomposition_chart", "decomposition_table", "forest_chart",
     "forest_table", "funnel_chart", "funnel_limits", "funnel_table", "is_synthetic",
     "need_chart", "need_table",
-    "peer_group_name", "peer_name", "trend_chart", "trend_table",
+    "peer_group_name", "peer_name", "spine_chart", "spine_position", "spine_table",
+    "trend_chart", "trend_table",
 ]

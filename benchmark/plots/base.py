@@ -33,6 +33,8 @@ PALETTE: dict[str, str] = {
     "other_effect": "#D55E00",
     "limit_998": "#000000",
     "limit_95": "#595959",
+    "spread": "#8c8c8c",  # grey, 3.4:1: the national spread of a spine chart row
+    "iqr": "#4d4d4d",  # dark grey, 8.5:1: its middle half
 }
 
 #: plotly.js config for every figure: no cloud-share button, no logo, a minimal modebar.

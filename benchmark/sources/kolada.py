@@ -241,8 +241,8 @@ def newest_published(items: Iterable[dict[str, Any]], today: date
 
 
 # -- parsers ----------------------------------------------------------------------------------
-def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
-                 ) -> pl.DataFrame:
+def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False,
+                 validated: bool = False) -> pl.DataFrame:
     """Tidy values from data envelopes: one row per kpi × municipality × year × gender.
 
     ``pages`` yields ``(parsed JSON, snapshot id)``. Columns: kpi, municipality, year,
@@ -250,12 +250,13 @@ def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
     count, snapshot. Entries marked ``isdeleted: true`` are skipped; with
     ``keep_deleted`` they are kept and a Boolean column ``isdeleted`` says which (for a
     caller that resolves several snapshots first). A page that is not a v3 data envelope
-    raises :class:`InvalidBody`.
+    raises :class:`InvalidBody` (``validated``: the caller has checked it already).
     """
     cols: dict[str, list[Any]] = {k: [] for k in VALUES_SCHEMA}
     deleted: list[bool] = []
     for data, snap in pages:
-        validate_data(data)
+        if not validated:
+            validate_data(data)
         for item in data["values"]:
             for v in item["values"]:
                 if is_deleted(v) and not keep_deleted:
@@ -273,6 +274,26 @@ def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
     df = pl.DataFrame(cols, schema=VALUES_SCHEMA)
     return df.with_columns(pl.Series("isdeleted", deleted, dtype=pl.Boolean)) if keep_deleted \
         else df
+
+
+def parse_kpis(pages: Iterable[tuple[Any, str, str]]) -> pl.DataFrame:
+    """KPI descriptions from ``/kpi`` pages: kpi, title, description, gender_split, snapshot.
+
+    ``pages`` yields ``(parsed JSON, snapshot id, retrieved_at)``; the newest description
+    of each KPI wins. ``gender_split`` is Kolada's ``is_divided_by_gender``.
+    """
+    newest: dict[str, tuple[str, tuple[Any, ...]]] = {}
+    for data, snap, at in pages:
+        for i in data["values"]:
+            if isinstance(i, dict) and isinstance(i.get("id"), str) and (
+                    i["id"] not in newest or at >= newest[i["id"]][0]):
+                newest[i["id"]] = (at, (i["id"], str(i.get("title") or ""),
+                                        str(i.get("description") or ""),
+                                        bool(i.get("is_divided_by_gender")), snap))
+    schema = {"kpi": pl.Utf8, "title": pl.Utf8, "description": pl.Utf8,
+              "gender_split": pl.Boolean, "snapshot": pl.Utf8}
+    return pl.DataFrame([row for _, row in newest.values()], schema=schema,
+                        orient="row").sort("kpi")
 
 
 def parse_municipalities(items: Iterable[dict[str, Any]]) -> pl.DataFrame:

@@ -18,6 +18,8 @@ import stats``; this ``__all__`` is the public API):
   φ, DerSimonian–Laird τ², exact-Poisson and overdispersion-adjusted limits, the flag rule;
 * :mod:`~benchmark.stats.testing`: the exact two-sided Poisson test, Benjamini–Hochberg
   q-values;
+* :mod:`~benchmark.stats.proportions`: funnel limits for shares (PHE's Wilson inversion,
+  overdispersion-adjusted on the arcsine scale), percentile ranks and robust z;
 * :mod:`~benchmark.stats.shrinkage`: empirical-Bayes shrinkage of standardised ratios;
 * :mod:`~benchmark.stats.validation`: the argument checks the others share.
 
@@ -60,6 +62,12 @@ from benchmark.stats.intervals import (
     wilson_lower,
     wilson_upper,
 )
+from benchmark.stats.proportions import (
+    percentile_rank,
+    proportion_funnel_limits,
+    proportion_overdispersion,
+    robust_z,
+)
 from benchmark.stats.shrinkage import eb_shrink
 from benchmark.stats.standardisation import (
     dsr,
@@ -92,9 +100,13 @@ __all__ = [
     "od_z",
     "overdispersion",
     "p_value_poisson",
+    "percentile_rank",
     "poisson_interval",
     "poisson_ratio_limits",
+    "proportion_funnel_limits",
+    "proportion_overdispersion",
     "rate_interval",
+    "robust_z",
     "standardised_rate",
     "standardised_ratio",
     "trim_consistency",

@@ -108,6 +108,19 @@ def overdispersion(observed: Any, expected: Any, *, scale: str = "sqrt", trim: f
         with np.errstate(divide="ignore"):
             z = np.sqrt(e) * np.log(o / e)
         w = e.copy()
+    return dispersion(z, w, scale=scale, trim=trim, trim_method=trim_method,
+                      consistency=consistency)
+
+
+def dispersion(z: np.ndarray, w: np.ndarray, *, scale: str, trim: float = 0.1,
+               trim_method: str = "winsorise", consistency: bool = False) -> Overdispersion:
+    """φ and τ² from unadjusted z-scores and their weights w = 1/s² (any scale).
+
+    The common step of :func:`overdispersion` (counts) and
+    :func:`benchmark.stats.proportions.proportion_overdispersion` (shares): trim the z,
+    φ = mean(z_trimmed²) (divided by :func:`trim_consistency` with ``consistency``),
+    τ² = max(0, (I·φ − (I − 1)) / (Σw − Σw²/Σw)) over the retained units.
+    """
     if len(z) == 0:
         return Overdispersion(math.nan, math.nan, 0, scale, trim, trim_method)
     if trim_method == "winsorise":

@@ -18,6 +18,7 @@ from scipy import stats
 
 from benchmark.errors import InputError
 from benchmark.stats.intervals import EXACT_THRESHOLD, Interval, rate_interval
+from benchmark.stats.proportions import proportion_funnel_limits
 from benchmark.stats.standardisation import standardised_ratio
 from benchmark.stats.validation import as_array, check_confidence
 
@@ -110,27 +111,17 @@ def phe_ratio_significance(observed: Any, expected: Any) -> np.ndarray:
 
 def phe_proportion_funnel_limits(population: Any, average_proportion: float, p: float,
                                  side: str, multiplier: float = 100.0) -> np.ndarray:
-    """PHE proportion funnel limit (closed-form Wilson inversion, ``sigma_adjustment``).
-
-    The lower limit is the proportion whose Wilson upper bound equals the average; the
-    upper limit the one whose Wilson lower bound does. Clipped to [0, multiplier] (PHE
-    clips at 100 even for multiplier 1; not reproduced).
+    """PHE proportion funnel limit at tail probability ``p`` (0.975: 2σ, 0.999: 3σ), in
+    PHE's vocabulary: :func:`benchmark.stats.proportions.proportion_funnel_limits` without
+    overdispersion, × ``multiplier`` (PHE clips at 100 even for multiplier 1; not
+    reproduced).
     """
-    n = as_array(population, "population", strict=True)
-    if not 0 <= average_proportion <= 1:
-        raise InputError("average_proportion must be in [0, 1]")
     if not 0.5 < p < 1:
         raise InputError(f"p must be in (0.5, 1) (0.975 or 0.999), got {p!r}")
-    z2 = stats.norm.ppf(p) ** 2
-    av = average_proportion
-    first = av * (n / z2 + 1)
-    adj = np.sqrt((-8 * first) ** 2 - 64 * (1 / z2 + 1 / n) * av
-                  * (n * (av * (n / z2 + 2) - 1) + z2 * (av - 1)))
-    sign = {"lower": -1.0, "upper": 1.0}.get(side)
-    if sign is None:
+    if side not in ("lower", "upper"):
         raise InputError(f"side must be 'lower' or 'upper', got {side!r}")
-    q = (first + sign * adj / 8) / (1 / z2 + 1 / n) / n
-    return np.clip(q * multiplier, 0, multiplier)
+    lo, hi = proportion_funnel_limits(population, average_proportion, 2 * p - 1)
+    return (lo if side == "lower" else hi) * multiplier
 
 
 def phe_proportion_significance(x: Any, n: Any, average_proportion: float | None = None

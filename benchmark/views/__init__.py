@@ -7,7 +7,7 @@ No statistics are computed here either. One module per job:
 * :mod:`~benchmark.views.data`: :func:`load_report_data` (compare, history and screen read
   once), :func:`notebook_settings`, :func:`show`;
 * :mod:`~benchmark.views.sections`: the board report's sections (title, summary in words,
-  what the numbers mean, glossary, sources);
+  the whole picture's words, what the numbers mean, glossary, sources);
 * :mod:`~benchmark.views.cost`: what the difference costs;
 * :mod:`~benchmark.views.need`: is the difference about greater need?;
 * :mod:`~benchmark.views.screening`: the national screening tables and the method
@@ -60,6 +60,8 @@ from benchmark.views.sections import (
     heading,
     meaning,
     paired_note,
+    profile_groups,
+    profile_intro,
     section,
     sources,
     summary,
@@ -73,8 +75,8 @@ __all__ = [
     "category_heading", "cost_section", "demo_note", "depends_sentences", "findings_line",
     "funnel_categories", "funnel_intro", "glossary", "heading", "indicator_view",
     "load_report_data", "meaning", "municipality_table", "need_explained", "need_parts",
-    "need_sentences", "notebook_settings", "paired_note", "reference_bands_table",
-    "retrieval_dates", "robustness_table", "screening_summary", "section", "show",
-    "sort_choices", "sources", "start_document", "summary", "sv_sort_key", "title_block",
-    "trend_categories",
+    "need_sentences", "notebook_settings", "paired_note", "profile_groups", "profile_intro",
+    "reference_bands_table", "retrieval_dates", "robustness_table", "screening_summary",
+    "section", "show", "sort_choices", "sources", "start_document", "summary", "sv_sort_key",
+    "title_block", "trend_categories",
 ]

@@ -79,6 +79,7 @@ class ReportData:
     screen: pl.DataFrame  # screen(): all municipalities, the same year
     manifest: dict[str, Any] = field(default_factory=dict)
     retrieved: dict[str, tuple[str, str]] = field(default_factory=dict)
+    profile: pl.DataFrame = field(default_factory=pl.DataFrame)  # profile(): one row per KPI
     #: the municipality's need indicators against Riket (comparison.indicator_table)
     need_indicators: pl.DataFrame | None = None
     #: the fitted need model per insats and indicator (comparison.need_fits)
@@ -111,7 +112,8 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     -------
     ReportData
         The comparison, its history (:data:`TREND_YEARS` years), the screening of the year,
-        the manifest and the retrieval dates.
+        the LSS profile (:func:`benchmark.profile.profile`), the manifest and the retrieval
+        dates.
 
     Raises
     ------
@@ -132,6 +134,7 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
         need_fits,
         screen,
     )
+    from benchmark.profile import profile
 
     fmt.check_lang(lang)
     if settings is None:
@@ -146,6 +149,7 @@ def load_report_data(municipality: str, year: int | None, *, lang: str = "sv",
     code = inputs.check_municipality(municipality)
     return ReportData(municipality, str(names[0]) if names else municipality, int(year), lang,
                       table, hist, scr, manifest, retrieval_dates(manifest, settings),
+                      profile(municipality, year, lang=lang, inputs=inputs),
                       indicator_table(inputs, code, year), need_fits(inputs, year))
 
 

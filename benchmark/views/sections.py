@@ -21,7 +21,7 @@ from benchmark.views.findings import depends_sentences
 
 #: The report's sections (their headings are the texts ``section.<key>``).
 SECTIONS = ("summary", "overview", "decomposition", "need", "trend", "funnel", "cost",
-            "reading", "glossary", "sources")
+            "profile", "reading", "glossary", "sources")
 #: The glossary's terms, in order (texts ``glossary.<key>`` and ``glossary.<key>_def``).
 GLOSSARY = ("lss", "executed", "expected", "limit", "interval", "other")
 
@@ -58,6 +58,21 @@ def section(key: str, lang: str = "sv", level: int = 2) -> str:
 def category_heading(category: str, lang: str = "sv", level: int = 3) -> str:
     """A heading naming one category."""
     return heading(get_category(category).label(lang), level)
+
+
+def profile_intro(data: ReportData) -> str:
+    """The words before the spine chart ("Helhetsbild"): what it shows, and that no
+    significance is claimed where Kolada gives no sampling variance."""
+    return (_paragraph(fmt.text("profile.intro", data.lang, name=data.name))
+            + _paragraph(fmt.text("profile.no_significance", data.lang)))
+
+
+def profile_groups(table: pl.DataFrame) -> list[str]:
+    """The groups of a profile table that have rows, in chart order."""
+    from benchmark.profile import GROUPS
+
+    present = set(table["group"].to_list()) if "group" in table.columns else set()
+    return [g for g in GROUPS if g in present]
 
 
 def demo_note(lang: str = "sv") -> str:
