@@ -170,6 +170,21 @@ def one(table: pl.DataFrame, column: str, what: str) -> Any:
     return values[0]
 
 
+def one_comparison(table: pl.DataFrame, columns: Iterable[str],
+                   what: str) -> tuple[list[dict[str, Any]], Any]:
+    """Check a comparison table for a chart of one municipality and year.
+
+    Returns its rows in catalogue order and the year; :class:`InputError` for missing
+    columns, an empty table, or several municipalities or years.
+    """
+    require(table, columns, what)
+    if table.height == 0:
+        raise InputError(f"{what}: the comparison table is empty")
+    one(table, "municipality", what)
+    year = one(table, "year", what)
+    return ordered(table), year
+
+
 def drawable(row: dict[str, Any], *cols: str) -> bool:
     """A row may be drawn: the source value is not suppressed/missing and cols are finite."""
     if row.get("status") != "ok":

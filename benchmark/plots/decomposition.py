@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import polars as pl
 
 from benchmark import fmt
-from benchmark.errors import InputError
 from benchmark.plots.base import (
     PALETTE,
     Chart,
@@ -21,9 +20,8 @@ from benchmark.plots.base import (
     label_of,
     labelled,
     name_of,
-    one,
+    one_comparison,
     ordered,
-    require,
     titled,
     value_or_status,
 )
@@ -90,12 +88,7 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     'decomposition'
     """
     fmt.check_lang(lang)
-    require(table, COLUMNS, "decomposition_chart")
-    if table.height == 0:
-        raise InputError("decomposition_chart: the comparison table is empty")
-    one(table, "municipality", "decomposition_chart")
-    year = one(table, "year", "decomposition_chart")
-    rows = ordered(table)
+    rows, year = one_comparison(table, COLUMNS, "decomposition_chart")
     labels = [label_of(r, lang) for r in rows]
     drawn = [r for r in rows if drawable(r, "composition_effect", "other_effect")]
     name = name_of(rows[0])

@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import polars as pl
 
 from benchmark import fmt
-from benchmark.errors import InputError
 from benchmark.plots.base import (
     PALETTE,
     SYMBOLS,
@@ -23,11 +22,10 @@ from benchmark.plots.base import (
     labelled,
     log_range,
     name_of,
-    one,
+    one_comparison,
     ordered,
     peer_level,
     ratio_ticks,
-    require,
     titled,
     value_or_status,
 )
@@ -178,13 +176,8 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = Tr
     'Demoby 2024: LSS-insatser jämfört med riket – Syntetiska demodata'
     """
     fmt.check_lang(lang)
-    require(table, COLUMNS, "forest_chart")
-    if table.height == 0:
-        raise InputError("forest_chart: the comparison table is empty")
-    name = name_of(table.row(0, named=True))
-    year = one(table, "year", "forest_chart")
-    one(table, "municipality", "forest_chart")
-    rows = ordered(table)
+    rows, year = one_comparison(table, COLUMNS, "forest_chart")
+    name = name_of(rows[0])
     labels = [label_of(r, lang) for r in rows]
     fig = go.Figure()
 

@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 import polars as pl
 
 from benchmark import fmt
-from benchmark.errors import InputError
 from benchmark.plots.base import (
     PALETTE,
     SYMBOLS,
@@ -24,10 +23,9 @@ from benchmark.plots.base import (
     labelled,
     log_range,
     name_of,
-    one,
+    one_comparison,
     ordered,
     ratio_ticks,
-    require,
     titled,
     value_or_status,
 )
@@ -101,12 +99,7 @@ def need_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = True
         For an empty table, missing columns, or several municipalities or years.
     """
     fmt.check_lang(lang)
-    require(table, COLUMNS, "need_chart")
-    if table.height == 0:
-        raise InputError("need_chart: the comparison table is empty")
-    one(table, "municipality", "need_chart")
-    year = one(table, "year", "need_chart")
-    rows = ordered(table)
+    rows, year = one_comparison(table, COLUMNS, "need_chart")
     labels = [label_of(r, lang) for r in rows]
     position = {label: len(labels) - 1 - i for i, label in enumerate(labels)}
     fig = go.Figure()
