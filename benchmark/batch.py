@@ -150,9 +150,11 @@ def _init_worker(data_dir: str, year: int, lang: str, variant: str, folder: str,
 
     from papermill.iorw import load_notebook_node
 
+    from benchmark.comparison.reuse import keep_results
     from benchmark.inprocess import NotebookRunner
 
     logging.basicConfig(level=logging.ERROR)
+    keep_results()  # the tables across all municipalities: computed once per worker
     tmp = tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-",
                                       ignore_cleanup_errors=True)
     os.chdir(tmp.name)

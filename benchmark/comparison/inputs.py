@@ -13,15 +13,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
 from benchmark.catalog import CATEGORY_BY_ID, COST_KPIS, RIKET, normalise_municipality_code
+from benchmark.comparison import reuse
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError, InputError
 from benchmark.origin import origin_label
 from benchmark.tables import TABLES
-from benchmark.tableset import open_set
+from benchmark.tableset import ProcessedSet, open_set
 
 __all__ = ["Inputs", "available_years", "latest_year", "load_inputs", "year_span"]
 
@@ -91,6 +93,9 @@ class Inputs:
     synthetic: bool
     years: tuple[int, ...]
     kpis: pl.DataFrame = dataclasses.field(default_factory=TABLES["kpis"].empty)
+    #: tables computed from these inputs, when results are kept (:mod:`.reuse`); else None
+    memo: dict[Any, pl.DataFrame] | None = dataclasses.field(default=None, compare=False,
+                                                             repr=False)
 
     @property
     def costs(self) -> pl.DataFrame:
@@ -207,6 +212,14 @@ def load_inputs(settings: Settings | None = None) -> Inputs:
     (2024, '2482')
     """
     tables = open_set(settings or get_settings())
+    if not reuse.keeping():
+        return _read_inputs(tables)
+    return reuse.kept(reuse.set_key(tables), lambda: dataclasses.replace(
+        _read_inputs(tables), memo={}))
+
+
+def _read_inputs(tables: ProcessedSet) -> Inputs:
+    """The tables of an open processed set, checked, as :class:`Inputs`."""
     synthetic = bool(tables.checked_manifest()["synthetic"])
     lss = tables.read("lss", _LSS_COLUMNS)
     return Inputs(lss, tables.read("population", _POPULATION_COLUMNS),

@@ -24,6 +24,9 @@ age-adjusted comparison untouched.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import numpy as np
 import polars as pl
 
@@ -199,8 +202,38 @@ def _fit_text(fit: NeedFit, ids: tuple[str, ...], year: int | None, lss_year: in
     return f"{fit.model}, {fit.n_units} municipalities: {betas}{explained}{lag}"
 
 
+#: Fitted need models by their inputs. A fit is a pure function of O, E, the ratios and the
+#: model settings (every fit starts cold), so a process that builds many tables from the same
+#: data (the batch of reports: each report computes compare, history and the screening over
+#: every municipality) fits each insats and year once; the result is the same object.
+_FITS: OrderedDict[bytes, NeedFit | None] = OrderedDict()
+_FITS_MAX = 4096
+
+
+def _fitted(o: np.ndarray, e: np.ndarray, x: np.ndarray, method: Method,
+            explain: bool) -> NeedFit | None:
+    """:func:`fit_need` of these inputs, from :data:`_FITS` when fitted before."""
+    h = hashlib.blake2b(digest_size=20)
+    for a in (o, e, x):
+        a = np.ascontiguousarray(a, dtype=float)
+        h.update(repr(a.shape).encode())
+        h.update(a.tobytes())
+    h.update(repr((method.need_model, method.confidence, method.min_od_units,
+                   explain)).encode())
+    key = h.digest()
+    if key in _FITS:
+        _FITS.move_to_end(key)
+        return _FITS[key]
+    fit = fit_need(o, e, x, model=method.need_model, confidence=method.confidence,
+                   min_units=method.min_od_units, explain=explain)
+    _FITS[key] = fit
+    if len(_FITS) > _FITS_MAX:
+        _FITS.popitem(last=False)
+    return fit
+
+
 def _fit_one(keys: pl.DataFrame, ratios: pl.DataFrame, ids: tuple[str, ...], o: np.ndarray,
-             e: np.ndarray, method: Method, explain: bool, start: np.ndarray | None = None
+             e: np.ndarray, method: Method, explain: bool
              ) -> tuple[NeedFit | None, np.ndarray, np.ndarray, pl.Series]:
     """The need model of one insats and year: the fit (None when it cannot be made), the
     log ratios (rows of ``keys`` × ``ids``), why a row lacks them, and the indicator year."""
@@ -211,8 +244,7 @@ def _fit_one(keys: pl.DataFrame, ratios: pl.DataFrame, ids: tuple[str, ...], o: 
     for i in reversed(ids):
         r = part.filter(pl.col("indicator") == i)["reason"].to_numpy()
         why = np.where(r != None, r, why)  # noqa: E711 (elementwise)
-    fit = fit_need(o, e, x, model=method.need_model, confidence=method.confidence,
-                   min_units=method.min_od_units, explain=explain, start=start)
+    fit = _fitted(o, e, x, method, explain)
     return fit, x, why, part.filter(pl.col("indicator") == ids[0])["indicator_year"]
 
 
