@@ -43,7 +43,7 @@ def _fresh(demo_data: Settings) -> dict[str, pl.DataFrame]:
 
 def test_kept_tables_equal_fresh_ones(demo_data: Settings, reuse_on: None) -> None:
     keep_results(False)
-    need_module._FITS.clear()
+    need_module.forget_fits()
     expected = _fresh(demo_data)
     keep_results()
     first = load_inputs(demo_data)
@@ -100,7 +100,7 @@ def test_need_fits_are_fitted_once_per_input() -> None:
     x = rng.normal(0, 0.2, (120, 1))
     o = rng.poisson(e * np.exp(0.6 * x[:, 0])).astype(float)
     method = Method()
-    need_module._FITS.clear()
+    need_module.forget_fits()
     fit = need_module._fitted(o, e, x, method, True)
     assert fit is not None and 0.4 < fit.beta[0] < 0.8
     assert need_module._fitted(o.copy(), e.copy(), x.copy(), method, True) is fit

@@ -210,6 +210,11 @@ _FITS: OrderedDict[bytes, NeedFit | None] = OrderedDict()
 _FITS_MAX = 4096
 
 
+def forget_fits() -> None:
+    """Empty the memo of fitted need models (benchmarks time the fits from scratch)."""
+    _FITS.clear()
+
+
 def _fitted(o: np.ndarray, e: np.ndarray, x: np.ndarray, method: Method,
             explain: bool) -> NeedFit | None:
     """:func:`fit_need` of these inputs, from :data:`_FITS` when fitted before."""
