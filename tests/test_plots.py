@@ -182,7 +182,11 @@ def test_funnel_limits_come_from_stats_and_chosen_is_highlighted() -> None:
     assert "2 av 11 kommuner tydligt över och 1 tydligt under riket" in chart.table_html
     rule = fmt.text("chart.flag_rule")
     assert rule in chart.table_html and rule in chart.caption
-    assert "så många personer att slumpen inte räcker som förklaring" in chart.caption
+    assert "så många personer att slumpen ensam är en osannolik förklaring" in chart.caption
+    # a 99.8 % test does not rule chance out: about 1 in 500 lands outside by chance alone
+    assert "inte räcker som förklaring" not in chart.caption
+    en = plots.funnel_chart(table, "boende", "2482", "en").caption
+    assert "chance alone is an unlikely explanation" in en and "cannot explain" not in en
     # φ = 3.2 > 1: widened limits, said in plain words (φ itself belongs in 04-metod)
     assert "Gränserna är vidgade" in chart.caption and "φ" not in chart.caption
     calm = plots.funnel_chart(make_screen().with_columns(phi=pl.lit(0.9), tau2=pl.lit(0.0)),
