@@ -33,7 +33,7 @@ def _paragraph(text: str, attrs: str = "") -> str:
 
 def need_explained(row: dict[str, Any]) -> bool:
     """Whether the row's need-adjusted result is the one to read: assessed, and some β's
-    interval excludes 0 for its insats."""
+    interval lies wholly above 0 for its insats."""
     return bool(row.get("need_explains")) and row.get("need_flag") in (
         "higher", "lower", "similar")
 
