@@ -250,6 +250,16 @@ def test_column_names_case_and_accent_insensitive(tmp_path: Path) -> None:
         "bifall", "bifall", "avslag", "delvis_bifall", "bifall"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_export_reads_like_utf8(tmp_path: Path, encoding: str) -> None:
+    """Excel's "Unicode text" export (UTF-16, tab-separated, with or without a byte-order
+    mark) reads as the same decisions, not as a header of NUL-strewn names."""
+    text = "\r\n".join(["\t".join(HEADER), *("\t".join(r) for r in GOOD)]) + "\r\n"
+    path = tmp_path / "beslut.txt"
+    path.write_bytes(text.encode(encoding))
+    assert read_register(path).decisions.equals(read_register(write(tmp_path, GOOD)).decisions)
+
+
 def test_spreadsheet_dates_and_numbers(tmp_path: Path) -> None:
     """Real date cells and numeric birth years of a workbook read like the CSV's text."""
     df = pl.DataFrame([dict(zip(HEADER, r, strict=True)) for r in GOOD]).with_columns(
