@@ -68,6 +68,25 @@ def test_status_symbols_are_kept_and_values_null() -> None:
         ("2482", "M", 100, None, ".."), ("2482", "K", 100, 3, None)]
 
 
+def test_population_is_the_december_month() -> None:
+    """A TAB6471 answer holding more months than December (an SCB that ignored the Tid
+    selection) gives the 31 December figures, not one row per month for the same year."""
+    data = {
+        "version": "2.0", "class": "dataset", "id": ["Region", "Alder", "Kon", "Tid"],
+        "size": [1, 1, 1, 3],
+        "dimension": {
+            "Region": {"category": {"index": {"2482": 0}}},
+            "Alder": {"category": {"index": {"7": 0}}},
+            "Kon": {"category": {"index": ["2"]}},
+            "Tid": {"category": {"index": ["2025M11", "2025M12", "2026M01"]}},
+        },
+        "value": [801, 803, 799],
+    }
+    pop = scb.parse_population(data, "s")
+    assert pop.select("municipality", "year", "sex", "age", "population").rows() == [
+        ("2482", 2025, "K", 7, 803)]
+
+
 def test_sparse_values_and_validation() -> None:
     base = {"version": "2.0", "class": "dataset", "id": ["Tid"], "size": [3],
             "dimension": {"Tid": {"category": {"index": ["2022", "2023", "2024"]}}}}

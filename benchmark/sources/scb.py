@@ -340,7 +340,9 @@ def parse_population(data: dict[str, Any], snapshot: str = "") -> pl.DataFrame:
     Columns: municipality ("0000" for SCB's Riket "00"), year, sex ("M" män / "K" kvinnor),
     age (0..100, 100 = 100+), population (Int64, null where SCB gives no value), status
     (SCB symbol or null), snapshot. Any other dimension (e.g. Civilstand if selected) is
-    summed over; a null anywhere in a sum makes the sum null.
+    summed over; a null anywhere in a sum makes the sum null. A year's population is that
+    of 31 December: of a monthly table only the months ``YYYYM12`` count (other months,
+    which the requests never ask for, would give a year several values).
     """
     df = parse_jsonstat(data)
     for need in ("Region", "Alder", "Kon", "Tid"):
@@ -352,7 +354,9 @@ def parse_population(data: dict[str, Any], snapshot: str = "") -> pl.DataFrame:
     if bad_tid:
         raise InvalidBody(f"population response has a Tid code {bad_tid[0]!r} that "
                           "is not a year (YYYY or YYYYMmm)")
-    df = df.filter(pl.col("Kon").is_in(SEXES) & pl.col("Alder").is_in(AGES))
+    december = [t for t in tids if len(t) == 4 or t.endswith("M12")]
+    df = df.filter(pl.col("Kon").is_in(SEXES) & pl.col("Alder").is_in(AGES)
+                   & pl.col("Tid").is_in(december))
     keys = ["Region", "Alder", "Kon", "Tid"]
     sizes = dict(zip(data["id"], data["size"], strict=True))
     if any(n > 1 for dim, n in sizes.items() if dim not in keys):  # else one row per key
