@@ -223,6 +223,16 @@ def test_workbook_with_several_sheets(tmp_path: Path, capsys: pytest.CaptureFixt
     rc, out, err = run_register(path, capsys, "--sheet", "Beslut")
     assert rc == 0, err
     assert "alla_insatser" in out
+    # the example names the sheet that holds the decisions, not simply the first
+    cover = tmp_path / "with-cover.xlsx"
+    book = xlsxwriter.Workbook(str(cover))
+    book.add_worksheet("Info").write_string(0, 0, "Export från verksamhetssystemet")
+    sheet = book.add_worksheet("Beslut")
+    for j, h in enumerate(HEADER):
+        sheet.write_string(0, j, h)
+    book.close()
+    assert bad(cover, capsys).endswith("has 2 sheets (Info, Beslut); choose the one with the "
+                                       "decisions with --sheet, e.g. --sheet 'Beslut'")
 
 
 def test_csv_of_all_views_needs_a_view(tmp_path: Path, capsys: pytest.CaptureFixture[str]

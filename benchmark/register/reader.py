@@ -15,6 +15,7 @@ polars' calamine engine (fastexcel); a workbook with several sheets needs ``shee
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 from pathlib import Path
 
@@ -110,6 +111,24 @@ def sheet_names(path: Path) -> list[str]:
                          ".xlsx or export CSV") from None
 
 
+def _decision_sheet(path: Path, names: list[str]) -> str:
+    """The first sheet whose header row has the format's required columns (by name or
+    alias), else the first sheet: the example a choice of sheet is asked with."""
+    import fastexcel
+
+    from benchmark.register.format import REQUIRED, column_key, column_names
+
+    known = column_names()
+    with contextlib.suppress(Exception):  # only an example: any failure keeps the first
+        book = fastexcel.read_excel(str(path))
+        for name in names:
+            header = book.load_sheet_by_name(name, n_rows=0).available_columns()
+            found = {known.get(column_key(c.name)) for c in header}
+            if set(REQUIRED) <= found:
+                return name
+    return names[0]
+
+
 def _read_excel(path: Path, sheet: str | None) -> pl.DataFrame:
     names = sheet_names(path)
     if not names:
@@ -118,7 +137,7 @@ def _read_excel(path: Path, sheet: str | None) -> pl.DataFrame:
         if len(names) > 1:
             raise InputError(f"{path} has {len(names)} sheets ({', '.join(names)}); choose "
                              "the one with the decisions with --sheet, e.g. "
-                             f"--sheet {names[0]!r}")
+                             f"--sheet {_decision_sheet(path, names)!r}")
         sheet = names[0]
     elif sheet not in names:
         raise InputError(f"--sheet {sheet!r} is not in {path.name}; its sheets are: "
