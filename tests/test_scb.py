@@ -87,6 +87,21 @@ def test_population_is_the_december_month() -> None:
         ("2482", 2025, "K", 7, 803)]
 
 
+def test_a_header_of_another_shape_is_named(shared_data) -> None:
+    """The real TAB638 answer with one change each: the message says what differs."""
+    for change, said in (
+            (lambda d: d["size"].pop(), "'id' names 6 dimensions (Region, Civilstand, Alder, "
+             "Kon, ContentsCode, Tid), 'size' has 5"),
+            (lambda d: d["dimension"].pop("Kon"), "'dimension' lacks Kon (it has Region, "
+             "Civilstand, Alder, ContentsCode, Tid)"),
+            (lambda d: d.pop("id"), "'id' is absent, expected a list")):
+        data = _load(shared_data, "TAB638_data.json")
+        change(data)
+        with pytest.raises(InvalidBody) as err:
+            scb.validate_jsonstat(data)
+        assert str(err.value) == f"json-stat2 id/size/dimension do not match: {said}"
+
+
 def test_sparse_values_and_validation() -> None:
     base = {"version": "2.0", "class": "dataset", "id": ["Tid"], "size": [3],
             "dimension": {"Tid": {"category": {"index": ["2022", "2023", "2024"]}}}}
