@@ -217,7 +217,7 @@ def get_category(category_id: str) -> Category:
         raise InputError(f"unknown category {category_id!r}; valid categories: {valid}") from None
 
 
-_CODE_RE = re.compile(r"^\d{4}$")
+_CODE_RE = re.compile(r"[0-9]{4}")  # ASCII digits only (fullmatch)
 
 
 def normalise_municipality_code(value: object, known: Iterable[str] | None = None) -> str:
@@ -256,9 +256,9 @@ def normalise_municipality_code(value: object, known: Iterable[str] | None = Non
     (Skellefteå)
     """
     text = str(value).strip()
-    if not _CODE_RE.match(text):
+    if not _CODE_RE.fullmatch(text):
         hint = ""
-        if text.isdigit() and len(text) == 3:
+        if text.isascii() and text.isdigit() and len(text) == 3:
             hint = f" (did you mean {text.zfill(4)}? codes keep their leading zero)"
         raise InputError(
             f"invalid municipality code {text!r}{hint}; a kommunkod has four digits, "

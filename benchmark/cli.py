@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import signal
 import sys
 import threading
@@ -48,6 +49,10 @@ def _check_out(out: Path | None, year: int | None) -> OutTarget | None:
 
     if out is None:
         return None
+    other = re.search(r"\{[^{}]*\}", str(out).replace("{year}", ""))
+    if other:
+        raise InputError(f"--out {out}: {other.group()} is not filled in; only {{year}} is "
+                         "(the year used), e.g. reports/compare-0180-{year}.csv")
     return check_out_file(Path(str(out) if year is None
                                else str(out).replace("{year}", str(year))))
 

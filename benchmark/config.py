@@ -86,8 +86,9 @@ def redact_url(url: str) -> str:
 
 def check_api_url(url: object, name: str) -> str:
     """``url`` without a trailing slash, or :class:`InputError` naming the setting ``name``
-    when it is not an ``http``/``https`` URL with a host."""
-    valid = f"give an http(s) URL with a host, e.g. {KOLADA_URL}"
+    when it is not an ``http``/``https`` URL with a host (the example is that API's own)."""
+    example = SCB_URL if "scb" in name.lower() else KOLADA_URL
+    valid = f"give an http(s) URL with a host, e.g. {example}"
     if not isinstance(url, str) or not url.strip():
         raise InputError(f"{name} is empty; {valid}")
     try:

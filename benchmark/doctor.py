@@ -115,6 +115,7 @@ class _Doctor:
         self.unreachable: dict[str, str] = {}
         self.kpi_items: list[dict[str, Any]] | None = None
         self.ckm: dict[str, Any] | None = None
+        self.annual: dict[str, Any] | None = None
         self.max_cells = scb.DEFAULT_MAX_CELLS
         self.limits = dict(DEFAULT_LIMITS)
         self.newest: int | None = None
@@ -220,6 +221,7 @@ class _Doctor:
             self.ckm = data
             need = [y for y in years if y >= scb.FIRST_CKM_YEAR]
         else:
+            self.annual = data
             need = [y for y in years if DEFAULT_FIRST_YEAR <= y < scb.FIRST_CKM_YEAR]
         problems = scb.metadata_problems(table, data, need)
         if table == scb.TAB_ANNUAL and scb.FIRST_CKM_YEAR - 1 not in years:
@@ -227,6 +229,10 @@ class _Doctor:
         if problems:
             raise _Differs(f"{table}: " + "; ".join(problems) + " (the population requests "
                            "would be refused)")
+        if table == scb.TAB_ANNUAL and years and years[0] > DEFAULT_FIRST_YEAR:
+            raise _Differs(f"{table} starts in {years[0]}, not {DEFAULT_FIRST_YEAR} or before "
+                           f"(fetch still works: a `make data` without YEARS starts in "
+                           f"{years[0]}; SCB refuses YEARS before it)")
         if unknown:
             raise _Differs(f"{table} metadata carries unknown json-stat2 field(s) "
                            f"{', '.join(map(repr, unknown))} (fetch still works)")
@@ -261,7 +267,8 @@ class _Doctor:
         if self.kpi_items is None or self.ckm is None:
             return []
         try:
-            return choose_years(self.kpi_items, self.ckm, self.today)[0]
+            return choose_years(self.kpi_items, self.ckm, self.today,
+                                annual_metadata=self.annual)[0]
         except FetchError:
             return []
 
@@ -275,7 +282,7 @@ class _Doctor:
         n_kolada = (1 + len(kolada.plan_metadata("", kpis))
                     + kolada.min_data_pages(len(kpis), years, N_UNITS))
         regions = ["00", *(f"{i:04d}" for i in range(N_UNITS - 1))]
-        n_scb = 2 + len(scb.plan_population("", years, regions, self.max_cells))
+        n_scb = 3 + len(scb.plan_population("", years, regions, self.max_cells))
         k_calls, k_window = self.limits["Kolada"]
         s_calls, s_window = self.limits["SCB"]
         wait = max(n_kolada / k_calls * k_window,

@@ -19,9 +19,10 @@ Without years, :func:`fetch` takes ``DEFAULT_FIRST_YEAR`` through the newest yea
 sources have published (:func:`benchmark.newest.choose_years`): Kolada's ``publ_period``
 of the LSS KPIs (a year counts once every current LSS KPI has passed its publication
 date), capped by SCB (TAB638 ends in 2024; later years need the December month
-``<year>M12`` in TAB6471's metadata). Those two answers are stored like every other
-response, under a label with today's date, so they are asked afresh once a day; offline,
-the newest stored ones decide.
+``<year>M12`` in TAB6471's metadata), starting later when TAB638 itself does (its
+metadata's first ``Tid``: SCB refuses a year a table lacks). Those three answers are stored
+like every other response, under a label with today's date, so they are asked afresh once a
+day; offline, the newest stored ones decide.
 
 Value entries marked ``isdeleted`` are counted in the summary (``process`` never uses
 them); any way a Kolada answer departs from the v3 shape (unknown fields, v2 member keys)
@@ -323,6 +324,7 @@ def _choose(settings: Settings, summary: FetchSummary, client: HttpClient | None
     newest stored ones."""
     kpi_req = kolada.plan_publication(settings.kolada_url, lss_kpis(), today)
     meta_req = scb.plan_metadata(settings.scb_url, scb.TAB_CKM, today)
+    annual_req = scb.plan_metadata(settings.scb_url, scb.TAB_ANNUAL, today)
     if client is None:  # offline: the newest stored answers, whatever their date
         found = []
         for req in (kpi_req, meta_req):
@@ -335,14 +337,19 @@ def _choose(settings: Settings, summary: FetchSummary, client: HttpClient | None
         kpi_data, meta_data = found
         kpi_items = kpi_data["values"]
         summary.reused += 2
+        # TAB638's first year (a store from before it was asked: no cap, as then)
+        annual_snap = _newest_stored(settings, annual_req)
+        annual_data = load_snapshot(annual_snap) if annual_snap is not None else None
+        summary.reused += annual_snap is not None
     else:
         runner = _Runner(settings, summary, client, None)
         kpi_pages = runner.run(kpi_req, kolada.validator(kpi_req.kind)) or []
         kpi_items = [i for data, _ in kpi_pages for i in data["values"]]
         meta_data = (runner.run(meta_req, scb.validate_metadata) or [(None, "")])[0][0]
-    years, why = choose_years(kpi_items, meta_data, today)
+        annual_data = (runner.run(annual_req, scb.validate_metadata) or [(None, "")])[0][0]
+    years, why = choose_years(kpi_items, meta_data, today, annual_metadata=annual_data)
     summary.year_choice = why
-    summary.discovery_requests = 2
+    summary.discovery_requests = 3
     return years
 
 

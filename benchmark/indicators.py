@@ -121,8 +121,10 @@ def parse_need_indicators(text: str) -> tuple[str, tuple[str, ...]]:
     ('kontaktperson', ())
     """
     cid, sep, rest = str(text).partition("=")
-    if not sep or not cid.strip():
+    ids = () if rest.strip() == "none" else tuple(x.strip() for x in rest.split(",")
+                                                  if x.strip())
+    if not sep or not cid.strip() or not (ids or rest.strip() == "none"):
         raise InputError(f"invalid need indicators {text!r}; valid: CATEGORY=ID[,ID] or "
-                         f"CATEGORY=none, ids: {', '.join(INDICATOR_BY_ID)}")
-    ids = () if rest.strip() == "none" else tuple(x.strip() for x in rest.split(",") if x)
+                         f"CATEGORY=none (no need adjustment), ids: "
+                         f"{', '.join(INDICATOR_BY_ID)}")
     return cid.strip(), need_indicators_for({cid.strip(): ids})[cid.strip()]

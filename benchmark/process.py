@@ -255,10 +255,14 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
         except (InvalidBody, pl.exceptions.PolarsError) as exc:
             raise DataError(f"raw snapshot {s.path} is not a population table: {exc}") from None
         if frame.height == 0:
-            ages = ", ".join(scb.table_codes(data).get("Alder", [])[:4])
+            codes = scb.table_codes(data)
+            ages = ", ".join(codes.get("Alder", [])[:4])
+            tids = codes.get("Tid", [])
+            when = f"{tids[0]}–{tids[-1]}" if len(tids) > 1 else (tids or ["none"])[0]
             summary.warnings.append(
                 f"population snapshot {s.id} holds no cell of a single year of age and sex "
-                f"(Alder codes {ages or 'none'}, …); it adds no population rows")
+                f"(Alder codes {ages or 'none'}, …) on 31 December (Tid {when}; a year "
+                "counts as YYYY or YYYYM12); it adds no population rows")
         frames.append(frame.with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
     population = (pl.concat(frames).sort("_at")

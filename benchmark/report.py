@@ -338,6 +338,49 @@ def kernel_for_this_python() -> Iterator[str]:
                 os.environ["JUPYTER_PATH"] = old
 
 
+#: The one line of the kernel's own stderr that is not passed on: ipykernel 7 warns at every
+#: start that its loopback TCP sockets are unencrypted (they are bound to 127.0.0.1 and signed
+#: with the connection file's key); every other line reaches the terminal as before.
+_TCP_WARNING = b"Kernel is running over TCP without encryption"
+
+
+def forward_kernel_stderr(fd: int, to: Any = None) -> None:
+    """Copy a kernel's stderr (the read end ``fd`` of a pipe) line by line to ``to``
+    (default ``sys.stderr``), leaving out :data:`_TCP_WARNING`; returns at end of file."""
+    with os.fdopen(fd, "rb") as pipe:
+        for line in pipe:
+            if _TCP_WARNING not in line:
+                target = to or sys.stderr
+                target.write(line.decode("utf-8", "replace"))
+                target.flush()
+
+
+def _quiet_kernel_manager() -> type:
+    """An ``AsyncKernelManager`` whose kernel's stderr passes :func:`forward_kernel_stderr`
+    (``_async_launch_kernel`` is jupyter_client's hook for launching differently)."""
+    import threading
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            if kw.get("stderr") is not None:  # the caller chose where it goes
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+                return
+            read, write = os.pipe()
+            try:
+                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": write})
+            except BaseException:
+                os.close(read)
+                raise
+            finally:
+                os.close(write)
+            threading.Thread(target=forward_kernel_stderr, args=(read,), daemon=True,
+                             name="kernel-stderr").start()
+
+    return QuietKernelManager
+
+
 def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> Any:
     """Run a notebook with papermill (parameters injected from Python, so codes keep their
     leading zeros) and return the executed notebook node."""
@@ -350,7 +393,7 @@ def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> An
             return pm.execute_notebook(
                 str(path), str(out), parameters=parameters, kernel_name=kernel,
                 cwd=str(cwd), language="python", progress_bar=False, log_output=False,
-                execution_timeout=CELL_TIMEOUT_S)
+                execution_timeout=CELL_TIMEOUT_S, kernel_manager_class=_quiet_kernel_manager())
         except PapermillExecutionError as exc:
             if exc.ename == "InputError":
                 raise InputError(str(exc.evalue).splitlines()[0]) from None

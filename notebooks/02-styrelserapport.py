@@ -77,7 +77,7 @@ views.show(views.section("funnel", lang))
 views.show(views.funnel_intro(data))
 for category in views.funnel_categories(table):
     views.show(views.category_heading(category, lang))
-    views.show(plots.funnel_chart(data.screen, category, municipality, lang))
+    views.show(views.funnel_part(data, category))
 
 # %%
 cost = views.cost_section(table, lang)

@@ -118,3 +118,10 @@ def test_municipality_code_with_register() -> None:
     with pytest.raises(InputError, match="four digits") as err:
         normalise_municipality_code(None)
     assert "'None'" in str(err.value)
+    # digits of other scripts (fullwidth, Arabic-Indic) are not a kommunkod's, and get no
+    # "did you mean 0１８０?" made of mixed digits
+    for text in ("０１８０", "١٨٠٠", "１８０"):
+        with pytest.raises(InputError) as err:
+            normalise_municipality_code(text, known=known)
+        assert str(err.value).startswith(f"invalid municipality code {text!r}; a kommunkod "
+                                         "has four digits")

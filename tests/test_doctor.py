@@ -24,9 +24,9 @@ YEARS = list(range(2015, 2026))
 
 @pytest.fixture(scope="module")
 def dataset(shared_data):
-    """The real register, groups and KPI catalogue; values and population 2023–2025 (the
-    checks ask for nothing older)."""
-    return real_register_dataset(shared_data, [2023, 2024, 2025])
+    """The real register, groups and KPI catalogue; values and population 2015–2025 (TAB638
+    must reach back to the fetch's first year: see test_late_first_year_is_named)."""
+    return real_register_dataset(shared_data, YEARS)
 
 
 def _run(emulator: ApiEmulator, tmp_path: Path, **server: object):
@@ -58,19 +58,18 @@ def test_v3_shape_server_all_ok(dataset, tmp_path) -> None:
     assert "TAB6471 Riket 2025: 202 cells by single age and sex" in lines[6]
     # Kolada: 1 (publ_period) + 1 register + 1 groups + 3 KPI chunks + 38 data pages
     # (59 KPIs × 11 years × 291 units = 188 859 values, ≤ 25 ids per segment, 5 000 per page);
-    # SCB: 1 TAB6471 metadata + /config + 4 TAB638 (2015–2024) + 1 TAB6471 (2025)
-    assert lines[7].startswith("budget       a full `make data` for 2015–2025 needs 51 "
-                               "requests (Kolada 44, SCB 7)")
+    # SCB: TAB6471 and TAB638 metadata + /config + 4 TAB638 (2015–2024) + 1 TAB6471 (2025)
+    assert lines[7].startswith("budget       a full `make data` for 2015–2025 needs 52 "
+                               "requests (Kolada 44, SCB 8)")
     assert len(paths) == 7  # a handful of small requests
 
 
-def test_budget_is_what_a_fresh_fetch_makes(shared_data, tmp_path) -> None:
+def test_budget_is_what_a_fresh_fetch_makes(dataset, tmp_path) -> None:
     """The budget doctor prints is the exact number of requests `make data` (no YEARS)
     then makes against the same server."""
     from benchmark.fetch import fetch
 
-    emulator = ApiEmulator(real_register_dataset(shared_data, YEARS), calls_per_window=1000,
-                           window_s=1)
+    emulator = ApiEmulator(dataset, calls_per_window=1000, window_s=1)
     report, _ = _run(emulator, tmp_path)
     with LoopbackServer(emulator) as srv:
         settings = srv.settings(tmp_path / "fetched")
@@ -78,8 +77,29 @@ def test_budget_is_what_a_fresh_fetch_makes(shared_data, tmp_path) -> None:
                         progress=False)
         n = len(srv.requests)
     assert summary.years == YEARS
-    assert n == summary.http_attempts == summary.minimum_requests == 51
-    assert "needs 51 requests" in report.budget
+    assert n == summary.http_attempts == summary.minimum_requests == 52
+    assert "needs 52 requests" in report.budget
+
+
+def test_late_first_year_is_named(shared_data, tmp_path) -> None:
+    """An SCB whose TAB638 starts in 2023: doctor names it and budgets 2023–2025, the years
+    a `make data` without YEARS then takes (it used to ask for 2015 and get a 400)."""
+    from benchmark.fetch import fetch
+
+    emulator = ApiEmulator(real_register_dataset(shared_data, [2023, 2024, 2025]),
+                           calls_per_window=1000, window_s=1)
+    report, _ = _run(emulator, tmp_path)
+    assert _one_difference(report) == (
+        "differs      SCB TAB638 metadata: TAB638 starts in 2023, not 2015 or before (fetch "
+        "still works: a `make data` without YEARS starts in 2023; SCB refuses YEARS before it)")
+    assert "a full `make data` for 2023–2025 needs" in report.budget
+    with LoopbackServer(emulator) as srv:
+        settings = srv.settings(tmp_path / "fetched")
+        summary = fetch(settings=settings, client=fast_client(settings), today=TODAY,
+                        progress=False)
+    assert summary.years == [2023, 2024, 2025] and summary.missing == []
+    assert summary.year_choice.endswith("; from 2023, TAB638's first year (not 2015)")
+    assert f"needs {summary.http_attempts} requests" in report.budget
 
 
 def _one_difference(report) -> str:

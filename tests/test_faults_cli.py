@@ -154,6 +154,29 @@ def test_out_year_template_is_checked_before_the_newest_year_is_looked_up(
     assert "screening-{year}.csv" in line and "is a file, not a folder" in line
 
 
+@pytest.mark.parametrize("args", [COMPARE, ["profile", "--kommun", "2482", "--format", "csv"]])
+def test_out_placeholder_other_than_year_is_refused(store: Path, tmp_path: Path,
+                                                    args: list[str]) -> None:
+    """Only {year} is filled in: a name with {kommun} used to be written literally."""
+    line = _error_line(_run([*args, "--out", str(tmp_path / "t-{kommun}-{year}.csv")], store),
+                       2)
+    assert line.endswith("{kommun} is not filled in; only {year} is (the year used), e.g. "
+                         "reports/compare-0180-{year}.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_of_a_small_country_says_what_cannot_be_drawn(store: Path, tmp_path: Path
+                                                            ) -> None:
+    """Three municipalities whose national total does not add up: the total's funnel cannot
+    be drawn (a data condition, not bad input); the report says so in that section and is
+    written, with nothing but the year line on stderr."""
+    res = _run(["report", "--kommun", "2482", "--year", "2024", "--out", str(tmp_path)], store)
+    assert res.returncode == 0, res.stderr
+    assert "without encryption" not in res.stderr and "Traceback" not in res.stderr
+    text = next(tmp_path.glob("lss-2482-2024-sv*.html")).read_text(encoding="utf-8")
+    assert "Personer med någon LSS-insats: ingen kommun kunde bedömas 2024." in text
+
+
 def test_report_out_existing_file_is_refused_at_once(store: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     out.write_text("keep me")

@@ -158,6 +158,9 @@ def test_bad_scb_url_is_named_too(tmp_path: Path) -> None:
     res = _cli(["compare", "--kommun", "2482", "--year", "2024"],
                {"BENCHMARK_SCB_URL": "gopher://x", "BENCHMARK_DATA_DIR": str(tmp_path)})
     assert res.returncode == 2 and "BENCHMARK_SCB_URL" in res.stderr
+    # the example is SCB's own address, not Kolada's
+    assert res.stderr.rstrip().endswith(
+        "e.g. https://statistikdatabasen.scb.se/api/v2"), res.stderr
 
 
 def test_credentials_in_urls_are_used_but_never_shown(tmp_path: Path) -> None:

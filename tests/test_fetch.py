@@ -339,16 +339,16 @@ def test_fetch_without_years_takes_the_newest_published(tmp_path) -> None:
         assert "through 2025" in summary.year_choice and "years: 2015–2025" in summary.render()
         first = len(srv.requests)
         assert first == summary.http_attempts == summary.minimum_requests
-        # the two answers that chose the years are kept, labelled with the day
+        # the three answers that chose the years are kept, labelled with the day
         ids = sorted(s.id for s in iter_snapshots(settings) if "2026-12-02" in s.id)
-        assert [i.split("/")[1] for i in ids] == ["kpi", "metadata"]
-        # the same day: nothing asked again; a later day asks the two questions afresh
+        assert [i.split("/")[1] for i in ids] == ["kpi", "metadata", "metadata"]
+        # the same day: nothing asked again; a later day asks the three questions afresh
         again = fetch(settings=settings, client=fast_client(settings), today=TODAY,
                       progress=False)
         assert len(srv.requests) == first and again.http_attempts == 0
         later = fetch(settings=settings, client=fast_client(settings),
                       today=date(2026, 12, 3), progress=False)
-        assert later.http_attempts == 2 and later.years == summary.years
+        assert later.http_attempts == 3 and later.years == summary.years
     offline = fetch(offline=True, settings=settings, today=date(2027, 1, 1), progress=False)
     assert offline.years == summary.years and offline.missing == []
     process(settings=settings)

@@ -140,6 +140,25 @@ def test_validation_rejects_wrong_shapes() -> None:
         kolada.validator("kolada-groups")(_envelope([{"id": "G1", "title": "x"}]))
 
 
+@pytest.mark.parametrize(("entry", "said"), [
+    ({"gender": "T", "value": "12,5"}, "'value' is str '12,5', expected a number or null"),
+    ({"value": 3.0}, "'gender' is absent, expected a string (T, K or M)"),
+    ({"gender": "T", "value": 1.0, "status": 0}, "'status' is int 0, expected a string or null"),
+    ({"gender": "T", "value": 1.0, "count": "1"},
+     "'count' is str '1', expected a whole number or null"),
+])
+def test_a_value_of_another_shape_is_named(entry: dict, said: str) -> None:
+    """What differs is named: the KPI, municipality and year, the field, what it holds."""
+    env = _envelope([{"kpi": "N28801", "municipality": "2482", "period": 2024,
+                      "values": [entry]}])
+    with pytest.raises(InvalidBody) as err:
+        kolada.validate_data(env)
+    assert str(err.value) == f"Kolada data value of N28801 2482 2024 has the wrong shape: {said}"
+    item = {"kpi": "N28801", "municipality": 2482, "period": 2024, "values": []}
+    with pytest.raises(InvalidBody, match=r"'municipality' is int 2482, expected a string$"):
+        kolada.validate_data(_envelope([item]))
+
+
 def test_parse_real_municipalities(register) -> None:
     assert register.height == 312
     assert register.filter(pl.col("type") == "K").height == 290

@@ -240,7 +240,11 @@ def test_command_line_need_options() -> None:
     for bad, said in ((["--need-indicators", "boende=behov"],
                        "unknown need indicator 'behov' for boende; valid: "
                        "aktivitetsersattning, anpassad_grundskola, sjukersattning"),
-                      (["--need-model", "ols"], "invalid choice: 'ols'")):
+                      (["--need-model", "ols"], "invalid choice: 'ols'"),
+                      # an empty list used to mean none silently
+                      (["--need-indicators", "boende="], "invalid need indicators 'boende='; "
+                       "valid: CATEGORY=ID[,ID] or CATEGORY=none (no need adjustment)"),
+                      (["--need-indicators", "boende=,"], "invalid need indicators")):
         # the parser's errors are InputErrors, which the command line turns into one line
         # and exit code 2 (benchmark.cli)
         with pytest.raises(InputError, match=re.escape(said)):

@@ -223,6 +223,16 @@ def test_workbook_with_several_sheets(tmp_path: Path, capsys: pytest.CaptureFixt
     rc, out, err = run_register(path, capsys, "--sheet", "Beslut")
     assert rc == 0, err
     assert "alla_insatser" in out
+    # the example names the sheet that holds the decisions, not simply the first
+    cover = tmp_path / "with-cover.xlsx"
+    book = xlsxwriter.Workbook(str(cover))
+    book.add_worksheet("Info").write_string(0, 0, "Export från verksamhetssystemet")
+    sheet = book.add_worksheet("Beslut")
+    for j, h in enumerate(HEADER):
+        sheet.write_string(0, j, h)
+    book.close()
+    assert bad(cover, capsys).endswith("has 2 sheets (Info, Beslut); choose the one with the "
+                                       "decisions with --sheet, e.g. --sheet 'Beslut'")
 
 
 def test_csv_of_all_views_needs_a_view(tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -248,6 +258,16 @@ def test_column_names_case_and_accent_insensitive(tmp_path: Path) -> None:
         "daglig_verksamhet"]
     assert reg.decisions["outcome"].to_list() == [
         "bifall", "bifall", "avslag", "delvis_bifall", "bifall"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_export_reads_like_utf8(tmp_path: Path, encoding: str) -> None:
+    """Excel's "Unicode text" export (UTF-16, tab-separated, with or without a byte-order
+    mark) reads as the same decisions, not as a header of NUL-strewn names."""
+    text = "\r\n".join(["\t".join(HEADER), *("\t".join(r) for r in GOOD)]) + "\r\n"
+    path = tmp_path / "beslut.txt"
+    path.write_bytes(text.encode(encoding))
+    assert read_register(path).decisions.equals(read_register(write(tmp_path, GOOD)).decisions)
 
 
 def test_spreadsheet_dates_and_numbers(tmp_path: Path) -> None:

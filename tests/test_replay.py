@@ -122,6 +122,8 @@ def test_process_reads_the_recorded_cells(replay) -> None:
     assert len(tab6471) == 1
     assert "holds no cell of a single year of age and sex (Alder codes 0-9, 10-19" in (
         tab6471[0])
+    assert "on 31 December (Tid 2026M01–2026M04; a year counts as YYYY or YYYYM12)" in (
+        tab6471[0])
     assert any(m.startswith("SCB population 2024 for 290 municipality") for m in done.missing)
     assert read_manifest(settings)["complete"] is False
     lss = read_table("lss", settings)

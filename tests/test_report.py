@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
 import sys
 from html.parser import HTMLParser
@@ -256,6 +258,30 @@ def test_parameters_keep_leading_zeros(tmp_path: Path) -> None:
     nbformat.write(nb, path)
     out = report.execute_notebook(path, {"code": "0180"}, cwd=tmp_path)
     assert out.cells[-1].outputs[0]["text"].strip() == "'0180'"
+
+
+def test_kernel_tcp_warning_is_not_on_the_terminal(tmp_path: Path,
+                                                   capfd: pytest.CaptureFixture[str]) -> None:
+    """ipykernel's start-up warning about unencrypted TCP does not reach the terminal."""
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                               "display_name": "Python 3"}},
+                      cells=[new_code_cell("x = 1")])
+    path = tmp_path / "q.ipynb"
+    nbformat.write(nb, path)
+    report.execute_notebook(path, {}, cwd=tmp_path)
+    assert "without encryption" not in capfd.readouterr().err
+
+
+def test_kernel_stderr_keeps_every_other_line() -> None:
+    read, write = os.pipe()
+    os.write(write, b"[IPKernelApp] WARNING | Kernel is running over TCP without encryption. "
+                    b"All communication ...\n[IPKernelApp] ERROR | Failed to load connection "
+                    b"file\nWarning: \xc3\xa5ldersgrupp\n")
+    os.close(write)
+    out = io.StringIO()
+    report.forward_kernel_stderr(read, out)
+    assert out.getvalue() == ("[IPKernelApp] ERROR | Failed to load connection file\n"
+                              "Warning: åldersgrupp\n")
 
 
 def test_failing_notebook_is_a_data_error(tmp_path: Path) -> None:

@@ -68,6 +68,40 @@ def test_status_symbols_are_kept_and_values_null() -> None:
         ("2482", "M", 100, None, ".."), ("2482", "K", 100, 3, None)]
 
 
+def test_population_is_the_december_month() -> None:
+    """A TAB6471 answer holding more months than December (an SCB that ignored the Tid
+    selection) gives the 31 December figures, not one row per month for the same year."""
+    data = {
+        "version": "2.0", "class": "dataset", "id": ["Region", "Alder", "Kon", "Tid"],
+        "size": [1, 1, 1, 3],
+        "dimension": {
+            "Region": {"category": {"index": {"2482": 0}}},
+            "Alder": {"category": {"index": {"7": 0}}},
+            "Kon": {"category": {"index": ["2"]}},
+            "Tid": {"category": {"index": ["2025M11", "2025M12", "2026M01"]}},
+        },
+        "value": [801, 803, 799],
+    }
+    pop = scb.parse_population(data, "s")
+    assert pop.select("municipality", "year", "sex", "age", "population").rows() == [
+        ("2482", 2025, "K", 7, 803)]
+
+
+def test_a_header_of_another_shape_is_named(shared_data) -> None:
+    """The real TAB638 answer with one change each: the message says what differs."""
+    for change, said in (
+            (lambda d: d["size"].pop(), "'id' names 6 dimensions (Region, Civilstand, Alder, "
+             "Kon, ContentsCode, Tid), 'size' has 5"),
+            (lambda d: d["dimension"].pop("Kon"), "'dimension' lacks Kon (it has Region, "
+             "Civilstand, Alder, ContentsCode, Tid)"),
+            (lambda d: d.pop("id"), "'id' is absent, expected a list")):
+        data = _load(shared_data, "TAB638_data.json")
+        change(data)
+        with pytest.raises(InvalidBody) as err:
+            scb.validate_jsonstat(data)
+        assert str(err.value) == f"json-stat2 id/size/dimension do not match: {said}"
+
+
 def test_sparse_values_and_validation() -> None:
     base = {"version": "2.0", "class": "dataset", "id": ["Tid"], "size": [3],
             "dimension": {"Tid": {"category": {"index": ["2022", "2023", "2024"]}}}}

@@ -8,9 +8,9 @@ import re
 import polars as pl
 import pytest
 
-from benchmark import views
+from benchmark import plots, views
 from benchmark.catalog import CATEGORIES
-from benchmark.errors import InputError
+from benchmark.errors import DataError, InputError
 from tests.comparison_tables import make_compare, make_screen
 
 NB = "\u00a0"
@@ -422,3 +422,19 @@ def test_summary_says_when_the_rest_of_sweden_is_the_reference() -> None:
     assert "i åldrarna för bostad med särskild service. Där jämförs" in views.summary(some)
     assert "resten av landet" not in views.summary(make_compare().with_columns(
         reference=pl.lit("riket")))
+
+
+def test_funnel_part_says_so_when_no_municipality_could_be_assessed() -> None:
+    """A category without one assessable municipality (a small country, a national total
+    that does not add up) gets the sentence instead of the chart; the report goes on."""
+    data = _data()
+    chart = views.funnel_part(data, "boende")
+    assert chart.key == "funnel-boende"
+    unassessed = data.screen.with_columns(
+        pl.when(pl.col("category") == "boende").then(None).otherwise(pl.col("expected"))
+        .alias("expected"))
+    out = views.funnel_part(views.ReportData("2482", "Skellefteå", 2024, "sv", data.table,
+                                             data.table, unassessed), "boende")
+    assert out == "<p>Bostad med särskild service: ingen kommun kunde bedömas 2024.</p>"
+    with pytest.raises(DataError, match="no assessable municipality for 'boende' 2024"):
+        plots.funnel_chart(unassessed, "boende", "2482")

@@ -16,7 +16,7 @@ import polars as pl
 
 from benchmark import fmt, stats
 from benchmark.catalog import get_category
-from benchmark.errors import InputError
+from benchmark.errors import DataError, InputError
 from benchmark.plots.base import (
     PALETTE,
     SYMBOLS,
@@ -197,7 +197,9 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
     Raises
     ------
     InputError
-        For an unknown category, missing columns, several years, or no assessable row.
+        For an unknown category, missing columns or several years.
+    DataError
+        When no municipality of the category could be assessed.
 
     Examples
     --------
@@ -211,8 +213,8 @@ def funnel_chart(table: pl.DataFrame, category: str, municipality: str | None = 
         raise InputError(f"funnel_chart: no rows for category {category!r}")
     year = one(sub, "year", "funnel_chart")
     rows = [r for r in sub.to_dicts() if drawable(r, "expected", "ratio") and r["expected"] > 0]
-    if not rows:
-        raise InputError(f"funnel_chart: no assessable municipality for {category!r} {year}")
+    if not rows:  # a data condition (too few municipalities, a total that does not add up)
+        raise DataError(f"funnel_chart: no assessable municipality for {category!r} {year}")
     phi, tau2 = _funnel_params(rows)
     outside = _outside_unflagged(rows, phi, tau2)
     es = [r["expected"] for r in rows]

@@ -5,14 +5,17 @@ validation (:mod:`benchmark.register.validate`) sees exactly what the file holds
 spreadsheet's date cell arrives as ``2024-03-05 00:00:00``, a number as ``1987``). Each
 row carries ``_row``, its row number as a spreadsheet shows it (the header is row 1).
 
-CSV: UTF-8 (with or without a byte-order mark) or, failing that, Windows-1252 (what Excel
-on Windows writes); the separator is the most frequent of ``;``, ``,`` and tab in the header
-line. Excel (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``) is read with polars' calamine engine
-(fastexcel); a workbook with several sheets needs ``sheet``.
+CSV: UTF-8 (with or without a byte-order mark), UTF-16 (what Excel's "Unicode text" export
+writes: a byte-order mark, or NUL bytes between ASCII letters) or, failing that, Windows-1252
+(what Excel on Windows writes for CSV); the separator is the most frequent of ``;``, ``,``
+and tab in the header line. Excel (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``) is read with
+polars' calamine engine (fastexcel); a workbook with several sheets needs ``sheet``.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import io
 from pathlib import Path
 
@@ -67,12 +70,22 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(f"cannot read {path}: {describe_os_error(exc)}") from None
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
-    raw = _read_bytes(path)
+def _decode(raw: bytes) -> str:
+    """The text of a CSV export: UTF-16 by its byte-order mark or its NUL bytes, else UTF-8,
+    else Windows-1252."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16", errors="replace")
+    if b"\x00" in raw[:200]:  # UTF-16 without a byte-order mark: ASCII letters with NULs
+        return raw.decode("utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be",
+                          errors="replace")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+        return raw.decode("cp1252", errors="replace")
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    text = _decode(_read_bytes(path))
     if not text.strip():
         raise InputError(f"{path} is empty; export the decisions with a header row and one "
                          "row per decision (see templates/register/)")
@@ -98,6 +111,24 @@ def sheet_names(path: Path) -> list[str]:
                          ".xlsx or export CSV") from None
 
 
+def _decision_sheet(path: Path, names: list[str]) -> str:
+    """The first sheet whose header row has the format's required columns (by name or
+    alias), else the first sheet: the example a choice of sheet is asked with."""
+    import fastexcel
+
+    from benchmark.register.format import REQUIRED, column_key, column_names
+
+    known = column_names()
+    with contextlib.suppress(Exception):  # only an example: any failure keeps the first
+        book = fastexcel.read_excel(str(path))
+        for name in names:
+            header = book.load_sheet_by_name(name, n_rows=0).available_columns()
+            found = {known.get(column_key(c.name)) for c in header}
+            if set(REQUIRED) <= found:
+                return name
+    return names[0]
+
+
 def _read_excel(path: Path, sheet: str | None) -> pl.DataFrame:
     names = sheet_names(path)
     if not names:
@@ -106,7 +137,7 @@ def _read_excel(path: Path, sheet: str | None) -> pl.DataFrame:
         if len(names) > 1:
             raise InputError(f"{path} has {len(names)} sheets ({', '.join(names)}); choose "
                              "the one with the decisions with --sheet, e.g. "
-                             f"--sheet {names[0]!r}")
+                             f"--sheet {_decision_sheet(path, names)!r}")
         sheet = names[0]
     elif sheet not in names:
         raise InputError(f"--sheet {sheet!r} is not in {path.name}; its sheets are: "

@@ -71,23 +71,55 @@ def validate_data(data: Any) -> None:
     :func:`shape_notes`).
     """
     for item in _check_envelope(data):
-        _need(isinstance(item, dict) and isinstance(item.get("kpi"), str)
-              and isinstance(item.get("municipality"), str)
-              and isinstance(item.get("values"), list), "Kolada data item has the wrong shape")
+        if not (isinstance(item, dict) and isinstance(item.get("kpi"), str)
+                and isinstance(item.get("municipality"), str)
+                and isinstance(item.get("values"), list)):
+            raise InvalidBody(f"Kolada data item has the wrong shape: {_item_problem(item)}")
         period = item.get("period")
         _need((_is_int(period) and 1000 <= period <= 9999)
               or (isinstance(period, str) and len(period) == 4 and period.isascii()
                   and period.isdigit()),
               f"Kolada data item has an invalid period {period!r} (expected a year)")
         for v in item["values"]:
-            _need(isinstance(v, dict) and isinstance(v.get("gender"), str)
-                  and (v.get("value") is None or _is_number(v.get("value")))
-                  and (v.get("status") is None or isinstance(v.get("status"), str))
-                  and (v.get("count") is None
-                       or (_is_int(v.get("count")) and abs(v.get("count")) < 2**63)),
-                  "Kolada data value has the wrong shape")
+            if not (isinstance(v, dict) and isinstance(v.get("gender"), str)
+                    and (v.get("value") is None or _is_number(v.get("value")))
+                    and (v.get("status") is None or isinstance(v.get("status"), str))
+                    and (v.get("count") is None
+                         or (_is_int(v.get("count")) and abs(v.get("count")) < 2**63))):
+                raise InvalidBody(f"Kolada data value of {item['kpi']} {item['municipality']} "
+                                  f"{period} has the wrong shape: {_value_problem(v)}")
             _need(v.get("isdeleted") is None or isinstance(v.get("isdeleted"), bool),
                   f"Kolada data value has a non-boolean isdeleted {v.get('isdeleted')!r}")
+
+
+def _shown(x: Any) -> str:
+    text = repr(x)
+    return f"{type(x).__name__} {text[:60]}{'…' if len(text) > 60 else ''}"
+
+
+def _item_problem(item: Any) -> str:
+    """What makes a data item differ from ``{kpi: str, municipality: str, values: list}``."""
+    if not isinstance(item, dict):
+        return f"{_shown(item)}, expected an object"
+    for key, kind in (("kpi", str), ("municipality", str), ("values", list)):
+        if not isinstance(item.get(key), kind):
+            got = "absent" if key not in item else _shown(item[key])
+            return f"'{key}' is {got}, expected {'a string' if kind is str else 'a list'}"
+    return "unknown"
+
+
+def _value_problem(v: Any) -> str:
+    """What makes one entry of ``values`` differ from the v3 shape (the first field)."""
+    if not isinstance(v, dict):
+        return f"{_shown(v)}, expected an object"
+    if not isinstance(v.get("gender"), str):
+        got = "absent" if "gender" not in v else _shown(v["gender"])
+        return f"'gender' is {got}, expected a string (T, K or M)"
+    if not (v.get("value") is None or _is_number(v.get("value"))):
+        return f"'value' is {_shown(v['value'])}, expected a number or null"
+    if not (v.get("status") is None or isinstance(v.get("status"), str)):
+        return f"'status' is {_shown(v['status'])}, expected a string or null"
+    return f"'count' is {_shown(v.get('count'))}, expected a whole number or null"
 
 
 def validate_metadata(kind: str) -> Any:

@@ -227,6 +227,27 @@ _PLAIN_VALUE_TYPES = {int, float, type(None)}
 _TID_RE = re.compile(r"\d{4}(M\d{2})?", re.ASCII)
 
 
+def _header_problem(data: dict[str, Any]) -> str:
+    """What differs in a json-stat2 header (``id``, ``size``, ``dimension``), in words."""
+    ids, size, dims = data.get("id"), data.get("size"), data.get("dimension")
+    for name, value, kind in (("id", ids, list), ("size", size, list),
+                              ("dimension", dims, dict)):
+        if not isinstance(value, kind):
+            got = "absent" if name not in data else type(value).__name__
+            return f"'{name}' is {got}, expected {'an object' if kind is dict else 'a list'}"
+    bad = [i for i in ids if not isinstance(i, str) or i in ("value", "status")]
+    if bad:
+        return f"'id' holds {bad[0]!r}, not a dimension name"
+    if len(set(ids)) != len(ids):
+        return f"'id' names a dimension twice ({', '.join(ids)})"
+    if not all(_is_int(n) and n >= 0 for n in size):
+        return f"'size' {size} holds something other than counts"
+    if len(ids) != len(size):
+        return f"'id' names {len(ids)} dimensions ({', '.join(ids)}), 'size' has {len(size)}"
+    lacking = [i for i in ids if i not in dims]
+    return f"'dimension' lacks {', '.join(lacking)} (it has {', '.join(dims) or 'none'})"
+
+
 def _check_index(dim_id: str, dim: Any, n: int) -> None:
     category = dim.get("category") if isinstance(dim, dict) else None
     index = category.get("index") if isinstance(category, dict) else None
@@ -262,7 +283,7 @@ def validate_jsonstat(data: Any) -> None:
             and len(set(ids)) == len(ids)
             and all(_is_int(n) and n >= 0 for n in size)
             and len(ids) == len(size) and all(i in dims for i in ids)):
-        raise InvalidBody("json-stat2 id/size/dimension do not match")
+        raise InvalidBody(f"json-stat2 id/size/dimension do not match: {_header_problem(data)}")
     for i, n in zip(ids, size, strict=True):
         _check_index(i, dims[i], n)
     total = math.prod(size)
@@ -340,7 +361,9 @@ def parse_population(data: dict[str, Any], snapshot: str = "") -> pl.DataFrame:
     Columns: municipality ("0000" for SCB's Riket "00"), year, sex ("M" män / "K" kvinnor),
     age (0..100, 100 = 100+), population (Int64, null where SCB gives no value), status
     (SCB symbol or null), snapshot. Any other dimension (e.g. Civilstand if selected) is
-    summed over; a null anywhere in a sum makes the sum null.
+    summed over; a null anywhere in a sum makes the sum null. A year's population is that
+    of 31 December: of a monthly table only the months ``YYYYM12`` count (other months,
+    which the requests never ask for, would give a year several values).
     """
     df = parse_jsonstat(data)
     for need in ("Region", "Alder", "Kon", "Tid"):
@@ -352,7 +375,9 @@ def parse_population(data: dict[str, Any], snapshot: str = "") -> pl.DataFrame:
     if bad_tid:
         raise InvalidBody(f"population response has a Tid code {bad_tid[0]!r} that "
                           "is not a year (YYYY or YYYYMmm)")
-    df = df.filter(pl.col("Kon").is_in(SEXES) & pl.col("Alder").is_in(AGES))
+    december = [t for t in tids if len(t) == 4 or t.endswith("M12")]
+    df = df.filter(pl.col("Kon").is_in(SEXES) & pl.col("Alder").is_in(AGES)
+                   & pl.col("Tid").is_in(december))
     keys = ["Region", "Alder", "Kon", "Tid"]
     sizes = dict(zip(data["id"], data["size"], strict=True))
     if any(n > 1 for dim, n in sizes.items() if dim not in keys):  # else one row per key

@@ -15,6 +15,7 @@ import polars as pl
 
 from benchmark import fmt
 from benchmark.catalog import CATEGORIES, PAIRED_CATEGORIES, get_category
+from benchmark.errors import DataError
 from benchmark.plots import peer_name
 from benchmark.views.data import ReportData
 from benchmark.views.findings import depends_sentences
@@ -272,6 +273,19 @@ def funnel_categories(table: pl.DataFrame) -> list[str]:
     flagged = table.filter((pl.col("status") == "ok")
                            & pl.col("flag").is_in(["higher", "lower"]))["category"].to_list()
     return [c.id for c in CATEGORIES if c.id in (flagged or ["totalt"])]
+
+
+def funnel_part(data: ReportData, category: str) -> Any:
+    """The funnel chart of one category among all municipalities, or one sentence saying that
+    no municipality could be assessed (a data condition: too few municipalities, or a
+    national total that does not add up), so the report goes on without the chart."""
+    from benchmark import plots
+
+    try:
+        return plots.funnel_chart(data.screen, category, data.municipality, data.lang)
+    except DataError:
+        return _paragraph(fmt.text("screening.no_funnel", data.lang, year=data.year,
+                                   category=get_category(category).label(data.lang)))
 
 
 def funnel_intro(data: ReportData) -> str:
