@@ -109,3 +109,27 @@ def test_need_parts_without_indicators() -> None:
     parts = views.need_parts(_table(), _indicators(), empty, "sv")
     assert parts == ["<p>Behovsmåtten saknas i datan för 2024; jämförelsen visas bara med "
                      "hänsyn till ålder.</p>"]
+
+
+def test_decomposition_counts_the_need_part_in_the_rest() -> None:
+    """Where the need model splits the difference three ways, the two-part decomposition
+    chart shows age and "other: need, practice, supply, chance", so other holds the need
+    part too and the two parts add up to O − crude E (they missed it: boende showed
+    20 + 80 instead of 20 + 92)."""
+    t = _table()
+    chart = plots.decomposition_chart(t, "sv")
+    bars = {tr.name: dict(zip(tr.y, tr.x, strict=True)) for tr in chart.figure.data}
+    rest = bars["Övrig skillnad: behov, praxis, utbud, slump"]
+    age = bars["Befolkningens sammansättning"]
+    assert rest["Bostad med särskild service"] == 92.0
+    assert rest["Daglig verksamhet"] == 124.0
+    assert age["Daglig verksamhet"] == -14.0
+    for r in t.filter(pl.col("category").is_in(list(_NEED))).iter_rows(named=True):
+        label = plots.base.label_of(r, "sv")
+        assert age[label] + rest[label] == pytest.approx(
+            r["composition_effect"] + r["need_effect"] + r["other_effect"])
+    assert "+92,0" in chart.table_html and "+124,0" in chart.table_html
+    assert "+80,0" not in chart.table_html
+    # a table without need columns is drawn as before
+    plain = plots.decomposition_chart(make_compare(synthetic=False), "sv")
+    assert plain.figure.data[0].x is not None
