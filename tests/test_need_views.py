@@ -7,6 +7,8 @@ still higher after need, kontaktperson with indicators that do not explain it.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
@@ -133,3 +135,19 @@ def test_decomposition_counts_the_need_part_in_the_rest() -> None:
     # a table without need columns is drawn as before
     plain = plots.decomposition_chart(make_compare(synthetic=False), "sv")
     assert plain.figure.data[0].x is not None
+
+
+def test_need_flags_that_depend_on_the_ages_say_so() -> None:
+    """boende higher but not robust (another way of counting the ages gives another
+    flag): the need table and chart never call it "Tydligt högre", for either ratio."""
+    t = _table().with_columns(robust=pl.when(pl.col("category") == "boende").then(False)
+                              .otherwise(pl.col("robust")))
+    chart = plots.need_chart(t, "sv")
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", chart.table_html).group(1)
+    assert row.count("Högre än riket, men det beror på hur åldrarna räknas") == 2
+    assert "Tydligt" not in row
+    age, need = chart.figure.data
+    assert age.marker.symbol[0] == need.marker.symbol[0] == "triangle-up-open"
+    robust = plots.need_chart(_table(), "sv")
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", robust.table_html).group(1)
+    assert row.count("Tydligt högre än riket") == 2

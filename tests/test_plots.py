@@ -190,6 +190,24 @@ def test_funnel_limits_come_from_stats_and_chosen_is_highlighted() -> None:
     assert "bara slumpens variation" in calm.caption and "vidgade" not in calm.caption
 
 
+def test_funnel_flags_that_depend_on_the_ages_say_so() -> None:
+    """A higher flag with ``robust`` false (another way of counting the ages gives another
+    flag): an open triangle, "beror på åldrarna" in the table, not counted as clear."""
+    table = make_screen().with_columns(robust=pl.col("municipality") != "2482")
+    chart = plots.funnel_chart(table, "boende", "2482")
+    chosen = next(t for t in chart.figure.data if t.mode == "markers+text")
+    assert chosen.marker.symbol == "triangle-up-open" and "△" in chosen.text[0]
+    row = re.search(r"Skellefteå ◆</th>(.*?)</tr>", chart.table_html).group(1)
+    assert "Högre än riket, men det beror på hur åldrarna räknas" in row
+    assert "1 av 11 kommuner tydligt över och 1 tydligt under riket" in chart.table_html
+    assert "1 till ligger utanför gränsen, men där beror det på hur åldrarna räknas" \
+        in chart.table_html
+    malmo = plots.funnel_chart(table.with_columns(robust=pl.col("municipality") != "1280"),
+                               "boende", "2482")
+    uncertain = [t for t in malmo.figure.data if t.marker.symbol == "triangle-up-open"]
+    assert [list(t.x) for t in uncertain] == [[1250.0]]
+
+
 def test_funnel_points_outside_limits_but_not_flagged_get_their_own_marker() -> None:
     # Upplands Väsby: O = 90, E = 38 → 2.37, above the 99.8 % curve (1.73 at E = 38 with
     # τ² = 0.004) but "similar" because the exact test is not significant

@@ -40,6 +40,8 @@ COLUMNS = ("municipality", "name", "year", "category", "status", "observed", "ex
 #: Marker of a point outside the drawn 99,8 % limits that is not flagged (neither ▲/▼ nor
 #: the plain circle of "similar"; its label is the text ``funnel.outside``).
 OUTSIDE_SYMBOL = "circle-x-open"
+#: The findings listed in the table under the chart (:func:`benchmark.fmt.finding`).
+FLAGGED = ("higher", "lower", "higher_uncertain", "lower_uncertain")
 
 
 def funnel_limits(expected: Sequence[float], confidence: float, phi: float | None,
@@ -104,7 +106,7 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
     outside = _outside_unflagged(sub.to_dicts(), phi, tau2)
     rows_in = [r for r in sub.sort("ratio", descending=True, nulls_last=True).to_dicts()
                if r["municipality"] == municipality or r["municipality"] in outside
-               or (r.get("status") == "ok" and flag_of(r) in ("higher", "lower"))]
+               or (r.get("status") == "ok" and flag_of(r) in FLAGGED)]
     rows = [[
         name_of(r) + (" ◆" if r["municipality"] == municipality else ""),
         value_or_status(r, "observed", lang, 0),
@@ -113,12 +115,13 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
         fmt.interval(r.get("limit_lower_998"), r.get("limit_upper_998"), 2, lang),
         _flag_text(r, outside, lang),
     ] for r in rows_in]
-    ok = sub.filter(pl.col("status") == "ok")
+    found = [flag_of(r) for r in sub.to_dicts() if r.get("status") == "ok"]
     caption = fmt.text("funnel.table_caption", lang,
                        category=get_category(category).label(lang),
-                       higher=ok.filter(pl.col("flag") == "higher").height,
-                       lower=ok.filter(pl.col("flag") == "lower").height,
-                       assessed=ok.height, rule=fmt.text("chart.flag_rule", lang))
+                       higher=found.count("higher"), lower=found.count("lower"),
+                       assessed=len(found), rule=fmt.text("chart.flag_rule", lang))
+    if uncertain := sum(f.endswith("_uncertain") for f in found):
+        caption += " " + fmt.text("funnel.table_uncertain", lang, n=uncertain)
     if outside:
         caption += " " + fmt.text("funnel.table_outside", lang, n=len(outside))
     headers = [fmt.text(f"label.{k}", lang) for k in ("municipality", "observed", "expected",
@@ -129,7 +132,7 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
 def _point_traces(fig: go.Figure, rows: list[dict[str, Any]], outside: set[str],
                   municipality: str | None, lang: str) -> None:
     """The other municipalities, one trace per flag (and one for outside but unflagged)."""
-    for flag in ("similar", "outside", "higher", "lower", "not_assessed"):
+    for flag in ("similar", "outside", *FLAGGED, "not_assessed"):
         if flag == "outside":
             pts = [r for r in rows if r["municipality"] in outside
                    and r["municipality"] != municipality]
