@@ -197,10 +197,8 @@ def drawable(row: dict[str, Any], *cols: str) -> bool:
 
 
 def flag_of(row: dict[str, Any]) -> str:
-    """The row's flag as a reader sees it (:func:`benchmark.fmt.finding`: a higher/lower
-    flag that depends on how ages are counted is ``higher_uncertain``/``lower_uncertain``;
-    ``not_assessed`` when there is none)."""
-    return fmt.finding(row)
+    """The row's flag (``not_assessed`` when there is none)."""
+    return row.get("flag") or "not_assessed"
 
 
 def label_of(row: dict[str, Any], lang: str) -> str:

@@ -40,8 +40,6 @@ COLUMNS = ("municipality", "name", "year", "category", "status", "observed", "ex
 #: Marker of a point outside the drawn 99,8 % limits that is not flagged (neither ▲/▼ nor
 #: the plain circle of "similar"; its label is the text ``funnel.outside``).
 OUTSIDE_SYMBOL = "circle-x-open"
-#: The findings listed in the table under the chart (:func:`benchmark.fmt.finding`).
-FLAGGED = ("higher", "lower", "higher_uncertain", "lower_uncertain")
 
 
 def funnel_limits(expected: Sequence[float], confidence: float, phi: float | None,
@@ -86,7 +84,7 @@ def _flag_text(r: dict[str, Any], outside: set[str], lang: str) -> str:
         return fmt.flag_label("not_assessed", lang)
     if r["municipality"] in outside:
         return fmt.text("funnel.outside", lang)
-    return fmt.flag_label(flag_of(r), lang)
+    return fmt.flag_label(fmt.finding(r), lang)
 
 
 def _hover(r: dict[str, Any], lang: str, outside: set[str]) -> str:
@@ -106,7 +104,7 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
     outside = _outside_unflagged(sub.to_dicts(), phi, tau2)
     rows_in = [r for r in sub.sort("ratio", descending=True, nulls_last=True).to_dicts()
                if r["municipality"] == municipality or r["municipality"] in outside
-               or (r.get("status") == "ok" and flag_of(r) in FLAGGED)]
+               or (r.get("status") == "ok" and flag_of(r) in ("higher", "lower"))]
     rows = [[
         name_of(r) + (" ◆" if r["municipality"] == municipality else ""),
         value_or_status(r, "observed", lang, 0),
@@ -115,13 +113,12 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
         fmt.interval(r.get("limit_lower_998"), r.get("limit_upper_998"), 2, lang),
         _flag_text(r, outside, lang),
     ] for r in rows_in]
-    found = [flag_of(r) for r in sub.to_dicts() if r.get("status") == "ok"]
+    ok = sub.filter(pl.col("status") == "ok")
     caption = fmt.text("funnel.table_caption", lang,
                        category=get_category(category).label(lang),
-                       higher=found.count("higher"), lower=found.count("lower"),
-                       assessed=len(found), rule=fmt.text("chart.flag_rule", lang))
-    if uncertain := sum(f.endswith("_uncertain") for f in found):
-        caption += " " + fmt.text("funnel.table_uncertain", lang, n=uncertain)
+                       higher=sum(fmt.finding(r) == "higher" for r in ok.to_dicts()),
+                       lower=sum(fmt.finding(r) == "lower" for r in ok.to_dicts()),
+                       assessed=ok.height, rule=fmt.text("chart.flag_rule", lang))
     if outside:
         caption += " " + fmt.text("funnel.table_outside", lang, n=len(outside))
     headers = [fmt.text(f"label.{k}", lang) for k in ("municipality", "observed", "expected",
@@ -132,13 +129,14 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
 def _point_traces(fig: go.Figure, rows: list[dict[str, Any]], outside: set[str],
                   municipality: str | None, lang: str) -> None:
     """The other municipalities, one trace per flag (and one for outside but unflagged)."""
-    for flag in ("similar", "outside", *FLAGGED, "not_assessed"):
+    for flag in ("similar", "outside", "higher", "higher_uncertain", "lower", "lower_uncertain",
+                 "not_assessed"):
         if flag == "outside":
             pts = [r for r in rows if r["municipality"] in outside
                    and r["municipality"] != municipality]
         else:
-            pts = [r for r in rows if flag_of(r) == flag and r["municipality"] != municipality
-                   and r["municipality"] not in outside]
+            pts = [r for r in rows if fmt.finding(r) == flag
+                   and r["municipality"] != municipality and r["municipality"] not in outside]
         if not pts:
             continue
         name = (fmt.text("funnel.outside", lang) if flag == "outside"
@@ -158,13 +156,13 @@ def _chosen_trace(fig: go.Figure, r: dict[str, Any], outside: set[str], lang: st
     """The chosen municipality, labelled with its name and flag."""
     is_out = r["municipality"] in outside
     short = (fmt.text("funnel.outside_short", lang) if is_out
-             else fmt.flag_label(flag_of(r), lang, short=True))
+             else fmt.flag_label(fmt.finding(r), lang, short=True))
     fig.add_trace(go.Scatter(
         x=[r["expected"]], y=[r["ratio"]], mode="markers+text",
         name=html.escape(f"{name_of(r)}: {short}"),
         text=[html.escape(f"{name_of(r)} {short}")],
         textposition="top center", textfont={"size": 14, "color": PALETTE["municipality"]},
-        marker={"symbol": OUTSIDE_SYMBOL if is_out else SYMBOLS[flag_of(r)], "size": 16,
+        marker={"symbol": OUTSIDE_SYMBOL if is_out else SYMBOLS[fmt.finding(r)], "size": 16,
                 "color": PALETTE["municipality"],
                 "line": {"color": PALETTE["municipality"] if is_out else "#ffffff",
                          "width": 2 if is_out else 1.5}},

@@ -127,9 +127,11 @@ def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray, start: np.ndarray | No
         warnings.simplefilter("ignore", (ConvergenceWarning, HessianInversionWarning,
                                          RuntimeWarning))
         nb = NegativeBinomial(o, x, loglike_method="nb2", offset=offset)
+        if start is None:
+            start = _moment_start(o, x, offset)
         if start is not None and len(start) == x.shape[1] + 1 and start[-1] >= BOUNDARY:
-            # a warm start (the same insats in a neighbouring year): Newton alone
-            res = nb.fit(start_params=start, method="newton", maxiter=50, tol=1e-14, disp=0)
+            # from the Poisson fit and the moment estimate of a (or a warm start): Newton
+            res = nb.fit(start_params=start, method="newton", maxiter=20, tol=1e-11, disp=0)
             if (np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.bse))
                     and res.params[-1] >= BOUNDARY
                     and res.mle_retvals.get("converged", False)):
@@ -142,11 +144,29 @@ def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray, start: np.ndarray | No
             res = sm.GLM(o, x, family=sm.families.Poisson(), offset=offset).fit(tol=1e-13)
             return _Boundary(res), bool(res.converged)
         # Newton polishes it to the precision of the Hessian
-        res = nb.fit(start_params=first.params, method="newton", maxiter=50, tol=1e-14,
+        res = nb.fit(start_params=first.params, method="newton", maxiter=50, tol=1e-11,
                      disp=0)
         if not np.all(np.isfinite(res.params)) or not np.all(np.isfinite(res.bse)):
             res = first
     return res, bool(res.mle_retvals.get("converged", False))
+
+
+def _moment_start(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> np.ndarray | None:
+    """Starting values for NB2: the Poisson fit's coefficients and the moment estimate of
+    a, Σ((O − μ)² − μ)/μ² / (n − p); None when the Poisson fit fails."""
+    import statsmodels.api as sm
+
+    try:
+        res = sm.GLM(o, x, family=sm.families.Poisson(), offset=offset).fit(tol=1e-10)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    mu = np.asarray(res.fittedvalues, dtype=float)
+    dof = max(len(o) - x.shape[1], 1)
+    a = float(np.sum(((o - mu) ** 2 - mu) / mu ** 2) / dof)
+    params = np.asarray(res.params, dtype=float)
+    if not (np.all(np.isfinite(params)) and np.isfinite(a)):
+        return None
+    return np.append(params, a)
 
 
 class _Boundary:
