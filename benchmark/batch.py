@@ -350,6 +350,7 @@ def index_html(result: BatchResult, screen: Any, names: dict[str, str], *, lang:
         rows.append(f'<tr><th scope="row">{esc(name)}</th><td>{esc(code)}</td>'
                     f"<td>{esc(findings)}</td><td>{link}</td></tr>")
     year = result.year
+    caption = fmt.text("index.caption", lang, year=year)
     title = fmt.text("index.title", lang, year=year, n=len(result.outcomes))
     if synthetic:
         title += f" – {fmt.text('label.synthetic', lang)}"
@@ -365,9 +366,12 @@ def index_html(result: BatchResult, screen: Any, names: dict[str, str], *, lang:
             f"<title>{esc(title)}</title>\n<style>{_INDEX_CSS}</style>\n</head>\n<body>\n"
             f"<main>\n<h1>{esc(title)}</h1>\n{banner}"
             f"<p>{esc(fmt.text('index.intro', lang, year=year))}</p>\n{failed}"
-            f'<table>\n<caption>{esc(fmt.text("index.caption", lang, year=year))}</caption>\n'
+            # a labelled region a keyboard can scroll: on a phone the table is wider than
+            # the screen, and only the table scrolls sideways, not the whole page
+            f'<div class="lss-table" role="region" tabindex="0" aria-label="{esc(caption)}">'
+            f"<table>\n<caption>{esc(caption)}</caption>\n"
             f"<thead><tr>{heads}</tr></thead>\n<tbody>\n" + "\n".join(rows)
-            + "\n</tbody>\n</table>\n</main>\n</body>\n</html>\n")
+            + "\n</tbody>\n</table></div>\n</main>\n</body>\n</html>\n")
 
 
 _INDEX_CSS = """
@@ -381,7 +385,8 @@ th, td { border: 1px solid #b3b3b3; padding: 0.3rem 0.55rem; text-align: left;
   vertical-align: top; }
 thead th { background: #f0f0f0; }
 a { color: #0b5394; }
-a:focus { outline: 3px solid #0072B2; outline-offset: 2px; }
+a:focus, .lss-table:focus { outline: 3px solid #0072B2; outline-offset: 2px; }
+.lss-table { overflow-x: auto; }
 .lss-demo { border: 3px solid #D55E00; padding: 0.6rem 1rem; font-weight: 700; }
 .lss-sr { position: absolute; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); white-space: nowrap; }

@@ -209,3 +209,18 @@ def test_axe_on_the_report_with_the_register_section(page: chromium.DevTools, ax
         _open(page, path, screen)
         result = _axe(page, axe_source)
         assert result["violations"] == [], (screen, json.dumps(result["violations"], indent=1))
+
+
+def test_index_page_does_not_scroll_sideways_on_a_narrow_phone(
+        page: chromium.DevTools, index_page: Path) -> None:
+    """At 320 CSS px (WCAG 2.1 reflow) only the table scrolls sideways, in its own
+    labelled region a keyboard can scroll; the page itself does not (it did: the table
+    made the whole page wider than the screen, the report links off to the right)."""
+    page.call("Emulation.setDeviceMetricsOverride", width=320, height=700,
+              deviceScaleFactor=1, mobile=True)
+    page.navigate(index_page.resolve().as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    region = page.evaluate("(() => { const r = document.querySelector('table').parentElement;"
+                           " return [r.getAttribute('role'), r.tabIndex,"
+                           " getComputedStyle(r).overflowX]; })()")
+    assert region == ["region", 0, "auto"]

@@ -7,6 +7,8 @@ still higher after need, kontaktperson with indicators that do not explain it.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
@@ -127,3 +129,43 @@ def test_need_parts_without_indicators() -> None:
     parts = views.need_parts(_table(), _indicators(), empty, "sv")
     assert parts == ["<p>Behovsmåtten saknas i datan för 2024; jämförelsen visas bara med "
                      "hänsyn till ålder.</p>"]
+
+
+def test_decomposition_counts_the_need_part_in_the_rest() -> None:
+    """Where the need model splits the difference three ways, the two-part decomposition
+    chart shows age and "other: need, practice, supply, chance", so other holds the need
+    part too and the two parts add up to O − crude E (they missed it: boende showed
+    20 + 80 instead of 20 + 92)."""
+    t = _table()
+    chart = plots.decomposition_chart(t, "sv")
+    bars = {tr.name: dict(zip(tr.y, tr.x, strict=True)) for tr in chart.figure.data}
+    rest = bars["Övrig skillnad: behov, praxis, utbud, slump"]
+    age = bars["Befolkningens sammansättning"]
+    assert rest["Bostad med särskild service"] == 92.0
+    assert rest["Daglig verksamhet"] == 124.0
+    assert age["Daglig verksamhet"] == -14.0
+    for r in t.filter(pl.col("category").is_in(list(_NEED))).iter_rows(named=True):
+        label = plots.base.label_of(r, "sv")
+        assert age[label] + rest[label] == pytest.approx(
+            r["composition_effect"] + r["need_effect"] + r["other_effect"])
+    assert "+92,0" in chart.table_html and "+124,0" in chart.table_html
+    assert "+80,0" not in chart.table_html
+    # a table without need columns is drawn as before
+    plain = plots.decomposition_chart(make_compare(synthetic=False), "sv")
+    assert plain.figure.data[0].x is not None
+
+
+def test_need_flags_that_depend_on_the_ages_say_so() -> None:
+    """boende higher but not robust (another way of counting the ages gives another
+    flag): the need table and chart never call it "Tydligt högre", for either ratio."""
+    t = _table().with_columns(robust=pl.when(pl.col("category") == "boende").then(False)
+                              .otherwise(pl.col("robust")))
+    chart = plots.need_chart(t, "sv")
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", chart.table_html).group(1)
+    assert row.count("Högre än riket, men det beror på hur åldrarna räknas") == 2
+    assert "Tydligt" not in row
+    age, need = chart.figure.data
+    assert age.marker.symbol[0] == need.marker.symbol[0] == "triangle-up-open"
+    robust = plots.need_chart(_table(), "sv")
+    row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", robust.table_html).group(1)
+    assert row.count("Tydligt högre än riket") == 2

@@ -60,6 +60,8 @@ def test_forest_marks_findings_that_depend_on_the_ages() -> None:
     assert "Bostad med särskild service" not in by_symbol["triangle-up"]
     notes = {a.y: a.text for a in chart.figure.layout.annotations if a.xref == "paper"}
     assert notes["Bostad med särskild service"] == "△ Högre, beror på åldrarna"
+    # the right margin holds the longest note (175 px cut it to "△ Högre, beror på åldrarn")
+    assert chart.figure.layout.margin.r >= 0.62 * 13 * len("△ Högre, beror på åldrarna")
     row = re.search(r"Bostad med särskild service</th>(.*?)</tr>", chart.table_html).group(1)
     assert "Högre än riket, men det beror på hur åldrarna räknas" in row
     assert "△/▽" in chart.caption

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from scipy import stats as sps
 
+from benchmark import fmt
 from benchmark.catalog import CATEGORY_BY_ID, RIKET
 from benchmark.comparison import Inputs, load_inputs
 from benchmark.config import Settings, get_settings
@@ -80,9 +81,14 @@ def test_the_volume_rows_are_the_comparison_engine(table: pl.DataFrame,
     for cat in CATEGORY_BY_ID.values():
         row = _row(table, cat.kpi_count or cat.kpi_rate)
         ref = cmp.filter(pl.col("category") == cat.id).row(0, named=True)
-        assert row["flag"] == ref["flag"] and row["ratio"] == ref["ratio"]
+        # the flag as the comparison chart shows it (one that depends on the ages says so)
+        assert row["flag"] == fmt.finding(ref) and row["ratio"] == ref["ratio"]
         assert row["value"] == pytest.approx(ref["rate_per_10k"], rel=1e-12)
     assert _row(table, "N28804")["flag"] == "higher"  # the planted practice effect
+    # boende: higher, but not under the band age model (robust false) – never "▲ Högre"
+    boende = cmp.filter(pl.col("category") == "boende").row(0, named=True)
+    assert boende["flag"] == "higher" and boende["robust"] is False
+    assert _row(table, CATEGORY_BY_ID["boende"].kpi_count)["flag"] == "higher_uncertain"
 
 
 def test_the_planted_cost_per_user_stands_out(table: pl.DataFrame) -> None:

@@ -47,6 +47,30 @@ def _markers(chart: Any) -> dict[str, float]:
             and t.x is not None for x, y in zip(t.x, t.y, strict=True)}
 
 
+def _unwrapped(label: str) -> str:
+    """An axis label as one line of text (long names wrap with <br>)."""
+    return html.unescape(label.replace("<br>", " "))
+
+
+def test_long_names_wrap_and_one_group_is_not_repeated(table: pl.DataFrame) -> None:
+    """The PDF's A4 width left the plot of the quality rows about 60 px wide: every row
+    repeated the group's name and the longest names (up to 95 characters) took the
+    rest. Names wrap at LABEL_WIDTH characters and a one-group chart drops the prefix."""
+    from benchmark.plots.spine import LABEL_WIDTH
+
+    whole = spine_chart(table)
+    quality = spine_chart(table, groups=["kvalitet"])
+    for chart in (whole, quality):
+        for label in chart.figure.layout.yaxis.categoryarray:
+            assert all(len(html.unescape(line)) <= LABEL_WIDTH for line in label.split("<br>"))
+    assert all(_unwrapped(y).startswith("Kvalitet · ") for y in _markers(whole)
+               if "Brukare" in y)
+    assert not any(y.startswith("Kvalitet") for y in _markers(quality))
+    assert "helhetsbild av LSS – kvalitet" in quality.title
+    assert quality.figure.layout.margin.r < 230  # room for "● Ingen tydlig skillnad" only
+    assert ">Grupp</th>" in whole.table_html and ">Grupp</th>" not in quality.table_html
+
+
 def test_figure_and_table_carry_the_profile(table: pl.DataFrame) -> None:
     chart = spine_chart(table)
     drawn = _markers(chart)
@@ -54,12 +78,12 @@ def test_figure_and_table_carry_the_profile(table: pl.DataFrame) -> None:
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", chart.table_html)
     assert len(rows) == 40
     for r, (label, cells) in zip(table.iter_rows(named=True), rows, strict=True):
-        y = next(k for k in drawn if k.endswith(" · " + html.unescape(label)))
+        y = next(k for k in drawn if _unwrapped(k).endswith(" · " + html.unescape(label)))
         assert drawn[y] == pytest.approx(spine_position(r["value"], r))
         value = re.findall(r"<td[^>]*>(.*?)</td>", cells)[1]
         decimals = 0 if "kr" in r["unit"] else 3 if r["unit"] == "index" else 1
         assert html.unescape(value) == fmt.number(r["value"], decimals), r["kpi"]
-    dv = next(x for y, x in drawn.items() if "daglig verksamhet (kr/brukare)" in y)
+    dv = next(x for y, x in drawn.items() if "daglig verksamhet (kr/brukare)" in _unwrapped(y))
     assert dv > 99  # the planted cost per user at the top of the national spread
     assert "ingen statistisk signifikans" in chart.caption
 
@@ -100,7 +124,9 @@ def test_explorer_shows_the_whole_picture_with_a_group_filter(
     assert len(labels()) == 40
     assert explorer.figure_titles(out.outputs)[0].startswith("Demoby 2024: helhetsbild")
     group.value = "ekonomi"
-    assert len(labels()) == 10 and all(y.startswith("Ekonomi") for y in labels())
+    # one group: the title names it, the rows do not repeat it
+    assert len(labels()) == 10 and not any(y.startswith("Ekonomi") for y in labels())
+    assert explorer.figure_titles(out.outputs)[0].endswith("helhetsbild av LSS – ekonomi")
     pick.value = "0114"  # the explorer's choice drives the whole picture too
     assert explorer.figure_titles(out.outputs)[0].startswith("Drömholm 2024: helhetsbild")
     assert len(labels()) == 10

@@ -203,7 +203,7 @@ def test_report_spine_chart_renders_offline_with_its_table(
         shown = dt.evaluate(
             "Array.from(document.querySelectorAll('table.lss-data')).filter(t => "
             "t.caption.textContent.startsWith('Helhetsbild')).flatMap(t => "
-            "Array.from(t.querySelectorAll('tbody tr')).map(r => r.children[2].textContent))")
+            "Array.from(t.querySelectorAll('tbody tr')).map(r => r.children[1].textContent))")
         leaving = [e["params"]["request"]["url"] for e in dt.events
                    if e["method"] == "Network.requestWillBeSent"
                    and not e["params"]["request"]["url"].startswith(("file:", "data:"))]

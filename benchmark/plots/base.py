@@ -273,6 +273,14 @@ def base_layout(fig: go.Figure, title: str, lang: str, height: int, *,
     )
 
 
+def note_margin(notes: Iterable[str], size: int, minimum: int = 120) -> int:
+    """Right margin (px) for notes written at ``x = 1.01`` of the plot in ``size`` px type:
+    wide enough for the longest one (about 0,62 em a character, plotly's default sans
+    serif), so that none is cut off at the figure's edge."""
+    longest = max((len(n) for n in notes), default=0)
+    return max(minimum, math.ceil(0.62 * size * longest) + 24)
+
+
 def ratio_ticks(lo: float, hi: float, lang: str) -> tuple[list[float], list[str]]:
     """Tick values and labels of a ratio axis between ``lo`` and ``hi``."""
     candidates = [0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 10.0]

@@ -31,9 +31,19 @@ COLUMNS = ("municipality", "year", "category", "status", "observed", "expected",
            "expected_crude", "composition_effect", "other_effect")
 
 
+def two_way(table: pl.DataFrame) -> pl.DataFrame:
+    """The table with the need part (``need_effect``, where the need model split the
+    difference three ways) counted in ``other_effect``, so that the two parts this chart
+    shows add up to O − crude E, as its "other: need, practice, supply, chance" says."""
+    if not {"need_effect", "other_effect"} <= set(table.columns):
+        return table
+    return table.with_columns(pl.col("other_effect") + pl.col("need_effect").fill_null(0.0))
+
+
 def decomposition_table(table: pl.DataFrame, lang: str = "sv") -> str:
     """Data table for :func:`decomposition_chart`."""
     fmt.check_lang(lang)
+    table = two_way(table)
     rows = []
     for r in ordered(table):
         ok = r.get("status") == "ok"
@@ -88,7 +98,7 @@ def decomposition_chart(table: pl.DataFrame, lang: str = "sv", *,
     'decomposition'
     """
     fmt.check_lang(lang)
-    rows, year = one_comparison(table, COLUMNS, "decomposition_chart")
+    rows, year = one_comparison(two_way(table), COLUMNS, "decomposition_chart")
     labels = [label_of(r, lang) for r in rows]
     drawn = [r for r in rows if drawable(r, "composition_effect", "other_effect")]
     name = name_of(rows[0])

@@ -22,6 +22,7 @@ from benchmark.plots.base import (
     labelled,
     log_range,
     name_of,
+    note_margin,
     one_comparison,
     ordered,
     peer_level,
@@ -206,15 +207,15 @@ def forest_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = Tr
         x=[1, 1], y=[labels[0], labels[-1]], mode="lines",
         name=f"{fmt.text('label.riket', lang)} = 1",
         line={"color": PALETTE["riket"], "dash": "dash", "width": 1.5}, hoverinfo="skip"))
-    for r, label in zip(rows, labels, strict=True):
+    notes = [_flag_note(r, lang) for r in rows]
+    for note, label in zip(notes, labels, strict=True):
         fig.add_annotation(x=1.01, xref="paper", y=label, yref="y", xanchor="left",
-                           text=html.escape(_flag_note(r, lang)), showarrow=False,
-                           font={"size": 13})
+                           text=html.escape(note), showarrow=False, font={"size": 13})
     main = fmt.text("forest.title", lang, name=name, year=year)
     synthetic = labelled(table, demo_label)
     base_layout(fig, main, lang, height=150 + 40 * len(rows), synthetic=synthetic,
                 subtitle=peer_subtitle(rows, lang))
-    fig.update_layout(margin={"r": 175, "l": 10})
+    fig.update_layout(margin={"r": note_margin(notes, 13, 175), "l": 10})
     fig.update_xaxes(type="log", range=[math.log10(lo), math.log10(hi)], tickvals=tickvals,
                      ticktext=ticktext, title=fmt.text("label.ratio", lang), showgrid=True,
                      gridcolor="#e6e6e6")

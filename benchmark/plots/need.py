@@ -43,6 +43,13 @@ def explained(row: dict[str, Any]) -> bool:
     return bool(row.get("need_explains")) and drawable(row, "need_ratio")
 
 
+def need_finding(row: dict[str, Any]) -> str:
+    """The need-adjusted flag as a reader sees it: like the age-adjusted one
+    (:func:`benchmark.fmt.finding`), it depends on how ages are counted where that flag
+    does (``robust`` false), since both rest on the same age expectation."""
+    return fmt.finding({"flag": row.get("need_flag"), "robust": row.get("robust")})
+
+
 def need_table(table: pl.DataFrame, lang: str = "sv") -> str:
     """Data table for :func:`need_chart`: ratios, flags and the split in persons."""
     fmt.check_lang(lang)
@@ -55,11 +62,11 @@ def need_table(table: pl.DataFrame, lang: str = "sv") -> str:
             # an unpublished count says so (never a number that would give it back)
             fmt.ratio(r.get("ratio"), lang) if ok
             else value_or_status(r, "ratio", lang, 2),
-            fmt.flag_label(r.get("flag") or "not_assessed", lang),
+            fmt.flag_label(fmt.finding(r), lang),
             fmt.ratio(r.get("need_ratio"), lang) if need_ok else fmt.MISSING,
             fmt.interval(r.get("need_ratio_lower"), r.get("need_ratio_upper"), 2, lang)
             if need_ok else fmt.MISSING,
-            fmt.flag_label(r.get("need_flag") or "not_assessed", lang) if explained(r)
+            fmt.flag_label(need_finding(r), lang) if explained(r)
             else fmt.text("need.not_explained" if need_ok else "need.not_assessed", lang),
             fmt.number(r.get("observed", 0) - r["expected_crude"], 0, lang, sign=True)
             if ok and r.get("expected_crude") is not None else fmt.MISSING,
@@ -107,13 +114,13 @@ def need_chart(table: pl.DataFrame, lang: str = "sv", *, demo_label: bool = True
     for col, key, shift, colour in (("ratio", "age", 0.15, PALETTE["composition"]),
                                     ("need_ratio", "need", -0.15, PALETTE["other_effect"])):
         drawn = [r for r in rows if drawable(r, col, f"{col}_lower", f"{col}_upper")]
-        flag_col = "flag" if key == "age" else "need_flag"
+        finding = fmt.finding if key == "age" else need_finding
         xs += [v for r in drawn for v in (r[f"{col}_lower"], r[f"{col}_upper"])]
         fig.add_trace(go.Scatter(
             x=[r[col] for r in drawn],
             y=[position[label_of(r, lang)] + shift for r in drawn],
             mode="markers", name=fmt.text(f"need.legend_{key}", lang),
-            marker={"symbol": [SYMBOLS.get(r.get(flag_col) or "not_assessed", "circle")
+            marker={"symbol": [SYMBOLS.get(finding(r), "circle")
                                for r in drawn],
                     "size": 11, "color": colour, "line": {"color": colour, "width": 2}},
             error_x={"type": "data", "symmetric": False,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,16 @@ import polars as pl
 
 from benchmark import fmt
 from benchmark.errors import InputError
-from benchmark.plots.base import PALETTE, SYMBOLS, Chart, base_layout, captioned, labelled, titled
+from benchmark.plots.base import (
+    PALETTE,
+    SYMBOLS,
+    Chart,
+    base_layout,
+    captioned,
+    labelled,
+    note_margin,
+    titled,
+)
 from benchmark.plots.table import data_table
 
 __all__ = ["spine_chart", "spine_position", "spine_table"]
@@ -30,6 +40,8 @@ __all__ = ["spine_chart", "spine_position", "spine_table"]
 _QUANTILES = ("national_min", "national_p25", "national_median", "national_p75",
               "national_max")
 _SYMBOLS = {**SYMBOLS, "not_tested": "square"}
+#: Characters per line of a KPI name on the axis (longer names wrap)
+LABEL_WIDTH = 42
 _NEEDED = ("kpi", "label", "group", "kind", "unit", "value", "national_value", "lower",
            "upper", "percentile", "robust_z", "peer_median", "flag", "status", "year",
            "source_year", "name", *_QUANTILES)
@@ -82,25 +94,30 @@ def _label(row: dict[str, Any]) -> str:
 def spine_table(table: pl.DataFrame, lang: str = "sv", group: str | None = None) -> str:
     """The accessible data table of the spine chart: the same rows, every number in the
     KPI's unit (value, Riket, 95 % interval, percentile, robust z, group median, verdict);
-    ``group`` names the one group shown in the caption."""
-    heads = [fmt.text(f"profile.column.{c}", lang) for c in (
-        "label", "group", "value", "national", "interval", "percentile", "robust_z",
-        "peer_median", "verdict")]
+    ``group`` names the one group shown in the caption (and its rows then have no group
+    column)."""
+    cols = ("label", "group", "value", "national", "interval", "percentile", "robust_z",
+            "peer_median", "verdict")
+    keep = [c != "group" or group is None for c in cols]
+    heads = [fmt.text(f"profile.column.{c}", lang) for c, k in zip(cols, keep, strict=True)
+             if k]
     rows = []
     for r in table.iter_rows(named=True):
         interval = (fmt.interval(r["lower"], r["upper"], 1, lang)
                     if r["lower"] is not None else fmt.MISSING)
-        rows.append([_label(r), fmt.text(f"profile.group.{r['group']}", lang),
-                     _amount(r["value"], r, lang), _amount(r["national_value"], r, lang),
-                     interval, fmt.number(r["percentile"], 0, lang),
-                     fmt.number(r["robust_z"], 1, lang, sign=True),
-                     _amount(r["peer_median"], r, lang), _verdict(r, lang)])
+        cells = [_label(r), fmt.text(f"profile.group.{r['group']}", lang),
+                 _amount(r["value"], r, lang), _amount(r["national_value"], r, lang),
+                 interval, fmt.number(r["percentile"], 0, lang),
+                 fmt.number(r["robust_z"], 1, lang, sign=True),
+                 _amount(r["peer_median"], r, lang), _verdict(r, lang)]
+        rows.append([c for c, k in zip(cells, keep, strict=True) if k])
     year = table["year"][0] if table.height else ""
     caption = (fmt.text("profile.table_caption_group", lang, year=year,
                         group=fmt.lower_first(fmt.text(f"profile.group.{group}", lang)))
                if group else fmt.text("profile.table_caption", lang, year=year))
+    numeric = [False, False, True, True, True, True, True, True, False]
     return data_table(caption, heads, rows,
-                      [False, False, True, True, True, True, True, True, False])
+                      [n for n, k in zip(numeric, keep, strict=True) if k])
 
 
 def _hover(r: dict[str, Any], lang: str) -> str:
@@ -146,7 +163,13 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
     if table.height == 0:
         raise InputError("spine_chart: no profile rows to draw (check the groups)")
     rows = list(table.iter_rows(named=True))
-    labels = [fmt.text("profile.group." + r["group"], lang) + " · " + _label(r) for r in rows]
+    one_group = groups[0] if groups and len(groups) == 1 else None
+    # the title names a single group, so its rows need not repeat it; long names wrap, so
+    # that the plot keeps its width on A4 and narrow screens
+    labels = ["<br>".join(html.escape(line) for line in textwrap.wrap(
+        ("" if one_group else fmt.text("profile.group." + r["group"], lang) + " · ")
+        + _label(r), LABEL_WIDTH)) for r in rows]
+    lines = max(label.count("<br>") + 1 for label in labels)
     fig = go.Figure()
     # grey bars with ≥ 3:1 contrast against white (WCAG 1.4.11): the whole spread, and the
     # middle half darker and wider
@@ -183,18 +206,18 @@ def spine_chart(table: pl.DataFrame, lang: str = "sv", *, groups: list[str] | No
                 f"{fmt.flag_label(flag, lang, short=True)}",
                 marker={"symbol": _SYMBOLS[flag], "size": 14, "color": PALETTE["municipality"]},
                 hovertext=[_hover(r, lang) for r, _ in sub], hoverinfo="text"))
-    for r, lab in zip(rows, labels, strict=True):
+    verdicts = [_verdict(r, lang) for r in rows]
+    for verdict, lab in zip(verdicts, labels, strict=True):
         fig.add_annotation(x=1.01, xref="paper", y=lab, yref="y", xanchor="left",
-                           text=html.escape(_verdict(r, lang)), showarrow=False,
-                           font={"size": 12})
+                           text=html.escape(verdict), showarrow=False, font={"size": 12})
     year = rows[0]["year"]
-    one_group = groups[0] if groups and len(groups) == 1 else None
     main = (fmt.text("profile.title_group", lang, name=name, year=year,
                      group=fmt.lower_first(fmt.text(f"profile.group.{one_group}", lang)))
             if one_group else fmt.text("profile.title", lang, name=name, year=year))
     synthetic = labelled(table, demo_label)
-    base_layout(fig, main, lang, height=170 + 30 * len(rows), synthetic=synthetic)
-    fig.update_layout(margin={"r": 230, "l": 10})
+    base_layout(fig, main, lang, height=170 + (30 + 14 * (lines - 1)) * len(rows),
+                synthetic=synthetic)
+    fig.update_layout(margin={"r": note_margin(verdicts, 12), "l": 10})
     fig.update_xaxes(range=[-3, 103], tickvals=[0, 25, 50, 75, 100],
                      title=fmt.text("profile.axis", lang), showgrid=False)
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], type="category",

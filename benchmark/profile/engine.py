@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 
+from benchmark import fmt
 from benchmark.catalog import CATEGORY_BY_ID, RIKET
 from benchmark.comparison import Inputs, Method, load_inputs, screen
 from benchmark.comparison.peers import resolve_peer_group
@@ -221,11 +222,14 @@ def _volume(kpi: ProfileKpi, code: str, volume: pl.DataFrame, peers: list[str] |
     standardised ratio's flag; positions over the municipalities' rates."""
     rows = volume.filter(pl.col("category") == kpi.insats).select(
         "municipality", pl.col("rate_per_10k").alias("value"), "flag", "status",
-        "rate_lower", "rate_upper", "ratio", "national_rate_per_10k")
+        "rate_lower", "rate_upper", "ratio", "national_rate_per_10k",
+        *[c for c in ("robust",) if c in volume.columns])
     dist = rows.filter(pl.col("status") == "ok")
     out = {**kinds.position(dist, code, peers), "comparison": kinds.STANDARDISED}
     mine = rows.filter(pl.col("municipality") == code).row(0, named=True)
-    out.update(source_year=volume["year"][0], status=mine["status"], flag=mine["flag"],
+    # the flag as the comparison chart shows it: one that depends on how ages are counted
+    # says so (fmt.finding)
+    out.update(source_year=volume["year"][0], status=mine["status"], flag=fmt.finding(mine),
                national_value=mine["national_rate_per_10k"], lower=mine["rate_lower"],
                upper=mine["rate_upper"], ratio=mine["ratio"])
     if mine["status"] != "ok":
