@@ -111,14 +111,16 @@ class ProcessSummary:
         return "\n".join(lines)
 
 
-def _load(snap: Snapshot, check: Callable[[Any], None]) -> Any:
+def _load(snap: Snapshot, check: Callable[[Any], Any]) -> Any:
+    """The snapshot's JSON after ``check`` (a validator: returns None), or what ``check``
+    returns (a checking parser); a shape error names the file."""
     data = load_snapshot(snap)
     try:
-        check(data)
+        out = check(data)
     except (InvalidBody, KeyError, TypeError, ValueError) as exc:
         raise DataError(f"raw snapshot {snap.path} has the wrong shape for "
                         f"{snap.meta.get('kind')}: {exc}") from None
-    return data
+    return data if out is None else out
 
 
 def _newest_listing(snaps: list[Snapshot]) -> list[Snapshot]:
@@ -230,9 +232,8 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     # deleted entry is never used and never resurrects an older value).
     frames = []
     for s in by_kind["kolada-data"]:
-        data = _load(s, kolada.validate_data)
-        frames.append(kolada.parse_values([(data, s.id)], keep_deleted=True,
-                                          validated=True).with_columns(
+        frames.append(_load(s, lambda data, s=s: kolada.parse_values(
+            [(data, s.id)], keep_deleted=True)).with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
     values = (pl.concat(frames).with_columns((~pl.col("isdeleted")).alias("_live"))
               .sort("_at", "_live", maintain_order=True)
