@@ -49,7 +49,7 @@ import polars as pl
 from benchmark.catalog import RIKET, lss_kpis
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
-from benchmark.lss_table import build_lss, consistency_check, kolada_status
+from benchmark.lss_table import build_lss, consistency_check, kolada_status_expr
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import InvalidBody
 from benchmark.store import (
@@ -331,8 +331,7 @@ def _build_kpi_values(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.
     Riket, every gender; the value only where the status is ok."""
     known = municipalities["municipality"].to_list()
     c = values.filter(~pl.col("kpi").is_in(lss_kpis()) & pl.col("municipality").is_in(known))
-    status = [kolada_status(v, s) for v, s in c.select("value", "status").iter_rows()]
-    return c.with_columns(pl.Series("status", status, dtype=pl.Utf8)).select(
+    return c.with_columns(kolada_status_expr("value", "status").alias("status")).select(
         "municipality", "year", "kpi", "gender",
         pl.when(pl.col("status") == "ok").then(pl.col("value")).alias("value"),
         "status", "snapshot",
