@@ -262,9 +262,7 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
                 f"(Alder codes {ages or 'none'}, …); it adds no population rows")
         frames.append(frame.with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
-    population = (pl.concat(frames).sort("_at")
-                  .unique(["municipality", "year", "sex", "age"], keep="last").drop("_at")
-                  .sort("municipality", "year", "sex", "age"))
+    population = _newest_per_key(pl.concat(frames), ["municipality", "year", "sex", "age"])
 
     lss, lss_snaps = build_lss(values, population, municipalities)
     kpi_values = _build_kpi_values(values, municipalities)
@@ -309,6 +307,16 @@ def _warn_if_replacing_complete(settings: Settings, summary: ProcessSummary) -> 
         summary.warnings.append(f"a partial set replaces the complete set {before.get('id')} "
                                 f"(kept in {settings.processed_dir / 'sets'} until the next "
                                 "process run)")
+
+
+def _newest_per_key(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per key the row with the newest ``_at`` (the later row on a tie), sorted by the keys
+    and without ``_at``: one stable sort, then the last row of each run of equal keys."""
+    frame = frame.sort(*keys, "_at", maintain_order=True)
+    last = pl.int_range(pl.len()) == pl.len() - 1
+    for k in keys:
+        last = last | pl.col(k).ne_missing(pl.col(k).shift(-1))
+    return frame.filter(last).drop("_at")
 
 
 def population_gaps(lss: pl.DataFrame, population: pl.DataFrame,
