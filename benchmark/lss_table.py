@@ -127,7 +127,8 @@ def build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: pl
                 rows.append((m, y, cid, count, per_10k, status, kcount, krate,
                              ";".join(dict.fromkeys(snaps)) or None, source))
     lss = pl.DataFrame(rows, schema=TABLES["lss"].dtypes, orient="row")
-    snaps = sorted({p for s in lss["snapshot"].drop_nulls() for p in s.split(";")})
+    snaps = sorted({p for s in lss["snapshot"].drop_nulls().unique().to_list()
+                    for p in s.split(";")})
     return lss, snaps
 
 
