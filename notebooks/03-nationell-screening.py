@@ -40,7 +40,7 @@ explorer.screening_tool(data_dir=data_dir, municipality=municipality, year=year,
 #   jämförs med resten av landet, så att de inte jämförs med sig själva.
 # - ▲ **tydligt högre** och ▼ **tydligt lägre** betyder att skillnaden är större än slumpen
 #   och vanlig variation mellan kommuner brukar ge, att kommunen har så många personer
-#   med insatsen att slumpen inte räcker som förklaring, och att skillnaden finns kvar även
+#   med insatsen att slumpen ensam är en osannolik förklaring, och att skillnaden finns kvar även
 #   när åldrarna räknas på andra rimliga sätt. Kolumnen "Högre/lägre, beror på åldrarna"
 #   räknar de kommuner där det inte gäller.
 # - I tabellen väljer du under **Visa** en översikt över alla insatser eller siffrorna för en

@@ -239,8 +239,9 @@ views.show(views.robustness_table(table, "sv"))
 # - **E\* = E · exp(α̂ + Σ β̂_k · log behovskvot_k)** är det förväntade antalet med hänsyn
 #   till ålder och behov. O/E\* går genom samma intervall, överspridning (samma fönster av
 #   år) och trattgränser som O/E (`need_ratio`, `need_flag`).
-# - **När måtten inte förklarar insatsen** (inget β:s 95 %-intervall utesluter 0,
-#   `need_explains` falsk) visar rapporten bara den åldersjusterade jämförelsen.
+# - **När måtten inte förklarar insatsen** (inget β:s 95 %-intervall ligger helt över 0,
+#   `need_explains` falsk; ett β helt under 0, mer behov men färre personer, räknas inte
+#   som behov) visar rapporten bara den åldersjusterade jämförelsen.
 # - **Uppdelningen i personer.** Skillnaden mot rikets råa nivå, O − E_rå, delas symmetriskt
 #   (Shapleyvärdet för de tre faktorerna ålder E/E_rå, behov exp(Σ β̂_k · log
 #   behovskvot_k) och resten) i åldersstruktur (`composition_effect`), behovsmått

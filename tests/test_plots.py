@@ -182,7 +182,11 @@ def test_funnel_limits_come_from_stats_and_chosen_is_highlighted() -> None:
     assert "2 av 11 kommuner tydligt över och 1 tydligt under riket" in chart.table_html
     rule = fmt.text("chart.flag_rule")
     assert rule in chart.table_html and rule in chart.caption
-    assert "så många personer att slumpen inte räcker som förklaring" in chart.caption
+    assert "så många personer att slumpen ensam är en osannolik förklaring" in chart.caption
+    # a 99.8 % test does not rule chance out: about 1 in 500 lands outside by chance alone
+    assert "inte räcker som förklaring" not in chart.caption
+    en = plots.funnel_chart(table, "boende", "2482", "en").caption
+    assert "chance alone is an unlikely explanation" in en and "cannot explain" not in en
     # φ = 3.2 > 1: widened limits, said in plain words (φ itself belongs in 04-metod)
     assert "Gränserna är vidgade" in chart.caption and "φ" not in chart.caption
     calm = plots.funnel_chart(make_screen().with_columns(phi=pl.lit(0.9), tau2=pl.lit(0.0)),
@@ -218,6 +222,25 @@ def test_funnel_points_outside_limits_but_not_flagged_get_their_own_marker() -> 
     chosen = plots.funnel_chart(table, "boende", "0114").figure
     me = next(t for t in chosen.data if t.mode == "markers+text")
     assert me.marker.symbol == plots.OUTSIDE_SYMBOL and "▲" not in me.text[0]
+
+
+def test_funnel_says_when_a_flag_depends_on_the_ages() -> None:
+    """A flag that another way of counting the ages does not give (robust false) is not a
+    clear deviation anywhere else in the report; the funnel called Demoby's boende 2024
+    (1.35, flag higher, not robust) "Tydligt högre än riket" with ▲ and counted it among
+    the municipalities "tydligt över" riket."""
+    table = make_screen().with_columns(robust=pl.col("municipality") != "2482")
+    for lang in ("sv", "en"):
+        chart = plots.funnel_chart(table, "boende", "2482", lang)
+        me = next(t for t in chart.figure.data if t.mode == "markers+text")
+        assert me.marker.symbol == "triangle-up-open" and "△" in me.text[0]
+        assert fmt.flag_label("higher_uncertain", lang) in chart.table_html
+    sv = plots.funnel_chart(table, "boende", "0114").table_html
+    assert "1 av 11 kommuner tydligt över och 1 tydligt under riket" in sv
+    others = plots.funnel_chart(table, "boende", "0114").figure.data
+    open_up = [t for t in others if t.mode == "markers" and t.marker.symbol == "triangle-up-open"]
+    assert len(open_up) == 1 and list(open_up[0].x) == [330.0]
+    assert open_up[0].name == fmt.flag_label("higher_uncertain")
 
 
 def test_funnel_without_overdispersion_uses_poisson_limits() -> None:

@@ -207,6 +207,40 @@ def test_kpis_outside_the_catalogue_are_classified_from_their_title(inputs: Inpu
         profile(FOCUS, YEAR, kpis="N99999", inputs=inputs)
 
 
+def test_a_count_outside_the_catalogue_is_a_rate_per_10000(inputs: Inputs,
+                                                          demo_data: Settings) -> None:
+    """Value, Riket, interval and position of a count KPI (aktivitetsersättning, N01702)
+    are all per 10 000 inhabitants; a position over raw counts ranked by size (Demoby's
+    count stood at percentile 95, robust z +6.2, while its rate is among the lowest)."""
+    row = _row(profile(FOCUS, YEAR, kpis="N01702", inputs=inputs), "N01702")
+    counts = read_table("kpi_values", demo_data).filter(
+        (pl.col("year") == YEAR) & (pl.col("gender") == "T") & (pl.col("status") == "ok")
+        & (pl.col("kpi") == "N01702"))
+    pop = (read_table("population", demo_data).filter(pl.col("year") == YEAR)
+           .group_by("municipality").agg(pl.col("population").sum()))
+    rates = counts.join(pop, on="municipality").with_columns(
+        (pl.col("value") / pl.col("population") * 1e4).alias("rate"))
+    by_code = dict(rates.select("municipality", "rate").iter_rows())
+    v = rates.filter(pl.col("municipality") != RIKET)["rate"].to_numpy()
+    own = counts.filter(pl.col("municipality") == FOCUS)["value"][0]
+    people = pop.filter(pl.col("municipality") == FOCUS)["population"][0]
+    z = float(sps.norm.ppf(0.975))  # Byar's limits (the count is above 10)
+    lo = own * (1 - 1 / (9 * own) - z / (3 * np.sqrt(own))) ** 3 / people * 1e4
+    hi = (own + 1) * (1 - 1 / (9 * (own + 1)) + z / (3 * np.sqrt(own + 1))) ** 3 / people * 1e4
+    assert (row["comparison"], row["unit"]) == ("rate_funnel", "per 10 000 inv")
+    assert row["value"] == pytest.approx(by_code[FOCUS], rel=1e-12)
+    assert row["national_value"] == pytest.approx(by_code[RIKET], rel=1e-12)
+    assert (row["lower"], row["upper"]) == pytest.approx((lo, hi), rel=1e-12)
+    assert row["percentile"] == pytest.approx(
+        sps.percentileofscore(v, by_code[FOCUS], kind="mean"), abs=1e-9)
+    assert row["robust_z"] == pytest.approx(
+        (by_code[FOCUS] - np.median(v)) / sps.median_abs_deviation(v, scale="normal"),
+        rel=1e-9)
+    assert row["national_median"] == pytest.approx(np.median(v), rel=1e-12)
+    # a rate flagged lower sits low in the distribution of rates
+    assert row["flag"] == "lower" and row["percentile"] < 5 and row["robust_z"] < 0
+
+
 def test_command_line(demo_data: Settings, tmp_path: Path) -> None:
     base = ["profile", "--data-dir", str(demo_data.data_dir), "--kommun", FOCUS]
     code, out, err = run_cli([*base, "--kpi", "N28015,N99999"])

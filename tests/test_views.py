@@ -199,6 +199,22 @@ def test_cost_section_prices_only_clear_deviations_as_a_range() -> None:
     assert views.cost_section(none) == ""
 
 
+def test_cost_section_does_not_call_an_unpriced_flag_chance() -> None:
+    """Boende flagged higher but not robust (Demoby 2024: 1.35, outside the 99.8 % limit,
+    q 0.0002) is not priced; the text said the unpriced differences "cannot be told apart
+    from chance", which is false for it. It now names both reasons for not pricing."""
+    t = make_compare().with_columns(
+        cost_per_user=pl.when(pl.col("category").is_in(["boende", "daglig_verksamhet"]))
+        .then(1_000_000.0), cost_year=pl.lit(2023.0),
+        robust=pl.col("category") != "boende")
+    assert t.filter(pl.col("category") == "boende")["flag"].item() == "higher"
+    sv, en = views.cost_section(t), views.cost_section(t, "en")
+    assert "Daglig verksamhet" in sv and "Bostad med särskild service" not in sv
+    assert "inte att skilja från slumpen" not in sv and "cannot be told apart" not in en
+    assert "eller beror på hur åldrarna räknas" in sv
+    assert "or depends on how the ages are counted" in en
+
+
 def test_reference_bands_table_reads_the_catalogue() -> None:
     out = views.reference_bands_table()
     for c in CATEGORIES:

@@ -54,7 +54,7 @@ __all__ = ["NEED_COLUMNS", "NEED_EXTRA_COLUMNS", "indicator_ratios", "indicator_
 NEED_COLUMNS = ("need_indicators", "need_expected", "need_ratio", "need_ratio_lower",
                 "need_ratio_upper", "need_flag", "need_effect", "need_beta",
                 "need_beta_lower", "need_beta_upper")
-#: Further need columns: why a row is not assessed, whether some β's interval excludes 0,
+#: Further need columns: why a row is not assessed, whether some β's interval lies above 0,
 #: the share of between-municipality variance explained, all βs in words, the indicator
 #: year.
 NEED_EXTRA_COLUMNS = ("need_reason", "need_explains", "need_explained", "need_fit",

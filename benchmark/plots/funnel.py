@@ -84,7 +84,7 @@ def _flag_text(r: dict[str, Any], outside: set[str], lang: str) -> str:
         return fmt.flag_label("not_assessed", lang)
     if r["municipality"] in outside:
         return fmt.text("funnel.outside", lang)
-    return fmt.flag_label(flag_of(r), lang)
+    return fmt.flag_label(fmt.finding(r), lang)
 
 
 def _hover(r: dict[str, Any], lang: str, outside: set[str]) -> str:
@@ -116,8 +116,8 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
     ok = sub.filter(pl.col("status") == "ok")
     caption = fmt.text("funnel.table_caption", lang,
                        category=get_category(category).label(lang),
-                       higher=ok.filter(pl.col("flag") == "higher").height,
-                       lower=ok.filter(pl.col("flag") == "lower").height,
+                       higher=sum(fmt.finding(r) == "higher" for r in ok.to_dicts()),
+                       lower=sum(fmt.finding(r) == "lower" for r in ok.to_dicts()),
                        assessed=ok.height, rule=fmt.text("chart.flag_rule", lang))
     if outside:
         caption += " " + fmt.text("funnel.table_outside", lang, n=len(outside))
@@ -129,13 +129,14 @@ def funnel_table(table: pl.DataFrame, category: str, municipality: str | None = 
 def _point_traces(fig: go.Figure, rows: list[dict[str, Any]], outside: set[str],
                   municipality: str | None, lang: str) -> None:
     """The other municipalities, one trace per flag (and one for outside but unflagged)."""
-    for flag in ("similar", "outside", "higher", "lower", "not_assessed"):
+    for flag in ("similar", "outside", "higher", "higher_uncertain", "lower", "lower_uncertain",
+                 "not_assessed"):
         if flag == "outside":
             pts = [r for r in rows if r["municipality"] in outside
                    and r["municipality"] != municipality]
         else:
-            pts = [r for r in rows if flag_of(r) == flag and r["municipality"] != municipality
-                   and r["municipality"] not in outside]
+            pts = [r for r in rows if fmt.finding(r) == flag
+                   and r["municipality"] != municipality and r["municipality"] not in outside]
         if not pts:
             continue
         name = (fmt.text("funnel.outside", lang) if flag == "outside"
@@ -155,13 +156,13 @@ def _chosen_trace(fig: go.Figure, r: dict[str, Any], outside: set[str], lang: st
     """The chosen municipality, labelled with its name and flag."""
     is_out = r["municipality"] in outside
     short = (fmt.text("funnel.outside_short", lang) if is_out
-             else fmt.flag_label(flag_of(r), lang, short=True))
+             else fmt.flag_label(fmt.finding(r), lang, short=True))
     fig.add_trace(go.Scatter(
         x=[r["expected"]], y=[r["ratio"]], mode="markers+text",
         name=html.escape(f"{name_of(r)}: {short}"),
         text=[html.escape(f"{name_of(r)} {short}")],
         textposition="top center", textfont={"size": 14, "color": PALETTE["municipality"]},
-        marker={"symbol": OUTSIDE_SYMBOL if is_out else SYMBOLS[flag_of(r)], "size": 16,
+        marker={"symbol": OUTSIDE_SYMBOL if is_out else SYMBOLS[fmt.finding(r)], "size": 16,
                 "color": PALETTE["municipality"],
                 "line": {"color": PALETTE["municipality"] if is_out else "#ffffff",
                          "width": 2 if is_out else 1.5}},

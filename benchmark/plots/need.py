@@ -39,7 +39,7 @@ COLUMNS = ("municipality", "year", "category", "status", "observed", "expected_c
 
 def explained(row: dict[str, Any]) -> bool:
     """Whether the need-adjusted result is the one to read for this insats: the need
-    model could be used for the row and some β's interval excludes 0."""
+    model could be used for the row and some β's interval lies wholly above 0."""
     return bool(row.get("need_explains")) and drawable(row, "need_ratio")
 
 

@@ -35,6 +35,8 @@ from benchmark.profile.catalogue import GROUPS, ProfileKpi, classify, entry, pro
 __all__ = ["PROFILE_COLUMNS", "profile", "resolve_kpis"]
 
 _F, _S, _I = pl.Float64, pl.Utf8, pl.Int32
+#: The unit of a count outside the catalogue (as the catalogue's volume rows).
+RATE_UNIT = "per 10 000 inv"
 #: The columns of the profile table, in order, and their types.
 PROFILE_COLUMNS: dict[str, pl.DataType] = {
     "municipality": _S, "name": _S, "kpi": _S, "title": _S, "label": _S, "group": _S,
@@ -194,14 +196,22 @@ def _compare(kpi: ProfileKpi, gender: str, code: str, year: int, values: pl.Data
         shares = dist.join(den, on="municipality", how="inner")
         out.update(kinds.share(shares, code, national, method.confidence,
                                method.strong_confidence), comparison=kinds.SHARE_FUNNEL)
-    elif kpi.kind == "count" and gender == "T":
-        pop = (inputs.population.filter(pl.col("year") == source_year)
-               .group_by("municipality").agg(pl.col("population").sum().alias("n")))
+    elif kpi.kind == "count":
+        # shown and positioned as a rate per 10 000 inhabitants (of the gender), the unit of
+        # its interval: the position of a raw count would rank municipalities by size
+        people = inputs.population.filter(pl.col("year") == source_year)
+        if gender != "T":
+            people = people.filter(pl.col("sex") == gender)
+        pop = people.group_by("municipality").agg(pl.col("population").sum().alias("n"))
         riket_pop = pop.filter(pl.col("municipality") == RIKET)["n"]
         rate = national / float(riket_pop[0]) if riket_pop.len() else math.nan
-        out.update(kinds.rate(dist.join(pop, on="municipality", how="inner"), code, rate,
-                              method.confidence, method.strong_confidence),
-                   comparison=kinds.RATE_FUNNEL)
+        counts = dist.join(pop, on="municipality", how="inner")
+        out.update(kinds.position(counts.with_columns(pl.col("value") / pl.col("n") * 1e4),
+                                  code, peers),
+                   national_value=rate * 1e4, unit=RATE_UNIT)
+        if gender == "T":
+            out.update(kinds.rate(counts, code, rate, method.confidence,
+                                  method.strong_confidence), comparison=kinds.RATE_FUNNEL)
     return out
 
 

@@ -131,7 +131,7 @@ def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray, start: np.ndarray | No
             start = _moment_start(o, x, offset)
         if start is not None and len(start) == x.shape[1] + 1 and start[-1] >= BOUNDARY:
             # from the Poisson fit and the moment estimate of a (or a warm start): Newton
-            res = nb.fit(start_params=start, method="newton", maxiter=50, tol=1e-14, disp=0)
+            res = nb.fit(start_params=start, method="newton", maxiter=20, tol=1e-11, disp=0)
             if (np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.bse))
                     and res.params[-1] >= BOUNDARY
                     and res.mle_retvals.get("converged", False)):
@@ -144,7 +144,7 @@ def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray, start: np.ndarray | No
             res = sm.GLM(o, x, family=sm.families.Poisson(), offset=offset).fit(tol=1e-13)
             return _Boundary(res), bool(res.converged)
         # Newton polishes it to the precision of the Hessian
-        res = nb.fit(start_params=first.params, method="newton", maxiter=50, tol=1e-14,
+        res = nb.fit(start_params=first.params, method="newton", maxiter=50, tol=1e-11,
                      disp=0)
         if not np.all(np.isfinite(res.params)) or not np.all(np.isfinite(res.bse)):
             res = first

@@ -33,7 +33,7 @@ def _paragraph(text: str, attrs: str = "") -> str:
 
 def need_explained(row: dict[str, Any]) -> bool:
     """Whether the row's need-adjusted result is the one to read: assessed, and some β's
-    interval excludes 0 for its insats."""
+    interval lies wholly above 0 for its insats."""
     return bool(row.get("need_explains")) and row.get("need_flag") in (
         "higher", "lower", "similar")
 
@@ -63,7 +63,8 @@ def indicator_view(indicators: pl.DataFrame, lang: str = "sv") -> str:
 def need_sentences(table: pl.DataFrame, indicators: pl.DataFrame, lang: str = "sv"
                    ) -> list[str]:
     """"Of the N more persons than expected in …, about M are in line with …" for every
-    insats the indicators explain, with a gap of at least one person."""
+    insats the indicators explain, with a gap of at least one person that the need part
+    goes with and the other part does not go against."""
     order = {c.id: i for i, c in enumerate(CATEGORIES)}
     ratios = {r["kpi"]: r for r in indicators.iter_rows(named=True)}
     out = []
@@ -71,9 +72,15 @@ def need_sentences(table: pl.DataFrame, indicators: pl.DataFrame, lang: str = "s
         if not need_explained(r) or r.get("need_effect") is None:
             continue
         gap = r["observed"] - r["expected_crude"]
+        least = max(MIN_PERSONS, 0.1 * abs(gap))
         # only where need goes the way of the gap: "in line with" a part of it
-        if (abs(gap) < 1 or r["need_effect"] * gap <= 0
-                or abs(r["need_effect"]) < max(MIN_PERSONS, 0.1 * abs(gap))):
+        if abs(gap) < 1 or r["need_effect"] * gap <= 0 or abs(r["need_effect"]) < least:
+            continue
+        # nor where the rest (practice, supply, chance) goes the other way: the gap is then
+        # the small net of large opposite parts, and "in line with need" would hide that
+        # the municipality is far from what age and need give
+        other = r.get("other_effect")
+        if other is not None and other * gap < 0 and abs(other) >= least:
             continue
         kpi = (r.get("need_indicators") or "").split(", ")[0]
         ind = ratios.get(kpi)
