@@ -30,7 +30,7 @@ import polars as pl
 from benchmark.catalog import CATEGORIES, KPI_TOTAL_0_22, KPI_TOTAL_0_64_PCT, lss_kpis
 from benchmark.tables import TABLES
 
-__all__ = ["build_lss", "consistency_check", "kolada_status"]
+__all__ = ["build_lss", "consistency_check", "kolada_status", "kolada_status_expr"]
 
 #: (category id, count KPI, rate KPI, age band for rate-only counts, rate multiplier, Kolada
 #: gender of the rate: T both sexes, K women, M men)
@@ -48,6 +48,14 @@ def kolada_status(value: float | None, status: str | None) -> str:
     if status and "privacy" in status.lower():
         return "suppressed"
     return "missing"
+
+
+def kolada_status_expr(value: str, status: str) -> pl.Expr:
+    """:func:`kolada_status` as a polars expression on the columns ``value`` and ``status``."""
+    text = pl.col(status).fill_null("")
+    return (pl.when(pl.col(value).is_not_null() & (text == "")).then(pl.lit("ok"))
+            .when(text.str.to_lowercase().str.contains("privacy", literal=True))
+            .then(pl.lit("suppressed")).otherwise(pl.lit("missing")))
 
 
 _POP_COLUMNS = ("pop_total", "pop_0_22", "pop_0_64", "pop_0_22_k", "pop_0_22_m")
@@ -79,19 +87,20 @@ def build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: pl
               ) -> tuple[pl.DataFrame, list[str]]:
     """The ``lss`` table (one row per municipality in the register × year × category, and
     the total's split rows) and the snapshot ids it came from."""
-    t = values.filter(pl.col("gender").is_in(["T", "K", "M"]))
-    lookup = {(k, m, y, g): (v, s, snap) for k, m, y, g, v, s, snap in
-              t.select("kpi", "municipality", "year", "gender", "value", "status",
-                       "snapshot").iter_rows()}
-    person_kpis = set(lss_kpis())
-    years = sorted({y for k, _m, y, g in lookup if k in person_kpis and g == "T"})
-    pops = {(m, y): dict(zip(_POP_COLUMNS, rest, strict=True)) for m, y, *rest in
-            band_populations(population).select("municipality", "year", *_POP_COLUMNS)
-            .iter_rows()}
     specs = [(c.id, c.kpi_count, c.kpi_rate, None, 1.0, "T") for c in CATEGORIES]
     specs[[s[0] for s in specs].index("totalt")] = ("totalt", None, "N28892", (0, None), 1.0,
                                                     "T")
     specs += list(_AUX)
+    person_kpis = set(lss_kpis())
+    used = person_kpis | {k for spec in specs for k in spec[1:3] if k is not None}
+    t = values.filter(pl.col("gender").is_in(["T", "K", "M"]) & pl.col("kpi").is_in(used))
+    cols = [t[c].to_list() for c in ("kpi", "municipality", "year", "gender", "value",
+                                      "status", "snapshot")]
+    lookup = dict(zip(zip(*cols[:4], strict=True), zip(*cols[4:], strict=True), strict=True))
+    years = sorted({y for k, _m, y, g in lookup if k in person_kpis and g == "T"})
+    pops = {(m, y): dict(zip(_POP_COLUMNS, rest, strict=True)) for m, y, *rest in
+            band_populations(population).select("municipality", "year", *_POP_COLUMNS)
+            .iter_rows()}
     rows = []
     for m in municipalities["municipality"].to_list():
         for y in years:
@@ -118,7 +127,8 @@ def build_lss(values: pl.DataFrame, population: pl.DataFrame, municipalities: pl
                 rows.append((m, y, cid, count, per_10k, status, kcount, krate,
                              ";".join(dict.fromkeys(snaps)) or None, source))
     lss = pl.DataFrame(rows, schema=TABLES["lss"].dtypes, orient="row")
-    snaps = sorted({p for s in lss["snapshot"].drop_nulls() for p in s.split(";")})
+    snaps = sorted({p for s in lss["snapshot"].drop_nulls().unique().to_list()
+                    for p in s.split(";")})
     return lss, snaps
 
 

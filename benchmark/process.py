@@ -49,7 +49,7 @@ import polars as pl
 from benchmark.catalog import RIKET, lss_kpis
 from benchmark.config import Settings, get_settings
 from benchmark.errors import DataError
-from benchmark.lss_table import build_lss, consistency_check, kolada_status
+from benchmark.lss_table import build_lss, consistency_check, kolada_status_expr
 from benchmark.sources import kolada, scb
 from benchmark.sources.http import InvalidBody
 from benchmark.store import (
@@ -111,14 +111,16 @@ class ProcessSummary:
         return "\n".join(lines)
 
 
-def _load(snap: Snapshot, check: Callable[[Any], None]) -> Any:
+def _load(snap: Snapshot, check: Callable[[Any], Any]) -> Any:
+    """The snapshot's JSON after ``check`` (a validator: returns None), or what ``check``
+    returns (a checking parser); a shape error names the file."""
     data = load_snapshot(snap)
     try:
-        check(data)
+        out = check(data)
     except (InvalidBody, KeyError, TypeError, ValueError) as exc:
         raise DataError(f"raw snapshot {snap.path} has the wrong shape for "
                         f"{snap.meta.get('kind')}: {exc}") from None
-    return data
+    return data if out is None else out
 
 
 def _newest_listing(snaps: list[Snapshot]) -> list[Snapshot]:
@@ -230,9 +232,8 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
     # deleted entry is never used and never resurrects an older value).
     frames = []
     for s in by_kind["kolada-data"]:
-        data = _load(s, kolada.validate_data)
-        frames.append(kolada.parse_values([(data, s.id)], keep_deleted=True,
-                                          validated=True).with_columns(
+        frames.append(_load(s, lambda data, s=s: kolada.parse_values(
+            [(data, s.id)], keep_deleted=True)).with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
     values = (pl.concat(frames).with_columns((~pl.col("isdeleted")).alias("_live"))
               .sort("_at", "_live", maintain_order=True)
@@ -265,9 +266,7 @@ def _process(settings: Settings, allow_partial: bool) -> ProcessSummary:
                 "counts as YYYY or YYYYM12); it adds no population rows")
         frames.append(frame.with_columns(
             pl.lit(s.meta.get("retrieved_at", ""), dtype=pl.Utf8).alias("_at")))
-    population = (pl.concat(frames).sort("_at")
-                  .unique(["municipality", "year", "sex", "age"], keep="last").drop("_at")
-                  .sort("municipality", "year", "sex", "age"))
+    population = _newest_per_key(pl.concat(frames), ["municipality", "year", "sex", "age"])
 
     lss, lss_snaps = build_lss(values, population, municipalities)
     kpi_values = _build_kpi_values(values, municipalities)
@@ -314,6 +313,16 @@ def _warn_if_replacing_complete(settings: Settings, summary: ProcessSummary) -> 
                                 "process run)")
 
 
+def _newest_per_key(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per key the row with the newest ``_at`` (the later row on a tie), sorted by the keys
+    and without ``_at``: one stable sort, then the last row of each run of equal keys."""
+    frame = frame.sort(*keys, "_at", maintain_order=True)
+    last = pl.int_range(pl.len()) == pl.len() - 1
+    for k in keys:
+        last = last | pl.col(k).ne_missing(pl.col(k).shift(-1))
+    return frame.filter(last).drop("_at")
+
+
 def population_gaps(lss: pl.DataFrame, population: pl.DataFrame,
                     municipalities: pl.DataFrame) -> list[str]:
     """Municipality-years with LSS data but no population at all, one line per year."""
@@ -334,8 +343,7 @@ def _build_kpi_values(values: pl.DataFrame, municipalities: pl.DataFrame) -> pl.
     Riket, every gender; the value only where the status is ok."""
     known = municipalities["municipality"].to_list()
     c = values.filter(~pl.col("kpi").is_in(lss_kpis()) & pl.col("municipality").is_in(known))
-    status = [kolada_status(v, s) for v, s in c.select("value", "status").iter_rows()]
-    return c.with_columns(pl.Series("status", status, dtype=pl.Utf8)).select(
+    return c.with_columns(kolada_status_expr("value", "status").alias("status")).select(
         "municipality", "year", "kpi", "gender",
         pl.when(pl.col("status") == "ok").then(pl.col("value")).alias("value"),
         "status", "snapshot",

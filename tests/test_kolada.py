@@ -10,6 +10,7 @@ import pytest
 
 from benchmark.catalog import all_kpis
 from benchmark.lss_table import kolada_status as _status
+from benchmark.lss_table import kolada_status_expr
 from benchmark.sources import kolada
 from benchmark.sources.http import InvalidBody
 
@@ -127,6 +128,20 @@ def test_parse_real_statuses_keep_gender_and_never_zero(shared_data) -> None:
         pl.col("status") != "").height
     assert {"Missing", "Privacy", "Not applicable"} <= set(out["status"])
     assert st["suppressed"] == df.filter(pl.col("status") == "Privacy").height > 700
+
+
+def test_status_expression_agrees_with_kolada_status(shared_data) -> None:
+    """The vectorised status (kpi_values) says what kolada_status says, row by row, on the
+    real statuses and on odd ones (case, nulls, a value beside a status)."""
+    df = pl.read_parquet(shared_data / "kolada/values_2010_2024_23kpis.parquet").select(
+        pl.col("value").fill_nan(None), "status")
+    odd = pl.DataFrame({"value": [1.0, None, 2.0, None, 0.0, None, 3.0],
+                        "status": ["PRIVACY", "privacy reasons", "", None, None, "Missing",
+                                   "Not applicable"]})
+    both = pl.concat([df, odd.cast(df.schema)])
+    got = both.select(kolada_status_expr("value", "status")).to_series().to_list()
+    assert got == [_status(v, s) for v, s in both.iter_rows()]
+    assert {"ok", "suppressed", "missing"} == set(got)
 
 
 def test_validation_rejects_wrong_shapes() -> None:

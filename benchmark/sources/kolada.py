@@ -29,13 +29,16 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
 import polars as pl
 
 from benchmark.sources.kolada_shapes import (
     KNOWN_FIELDS,
     MEMBER_KEYS_V2,
     MEMBER_KEYS_V3,
+    DataColumns,
     count_deleted,
+    data_columns,
     is_deleted,
     member_code,
     shape_notes,
@@ -241,8 +244,8 @@ def newest_published(items: Iterable[dict[str, Any]], today: date
 
 
 # -- parsers ----------------------------------------------------------------------------------
-def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False,
-                 validated: bool = False) -> pl.DataFrame:
+def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
+                 ) -> pl.DataFrame:
     """Tidy values from data envelopes: one row per kpi × municipality × year × gender.
 
     ``pages`` yields ``(parsed JSON, snapshot id)``. Columns: kpi, municipality, year,
@@ -250,30 +253,31 @@ def parse_values(pages: Iterable[tuple[Any, str]], *, keep_deleted: bool = False
     count, snapshot. Entries marked ``isdeleted: true`` are skipped; with
     ``keep_deleted`` they are kept and a Boolean column ``isdeleted`` says which (for a
     caller that resolves several snapshots first). A page that is not a v3 data envelope
-    raises :class:`InvalidBody` (``validated``: the caller has checked it already).
+    raises :class:`InvalidBody` (:func:`validate_data`'s message; the check and the
+    parsing share one pass over the entries).
     """
-    cols: dict[str, list[Any]] = {k: [] for k in VALUES_SCHEMA}
-    deleted: list[bool] = []
-    for data, snap in pages:
-        if not validated:
-            validate_data(data)
-        for item in data["values"]:
-            for v in item["values"]:
-                if is_deleted(v) and not keep_deleted:
-                    continue
-                deleted.append(is_deleted(v))
-                cols["kpi"].append(item["kpi"])
-                cols["municipality"].append(item["municipality"])
-                cols["year"].append(int(item["period"]))
-                cols["gender"].append(v.get("gender"))
-                value = v.get("value")
-                cols["value"].append(None if value is None else float(value))
-                cols["status"].append(v.get("status") or "")
-                cols["count"].append(v.get("count"))
-                cols["snapshot"].append(snap)
-    df = pl.DataFrame(cols, schema=VALUES_SCHEMA)
-    return df.with_columns(pl.Series("isdeleted", deleted, dtype=pl.Boolean)) if keep_deleted \
-        else df
+    frames = [_values_frame(data_columns(data), snap) for data, snap in pages]
+    df = (pl.concat(frames) if frames else
+          pl.DataFrame(schema={**VALUES_SCHEMA, "isdeleted": pl.Boolean}))
+    return df if keep_deleted else df.filter(~pl.col("isdeleted")).drop("isdeleted")
+
+
+def _values_frame(cols: DataColumns, snap: str) -> pl.DataFrame:
+    """One page's rows (all entries, with ``isdeleted``) from its checked columns."""
+    items = pl.DataFrame({"kpi": cols.kpi, "municipality": cols.municipality,
+                          "year": cols.year},
+                         schema={"kpi": pl.Utf8, "municipality": pl.Utf8, "year": pl.Int32})
+    index = np.repeat(np.arange(len(cols.n), dtype=np.int64), np.asarray(cols.n, np.int64))
+    entries = pl.DataFrame(
+        {"gender": cols.gender, "value": cols.value, "status": cols.status, "count": cols.count,
+         "isdeleted": cols.isdeleted},
+        schema={"gender": pl.Utf8, "value": pl.Float64, "status": pl.Utf8,
+                "count": pl.Int64, "isdeleted": pl.Boolean})
+    return pl.concat([items[index], entries], how="horizontal").select(
+        *(pl.col(c) for c in ("kpi", "municipality", "year", "gender", "value")),
+        pl.col("status").fill_null(""), "count",
+        pl.lit(snap, dtype=pl.Utf8).alias("snapshot"),
+        pl.col("isdeleted").fill_null(False))
 
 
 def parse_kpis(pages: Iterable[tuple[Any, str, str]]) -> pl.DataFrame:
