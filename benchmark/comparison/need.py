@@ -336,13 +336,19 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
     reason = np.where(not_assessed & (reason == None), "not assessed age-adjusted "  # noqa: E711
                       "(flag_reason says why)", reason)
     star = np.where(np.isnan(o) | np.isnan(e) | ~np.isfinite(star), np.nan, star)
-    od = window_dispersion(window, o, star, method, window.targets, spread=False).take(shown)
     o_t, e_t, s_t = o[shown], e[shown], star[shown]
     ok = ~np.isnan(s_t) & (s_t > 0)
     s_safe = np.where(ok, s_t, 1.0)
-    ratio = stats.standardised_ratio(np.where(ok, o_t, np.nan), s_safe, method.confidence)
-    (flag,) = stats.funnel_flags_at(np.where(ok, o_t, np.nan), s_safe,
-                                    [method.strong_confidence], phi=od.phi, tau2=od.tau2)
+    if ok.any():
+        od = window_dispersion(window, o, star, method, window.targets,
+                               spread=False).take(shown)
+        ratio = stats.standardised_ratio(np.where(ok, o_t, np.nan), s_safe, method.confidence)
+        (flag,) = stats.funnel_flags_at(np.where(ok, o_t, np.nan), s_safe,
+                                        [method.strong_confidence], phi=od.phi, tau2=od.tau2)
+        estimate, lower, upper, flags = ratio.estimate, ratio.lower, ratio.upper, flag.flag
+    else:  # no row need-adjusted (need_model="none", or no indicator data): all masked
+        estimate = lower = upper = np.full(len(s_t), np.nan)
+        flags = np.full(len(s_t), "not_assessed", dtype=object)
     crude = grid["expected_crude"].to_numpy().astype(float)[shown]
     # the indicators' part of E*: without the intercept α̂, so that a municipality at
     # Riket's indicator rates has no need part (α̂ is the model's level, in "other")
@@ -359,10 +365,10 @@ def need_adjustment(window: Window, grid: pl.DataFrame, inputs: Inputs, method: 
     return pl.DataFrame([
         text_column(names[shown], "need_indicators"),
         float_column(masked(s_t), "need_expected"),
-        float_column(masked(ratio.estimate), "need_ratio"),
-        float_column(masked(ratio.lower), "need_ratio_lower"),
-        float_column(masked(ratio.upper), "need_ratio_upper"),
-        text_column(np.where(ok, flag.flag, "not_assessed"), "need_flag"),
+        float_column(masked(estimate), "need_ratio"),
+        float_column(masked(lower), "need_ratio_lower"),
+        float_column(masked(upper), "need_ratio_upper"),
+        text_column(np.where(ok, flags, "not_assessed"), "need_flag"),
         float_column(masked(need), "need_effect"),
         # β and the fit belong to the insats and year: shown on every row of it
         float_column(beta[shown, 0], "need_beta"),
