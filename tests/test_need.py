@@ -149,3 +149,34 @@ def test_log_indicator_ratio() -> None:
     assert ratio[1] == pytest.approx(math.log(0.5 / 500 / 0.02))
     assert np.isnan(ratio[2]) and np.isnan(ratio[3])
     assert np.isnan(log_indicator_ratio(np.array([3.0]), np.array([10.0]), 0.0, 10.0)).all()
+
+
+@pytest.mark.parametrize("model", ["negative_binomial", "quasi_poisson"])
+def test_no_share_explained_without_variance_beyond_chance(model: str) -> None:
+    """Counts that vary only by Poisson chance around E (the indicator has no effect and
+    there is no overdispersion) leave no between-municipality variance to share out: the
+    share explained is NaN in every seeded draw, where it used to be any number from 0 to
+    100 %; with real spread (gamma-Poisson, CV 15 %) the indicator's share is a number."""
+    from scipy import stats as sps
+
+    rng = np.random.default_rng(20261202)
+    shares_null, shares_spread = [], []
+    for _ in range(20):
+        e = rng.uniform(10, 400, 290)
+        x = rng.normal(0, 0.3, 290)
+        o = rng.poisson(e).astype(float)
+        # the test's own check of the premise: Pearson's X² around E is not significant
+        x2 = float(np.sum((o - e) ** 2 / e))
+        if sps.chi2.sf(x2, 289) < 0.05:
+            continue
+        fit = fit_need(o, e, x, model=model)
+        assert fit is not None
+        shares_null.append(fit.explained)
+        spread = rng.gamma(1 / 0.15**2, 0.15**2, 290) * np.exp(0.5 * x)
+        fit = fit_need(rng.poisson(e * spread).astype(float), e, x, model=model)
+        assert fit is not None
+        shares_spread.append(fit.explained)
+    assert len(shares_null) >= 15
+    assert all(np.isnan(s) for s in shares_null)
+    assert all(0.0 <= s <= 1.0 for s in shares_spread)
+    assert np.mean(shares_spread) > 0.2

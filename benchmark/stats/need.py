@@ -63,7 +63,9 @@ class NeedFit:
     the columns given; ``params`` all of the model's parameters (a warm start for
     :func:`fit_need`); ``dispersion`` is the NB2 a (or the quasi-Poisson scale φ) with the
     indicators and ``dispersion_null`` without them; ``explained`` the share of the
-    between-municipality variance the indicators explain.
+    between-municipality variance the indicators explain (NaN when the municipalities vary
+    no more than Poisson chance around E: Pearson's X² of the offset-only Poisson model not
+    significant at 5 %, so there is no variance to share out).
     """
 
     model: str
@@ -258,6 +260,9 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     else:
         excess = dispersion_null - 1
         explained = 1 - (dispersion - 1) / excess if excess > 0 else np.nan
+    if np.isfinite(explained) and not _overdispersed(
+            o, x[:, :1], offset, null if model == "quasi_poisson" else None):
+        explained = np.nan  # nothing beyond Poisson chance to explain: a share would be noise
     z = float(sps.norm.ppf(0.5 + confidence / 2))
     beta, se = params[1:], bse[1:]
     return NeedFit(model, float(params[0]), beta, se, beta - z * se, beta + z * se,
@@ -265,6 +270,19 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
                    float(np.clip(explained, 0.0, 1.0)) if np.isfinite(explained) else np.nan,
                    int(ok.sum()), converged,
                    np.asarray(res.params, dtype=float))  # type: ignore[attr-defined]
+
+
+def _overdispersed(o: np.ndarray, x: np.ndarray, offset: np.ndarray,
+                   poisson: object | None = None, level: float = 0.05) -> bool:
+    """Whether the municipalities vary more than Poisson chance around the model of ``x``
+    (Pearson's X² of the Poisson fit against χ² with its residual degrees of freedom, at
+    ``level``); ``poisson``: that fit when already made."""
+    import statsmodels.api as sm
+
+    if poisson is None:
+        poisson = sm.GLM(o, x, family=sm.families.Poisson(), offset=offset).fit(tol=1e-10)
+    x2 = float(poisson.pearson_chi2)  # type: ignore[attr-defined]
+    return bool(sps.chi2.sf(x2, float(poisson.df_resid)) < level)  # type: ignore[attr-defined]
 
 
 def need_expected(expected: np.ndarray, log_ratio: np.ndarray, fit: NeedFit) -> np.ndarray:
