@@ -68,7 +68,8 @@ def test_summary_says_when_a_finding_depends_on_the_ages() -> None:
 
 def test_summary_english_and_no_flags() -> None:
     text = views.summary(make_compare(), "en")
-    assert ("3 of 10 categories are clearly above Sweden: housing with special service, "
+    # one wording for every count (was "1 of 10 categories are")
+    assert ("Clearly above Sweden: 3 of 10 categories – housing with special service, "
             "daily activity and persons with any LSS support.") in text
     assert "control limit" not in text and "exact test" not in text
     calm = make_compare().with_columns(flag=pl.lit("similar"), persistent=pl.lit(False))

@@ -163,7 +163,7 @@ def summary(table: pl.DataFrame, lang: str = "sv") -> str:
     Examples
     --------
     >>> summary(compare("0180", 2024, settings=settings), "en")  # doctest: +SKIP
-    '<div class="lss-summary"><ul><li>1 of 10 categories are clearly above Sweden: …'
+    '<div class="lss-summary"><ul><li>Clearly above Sweden: 1 of 10 categories – …'
     """
     fmt.check_lang(lang)
     n = table.height
