@@ -60,8 +60,7 @@ class NeedFit:
     """One fitted need model (one insats, one year).
 
     ``beta``, ``se``, ``lower`` and ``upper`` have one entry per indicator, in the order of
-    the columns given; ``params`` all of the model's parameters (a warm start for
-    :func:`fit_need`); ``dispersion`` is the NB2 a (or the quasi-Poisson scale φ) with the
+    the columns given; ``dispersion`` is the NB2 a (or the quasi-Poisson scale φ) with the
     indicators and ``dispersion_null`` without them; ``explained`` the share of the
     between-municipality variance the indicators explain (NaN when the municipalities vary
     no more than Poisson chance around E: Pearson's X² of the offset-only Poisson model not
@@ -80,7 +79,6 @@ class NeedFit:
     explained: float
     n_units: int
     converged: bool
-    params: np.ndarray | None = None
 
     @property
     def explains(self) -> bool:
@@ -119,8 +117,7 @@ def design(log_ratio: np.ndarray) -> np.ndarray:
     return np.column_stack([np.ones(len(x)), x])
 
 
-def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray, start: np.ndarray | None = None
-        ) -> tuple[object, bool]:
+def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]:
     import statsmodels.api as sm
     from statsmodels.discrete.discrete_model import NegativeBinomial
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
@@ -129,10 +126,9 @@ def _nb(o: np.ndarray, x: np.ndarray, offset: np.ndarray, start: np.ndarray | No
         warnings.simplefilter("ignore", (ConvergenceWarning, HessianInversionWarning,
                                          RuntimeWarning))
         nb = NegativeBinomial(o, x, loglike_method="nb2", offset=offset)
-        if start is None:
-            start = _moment_start(o, x, offset)
-        if start is not None and len(start) == x.shape[1] + 1 and start[-1] >= BOUNDARY:
-            # from the Poisson fit and the moment estimate of a (or a warm start): Newton
+        start = _moment_start(o, x, offset)
+        if start is not None and start[-1] >= BOUNDARY:
+            # from the Poisson fit and the moment estimate of a: Newton
             res = nb.fit(start_params=start, method="newton", maxiter=20, tol=1e-11, disp=0)
             if (np.all(np.isfinite(res.params)) and np.all(np.isfinite(res.bse))
                     and res.params[-1] >= BOUNDARY
@@ -179,8 +175,7 @@ class _Boundary:
         self.bse = np.append(np.asarray(res.bse), 0.0)  # type: ignore[attr-defined]
 
 
-def _quasi_poisson(o: np.ndarray, x: np.ndarray, offset: np.ndarray,
-                   start: np.ndarray | None = None) -> tuple[object, bool]:
+def _quasi_poisson(o: np.ndarray, x: np.ndarray, offset: np.ndarray) -> tuple[object, bool]:
     import statsmodels.api as sm
 
     res = sm.GLM(o, x, family=sm.families.Poisson(), offset=offset).fit(
@@ -198,8 +193,7 @@ def _coefficients(res: object, model: str, k: int) -> tuple[np.ndarray, np.ndarr
 
 def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, *,
              model: str = "negative_binomial", confidence: float = 0.95,
-             min_units: int = 10, explain: bool = True,
-             start: np.ndarray | None = None) -> NeedFit | None:
+             min_units: int = 10, explain: bool = True) -> NeedFit | None:
     """Fit the need model across municipalities (module docstring).
 
     Parameters
@@ -218,10 +212,6 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     explain
         Fit the offset-only model too, for ``dispersion_null`` and ``explained`` (NaN
         otherwise).
-    start
-        Starting values (:attr:`NeedFit.params` of a fit of the same design, e.g. the
-        insats in the year before): the negative binomial then starts Newton there and
-        falls back to BFGS when that fails. The optimum is the same.
 
     Returns
     -------
@@ -246,7 +236,7 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     o, offset, x = o[ok], np.log(e[ok]), x[ok]
     fit = _nb if model == "negative_binomial" else _quasi_poisson
     try:
-        res, converged = fit(o, x, offset, start)
+        res, converged = fit(o, x, offset)
         null = fit(o, x[:, :1], offset)[0] if explain else None
     except (np.linalg.LinAlgError, ValueError):
         return None
@@ -268,8 +258,7 @@ def fit_need(observed: np.ndarray, expected: np.ndarray, log_ratio: np.ndarray, 
     return NeedFit(model, float(params[0]), beta, se, beta - z * se, beta + z * se,
                    confidence, dispersion, dispersion_null,
                    float(np.clip(explained, 0.0, 1.0)) if np.isfinite(explained) else np.nan,
-                   int(ok.sum()), converged,
-                   np.asarray(res.params, dtype=float))  # type: ignore[attr-defined]
+                   int(ok.sum()), converged)
 
 
 def _overdispersed(o: np.ndarray, x: np.ndarray, offset: np.ndarray,
